@@ -1,0 +1,144 @@
+"""Use cases of registration: register, update and withdraw participants.
+
+Each runs in one unit of work: the row change and the event it causes commit together.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from services.registration.adapters.tables import Board, Participant, Theme
+from services.registration.domain.participants import changed_fields, is_teacher, validate_participant
+from shared.db import UnitOfWork
+from shared.events.registration import (
+    MentorRegistered,
+    ParticipantProfile,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+    TeacherRegistered,
+)
+from shared.problems import Problem
+
+
+def profile_of(p: Participant) -> ParticipantProfile:
+    return ParticipantProfile(
+        participant_id=p.id,
+        revision=p.revision,
+        program_year=p.program_year,
+        hr_id=p.hr_id,
+        role=p.role,  # type: ignore[arg-type]
+        given_name=p.given_name,
+        family_name=p.family_name,
+        email=p.email,
+        language=p.language,  # type: ignore[arg-type]
+        school=p.school,
+        grade_band=p.grade_band,  # type: ignore[arg-type]
+        subjects=list(p.subjects),
+        themes=list(p.themes),
+        learning_goals=p.learning_goals,
+        expertise_themes=list(p.expertise_themes),
+        leads_school_leaders=p.leads_school_leaders,
+        trained=p.trained,
+        hub_capacity=p.hub_capacity,
+        one_to_one_capacity=p.one_to_one_capacity,
+        evaluates_hr_ids=list(p.evaluates_hr_ids),
+        status=p.status,  # type: ignore[arg-type]
+    )
+
+
+async def theme_codes(uow: UnitOfWork) -> set[str]:
+    return set((await uow.session.execute(sa.select(Theme.code))).scalars())  # type: ignore[call-overload]
+
+
+def _invalid(errors: list[Any]) -> Problem:
+    return Problem(
+        422,
+        "Invalid participant",
+        "; ".join(f"{e.field}: {e.message}" for e in errors),
+        errors=[{"field": e.field, "message": e.message} for e in errors],
+    )
+
+
+async def register_participant(uow: UnitOfWork, data: Mapping[str, Any]) -> Participant:
+    """Register a participant and announce it (TeacherRegistered or MentorRegistered)."""
+    errors = validate_participant(data, await theme_codes(uow))
+    if errors:
+        raise _invalid(errors)
+    if await uow.session.get(Board, data["board"]) is None:
+        raise Problem(
+            422,
+            "Unknown board",
+            f"board: no board {data['board']!r}",
+            errors=[{"field": "board", "message": "unknown board"}],
+        )
+    participant = Participant(id=uuid.uuid4(), **data)
+    uow.session.add(participant)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise Problem(
+            409,
+            "Duplicate participant",
+            "hr_id: already registered in this board and program year",
+            errors=[{"field": "hr_id", "message": "already registered"}],
+        ) from exc
+    await uow.session.refresh(participant)
+    event_type = TeacherRegistered if is_teacher(participant.role) else MentorRegistered
+    uow.publish(event_type(board=participant.board, participant=profile_of(participant)))
+    return participant
+
+
+async def get_participant(
+    uow: UnitOfWork, participant_id: uuid.UUID, *, for_update: bool = False
+) -> Participant:
+    query = sa.select(Participant).where(Participant.id == participant_id)  # type: ignore[arg-type]
+    if for_update:
+        query = query.with_for_update()
+    participant = (await uow.session.execute(query)).scalar_one_or_none()
+    if participant is None:
+        raise Problem(404, "Not found", "No such participant.")
+    return participant
+
+
+async def update_participant(
+    uow: UnitOfWork, participant: Participant, changes: Mapping[str, Any]
+) -> list[str]:
+    """Apply changes; emits ParticipantUpdated naming the changed fields, or nothing if none changed."""
+    current = {f: getattr(participant, f) for f in changes}
+    changed = changed_fields(current, changes)
+    if not changed:
+        return []
+    proposed = {**profile_of(participant).model_dump(), **changes}
+    errors = validate_participant(proposed, await theme_codes(uow))
+    if errors:
+        raise _invalid(errors)
+    for field in changed:
+        setattr(participant, field, changes[field])
+    participant.revision += 1
+    participant.updated_at = sa.func.now()  # type: ignore[assignment]
+    await uow.session.flush()
+    await uow.session.refresh(participant)
+    uow.publish(
+        ParticipantUpdated(board=participant.board, participant=profile_of(participant), changed=changed)
+    )
+    return changed
+
+
+async def withdraw_participant(uow: UnitOfWork, participant: Participant, reason: str | None) -> bool:
+    """Withdraw (history kept); withdrawing twice changes nothing and emits nothing."""
+    if participant.status == "withdrawn":
+        return False
+    participant.status = "withdrawn"
+    participant.revision += 1
+    participant.updated_at = sa.func.now()  # type: ignore[assignment]
+    await uow.session.flush()
+    await uow.session.refresh(participant)
+    uow.publish(
+        ParticipantWithdrawn(board=participant.board, participant=profile_of(participant), reason=reason)
+    )
+    return True

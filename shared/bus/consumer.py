@@ -1,0 +1,174 @@
+"""The idempotent event consumer every service uses.
+
+For each message: decode the envelope (undecodable → dead letter at once, with the reason), run
+the service's handler in one unit of work that also writes the inbox row, commit, then ack.
+Infrastructure outages (database down) are retried in place without acking; a handler that keeps
+failing is dead-lettered with its error after ``max_handler_attempts`` deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import sqlalchemy.exc
+from faststream.rabbit import RabbitBroker, RabbitExchange
+from faststream.rabbit.message import RabbitMessage
+from opentelemetry import trace
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared import inbox
+from shared.db import UnitOfWork
+from shared.events.catalog import UndecodableEvent, decode
+from shared.events.envelope import IntegrationEvent
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+MAX_EVENT_BYTES = 1_000_000
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        session_factory: async_sessionmaker[AsyncSession],
+        handlers: Mapping[type[IntegrationEvent], Handler],
+        broker: RabbitBroker,
+        *,
+        transient_retry_seconds: float = 120.0,
+    ):
+        self.settings = settings
+        self.session_factory = session_factory
+        self.handlers = dict(handlers)
+        self.broker = broker
+        self.transient_retry_seconds = transient_retry_seconds
+        self.handled = 0
+        self.dead_lettered = 0
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return sorted(cls.routing_key() for cls in self.handlers)
+
+    async def handle_message(self, message: RabbitMessage) -> None:
+        span = trace.get_current_span()
+        if len(message.body) > MAX_EVENT_BYTES:
+            await self._dead_letter(message, f"body of {len(message.body)} bytes exceeds {MAX_EVENT_BYTES}")
+            return
+        try:
+            event = decode(message.body)
+        except UndecodableEvent as exc:
+            await self._dead_letter(message, str(exc))
+            return
+        span.set_attribute("mentorweb.event_type", event.type)
+        span.set_attribute("mentorweb.board", event.board)
+        handler = self.handlers.get(type(event))
+        if handler is None:
+            await self._dead_letter(message, f"{self.settings.service_name} has no handler for {event.type}")
+            return
+        try:
+            await self._handle_with_retries(handler, event)
+        except Exception as exc:
+            attempts = _delivery_count(message) + 1
+            span.record_exception(exc)
+            log.warning(
+                "handler for %s failed (attempt %d/%d): %s",
+                event.type,
+                attempts,
+                self.settings.max_handler_attempts,
+                exc.__class__.__name__,
+            )
+            if attempts >= self.settings.max_handler_attempts:
+                await self._dead_letter(
+                    message, f"handler failed {attempts} times: {exc.__class__.__name__}: {exc}"
+                )
+            else:
+                await asyncio.sleep(min(0.2 * attempts, 2.0))
+                await message.nack(requeue=True)
+            return
+        await message.ack()
+        self.handled += 1
+
+    async def _handle_with_retries(self, handler: Handler, event: IntegrationEvent) -> None:
+        deadline = asyncio.get_running_loop().time() + self.transient_retry_seconds
+        backoff = 0.2
+        while True:
+            try:
+                await self.handle_event(handler, event)
+                return
+            except Exception as exc:
+                if not is_transient(exc) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("transient %s handling %s; retrying", exc.__class__.__name__, event.type)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def handle_event(self, handler: Handler, event: IntegrationEvent) -> bool:
+        """Run ``handler`` once for ``event`` in one unit of work; False when already handled."""
+        async with UnitOfWork(self.session_factory) as uow:
+            first_time = await inbox.claim(
+                uow.session,
+                consumer=self.settings.service_name,
+                event_id=event.event_id,
+                event_type=event.type,
+            )
+            if not first_time:
+                return False
+            await handler(uow, event)
+            await uow.commit()
+        return True
+
+    async def _dead_letter(self, message: RabbitMessage, reason: str) -> None:
+        raw = message.raw_message
+        headers = dict(message.headers or {})
+        headers.update(
+            {
+                "x-mentorweb-death-reason": reason[:1000],
+                "x-mentorweb-consumer": self.settings.service_name,
+                "x-mentorweb-failed-at": datetime.now(UTC).isoformat(),
+                "x-original-exchange": raw.exchange or "",
+                "x-original-routing-key": raw.routing_key or "",
+            }
+        )
+        await self.broker.publish(
+            message.body,
+            exchange=RabbitExchange(self.settings.dead_letter_exchange_name, declare=False),
+            routing_key=self.settings.queue_name,
+            headers=headers,
+            message_id=message.message_id,
+            content_type=raw.content_type or "application/octet-stream",
+            persist=True,
+        )
+        await message.ack()
+        self.dead_lettered += 1
+        log.warning("dead-lettered message %s: %s", message.message_id, reason[:200])
+
+
+def _delivery_count(message: RabbitMessage) -> int:
+    value = (message.headers or {}).get("x-delivery-count", 0)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

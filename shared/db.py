@@ -1,0 +1,83 @@
+"""Database engine and the unit of work: one session per request or message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+
+import sqlalchemy as sa
+from opentelemetry import propagate
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.events.envelope import IntegrationEvent
+from shared.outbox import OUTBOX_CHANNEL, OutboxMessage, outbox_row
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # Short connect/command timeouts so a database outage becomes a fast, retryable error (HTTP 503)
+    # instead of a hang.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """One transaction: the state change, the events it causes (outbox) and the inbox mark.
+
+    Nothing commits behind its back: ``commit()`` is explicit, leaving the block without it rolls back.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, board: str | None = None):
+        self._session_factory = session_factory
+        self._board = board
+        self._events: list[IntegrationEvent] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        if self._board is not None:
+            # Row-level security policies read the board of the transaction from this setting.
+            await self.session.execute(
+                sa.text("SELECT set_config('mentorweb.board', :board, true)"), {"board": self._board}
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def publish(self, *events: IntegrationEvent) -> None:
+        """Queue events to be written to the outbox in this transaction."""
+        self._events.extend(events)
+
+    @property
+    def pending_events(self) -> Sequence[IntegrationEvent]:
+        return tuple(self._events)
+
+    async def commit(self) -> None:
+        if self._events:
+            headers: dict[str, str] = {}
+            # The trace context travels with the row so the relay's publish joins the caller's trace.
+            propagate.inject(headers)
+            await self.session.execute(
+                sa.insert(OutboxMessage.__table__), [outbox_row(event, headers) for event in self._events]
+            )
+            await self.session.execute(sa.text(f"NOTIFY {OUTBOX_CHANNEL}"))
+        await self.session.commit()
+        self._events.clear()

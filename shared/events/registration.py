@@ -1,0 +1,111 @@
+"""Events published by the registration service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr
+
+from shared.events.envelope import IntegrationEvent
+
+ParticipantRole = Literal["beginning_teacher", "new_school_leader", "mentor"]
+GradeBand = Literal["kindergarten", "primary", "junior", "intermediate", "senior"]
+Language = Literal["en", "fr"]
+
+
+class ParticipantProfile(BaseModel):
+    """A participant as registration knows it; ``revision`` orders snapshots of one participant."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    participant_id: uuid.UUID
+    revision: int = 1
+    program_year: str
+    hr_id: str
+    role: ParticipantRole
+    given_name: str
+    family_name: str
+    email: EmailStr
+    language: Language = "en"
+    school: str | None = None
+    grade_band: GradeBand | None = None
+    subjects: list[str] = []
+    themes: list[str] = []
+    learning_goals: str | None = None
+    # Mentors only.
+    expertise_themes: list[str] = []
+    leads_school_leaders: bool = False
+    trained: bool = False
+    hub_capacity: int = 0
+    one_to_one_capacity: int = 0
+    evaluates_hr_ids: list[str] = []
+    status: Literal["registered", "placed", "withdrawn"] = "registered"
+
+
+class _ParticipantEvent(IntegrationEvent):
+    PRODUCER = "registration"
+    participant: ParticipantProfile
+
+
+class TeacherRegistered(_ParticipantEvent):
+    """A beginning teacher or new school leader joined a program year."""
+
+
+class MentorRegistered(_ParticipantEvent):
+    """An experienced teacher or school leader offered to mentor or lead hubs."""
+
+
+class ParticipantUpdated(_ParticipantEvent):
+    """Goals, themes, assignment or school changed; ``changed`` names the fields."""
+
+    changed: list[str] = []
+
+
+class ParticipantWithdrawn(_ParticipantEvent):
+    """The participant left the program year; their history is kept."""
+
+    reason: str | None = None
+
+
+class SessionScheduled(IntegrationEvent):
+    """A workshop or Beginning Teacher Network session was put on the calendar."""
+
+    PRODUCER = "registration"
+    session_id: uuid.UUID
+    kind: Literal["workshop", "network_cohort", "network_open"]
+    title: str
+    starts_at: str
+    ends_at: str
+    location: str | None = None
+    online_url: str | None = None
+    sequence: int = 0
+
+
+class SessionChanged(SessionScheduled):
+    """A scheduled session moved or changed place; ``sequence`` grows with each change."""
+
+
+class SessionCancelled(SessionScheduled):
+    """A scheduled session will not take place."""
+
+
+class EnrolmentConfirmed(IntegrationEvent):
+    PRODUCER = "registration"
+    session_id: uuid.UUID
+    participant_id: uuid.UUID
+    promoted_from_waitlist: bool = False
+
+
+class EnrolmentWaitlisted(IntegrationEvent):
+    PRODUCER = "registration"
+    session_id: uuid.UUID
+    participant_id: uuid.UUID
+    position: int
+
+
+class AttendanceRecorded(IntegrationEvent):
+    PRODUCER = "registration"
+    session_id: uuid.UUID
+    participant_id: uuid.UUID
+    attended: bool

@@ -1,0 +1,95 @@
+"""Alembic, one migration history per service, each in its own database.
+
+``upgrade(service)`` creates the database when missing, then runs ``alembic upgrade head`` under
+an advisory lock so replicas starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from pathlib import Path
+
+import asyncpg
+import sqlalchemy as sa
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+SERVICES = ("registration", "matching", "notifications", "grants")
+_MIGRATION_LOCK = 727_001
+
+
+def settings_for(service: str):  # type: ignore[no-untyped-def]
+    module = importlib.import_module(f"services.{service}.config")
+    return module.Settings()
+
+
+def alembic_config(service: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option(
+        "script_location", str(Path(__file__).parent.parent / "services" / service / "migrations")
+    )
+    cfg.set_main_option("version_table", "alembic_version")
+    return cfg
+
+
+async def ensure_database(database_url: str) -> None:
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin, timeout=10)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", url.database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{url.database}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass
+    finally:
+        await conn.close()
+
+
+async def drop_database(database_url: str) -> None:
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin, timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def _upgrade(connection: Connection, cfg: Config) -> None:
+    connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")
+
+
+async def upgrade(service: str, database_url: str | None = None) -> None:
+    url = database_url or settings_for(service).database_url
+    await ensure_database(url)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, alembic_config(service))
+    finally:
+        await engine.dispose()
+
+
+def upgrade_all(database_urls: dict[str, str] | None = None) -> None:
+    async def _all() -> None:
+        for service in SERVICES:
+            await upgrade(service, (database_urls or {}).get(service))
+
+    asyncio.run(_all())
+
+
+def run_env() -> None:
+    """Body of every service's ``migrations/env.py``: migrate on the connection ``upgrade`` passes."""
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations with `mentorweb migrate <service>`")
+    context.configure(connection=connection, target_metadata=None, transaction_per_migration=False)
+    with context.begin_transaction():
+        context.run_migrations()

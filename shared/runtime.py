@@ -1,0 +1,226 @@
+"""Assembles one service process: FastAPI + the broker's consumer + the outbox relay + workers.
+
+A service's ``bootstrap.py`` describes itself with a :class:`ServiceSpec`; this module wires the
+parts the same way for all four services (cosmicpython's bootstrap, once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aio_pika
+import sqlalchemy as sa
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import Channel, QueueType, RabbitBroker, RabbitQueue
+from faststream.rabbit.annotations import RabbitMessage
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.auth import TokenVerifier
+from shared.bus.consumer import EventConsumer, Handler
+from shared.bus.relay import OutboxRelay
+from shared.bus.topology import declare_exchanges, declare_service_queue, service_queue_arguments
+from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.events.envelope import IntegrationEvent
+from shared.problems import install_problem_handlers
+from shared.settings import ServiceSettings
+from shared.telemetry import configure_logging, configure_telemetry
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundWorker(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class ServiceSpec:
+    settings: ServiceSettings
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    handlers: Mapping[type[IntegrationEvent], Handler] = field(default_factory=dict)
+    workers: Sequence[Callable[[Runtime], BackgroundWorker]] = ()
+    on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+
+
+class Runtime:
+    """Everything one service process holds: engine, sessions, broker, relay, consumer."""
+
+    def __init__(self, spec: ServiceSpec, tracer_provider: TracerProvider | None = None):
+        self.spec = spec
+        self.settings = spec.settings
+        self.tracer_provider = tracer_provider or configure_telemetry(self.settings)
+        self.engine: AsyncEngine = make_engine(
+            self.settings.database_url, pool_size=self.settings.database_pool_size
+        )
+        SQLAlchemyInstrumentor().instrument(
+            engine=self.engine.sync_engine, tracer_provider=self.tracer_provider
+        )
+        self.session_factory: async_sessionmaker[AsyncSession] = make_session_factory(self.engine)
+        self.broker = RabbitBroker(
+            self.settings.rabbitmq_url,
+            app_id=self.settings.service_name,
+            middlewares=[RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider)],
+            graceful_timeout=20.0,
+            log_level=logging.DEBUG,
+            default_channel=Channel(prefetch_count=self.settings.prefetch, publisher_confirms=True),
+        )
+        self.relay = OutboxRelay(self.engine, self.settings)
+        self.consumer: EventConsumer | None = None
+        if spec.handlers:
+            self.consumer = EventConsumer(self.settings, self.session_factory, spec.handlers, self.broker)
+            self._subscribe(self.consumer)
+        self.workers = [factory(self) for factory in spec.workers]
+        self._admin: aio_pika.abc.AbstractRobustConnection | None = None
+
+    def _subscribe(self, consumer: EventConsumer) -> None:
+        queue = RabbitQueue(
+            self.settings.queue_name,
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            arguments=service_queue_arguments(self.settings),  # type: ignore[arg-type]
+        )
+
+        # Manual acks: a message is acked only after its effect and inbox row committed.
+        @self.broker.subscriber(
+            queue,
+            channel=Channel(prefetch_count=self.settings.prefetch),
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{self.settings.queue_name}:consume",
+            description=f"Integration events handled by {self.settings.service_name}: "
+            + ", ".join(consumer.routing_keys),
+        )
+        async def on_event(message: RabbitMessage) -> None:
+            await consumer.handle_message(message)
+
+    def uow(self, *, board: str | None = None) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, board=board)
+
+    async def start(self) -> None:
+        self._admin = await aio_pika.connect_robust(self.settings.rabbitmq_url, timeout=10)
+        async with self._admin.channel() as channel:
+            if self.consumer is not None:
+                await declare_service_queue(channel, self.settings, self.consumer.routing_keys)
+            else:
+                await declare_exchanges(channel, self.settings)
+        await self.broker.start()
+        await self.relay.start()
+        for hook in self.spec.on_startup:
+            await hook(self)
+        for worker in self.workers:
+            await worker.start()
+        log.info("%s started", self.settings.service_name)
+
+    async def stop(self) -> None:
+        for worker in reversed(self.workers):
+            with contextlib.suppress(Exception):
+                await worker.stop()
+        # Stop consuming first and let in-flight handlers finish (graceful_timeout), then the relay.
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.relay.stop()
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                await self._admin.close()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with asyncio.timeout(2):
+                async with self.engine.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {exc.__class__.__name__}"
+        try:
+            async with asyncio.timeout(2):
+                if self._admin is None or self._admin.is_closed:
+                    raise ConnectionError("no broker connection")
+                async with self._admin.channel() as channel:
+                    if self.consumer is not None:
+                        queue = await channel.declare_queue(self.settings.queue_name, passive=True)
+                        count = queue.declaration_result.consumer_count
+                        checks["consumers"] = count
+                        if count < 1:
+                            raise ConnectionError("no consumer attached to the service queue")
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"unreachable: {exc.__class__.__name__}: {exc}"[:200]
+        checks["ready"] = checks.get("database") == "ok" and checks.get("broker") == "ok"
+        return checks
+
+
+def create_app(spec: ServiceSpec, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or Runtime(spec)
+    settings = spec.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+
+    @app.get("/healthz", tags=["health"], summary="The process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", tags=["health"], summary="Database and broker reachable, consumers attached")
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await runtime.readiness()
+        return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
+
+    for router in spec.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz"
+    )
+    return app
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def serve(spec: ServiceSpec) -> None:
+    """Run one service process until SIGTERM/SIGINT (uvicorn drives the graceful shutdown)."""
+    configure_logging(spec.settings.service_name)
+    app = create_app(spec)
+    config = uvicorn.Config(
+        app,
+        host=spec.settings.http_host,
+        port=spec.settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=25,
+    )
+    asyncio.run(uvicorn.Server(config).serve())
