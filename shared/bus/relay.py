@@ -13,13 +13,13 @@ import logging
 from typing import Any
 
 import aio_pika
-import asyncpg
 import sqlalchemy as sa
 from opentelemetry import propagate, trace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.outbox import OUTBOX_CHANNEL
 from shared.settings import ServiceSettings
+from shared.wakeup import PgWakeup
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("mentorweb.outbox")
@@ -37,39 +37,31 @@ _MARK_FAILED_ATTEMPT = sa.text(
 )
 
 
-def asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, settings: ServiceSettings):
         self._engine = engine
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
+        self._wakeup = PgWakeup(settings.database_url, OUTBOX_CHANNEL)
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._task: asyncio.Task[None] | None = None
         self.published = 0
 
     async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._run(), name="outbox-relay"),
-            asyncio.create_task(self._listen(), name="outbox-listen"),
-        ]
+        self._wakeup.start()
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        for task in self._tasks:
+        await self._wakeup.stop()
+        if self._task is not None:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 # Let the batch in flight finish (publish + mark) so nothing is sent twice needlessly.
-                await asyncio.wait_for(task, timeout=10)
+                await asyncio.wait_for(self._task, timeout=10)
         if self._connection is not None:
             await self._connection.close()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._wakeup.event.set()
 
     async def _exchange_or_connect(self) -> aio_pika.abc.AbstractExchange:
         if self._exchange is None or self._connection is None or self._connection.is_closed:
@@ -82,7 +74,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.2
-        while not self._stopping.is_set():
+        while not self._wakeup.stopping:
             try:
                 sent = await self.publish_batch()
                 backoff = 0.2
@@ -93,9 +85,7 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._settings.relay_poll_interval)
-            self._wake.clear()
+            await self._wakeup.wait(self._settings.relay_poll_interval)
 
     async def publish_batch(self) -> int:
         """Claim up to one batch of pending rows, publish them with confirms, mark them published."""
@@ -144,22 +134,3 @@ class OutboxRelay:
                 headers=headers,
             )
             await exchange.publish(message, routing_key=row.routing_key, timeout=10)
-
-    async def _listen(self) -> None:
-        """Keep a LISTEN connection open; on failure fall back to polling and reconnect."""
-        while not self._stopping.is_set():
-            conn = None
-            try:
-                conn = await asyncpg.connect(asyncpg_dsn(self._settings.database_url), timeout=5)
-                await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-                while not self._stopping.is_set() and not conn.is_closed():
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), timeout=5)
-            except Exception as exc:
-                log.info("outbox listener: %s; polling until it reconnects", exc.__class__.__name__)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), timeout=2)
-            finally:
-                if conn is not None and not conn.is_closed():
-                    with contextlib.suppress(Exception):
-                        await conn.close(timeout=2)

@@ -1,0 +1,18 @@
+"""Wires matching: settings, HTTP routes, event handlers (one place, cosmicpython's bootstrap)."""
+
+from __future__ import annotations
+
+from services.matching.config import Settings
+from services.matching.entrypoints.events import HANDLERS
+from services.matching.entrypoints.http import router
+from shared.runtime import ServiceSpec
+
+
+def build_spec(settings: Settings | None = None) -> ServiceSpec:
+    return ServiceSpec(
+        settings=settings or Settings(),
+        title="Mentorweb matching",
+        description="Mentoring hubs, hub leaders, one-to-one mentors, late joiners and coordinator overrides.",
+        routers=[router],
+        handlers=HANDLERS,
+    )

@@ -1,0 +1,71 @@
+"""Matching's view of participants, kept from registration's events.
+
+Snapshots carry a revision: an older snapshot arriving late (out of order) never overwrites a
+newer one, and an update arriving before the registration creates the row.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from services.matching.adapters.tables import ParticipantView
+from shared.db import UnitOfWork
+from shared.events.registration import ParticipantProfile, ParticipantWithdrawn, _ParticipantEvent
+
+_SNAPSHOT_FIELDS = (
+    "program_year",
+    "revision",
+    "hr_id",
+    "role",
+    "display_name",
+    "language",
+    "school",
+    "grade_band",
+    "subjects",
+    "themes",
+    "expertise_themes",
+    "leads_school_leaders",
+    "trained",
+    "hub_capacity",
+    "one_to_one_capacity",
+    "evaluates_hr_ids",
+    "withdrawn",
+)
+
+
+def _row(board: str, profile: ParticipantProfile, withdrawn: bool) -> dict[str, object]:
+    return {
+        "participant_id": profile.participant_id,
+        "board": board,
+        "program_year": profile.program_year,
+        "revision": profile.revision,
+        "hr_id": profile.hr_id,
+        "role": profile.role,
+        "display_name": f"{profile.given_name} {profile.family_name}",
+        "language": profile.language,
+        "school": profile.school,
+        "grade_band": profile.grade_band,
+        "subjects": profile.subjects,
+        "themes": profile.themes,
+        "expertise_themes": profile.expertise_themes,
+        "leads_school_leaders": profile.leads_school_leaders,
+        "trained": profile.trained,
+        "hub_capacity": profile.hub_capacity,
+        "one_to_one_capacity": profile.one_to_one_capacity,
+        "evaluates_hr_ids": profile.evaluates_hr_ids,
+        "withdrawn": withdrawn or profile.status == "withdrawn",
+    }
+
+
+async def record_participant(uow: UnitOfWork, event: _ParticipantEvent) -> None:
+    """Upsert the participant snapshot; a newer revision wins, whatever order events arrive in."""
+    row = _row(event.board, event.participant, isinstance(event, ParticipantWithdrawn))
+    table = ParticipantView.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(**row)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.participant_id],
+        set_={name: statement.excluded[name] for name in _SNAPSHOT_FIELDS} | {"updated_at": sa.func.now()},
+        where=table.c.revision < statement.excluded.revision,
+    )
+    await uow.session.execute(statement)

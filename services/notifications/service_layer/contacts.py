@@ -1,0 +1,42 @@
+"""The contact directory, kept from registration's events so notifications never calls another service."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from services.notifications.adapters.tables import Contact
+from shared.db import UnitOfWork
+from shared.events.registration import ParticipantProfile
+
+_FIELDS = ("revision", "given_name", "family_name", "email", "language", "role")
+
+
+async def upsert_contact(uow: UnitOfWork, board: str, profile: ParticipantProfile) -> None:
+    """Insert or refresh a contact; an older snapshot arriving late never overwrites a newer one."""
+    table = Contact.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(
+        participant_id=profile.participant_id,
+        board=board,
+        revision=profile.revision,
+        given_name=profile.given_name,
+        family_name=profile.family_name,
+        email=str(profile.email),
+        language=profile.language,
+        role=profile.role,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.participant_id],
+        set_={f: statement.excluded[f] for f in _FIELDS},
+        where=table.c.revision < statement.excluded.revision,
+    )
+    await uow.session.execute(statement)
+
+
+async def contact(uow: UnitOfWork, participant_id: object) -> Contact | None:
+    return await uow.session.get(Contact, participant_id)
+
+
+async def contacts(uow: UnitOfWork, ids: list[object]) -> dict[object, Contact]:
+    rows = (await uow.session.execute(sa.select(Contact).where(Contact.participant_id.in_(ids)))).scalars()  # type: ignore[attr-defined]
+    return {c.participant_id: c for c in rows}

@@ -1,0 +1,128 @@
+"""The mail dispatcher: sends pending notifications, records the outcome, retries with backoff.
+
+It runs beside the consumer, never inside it: SMTP being down never blocks the bus. A row is
+marked sent only after the SMTP server accepted the message, so a crash between the two can at
+worst send one message twice; rows are claimed with SKIP LOCKED so replicas share the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notifications.adapters.mailer import (
+    PermanentFailure,
+    SmtpMailer,
+    TemporaryFailure,
+    build_message,
+)
+from services.notifications.adapters.tables import Notification
+from services.notifications.config import Settings
+from services.notifications.service_layer.outgoing import MAIL_CHANNEL
+from shared.wakeup import PgWakeup
+
+log = logging.getLogger(__name__)
+
+
+def retry_delay(settings: Settings, attempts: int) -> timedelta:
+    """Exponential backoff: base, 2×base, 4×base … capped at five minutes."""
+    return timedelta(seconds=min(settings.mail_retry_base_seconds * 2 ** max(attempts - 1, 0), 300))
+
+
+class MailDispatcher:
+    def __init__(
+        self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], mailer: SmtpMailer
+    ):
+        self.settings = settings
+        self.session_factory = session_factory
+        self.mailer = mailer
+        self.wakeup = PgWakeup(settings.database_url, MAIL_CHANNEL)
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+
+    async def start(self) -> None:
+        self.wakeup.start()
+        self._task = asyncio.create_task(self._run(), name="mail-dispatcher")
+
+    async def stop(self) -> None:
+        await self.wakeup.stop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=15)
+
+    async def _run(self) -> None:
+        while not self.wakeup.stopping:
+            try:
+                handled = await self.dispatch_due()
+                if handled >= self.settings.mail_batch_size:
+                    continue
+            except Exception as exc:  # database down: try again shortly, never die
+                log.warning("mail dispatcher: %s", exc.__class__.__name__)
+                await asyncio.sleep(1)
+                continue
+            await self.wakeup.wait(self.settings.mail_poll_interval)
+
+    async def dispatch_due(self, now: datetime | None = None) -> int:
+        """Send one batch of due notifications; returns how many were attempted."""
+        async with self.session_factory() as session, session.begin():
+            rows = (
+                (
+                    await session.execute(
+                        sa.select(Notification)
+                        .where(
+                            Notification.state == "pending",  # type: ignore[arg-type]
+                            Notification.next_attempt_at <= (now or sa.func.now()),  # type: ignore[arg-type,operator]
+                        )
+                        .order_by(Notification.next_attempt_at)  # type: ignore[arg-type]
+                        .limit(self.settings.mail_batch_size)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not rows:
+                return 0
+            limit = asyncio.Semaphore(10)
+
+            async def attempt(row: Notification) -> None:
+                async with limit:
+                    await self._attempt(row)
+
+            await asyncio.gather(*(attempt(row) for row in rows))
+        return len(rows)
+
+    async def _attempt(self, row: Notification) -> None:
+        message = build_message(
+            sender=self.settings.smtp_from,
+            to=row.recipient_email,
+            subject=row.subject,
+            text=row.body_text,
+            html=row.body_html,
+            calendar=row.calendar,
+            headers={"X-Mentorweb-Notification": str(row.id), "X-Mentorweb-Template": row.template},
+        )
+        row.attempts += 1
+        try:
+            await self.mailer.send(message)
+        except PermanentFailure as exc:
+            row.state = "failed"
+            row.last_error = str(exc)[:500]
+            log.warning("notification %s failed permanently", row.id)
+            return
+        except TemporaryFailure as exc:
+            row.last_error = str(exc)[:500]
+            if row.attempts >= self.settings.mail_max_attempts:
+                row.state = "failed"
+            else:
+                row.next_attempt_at = datetime.now(UTC) + retry_delay(self.settings, row.attempts)
+            return
+        row.state = "sent"
+        row.sent_at = datetime.now(UTC)
+        row.last_error = None
+        self.sent += 1

@@ -1,0 +1,66 @@
+"""Queueing a notification: one row per (event, recipient, template), rendered now, sent by the dispatcher."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from services.notifications.adapters.rendering import render
+from services.notifications.adapters.tables import Contact, Notification
+from services.notifications.service_layer.preferences import preferences_url
+from shared.db import UnitOfWork
+
+MAIL_CHANNEL = "mentorweb_mail"
+
+
+async def queue_notification(
+    uow: UnitOfWork,
+    *,
+    event_id: uuid.UUID,
+    board: str,
+    recipient: Contact,
+    template: str,
+    why: str,
+    context: dict[str, Any],
+    calendar: str | None = None,
+    urgent: bool = True,
+    base_url: str,
+    secret: str,
+) -> bool:
+    """Render and store one notification; False when it already exists (a redelivered event)."""
+    state = "suppressed" if recipient.unsubscribed and not urgent else "pending"
+    full_context = {
+        "board": board,
+        "why": why,
+        "given_name": recipient.given_name,
+        "preferences_url": preferences_url(base_url, secret, recipient.participant_id),
+        **context,
+    }
+    message = render(template, recipient.language, full_context)
+    statement = (
+        insert(Notification.__table__)  # type: ignore[attr-defined]
+        .values(
+            id=uuid.uuid4(),
+            event_id=event_id,
+            board=board,
+            recipient_id=recipient.participant_id,
+            recipient_email=recipient.email,
+            language=recipient.language,
+            template=template,
+            subject=message.subject,
+            body_text=message.text,
+            body_html=message.html,
+            calendar=calendar,
+            urgent=urgent,
+            state=state,
+        )
+        .on_conflict_do_nothing(constraint="uq_notification_once")
+        .returning(sa.literal_column("1"))
+    )
+    inserted = (await uow.session.execute(statement)).first() is not None
+    if inserted and state == "pending":
+        await uow.session.execute(sa.text(f"NOTIFY {MAIL_CHANNEL}"))
+    return inserted
