@@ -57,10 +57,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back whatever was not committed without expiring loaded objects, so a
+        # route can still serialise what it read after the block ends.
+        await self.session.close()
 
     def publish(self, *events: IntegrationEvent) -> None:
         """Queue events to be written to the outbox in this transaction."""

@@ -1,0 +1,86 @@
+"""Pytest fixtures shared by every test (a plugin loaded by the root conftest.py): real infrastructure,
+an isolated bus prefix and databases per run, the services as processes, SMTP and OTLP sinks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from shared.auth import mint_token
+from shared.settings import ServiceSettings
+from shared.testing.infrastructure import Infrastructure, provide
+from shared.testing.otlp_receiver import OtlpReceiver
+from shared.testing.processes import TEST_JWT_SECRET, System
+from shared.testing.smtp_sink import SmtpServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infrastructure]:
+    with provide() as infrastructure:
+        yield infrastructure
+
+
+@pytest.fixture(scope="session")
+def run_prefix() -> str:
+    return f"mwt{secrets.token_hex(4)}"
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def otlp() -> Iterator[OtlpReceiver]:
+    receiver = OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def system(
+    infra: Infrastructure, run_prefix: str, smtp: SmtpServer, otlp: OtlpReceiver
+) -> AsyncIterator[System]:
+    """All four services as processes, migrated on fresh databases, exporting spans to ``otlp``."""
+    system = System(
+        infra=infra,
+        prefix=run_prefix,
+        log_dir=ROOT / ".run" / "test-logs" / run_prefix,
+        smtp_port=smtp.port,
+        otlp_endpoint=otlp.endpoint,
+    )
+    await system.migrate()
+    system.start()
+    yield system
+    system.stop()
+    if os.environ.get("MENTORWEB_KEEP_TEST_STATE") != "1":
+        await system.destroy()
+
+
+def test_settings(**overrides: object) -> ServiceSettings:
+    return ServiceSettings(jwt_secret=TEST_JWT_SECRET, mentorweb_env="test", **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def token():  # type: ignore[no-untyped-def]
+    """Mint a test token: token("board_coordinator", board="ELM")."""
+
+    def mint(role: str = "province_admin", *, board: str | None = None, participant_id: object = None) -> str:
+        return mint_token(
+            test_settings(),
+            subject=f"test-{role}",
+            roles=[role],
+            board=board,
+            participant_id=participant_id,  # type: ignore[arg-type]
+        )
+
+    return mint

@@ -1,0 +1,182 @@
+"""Run Mentorweb's services as real processes for end-to-end and fault tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aio_pika
+import httpx
+
+from shared.migrations import SERVICES, drop_database, upgrade
+from shared.testing.infrastructure import Infrastructure
+from shared.testing.smtp_sink import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_JWT_SECRET = "mentorweb-test-secret-0123456789abcdef0123"
+
+
+@dataclass
+class ServiceProcess:
+    service: str
+    env: dict[str, str]
+    log_path: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.service}"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = "not started"
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.service} exited with {self.process.returncode}: see {self.log_path}"
+                )
+            try:
+                response = httpx.get(f"{self.url}/readyz", timeout=2)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = exc.__class__.__name__
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.service} not ready after {timeout}s ({last}); see {self.log_path}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 40.0) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL, timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+        self.wait_ready()
+
+
+@dataclass
+class System:
+    """The four services, on their own databases and bus prefix, sharing one SMTP and OTLP sink."""
+
+    infra: Infrastructure
+    prefix: str
+    log_dir: Path
+    smtp_port: int
+    otlp_endpoint: str | None = None
+    rabbitmq_url: str | None = None  # e.g. through a fault-injecting proxy
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def database_url(self, service: str) -> str:
+        return self.infra.database_url(f"{self.prefix}_{service}")
+
+    def env_for(self, service: str, port: int) -> dict[str, str]:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DATABASE_URL", "RABBITMQ_URL"))
+        }
+        env.update(
+            {
+                "MENTORWEB_ENV": "test",
+                "SERVICE_NAME": service,
+                "HTTP_PORT": str(port),
+                "DATABASE_URL": self.database_url(service),
+                "RABBITMQ_URL": self.rabbitmq_url or self.infra.rabbitmq_url,
+                "BUS_PREFIX": self.prefix,
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(self.smtp_port),
+                "JWT_SECRET": TEST_JWT_SECRET,
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                "OTEL_BSP_SCHEDULE_DELAY": "200",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if self.otlp_endpoint:
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = self.otlp_endpoint
+        env.update(self.extra_env)
+        return env
+
+    async def migrate(self) -> None:
+        for service in SERVICES:
+            await upgrade(service, self.database_url(service))
+
+    def start(self, services: tuple[str, ...] = SERVICES) -> System:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in services:
+            port = free_port()
+            proc = ServiceProcess(service, self.env_for(service, port), self.log_dir / f"{service}.log", port)
+            self.processes[service] = proc
+            proc.start()
+        for service in services:
+            self.processes[service].wait_ready()
+        return self
+
+    def url(self, service: str) -> str:
+        return self.processes[service].url
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            with contextlib.suppress(Exception):
+                proc.stop()
+
+    async def destroy(self) -> None:
+        """Drop the databases and the bus objects this system created."""
+        for service in SERVICES:
+            with contextlib.suppress(Exception):
+                await drop_database(self.database_url(service))
+        await delete_bus_objects(self.infra.rabbitmq_url, self.prefix)
+
+
+async def delete_bus_objects(rabbitmq_url: str, prefix: str) -> None:
+    connection = await aio_pika.connect(rabbitmq_url, timeout=10)
+    async with connection:
+        for service in SERVICES:
+            for queue in (f"{prefix}.{service}", f"{prefix}.{service}.dlq"):
+                channel = await connection.channel()
+                with contextlib.suppress(Exception):
+                    await channel.queue_delete(queue)
+        for exchange in (f"{prefix}.events", f"{prefix}.dlx"):
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(exchange)
+
+
+async def wait_until(predicate, timeout: float = 15.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    """Poll an (async or sync) predicate until it returns something truthy; returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(interval)
