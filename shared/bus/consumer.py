@@ -44,6 +44,15 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def describe_error(exc: BaseException) -> str:
+    """A short error description safe for logs and dead-letter headers: for database errors the
+    driver's message only, never the SQL parameters (which may hold names or emails)."""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.orig is not None:
+        exc = exc.orig  # type: ignore[assignment]
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{exc.__class__.__name__}: {first_line}"[:500]
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
         return True

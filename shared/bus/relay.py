@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from opentelemetry import propagate, trace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.bus.consumer import describe_error
 from shared.outbox import OUTBOX_CHANNEL
 from shared.settings import ServiceSettings
 from shared.wakeup import PgWakeup
@@ -101,7 +102,7 @@ class OutboxRelay:
                 async with self._engine.begin() as failed:
                     await failed.execute(
                         _MARK_FAILED_ATTEMPT,
-                        {"ids": [row.id for row in rows], "error": f"{exc.__class__.__name__}: {exc}"[:500]},
+                        {"ids": [row.id for row in rows], "error": describe_error(exc)},
                     )
                 raise
             await conn.execute(_MARK_PUBLISHED, {"ids": [row.id for row in rows]})

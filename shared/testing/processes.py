@@ -123,8 +123,8 @@ class System:
         env.update(self.extra_env)
         return env
 
-    async def migrate(self) -> None:
-        for service in SERVICES:
+    async def migrate(self, services: tuple[str, ...] = SERVICES) -> None:
+        for service in services:
             await upgrade(service, self.database_url(service))
 
     def start(self, services: tuple[str, ...] = SERVICES) -> System:

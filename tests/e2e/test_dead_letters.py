@@ -1,0 +1,118 @@
+"""Poison messages end in the service's dead-letter queue with the reason, the consumer keeps going,
+and the operator's CLI lists and replays dead letters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+import aio_pika
+import httpx
+import pytest
+
+from shared.events.catalog import encode
+from shared.events.registration import ParticipantProfile, ParticipantUpdated, TeacherRegistered
+from shared.testing.helpers import auth, unique_board
+from shared.testing.processes import ROOT, System, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+def profile(**overrides: object) -> ParticipantProfile:
+    fields: dict[str, object] = {
+        "participant_id": uuid.uuid4(),
+        "program_year": "2026-2027",
+        "hr_id": "P-1",
+        "role": "beginning_teacher",
+        "given_name": "Poison",
+        "family_name": "Test",
+        "email": f"p.{uuid.uuid4().hex[:6]}@example.org",
+    }
+    fields.update(overrides)
+    return ParticipantProfile(**fields)  # type: ignore[arg-type]
+
+
+async def placement(system: System, token: str, participant_id: uuid.UUID) -> int:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(
+            f"{system.url('matching')}/v1/participants/{participant_id}/placement", headers=auth(token)
+        )
+    return response.status_code
+
+
+async def known(system: System, token: str, participant_id: uuid.UUID) -> bool:
+    return await placement(system, token, participant_id) == 200
+
+
+def cli(system: System, *args: str) -> str:
+    env = {
+        **os.environ,
+        "BUS_PREFIX": system.prefix,
+        "RABBITMQ_URL": system.infra.rabbitmq_url,
+        "DATABASE_URL": system.database_url("matching"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+async def test_poison_messages_are_dead_lettered_and_the_rest_flows(system: System, token):
+    board = unique_board()
+    admin = token("province_admin")
+    # A handler that always fails: the program year does not fit matching's column (a bug upstream).
+    poison = ParticipantUpdated(board=board, participant=profile(program_year="2026-2027-and-beyond"))
+    good = TeacherRegistered(board=board, participant=profile())
+    connection = await aio_pika.connect(system.infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(f"{system.prefix}.events")
+        await exchange.publish(
+            aio_pika.Message(encode(poison), message_id=str(poison.event_id), delivery_mode=2),
+            routing_key=poison.routing_key(),
+        )
+        # Undecodable body and an unknown major version, straight onto matching's queue.
+        queue = f"{system.prefix}.matching"
+        await channel.default_exchange.publish(
+            aio_pika.Message(b"\x00not json", message_id="garbage-1"), queue
+        )
+        future = encode(good).replace(b'"version":1', b'"version":9')
+        await channel.default_exchange.publish(aio_pika.Message(future, message_id="future-1"), queue)
+        await exchange.publish(
+            aio_pika.Message(encode(good), message_id=str(good.event_id), delivery_mode=2),
+            routing_key=good.routing_key(),
+        )
+        # The good message behind the poison ones is handled.
+        assert await wait_until(lambda: known(system, admin, good.participant.participant_id), timeout=20)
+
+        async def dead_letter_count() -> int:
+            declared = await channel.declare_queue(f"{system.prefix}.matching.dlq", passive=True)
+            return declared.declaration_result.message_count or 0
+
+        assert await wait_until(lambda: _at_least(dead_letter_count, 3), timeout=30)
+        listing = cli(system, "dead-letters", "matching", "list")
+        assert "handler failed 5 times" in listing and str(poison.event_id) in listing
+        assert "body is not JSON" in listing
+        assert "unknown event type/version 'TeacherRegistered' v9" in listing
+        assert await placement(system, admin, poison.participant.participant_id) == 404
+
+        # An operator replays a dead letter (here: a valid event parked by an earlier bug) and it is handled.
+        parked = TeacherRegistered(board=board, participant=profile())
+        await channel.default_exchange.publish(
+            aio_pika.Message(encode(parked), message_id=str(parked.event_id), delivery_mode=2),
+            f"{system.prefix}.matching.dlq",
+        )
+        cli(system, "dead-letters", "matching", "replay", "--message-id", str(parked.event_id))
+        assert await wait_until(lambda: known(system, admin, parked.participant.participant_id), timeout=15)
+
+
+async def _at_least(count, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return (await count()) >= n

@@ -1,0 +1,123 @@
+"""Atomicity of the transactional outbox: no event without its state change, and no state change
+whose event is lost when the broker is away."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import aio_pika
+import asyncpg
+import httpx
+import pytest
+
+from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.events.registration import ParticipantProfile, TeacherRegistered
+from shared.migrations import drop_database, upgrade
+from shared.testing.helpers import auth, unique_board
+from shared.testing.processes import System, delete_bus_objects, wait_until
+from shared.testing.proxy import ThreadedTcpProxy
+from shared.testing.smtp_sink import free_port
+from shared.wakeup import asyncpg_dsn
+from tests.e2e.helpers import create_board, teacher
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _event(board: str) -> TeacherRegistered:
+    profile = ParticipantProfile(
+        participant_id=uuid.uuid4(),
+        program_year="2026-2027",
+        hr_id="X",
+        role="beginning_teacher",
+        given_name="A",
+        family_name="B",
+        email="a.b@example.org",
+    )
+    return TeacherRegistered(board=board, participant=profile)
+
+
+async def test_failed_transaction_publishes_nothing(infra, run_prefix):
+    url = infra.database_url(f"{run_prefix}_atomic")
+    await upgrade("registration", url)
+    engine = make_engine(url)
+    try:
+        factory = make_session_factory(engine)
+        with pytest.raises(RuntimeError):
+            async with UnitOfWork(factory) as uow:
+                uow.publish(_event("ELM"))
+                raise RuntimeError("the state change failed")
+        # A failure inside commit (constraint violation) rolls back the outbox row with it.
+        event = _event("ELM")
+        async with UnitOfWork(factory) as uow:
+            uow.publish(event, event)  # same event_id twice: the unique key makes the commit fail
+            with pytest.raises(Exception):
+                await uow.commit()
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
+        finally:
+            await conn.close()
+    finally:
+        await engine.dispose()
+        await drop_database(url)
+
+
+async def test_registration_succeeds_while_broker_is_away_and_event_follows(infra, smtp, token):
+    """Registration reaches RabbitMQ through a proxy the test cuts; the HTTP call still succeeds
+    and the event is published once the broker is reachable again."""
+    prefix = f"mwtb{uuid.uuid4().hex[:6]}"
+    mq_host, mq_port = "127.0.0.1", 5672
+    proxy = ThreadedTcpProxy(mq_host, mq_port, free_port()).start()
+    system = System(
+        infra=infra,
+        prefix=prefix,
+        log_dir=ROOT / ".run" / "test-logs" / prefix,
+        smtp_port=smtp.port,
+        rabbitmq_url=f"amqp://guest:guest@127.0.0.1:{proxy.listen_port}/",
+    )
+    await system.migrate(("registration",))
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    try:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(
+            f"{prefix}.events", aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        observed = await channel.declare_queue(exclusive=True)
+        await observed.bind(exchange, routing_key="registration.teacher_registered.v1")
+        system.start(("registration",))
+        board = unique_board()
+        admin = token("province_admin")
+        with httpx.Client(timeout=10) as client:
+            create_board(client, system.url("registration"), admin, board)
+            proxy.cut()
+            await asyncio.sleep(0.5)
+            response = client.post(
+                f"{system.url('registration')}/v1/participants", json=teacher(board), headers=auth(admin)
+            )
+        assert response.status_code == 201, response.text
+        await asyncio.sleep(1.5)
+        assert (await observed.get(fail=False)) is None  # nothing could be published yet
+        conn = await asyncpg.connect(asyncpg_dsn(system.database_url("registration")))
+        try:
+            assert await conn.fetchval("SELECT count(*) FROM outbox WHERE state = 'pending'") == 1
+            proxy.restore()
+            message = await wait_until(lambda: observed.get(fail=False), timeout=30)
+            assert message is not None, "event not published after the broker came back"
+            assert message.message_id and uuid.UUID(message.message_id)
+            await message.ack()
+            assert await wait_until(
+                lambda: conn.fetchval("SELECT count(*) = 1 FROM outbox WHERE state = 'published'"), timeout=10
+            )
+        finally:
+            await conn.close()
+        await asyncio.sleep(1)
+        assert (await observed.get(fail=False)) is None  # published exactly once
+    finally:
+        system.stop()
+        proxy.stop()
+        await connection.close()
+        await drop_database(system.database_url("registration"))
+        await delete_bus_objects(infra.rabbitmq_url, prefix)
