@@ -92,5 +92,113 @@ def dead_letters(
         raise typer.BadParameter("action must be list, show, replay or purge")
 
 
+@app.command("sample-board")
+def sample_board(
+    registration_url: Annotated[
+        str, typer.Option(help="registration service base URL")
+    ] = "http://127.0.0.1:8001",
+) -> None:
+    """Load the sample board (Elmwood DSB: schools, teachers, leaders, mentors) through the API."""
+    import httpx
+    from rich.progress import Progress
+
+    from shared import sample_board as sample
+
+    headers = {
+        "Authorization": f"Bearer {mint_token(ServiceSettings(), subject='sample-loader', roles=['province_admin'])}"
+    }
+    with httpx.Client(base_url=registration_url, headers=headers, timeout=30) as client:
+        board = client.post("/v1/boards", json=sample.BOARD)
+        if board.status_code not in (201, 409):
+            raise typer.Exit(_fail(f"creating the board failed: {board.status_code} {board.text}"))
+        people = sample.participants()
+        created = existing = 0
+        with Progress(console=console) as progress:
+            task = progress.add_task("registering participants", total=len(people))
+            for person in people:
+                response = client.post("/v1/participants", json=person)
+                if response.status_code == 201:
+                    created += 1
+                elif response.status_code == 409:
+                    existing += 1
+                else:
+                    raise typer.Exit(_fail(f"{person['hr_id']}: {response.status_code} {response.text}"))
+                progress.advance(task)
+    console.print(f"[green]✓[/green] {sample.BOARD['name']}: {created} registered, {existing} already there")
+
+
+def _fail(message: str) -> int:
+    console.print(f"[red]✗[/red] {message}")
+    return 1
+
+
+@app.command()
+def up(
+    sample: Annotated[bool, typer.Option(help="load the sample board")] = True,
+) -> None:
+    """Bring the system up on this machine: infrastructure, migrations, the four services, sample board."""
+    import time
+
+    from shared import local_stack
+
+    started = time.monotonic()
+    with console.status("checking RabbitMQ and PostgreSQL…"):
+        for line in local_stack.ensure_infrastructure():
+            console.print(line)
+    migrate(None)
+    with console.status("starting the services…"):
+        local_stack.start_services()
+        ready = local_stack.wait_ready()
+    if not all(ready.values()):
+        console.print(f"[red]not ready:[/red] {[s for s, ok in ready.items() if not ok]} (see .run/logs/)")
+        raise typer.Exit(1)
+    if sample:
+        sample_board()
+    elapsed = time.monotonic() - started
+    console.print(f"""
+[bold]Mentorweb is up[/bold] ({elapsed:.0f} s)
+  API docs      registration http://127.0.0.1:8001/docs   matching http://127.0.0.1:8002/docs
+                notifications http://127.0.0.1:8003/docs  grants http://127.0.0.1:8004/docs
+  Mail          .run/mail/ (Maildir of every email sent; Mailpit at http://localhost:8025 under compose)
+  Traces        set OTEL_EXPORTER_OTLP_ENDPOINT to your collector (Jaeger at http://localhost:16686 under compose)
+  Logs          .run/logs/
+  Token         uv run mentorweb token --role board_coordinator --board ELM
+  Journey       uv run mentorweb journey <participant-id>
+  Stop          make stop""")
+
+
+@app.command()
+def down() -> None:
+    """Stop the services started by `mentorweb up`."""
+    from shared import local_stack
+
+    stopped = local_stack.stop_all()
+    console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@app.command()
+def asyncapi() -> None:
+    """Regenerate docs/asyncapi.yaml from the event contracts and the services' bindings."""
+    from shared.asyncapi import write_document
+
+    console.print(f"wrote {write_document()}")
+
+
+@app.command()
+def journey(participant_id: Annotated[str, typer.Argument(help="participant UUID")]) -> None:
+    """Show a participant's journey: the events about them, who handled each, their trace ids, and emails."""
+    from shared.journey import collect
+
+    rows = asyncio.run(collect(participant_id))
+    from rich.table import Table
+
+    table = Table(title=f"journey of {participant_id}")
+    for column in ("when", "service", "what", "event id", "trace id"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
 if __name__ == "__main__":
     app()

@@ -74,8 +74,9 @@ class UnitOfWork:
             headers: dict[str, str] = {}
             # The trace context travels with the row so the relay's publish joins the caller's trace.
             propagate.inject(headers)
+            outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
             await self.session.execute(
-                sa.insert(OutboxMessage.__table__), [outbox_row(event, headers) for event in self._events]
+                sa.insert(outbox), [outbox_row(event, headers) for event in self._events]
             )
             await self.session.execute(sa.text(f"NOTIFY {OUTBOX_CHANNEL}"))
         await self.session.commit()

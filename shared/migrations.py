@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 from pathlib import Path
 
 import asyncpg
@@ -22,8 +23,11 @@ _MIGRATION_LOCK = 727_001
 
 
 def settings_for(service: str):  # type: ignore[no-untyped-def]
+    """A service's settings; ``<SERVICE>_DATABASE_URL`` lets one migration job reach every database."""
     module = importlib.import_module(f"services.{service}.config")
-    return module.Settings()
+    settings = module.Settings()
+    override = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    return settings.model_copy(update={"database_url": override}) if override else settings
 
 
 def alembic_config(service: str) -> Config:

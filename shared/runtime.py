@@ -93,7 +93,7 @@ class Runtime:
             queue_type=QueueType.QUORUM,
             durable=True,
             arguments=service_queue_arguments(self.settings),  # type: ignore[arg-type]
-        )
+        )  # type: ignore[call-overload]
 
         # Manual acks: a message is acked only after its effect and inbox row committed.
         @self.broker.subscriber(
@@ -154,7 +154,7 @@ class Runtime:
                 async with self._admin.channel() as channel:
                     if self.consumer is not None:
                         queue = await channel.declare_queue(self.settings.queue_name, passive=True)
-                        count = queue.declaration_result.consumer_count
+                        count = queue.declaration_result.consumer_count or 0
                         checks["consumers"] = count
                         if count < 1:
                             raise ConnectionError("no consumer attached to the service queue")

@@ -11,6 +11,7 @@ import aio_pika
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events.registration import ParticipantProfile, TeacherRegistered
@@ -53,7 +54,7 @@ async def test_failed_transaction_publishes_nothing(infra, run_prefix):
         event = _event("ELM")
         async with UnitOfWork(factory) as uow:
             uow.publish(event, event)  # same event_id twice: the unique key makes the commit fail
-            with pytest.raises(Exception):
+            with pytest.raises(IntegrityError):
                 await uow.commit()
         conn = await asyncpg.connect(asyncpg_dsn(url))
         try:

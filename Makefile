@@ -1,0 +1,55 @@
+# Mentorweb — two commands do all set-up on a fresh machine:
+#   make run    the system with a realistic sample board loaded
+#   make test   the whole test suite
+SHELL := /bin/bash
+UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+DOCKER_ENGINE := $(shell docker info >/dev/null 2>&1 && echo yes)
+PYTEST_ARGS ?=
+
+.PHONY: setup run stop test test-fast test-slow lint bench asyncapi
+
+setup:  ## virtualenv + locked install (installs uv from PyPI if missing)
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+	@bash scripts/compose-plugin.sh
+
+run: setup  ## start the system (docker compose if a Docker engine answers, else local services) + sample board
+ifeq ($(DOCKER_ENGINE),yes)
+	docker compose up -d --build --wait
+	$(UV) run mentorweb sample-board
+else
+	$(UV) run mentorweb up
+endif
+
+stop:
+ifeq ($(DOCKER_ENGINE),yes)
+	docker compose down
+else
+	$(UV) run mentorweb down
+endif
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check shared services tests bench
+	$(UV) run mypy shared services/*/domain
+
+test: setup  ## the whole suite: lint, types, unit, integration, end to end, faults
+ifneq ($(DOCKER_ENGINE),yes)
+	@bash scripts/ensure-infra.sh
+endif
+	$(MAKE) --no-print-directory lint
+	$(UV) run pytest $(PYTEST_ARGS)
+
+test-fast: setup  ## unit tests only
+	$(UV) run pytest -m unit $(PYTEST_ARGS)
+
+test-slow: setup  ## only the long fault and load tests
+	@bash scripts/ensure-infra.sh
+	$(UV) run pytest -m slow $(PYTEST_ARGS)
+
+bench: setup  ## benchmarks against the local RabbitMQ/PostgreSQL (figures as ratios to raw baselines)
+	@bash scripts/ensure-infra.sh
+	$(UV) run python bench/run_all.py
+
+asyncapi: setup
+	$(UV) run mentorweb asyncapi

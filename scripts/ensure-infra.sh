@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Start the local RabbitMQ and PostgreSQL if they are installed here but not running.
+# Used by `make run`, `make test` and .ci/run on machines without a Docker engine.
+set -euo pipefail
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && exec 3>&- ; }
+
+if ! port_open 5432; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    echo "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  else
+    echo "PostgreSQL is not reachable on 127.0.0.1:5432 and not installed locally" >&2; exit 1
+  fi
+fi
+if ! port_open 5672; then
+  if command -v rabbitmq-server >/dev/null 2>&1; then
+    echo "starting RabbitMQ"
+    rabbitmq-server -detached
+  else
+    echo "RabbitMQ is not reachable on 127.0.0.1:5672 and not installed locally" >&2; exit 1
+  fi
+fi
+for i in $(seq 1 90); do
+  if port_open 5432 && port_open 5672; then
+    # RabbitMQ accepts TCP a little before it is ready for AMQP clients.
+    if command -v rabbitmqctl >/dev/null 2>&1; then rabbitmqctl await_startup >/dev/null 2>&1 || true; fi
+    exit 0
+  fi
+  sleep 1
+done
+echo "RabbitMQ/PostgreSQL did not come up within 90 s" >&2
+exit 1
