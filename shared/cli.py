@@ -157,14 +157,16 @@ def up(
     elapsed = time.monotonic() - started
     console.print(f"""
 [bold]Mentorweb is up[/bold] ({elapsed:.0f} s)
-  API docs      registration http://127.0.0.1:8001/docs   matching http://127.0.0.1:8002/docs
-                notifications http://127.0.0.1:8003/docs  grants http://127.0.0.1:8004/docs
-  Mail          .run/mail/ (Maildir of every email sent; Mailpit at http://localhost:8025 under compose)
-  Traces        set OTEL_EXPORTER_OTLP_ENDPOINT to your collector (Jaeger at http://localhost:16686 under compose)
-  Logs          .run/logs/
-  Token         uv run mentorweb token --role board_coordinator --board ELM
-  Journey       uv run mentorweb journey <participant-id>
-  Stop          make stop""")
+  API docs  http://127.0.0.1:8001/docs  registration
+            http://127.0.0.1:8002/docs  matching
+            http://127.0.0.1:8003/docs  notifications
+            http://127.0.0.1:8004/docs  grants
+  Mail      .run/mail/new/ (one file per email; Mailpit :8025 under compose)
+  Traces    set OTEL_EXPORTER_OTLP_ENDPOINT (Jaeger :16686 in compose)
+  Logs      .run/logs/
+  Token     uv run mentorweb token --role board_coordinator --board ELM
+  Journey   uv run mentorweb journey <participant-id>
+  Stop      make stop""")
 
 
 @app.command()

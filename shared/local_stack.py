@@ -60,7 +60,8 @@ def start_services(env_overrides: dict[str, str] | None = None) -> None:
     smtp_port = base.get("SMTP_PORT", "1025")
     if base.get("SMTP_HOST", "127.0.0.1") in ("127.0.0.1", "localhost"):
         maildir = RUN_DIR / "mail"
-        maildir.mkdir(parents=True, exist_ok=True)
+        for sub in ("tmp", "new", "cur"):  # a Maildir the catcher can write to
+            (maildir / sub).mkdir(parents=True, exist_ok=True)
         start_process(
             "mail-catcher",
             [
