@@ -30,7 +30,7 @@ endif
 
 lint: setup
 	$(UV) run ruff check .
-	$(UV) run ruff format --check shared services tests bench
+	$(UV) run ruff format --check .
 	$(UV) run mypy shared services/*/domain
 
 test: setup  ## the whole suite: lint, types, unit, integration, end to end, faults

@@ -86,6 +86,9 @@ class Runtime:
             self._subscribe(self.consumer)
         self.workers = [factory(self) for factory in spec.workers]
         self._admin: aio_pika.abc.AbstractRobustConnection | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self.consumer_attached = self.consumer is None
+        self.consumer_restarts = 0
 
     def _subscribe(self, consumer: EventConsumer) -> None:
         queue = RabbitQueue(
@@ -96,7 +99,7 @@ class Runtime:
         )  # type: ignore[call-overload]
 
         # Manual acks: a message is acked only after its effect and inbox row committed.
-        @self.broker.subscriber(
+        self._subscriber = self.broker.subscriber(
             queue,
             channel=Channel(prefetch_count=self.settings.prefetch),
             ack_policy=AckPolicy.MANUAL,
@@ -104,6 +107,8 @@ class Runtime:
             description=f"Integration events handled by {self.settings.service_name}: "
             + ", ".join(consumer.routing_keys),
         )
+
+        @self._subscriber
         async def on_event(message: RabbitMessage) -> None:
             await consumer.handle_message(message)
 
@@ -123,9 +128,55 @@ class Runtime:
             await hook(self)
         for worker in self.workers:
             await worker.start()
+        if self.consumer is not None:
+            self.consumer_attached = True
+            self._watchdog = asyncio.create_task(self._watch_consumer(), name="consumer-watchdog")
         log.info("%s started", self.settings.service_name)
 
+    async def _consumer_count(self) -> int:
+        assert self._admin is not None
+        async with asyncio.timeout(3), self._admin.channel() as channel:
+            queue = await channel.declare_queue(self.settings.queue_name, passive=True)
+            return queue.declaration_result.consumer_count or 0
+
+    def _own_consumer_alive(self) -> bool:
+        queue = getattr(self._subscriber, "_queue_obj", None)
+        return bool(
+            queue is not None
+            and not queue.channel.is_closed
+            and getattr(self._subscriber, "_consumer_tag", None)
+        )
+
+    async def _watch_consumer(self, interval: float = 3.0) -> None:
+        """Detect the AMQP failure mode of reconnecting without restoring consumers, and recover.
+
+        Two bad checks in a row (this process's consumer channel closed, or the queue has no
+        consumer at all) restart the subscriber; /readyz reports the state meanwhile.
+        """
+        bad = 0
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                healthy = self._own_consumer_alive() and await self._consumer_count() >= 1
+            except Exception:
+                healthy = False  # broker unreachable: the robust connection is reconnecting
+            self.consumer_attached = healthy
+            bad = 0 if healthy else bad + 1
+            if bad >= 2 and self._admin is not None and not self._admin.is_closed:
+                log.warning("no consumer attached to %s: restarting the subscriber", self.settings.queue_name)
+                try:
+                    await self._subscriber.stop()
+                    await self._subscriber.start()
+                    self.consumer_restarts += 1
+                    bad = 0
+                except Exception as exc:
+                    log.warning("subscriber restart failed: %s", exc.__class__.__name__)
+
     async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
         for worker in reversed(self.workers):
             with contextlib.suppress(Exception):
                 await worker.stop()
@@ -156,8 +207,11 @@ class Runtime:
                         queue = await channel.declare_queue(self.settings.queue_name, passive=True)
                         count = queue.declaration_result.consumer_count or 0
                         checks["consumers"] = count
-                        if count < 1:
-                            raise ConnectionError("no consumer attached to the service queue")
+                        checks["consumer_restarts"] = self.consumer_restarts
+                        if count < 1 or not self._own_consumer_alive():
+                            raise ConnectionError(
+                                "this process has no consumer attached to the service queue"
+                            )
             checks["broker"] = "ok"
         except Exception as exc:
             checks["broker"] = f"unreachable: {exc.__class__.__name__}: {exc}"[:200]

@@ -8,6 +8,8 @@ class Settings(ServiceSettings):
     public_base_url: str = "http://127.0.0.1:8003"
     mail_max_attempts: int = 8
     mail_retry_base_seconds: float = 2.0
-    mail_batch_size: int = 50
+    mail_batch_size: int = 200
+    # Messages sent at once; also the most a crash between SMTP accept and record can resend.
+    mail_concurrency: int = 8
     mail_poll_interval: float = 0.5
     mail_send_timeout: float = 10.0

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -53,10 +55,35 @@ def describe_error(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {first_line}"[:500]
 
 
+# SQLSTATE classes that mean "the database is (briefly) not there", not "this message is bad":
+# connection exceptions, insufficient resources, operator intervention (shutdown, cannot connect now),
+# serialization failures and deadlocks (retry the transaction).
+_TRANSIENT_SQLSTATES = ("08", "53", "57P", "40001", "40P01")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo.extend([getattr(current, "orig", None), current.__cause__, current.__context__])
+    return seen
+
+
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, TRANSIENT_ERRORS)
+    """True for infrastructure trouble worth retrying in place (database or broker unreachable)."""
+    for error in _chain(exc):
+        if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, TRANSIENT_ERRORS):
+            return True
+        sqlstate = str(getattr(error, "sqlstate", "") or "")
+        if sqlstate.startswith(_TRANSIENT_SQLSTATES) or "not currently accepting connections" in str(error):
+            return True
+    return False
 
 
 class EventConsumer:
@@ -76,6 +103,7 @@ class EventConsumer:
         self.transient_retry_seconds = transient_retry_seconds
         self.handled = 0
         self.dead_lettered = 0
+        self._crash_points = _crash_points(settings)
 
     @property
     def routing_keys(self) -> list[str]:
@@ -146,8 +174,18 @@ class EventConsumer:
             if not first_time:
                 return False
             await handler(uow, event)
+            self._maybe_crash("before_commit")
             await uow.commit()
+        self._maybe_crash("after_commit")
         return True
+
+    def _maybe_crash(self, point: str) -> None:
+        """Fault injection for the crash tests (test environment only): SIGKILL this process at
+        ``point`` on the Nth event, as a node failure would, with no chance to ack or clean up."""
+        if point in self._crash_points:
+            self._crash_points[point] -= 1
+            if self._crash_points[point] == 0:
+                os.kill(os.getpid(), signal.SIGKILL)
 
     async def _dead_letter(self, message: RabbitMessage, reason: str) -> None:
         raw = message.raw_message
@@ -173,6 +211,14 @@ class EventConsumer:
         await message.ack()
         self.dead_lettered += 1
         log.warning("dead-lettered message %s: %s", message.message_id, reason[:200])
+
+
+def _crash_points(settings: ServiceSettings) -> dict[str, int]:
+    spec = os.environ.get("MENTORWEB_CRASH_AT", "")  # e.g. "after_commit:500"
+    if not spec or settings.mentorweb_env != "test":
+        return {}
+    point, _, nth = spec.partition(":")
+    return {point: int(nth or 1)}
 
 
 def _delivery_count(message: RabbitMessage) -> int:

@@ -22,6 +22,21 @@ class Infrastructure:
     rabbitmq_url: str
     postgres_url: str  # postgresql+asyncpg://user@host:port (no database)
     source: str
+    broker_container: object | None = None
+
+    def stop_broker(self) -> None:
+        """Stop the RabbitMQ application (fault tests): rabbitmqctl locally, the container under Docker."""
+        if self.broker_container is not None:
+            self.broker_container.get_wrapped_container().stop()  # type: ignore[attr-defined]
+        else:
+            subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
+
+    def start_broker(self) -> None:
+        if self.broker_container is not None:
+            self.broker_container.get_wrapped_container().start()  # type: ignore[attr-defined]
+        else:
+            subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
+            subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True, timeout=120)
 
     def database_url(self, database: str) -> str:
         return f"{self.postgres_url.rstrip('/')}/{database}"
@@ -62,6 +77,7 @@ def provide() -> Iterator[Infrastructure]:
                 rabbitmq_url=f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/",
                 postgres_url=f"postgresql+asyncpg://{pg.username}:{pg.password}@{host}:{pg.get_exposed_port(5432)}",
                 source="testcontainers",
+                broker_container=mq,
             )
         return
     rabbitmq_url = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")

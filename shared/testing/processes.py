@@ -93,6 +93,7 @@ class System:
     otlp_endpoint: str | None = None
     rabbitmq_url: str | None = None  # e.g. through a fault-injecting proxy
     extra_env: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def database_url(self, service: str) -> str:
@@ -121,6 +122,7 @@ class System:
         if self.otlp_endpoint:
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = self.otlp_endpoint
         env.update(self.extra_env)
+        env.update(self.service_env.get(service, {}))
         return env
 
     async def migrate(self, services: tuple[str, ...] = SERVICES) -> None:
@@ -137,6 +139,16 @@ class System:
         for service in services:
             self.processes[service].wait_ready()
         return self
+
+    def restart(self, service: str, env: dict[str, str] | None = None) -> None:
+        """Start ``service`` again (after a crash), on the same port, optionally with a new environment."""
+        proc = self.processes[service]
+        proc.stop()
+        if env is not None:
+            self.service_env[service] = env
+        proc.env = self.env_for(service, proc.port)
+        proc.start()
+        proc.wait_ready()
 
     def url(self, service: str) -> str:
         return self.processes[service].url

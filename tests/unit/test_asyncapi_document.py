@@ -9,11 +9,17 @@ pytestmark = pytest.mark.unit
 
 def test_asyncapi_document_is_up_to_date():
     assert DOCUMENT.exists(), "run `make asyncapi`"
-    assert DOCUMENT.read_text(encoding="utf-8") == build_document(), "docs/asyncapi.yaml is stale: run `make asyncapi`"
+    assert DOCUMENT.read_text(encoding="utf-8") == build_document(), (
+        "docs/asyncapi.yaml is stale: run `make asyncapi`"
+    )
 
 
 def test_document_names_every_event_and_service_queue():
     document = build_document()
-    for routing_key in ("registration.teacher_registered.v1", "matching.hub_formed.v1", "grants.grant_submitted.v1"):
+    for routing_key in (
+        "registration.teacher_registered.v1",
+        "matching.hub_formed.v1",
+        "grants.grant_submitted.v1",
+    ):
         assert routing_key in document
     assert "mentorweb.matching" in document and "mentorweb.notifications" in document

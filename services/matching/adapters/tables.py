@@ -7,10 +7,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import registry
 from sqlmodel import Column, Field, SQLModel
 
 
-class ParticipantView(SQLModel, table=True):
+class MatchingTable(SQLModel, registry=registry()):
+    """Base of this service's tables: its own metadata, so tables of different services never clash."""
+
+
+class ParticipantView(MatchingTable, table=True):
     __tablename__ = "participants"
 
     participant_id: uuid.UUID = Field(primary_key=True)

@@ -6,10 +6,15 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import registry
 from sqlmodel import Column, Field, SQLModel
 
 
-class Contact(SQLModel, table=True):
+class NotificationsTable(SQLModel, registry=registry()):
+    """Base of this service's tables: its own metadata, so tables of different services never clash."""
+
+
+class Contact(NotificationsTable, table=True):
     __tablename__ = "contacts"
 
     participant_id: uuid.UUID = Field(primary_key=True)
@@ -24,7 +29,7 @@ class Contact(SQLModel, table=True):
     unsubscribed: bool = False
 
 
-class Notification(SQLModel, table=True):
+class Notification(NotificationsTable, table=True):
     __tablename__ = "notifications"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -68,34 +68,42 @@ class MailDispatcher:
             await self.wakeup.wait(self.settings.mail_poll_interval)
 
     async def dispatch_due(self, now: datetime | None = None) -> int:
-        """Send one batch of due notifications; returns how many were attempted."""
+        """Send due notifications until none is left (or a batch is done); returns how many were attempted.
+
+        Each message is claimed, sent and recorded in its own transaction, by ``mail_concurrency``
+        senders at once: a crash can resend at most the messages in flight, never a whole batch.
+        """
+        attempted = 0
+
+        async def sender() -> None:
+            nonlocal attempted
+            while attempted < self.settings.mail_batch_size:
+                if not await self.send_one(now):
+                    return
+                attempted += 1
+
+        await asyncio.gather(*(sender() for _ in range(self.settings.mail_concurrency)))
+        return attempted
+
+    async def send_one(self, now: datetime | None = None) -> bool:
+        """Claim one due notification (SKIP LOCKED), send it, record the outcome; False if none is due."""
         async with self.session_factory() as session, session.begin():
-            rows = (
-                (
-                    await session.execute(
-                        sa.select(Notification)
-                        .where(
-                            Notification.state == "pending",  # type: ignore[arg-type]
-                            Notification.next_attempt_at <= (now or sa.func.now()),  # type: ignore[arg-type,operator]
-                        )
-                        .order_by(Notification.next_attempt_at)  # type: ignore[arg-type]
-                        .limit(self.settings.mail_batch_size)
-                        .with_for_update(skip_locked=True)
+            row = (
+                await session.execute(
+                    sa.select(Notification)
+                    .where(
+                        Notification.state == "pending",  # type: ignore[arg-type]
+                        Notification.next_attempt_at <= (now or sa.func.now()),  # type: ignore[arg-type,operator]
                     )
+                    .order_by(Notification.next_attempt_at)  # type: ignore[arg-type]
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
                 )
-                .scalars()
-                .all()
-            )
-            if not rows:
-                return 0
-            limit = asyncio.Semaphore(10)
-
-            async def attempt(row: Notification) -> None:
-                async with limit:
-                    await self._attempt(row)
-
-            await asyncio.gather(*(attempt(row) for row in rows))
-        return len(rows)
+            ).scalar_one_or_none()
+            if row is None:
+                return False
+            await self._attempt(row)
+        return True
 
     async def _attempt(self, row: Notification) -> None:
         message = build_message(

@@ -1,0 +1,34 @@
+"""Render the fault results of the last run into docs/reliability.md (between markers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.faults.harness import RESULTS
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+BEGIN, END = "<!-- fault-results:begin -->", "<!-- fault-results:end -->"
+
+
+def render() -> None:
+    files = sorted(RESULTS.glob("*.json")) if RESULTS.exists() else []
+    if not files or not DOC.exists():
+        return
+    rows = [
+        "| fault | events in | known to matching | welcome emails | duplicates | lost | outbox pending | left in queues | dead letters | HTTP retries | recovery (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for path in files:
+        r = json.loads(path.read_text())
+        rows.append(
+            f"| {r['fault']} | {r['events_in']} | {r['known_to_matching']} | {r['welcome_emails']} | "
+            f"{r['duplicate_emails']} | {r['lost']} | {r['outbox_pending']} | {sum(r['queue_depths'].values())} | "
+            f"{sum(r['dead_letters'].values())} | {sum(r['http_errors'].values())} | "
+            f"{'-' if r['recovery_seconds'] is None else round(r['recovery_seconds'], 1)} |"
+        )
+    text = DOC.read_text(encoding="utf-8")
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        DOC.write_text(f"{head}{BEGIN}\n" + "\n".join(rows) + f"\n{END}{tail}", encoding="utf-8")
