@@ -37,6 +37,7 @@ test: setup  ## the whole suite: lint, types, unit, integration, end to end, fau
 ifneq ($(DOCKER_ENGINE),yes)
 	@bash scripts/ensure-infra.sh
 endif
+	@bash deploy/k8s/tools.sh
 	$(MAKE) --no-print-directory lint
 	$(UV) run pytest $(PYTEST_ARGS)
 

@@ -129,18 +129,18 @@ class EventConsumer:
             await self._handle_with_retries(handler, event)
         except Exception as exc:
             attempts = _delivery_count(message) + 1
-            span.record_exception(exc)
+            error = describe_error(exc)
+            # Not span.record_exception: its message and stack could carry personal data.
+            span.set_status(trace.Status(trace.StatusCode.ERROR, error))
             log.warning(
                 "handler for %s failed (attempt %d/%d): %s",
                 event.type,
                 attempts,
                 self.settings.max_handler_attempts,
-                exc.__class__.__name__,
+                error,
             )
             if attempts >= self.settings.max_handler_attempts:
-                await self._dead_letter(
-                    message, f"handler failed {attempts} times: {exc.__class__.__name__}: {exc}"
-                )
+                await self._dead_letter(message, f"handler failed {attempts} times: {error}")
             else:
                 await asyncio.sleep(min(0.2 * attempts, 2.0))
                 await message.nack(requeue=True)
