@@ -216,6 +216,10 @@ class Runtime:
         except Exception as exc:
             checks["broker"] = f"unreachable: {exc.__class__.__name__}: {exc}"[:200]
         checks["ready"] = checks.get("database") == "ok" and checks.get("broker") == "ok"
+        # Work done by this process (replica) since it started.
+        checks["handled"] = self.consumer.handled if self.consumer is not None else 0
+        checks["dead_lettered"] = self.consumer.dead_lettered if self.consumer is not None else 0
+        checks["published"] = self.relay.published
         return checks
 
 

@@ -43,7 +43,14 @@ def configure_telemetry(settings: ServiceSettings, *, exporter: SpanExporter | N
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    metrics.set_meter_provider(MeterProvider(resource=resource))
+    readers = []
+    if settings.otel_exporter_otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+        readers.append(PeriodicExportingMetricReader(OTLPMetricExporter(), export_interval_millis=15_000))
+    # FastStream's middleware records message counts and durations on this provider.
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=readers))
     _configured = provider
     return provider
 

@@ -140,6 +140,15 @@ class System:
             self.processes[service].wait_ready()
         return self
 
+    def add_replica(self, service: str, name: str) -> ServiceProcess:
+        """Start another process of ``service`` (same database and queue), registered as ``name``."""
+        port = free_port()
+        proc = ServiceProcess(service, self.env_for(service, port), self.log_dir / f"{name}.log", port)
+        self.processes[name] = proc
+        proc.start()
+        proc.wait_ready()
+        return proc
+
     def restart(self, service: str, env: dict[str, str] | None = None) -> None:
         """Start ``service`` again (after a crash), on the same port, optionally with a new environment."""
         proc = self.processes[service]

@@ -55,6 +55,7 @@ class SmtpServer:
     def __init__(self, port: int = 0):
         self.sink = SmtpSink()
         self.controller = Controller(self.sink, hostname="127.0.0.1", port=port or free_port())
+        self.running = False
 
     @property
     def port(self) -> int:
@@ -62,10 +63,18 @@ class SmtpServer:
 
     def start(self) -> SmtpServer:
         self.controller.start()
+        self.running = True
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
+    def start_again(self) -> SmtpServer:
+        """Come back on the same port with the same mailbox (a controller cannot be restarted)."""
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        return self.start()
 
 
 def free_port() -> int:

@@ -304,7 +304,7 @@ async def test_smtp_down_and_a_backlog_of_thousands(fault_system: System, fault_
     matching.wait_ready()
     idle_rss = _rss_kib(matching.process.pid)  # type: ignore[union-attr]
     peak = idle_rss
-    fault_smtp.controller.start()  # SMTP is back on the same port
+    fault_smtp.start_again()  # SMTP is back on the same port
     started = time.monotonic()
     while time.monotonic() - started < 60:
         peak = max(peak, _rss_kib(matching.process.pid))  # type: ignore[union-attr]

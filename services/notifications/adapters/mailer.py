@@ -53,6 +53,21 @@ class SmtpMailer:
     def __init__(self, settings: Settings):
         self.settings = settings
 
+    async def probe(self) -> bool:
+        """Is the SMTP server answering? (connect, EHLO, QUIT — sends nothing)."""
+        client = aiosmtplib.SMTP(
+            hostname=self.settings.smtp_host,
+            port=self.settings.smtp_port,
+            timeout=5,
+            start_tls=self.settings.smtp_starttls,
+        )
+        try:
+            await client.connect()
+            await client.quit()
+            return True
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            return False
+
     async def send(self, message: EmailMessage) -> None:
         try:
             await aiosmtplib.send(

@@ -44,6 +44,8 @@ class MailDispatcher:
         self.wakeup = PgWakeup(settings.database_url, MAIL_CHANNEL)
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
+        self.smtp_down_since: float | None = None
+        self._last_probe = 0.0
 
     async def start(self) -> None:
         self.wakeup.start()
@@ -58,6 +60,7 @@ class MailDispatcher:
     async def _run(self) -> None:
         while not self.wakeup.stopping:
             try:
+                await self._probe_if_down()
                 handled = await self.dispatch_due()
                 if handled >= self.settings.mail_batch_size:
                     continue
@@ -66,6 +69,26 @@ class MailDispatcher:
                 await asyncio.sleep(1)
                 continue
             await self.wakeup.wait(self.settings.mail_poll_interval)
+
+    async def _probe_if_down(self) -> None:
+        """While SMTP is down, probe it every few seconds; when it answers again, make every waiting
+        message due now instead of letting each sit out its backoff."""
+        loop = asyncio.get_running_loop()
+        if self.smtp_down_since is None or loop.time() - self._last_probe < self.settings.mail_probe_interval:
+            return
+        self._last_probe = loop.time()
+        if await self.mailer.probe():
+            async with self.session_factory() as session, session.begin():
+                await session.execute(
+                    sa.update(Notification)
+                    .where(Notification.state == "pending", Notification.next_attempt_at > sa.func.now())  # type: ignore[arg-type,operator]
+                    .values(next_attempt_at=sa.func.now())
+                )
+            log.info(
+                "SMTP answers again after %.0f s: pending mail rescheduled",
+                loop.time() - self.smtp_down_since,
+            )
+            self.smtp_down_since = None
 
     async def dispatch_due(self, now: datetime | None = None) -> int:
         """Send due notifications until none is left (or a batch is done); returns how many were attempted.
@@ -125,6 +148,8 @@ class MailDispatcher:
             return
         except TemporaryFailure as exc:
             row.last_error = str(exc)[:500]
+            if self.smtp_down_since is None:
+                self.smtp_down_since = asyncio.get_running_loop().time()
             if row.attempts >= self.settings.mail_max_attempts:
                 row.state = "failed"
             else:
