@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,7 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.bus.consumer import is_transient
+from shared.bus.consumer import describe_error, error_chain, is_transient
+
+log = logging.getLogger(__name__)
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -82,17 +88,68 @@ def install_problem_handlers(app: FastAPI) -> None:
             Problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)), request
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_transient(exc):
-            # The database or broker is briefly unreachable: tell clients when to retry.
-            return problem_response(
-                Problem(
-                    503,
-                    "Service unavailable",
-                    "A backing service is unreachable; retry shortly.",
-                    headers={"Retry-After": "5"},
-                ),
-                request,
+    app.add_middleware(UnexpectedErrors)
+
+
+def problem_for_unexpected(exc: BaseException) -> Problem:
+    """The answer for an exception no route handled: 503 when a backing service is away, 422 when
+    the database refused a value (a NUL character, a number out of range), else 500."""
+    if is_transient(exc):
+        # The database or broker is briefly unreachable: tell clients when to retry.
+        return Problem(
+            503,
+            "Service unavailable",
+            "A backing service is unreachable; retry shortly.",
+            headers={"Retry-After": "5"},
+        )
+    if any(str(getattr(e, "sqlstate", "") or "").startswith("22") for e in error_chain(exc)):
+        return Problem(
+            422,
+            "Invalid input",
+            "A value could not be stored (for example a NUL character or a number out of range).",
+        )
+    return Problem(500, "Internal error", "An unexpected error occurred.")
+
+
+class UnexpectedErrors:
+    """Turns any unhandled exception into problem+json, and logs it without its message's data.
+
+    Starlette's own error middleware would log the full exception text (which, for database errors,
+    includes the SQL parameters: names, emails); this one logs the safe description and the stack.
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            problem = problem_for_unexpected(exc)
+            if problem.status == 500:
+                log.error(
+                    "unhandled %s on %s %s\n%s",
+                    describe_error(exc),
+                    scope.get("method"),
+                    scope.get("path"),
+                    "".join(traceback.format_tb(exc.__traceback__)),
+                )
+            if started:
+                raise
+            response = JSONResponse(
+                problem.body(scope.get("path")),
+                status_code=problem.status,
+                media_type=PROBLEM_JSON,
+                headers=problem.headers,
             )
-        return problem_response(Problem(500, "Internal error", "An unexpected error occurred."), request)
+            await response(scope, receive, send)

@@ -61,7 +61,7 @@ def describe_error(exc: BaseException) -> str:
 _TRANSIENT_SQLSTATES = ("08", "53", "57P", "40001", "40P01")
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def error_chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     todo: list[BaseException | None] = [exc]
     while todo:
@@ -75,7 +75,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def is_transient(exc: BaseException) -> bool:
     """True for infrastructure trouble worth retrying in place (database or broker unreachable)."""
-    for error in _chain(exc):
+    for error in error_chain(exc):
         if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
             return True
         if isinstance(error, TRANSIENT_ERRORS):
