@@ -7,9 +7,11 @@ Kept in the repo at docs/asyncapi.yaml; a unit test fails when it is out of date
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 from typing import Union
 
+import yaml
 from faststream.rabbit import ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
 from faststream.specification import AsyncAPI
 
@@ -61,7 +63,9 @@ def build_document() -> str:
             title=f"{settings.bus_prefix}.{service}:consume",
             description=f"{service} consumes: " + ", ".join(c.routing_key() for c in handled),
         )(handler)
-    return AsyncAPI(broker, title="Mentorweb event bus", version="1.0.0").to_specification().to_yaml()
+    specification = AsyncAPI(broker, title="Mentorweb event bus", version="1.0.0").to_specification()
+    # FastStream keeps subscribers in a WeakSet: sort keys so the document does not drift between runs.
+    return yaml.safe_dump(json.loads(specification.to_json()), sort_keys=True, allow_unicode=True)
 
 
 def write_document() -> Path:

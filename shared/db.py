@@ -10,17 +10,18 @@ from opentelemetry import propagate
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.events.envelope import IntegrationEvent
-from shared.outbox import OUTBOX_CHANNEL, OutboxMessage, outbox_row
+from shared.outbox import OutboxMessage, outbox_row
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # Short connect/command timeouts so a database outage becomes a fast, retryable error (HTTP 503)
-    # instead of a hang.
+    # instead of a hang. No pre-ping: it costs two round trips per transaction; a connection found
+    # dead invalidates the pool and the caller's retry (consumer) or Retry-After (HTTP) covers it.
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         pool_timeout=5,
         connect_args={"timeout": 5, "command_timeout": 30},
     )
@@ -75,9 +76,9 @@ class UnitOfWork:
             # The trace context travels with the row so the relay's publish joins the caller's trace.
             propagate.inject(headers)
             outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
+            # The outbox's statement trigger sends NOTIFY (delivered at commit) to wake the relay.
             await self.session.execute(
                 sa.insert(outbox), [outbox_row(event, headers) for event in self._events]
             )
-            await self.session.execute(sa.text(f"NOTIFY {OUTBOX_CHANNEL}"))
         await self.session.commit()
         self._events.clear()

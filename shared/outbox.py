@@ -70,6 +70,14 @@ def create_outbox_and_inbox(op: Any) -> None:
     )
     # The relay only ever scans pending rows: a partial index keeps that cheap as history grows.
     op.create_index("ix_outbox_pending", "outbox", ["id"], postgresql_where=sa.text("state = 'pending'"))
+    # Wake the relay when rows land, once per statement, delivered at commit: no extra round trip.
+    op.execute(
+        "CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN PERFORM pg_notify('{OUTBOX_CHANNEL}', ''); RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION notify_outbox()"
+    )
     op.create_table(
         "inbox",
         sa.Column("consumer", sa.String(100), primary_key=True),

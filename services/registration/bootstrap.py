@@ -1,18 +1,22 @@
-"""Wires registration: settings, HTTP routes, event handlers (one place, cosmicpython's bootstrap)."""
+"""Wires registration: settings, HTTP routes (/v1 and SCIM), event handlers and the import worker."""
 
 from __future__ import annotations
 
 from services.registration.config import Settings
 from services.registration.entrypoints.events import HANDLERS
 from services.registration.entrypoints.http import router
+from services.registration.entrypoints.scim import router as scim_router
+from services.registration.service_layer.importing import worker_factory
 from shared.runtime import ServiceSpec
 
 
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
+    settings = settings or Settings()
     return ServiceSpec(
-        settings=settings or Settings(),
+        settings=settings,
         title="Mentorweb registration",
         description="Boards, schools, participants and their learning goals; HR feeds (CSV, OneRoster, SCIM).",
-        routers=[router],
+        routers=[router, scim_router],
         handlers=HANDLERS,
+        workers=[worker_factory(settings)],
     )

@@ -7,10 +7,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import registry
 from sqlmodel import Column, Field, SQLModel
 
 
-class Board(SQLModel, table=True):
+class RegistrationTable(SQLModel, registry=registry()):
+    """Base of this service's tables: its own metadata, so tables of different services never clash."""
+
+
+class Board(RegistrationTable, table=True):
     __tablename__ = "boards"
 
     code: str = Field(sa_column=Column(sa.String(40), primary_key=True))
@@ -20,7 +25,7 @@ class Board(SQLModel, table=True):
     timezone: str = "America/Toronto"
 
 
-class School(SQLModel, table=True):
+class School(RegistrationTable, table=True):
     __tablename__ = "schools"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -32,7 +37,7 @@ class School(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("board", "code"),)
 
 
-class Theme(SQLModel, table=True):
+class Theme(RegistrationTable, table=True):
     __tablename__ = "themes"
 
     code: str = Field(sa_column=Column(sa.String(60), primary_key=True))
@@ -40,11 +45,12 @@ class Theme(SQLModel, table=True):
     name_fr: str
 
 
-class Participant(SQLModel, table=True):
+class Participant(RegistrationTable, table=True):
     __tablename__ = "participants"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    board: str = Field(sa_column=Column(sa.String(40), nullable=False, index=True))
+    # Board filters use the unique (board, program_year, hr_id) index (see migration 0002).
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
     program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
     hr_id: str = Field(sa_column=Column(sa.String(80), nullable=False))
     role: str = Field(sa_column=Column(sa.String(30), nullable=False))
@@ -79,5 +85,73 @@ class Participant(SQLModel, table=True):
     updated_at: datetime = Field(
         sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
     )
+    # SCIM bookkeeping: the client's own id, and when a SCIM client deleted (deprovisioned) the user.
+    external_id: str | None = Field(default=None, sa_column=Column(sa.String(200)))
+    deprovisioned_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
 
     __table_args__ = (sa.UniqueConstraint("board", "program_year", "hr_id", name="uq_participant_hr_id"),)
+
+
+class Import(RegistrationTable, table=True):
+    """One uploaded HR file and how far its processing got."""
+
+    __tablename__ = "imports"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), sa.ForeignKey("boards.code"), nullable=False))
+    format: str = Field(sa_column=Column(sa.String(20), nullable=False))
+    filename: str | None = None
+    program_year: str | None = None
+    size_bytes: int
+    submitted_by: str | None = None
+    state: str = "queued"
+    encoding: str | None = None
+    total_rows: int | None = None
+    next_row: int = 0
+    created_count: int = 0
+    updated_count: int = 0
+    unchanged_count: int = 0
+    withdrawn_count: int = 0
+    skipped_count: int = 0
+    failed_rows: int = 0
+    error_count: int = 0
+    schools_count: int = 0
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime = Field(
+        sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+    )
+    started_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+
+
+class ImportFile(RegistrationTable, table=True):
+    """The uploaded bytes of an import still to be processed (deleted when it finishes)."""
+
+    __tablename__ = "import_files"
+
+    import_id: uuid.UUID = Field(
+        sa_column=Column(
+            postgresql.UUID(as_uuid=True),
+            sa.ForeignKey("imports.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    content: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
+
+
+class ImportRowError(RegistrationTable, table=True):
+    """One problem with one row (and column) of an import's file."""
+
+    __tablename__ = "import_errors"
+
+    id: int | None = Field(default=None, sa_column=Column(sa.BigInteger, sa.Identity(), primary_key=True))
+    import_id: uuid.UUID = Field(
+        sa_column=Column(
+            postgresql.UUID(as_uuid=True), sa.ForeignKey("imports.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    message: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from services.registration.domain.taxonomy import GRADE_BANDS, LANGUAGES, ROLES
@@ -80,3 +81,9 @@ def changed_fields(current: Mapping[str, Any], proposed: Mapping[str, Any]) -> l
 def is_teacher(role: str) -> bool:
     """Beginning teachers and new school leaders are the people hubs are formed for."""
     return role in ("beginning_teacher", "new_school_leader")
+
+
+def current_program_year(today: date) -> str:
+    """The program year registrations are for on ``today``: from July on, the one starting that fall."""
+    start = today.year if today.month >= 7 else today.year - 1
+    return f"{start}-{start + 1}"

@@ -1,4 +1,7 @@
-"""Registration's HTTP API (/v1): boards and participants. Thin: parse, authorise, call the service layer."""
+"""Registration's HTTP API (/v1): boards, schools, themes, participants and bulk imports.
+
+Thin: parse, authorise, call the service layer.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +9,43 @@ import uuid
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import UploadFile
 
-from services.registration.adapters.tables import Board, Participant
+from services.registration.adapters.tables import (
+    Board,
+    Import,
+    ImportRowError,
+    Participant,
+    School,
+    Theme,
+)
+from services.registration.domain.imports import valid_program_year
+from services.registration.domain.tabular import FileProblem
 from services.registration.entrypoints.schemas import (
     BoardCreate,
     BoardPublic,
+    BoardUpdate,
+    ImportErrorPage,
+    ImportPage,
+    ImportPublic,
+    ImportRowErrorPublic,
     Page,
     ParticipantCreate,
     ParticipantPublic,
     ParticipantUpdate,
+    SchoolCreate,
+    SchoolPublic,
+    SchoolUpdate,
+    ThemeCreate,
+    ThemePublic,
     Withdrawal,
 )
-from services.registration.service_layer import registering
+from services.registration.service_layer import importing, registering
 from shared.auth import Principal, current_principal, ensure_board, require_roles
-from shared.problems import Problem
+from shared.db import UnitOfWork
+from shared.problems import Problem, field_problem
 from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["registration"])
@@ -167,3 +192,354 @@ async def withdraw(
         await registering.withdraw_participant(uow, participant, body.reason)
         await uow.commit()
         return participant
+
+
+# ---------------------------------------------------------------- boards
+
+
+async def _board(uow: UnitOfWork, principal: Principal, code: str) -> Board:
+    ensure_board(principal, code)
+    board = await uow.session.get(Board, code)
+    if board is None:
+        raise Problem(404, "Not found", "No such board.")
+    return board
+
+
+@router.get("/boards/{code}", response_model=BoardPublic)
+async def read_board(code: str, request: Request, principal: AnyUser) -> Board:
+    async with runtime_of(request).uow() as uow:
+        return await _board(uow, principal, code)
+
+
+@router.patch("/boards/{code}", response_model=BoardPublic)
+async def update_board(code: str, body: BoardUpdate, request: Request, principal: Admin) -> Board:
+    async with runtime_of(request).uow() as uow:
+        board = await _board(uow, principal, code)
+        for field, value in body.model_dump(exclude_unset=True).items():
+            if value is None and field in ("name", "language", "timezone"):
+                raise field_problem(field, "cannot be null")
+            setattr(board, field, value)
+        await uow.commit()
+        return board
+
+
+@router.delete("/boards/{code}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_board(code: str, request: Request, principal: Admin) -> Response:
+    async with runtime_of(request).uow() as uow:
+        board = await _board(uow, principal, code)
+        for table, what in ((Participant, "participants"), (School, "schools"), (Import, "imports")):
+            used = (
+                await uow.session.execute(
+                    sa.select(sa.func.count()).select_from(table).where(table.board == code)  # type: ignore[attr-defined]
+                )
+            ).scalar_one()
+            if used:
+                raise Problem(
+                    409,
+                    "Board in use",
+                    f"code: board {code!r} has {what}; a board with history is kept",
+                    errors=[{"field": "code", "message": f"has {what}"}],
+                )
+        await uow.session.delete(board)
+        await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- schools
+
+
+@router.post("/schools", status_code=status.HTTP_201_CREATED, response_model=SchoolPublic)
+async def create_school(body: SchoolCreate, request: Request, principal: Admin) -> School:
+    async with runtime_of(request).uow(board=body.board) as uow:
+        if await uow.session.get(Board, body.board) is None:
+            raise field_problem("board", "unknown board")
+        school = School(**body.model_dump())
+        uow.session.add(school)
+        await _flush_unique(uow, "code", "a school with this code exists in the board")
+        await uow.commit()
+        return school
+
+
+async def _flush_unique(uow: UnitOfWork, field: str, message: str) -> None:
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        raise Problem(
+            409, "Conflict", f"{field}: {message}", errors=[{"field": field, "message": message}]
+        ) from exc
+
+
+@router.get("/schools", response_model=list[SchoolPublic])
+async def list_schools(
+    request: Request,
+    principal: Registrar,
+    board: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[School]:
+    query = sa.select(School).order_by(School.board, School.code)  # type: ignore[arg-type]
+    visible = principal.visible_boards()
+    if visible is not None:
+        query = query.where(School.board.in_(visible))  # type: ignore[attr-defined]
+    if board:
+        query = query.where(School.board == board)  # type: ignore[arg-type]
+    async with runtime_of(request).uow() as uow:
+        return list((await uow.session.execute(query.limit(limit).offset(offset))).scalars())
+
+
+async def _school(uow: UnitOfWork, principal: Principal, school_id: uuid.UUID) -> School:
+    school = await uow.session.get(School, school_id)
+    if school is None:
+        raise Problem(404, "Not found", "No such school.")
+    ensure_board(principal, school.board)
+    return school
+
+
+@router.get("/schools/{school_id}", response_model=SchoolPublic)
+async def read_school(school_id: uuid.UUID, request: Request, principal: Registrar) -> School:
+    async with runtime_of(request).uow() as uow:
+        return await _school(uow, principal, school_id)
+
+
+@router.patch("/schools/{school_id}", response_model=SchoolPublic)
+async def update_school(
+    school_id: uuid.UUID, body: SchoolUpdate, request: Request, principal: Admin
+) -> School:
+    async with runtime_of(request).uow() as uow:
+        school = await _school(uow, principal, school_id)
+        for field, value in body.model_dump(exclude_unset=True).items():
+            if value is None:
+                raise field_problem(field, "cannot be null")
+            setattr(school, field, value)
+        await _flush_unique(uow, "code", "a school with this code exists in the board")
+        await uow.commit()
+        return school
+
+
+@router.delete("/schools/{school_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_school(school_id: uuid.UUID, request: Request, principal: Admin) -> Response:
+    async with runtime_of(request).uow() as uow:
+        school = await _school(uow, principal, school_id)
+        await uow.session.delete(school)
+        await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- themes
+
+
+@router.get("/themes", response_model=list[ThemePublic])
+async def list_themes(request: Request, principal: AnyUser) -> list[Theme]:
+    async with runtime_of(request).uow() as uow:
+        return list((await uow.session.execute(sa.select(Theme).order_by(Theme.code))).scalars())  # type: ignore[arg-type]
+
+
+@router.post("/themes", status_code=status.HTTP_201_CREATED, response_model=ThemePublic)
+async def create_theme(body: ThemeCreate, request: Request, principal: Admin) -> Theme:
+    async with runtime_of(request).uow() as uow:
+        if await uow.session.get(Theme, body.code):
+            raise Problem(
+                409,
+                "Theme exists",
+                f"code: theme {body.code!r} already exists",
+                errors=[{"field": "code", "message": "already exists"}],
+            )
+        theme = Theme(**body.model_dump())
+        uow.session.add(theme)
+        await uow.commit()
+        return theme
+
+
+# ---------------------------------------------------------------- bulk imports
+
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "Mentorweb CSV, or a OneRoster CSV bundle (zip)",
+                        },
+                        "format": {"type": "string", "enum": list(importing.FORMATS)},
+                        "board": {"type": "string", "description": "Defaults to the token's board"},
+                        "program_year": {
+                            "type": "string",
+                            "example": "2026-2027",
+                            "description": "Required for OneRoster; the default for CSV rows without one",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(
+        413,
+        "File too large",
+        f"file: imports are limited to {limit // (1024 * 1024)} MB; split the file",
+        errors=[{"field": "file", "message": f"larger than {limit} bytes"}],
+    )
+
+
+@router.post(
+    "/imports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportPublic,
+    openapi_extra=IMPORT_BODY,
+    summary="Upload an HR file; it is imported in the background (poll the import for progress)",
+)
+async def submit_import(request: Request, response: Response, principal: Registrar) -> ImportPublic:
+    runtime = runtime_of(request)
+    limit: int = runtime.settings.import_max_bytes  # type: ignore[attr-defined]
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit + 64 * 1024:
+        raise _too_large(limit)  # refused before reading the body
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Problem(
+            415, "Unsupported media type", "Send the file as multipart/form-data with a 'file' part."
+        )
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise field_problem("file", "required: the CSV or zip as a multipart file part")
+    content = await upload.read(limit + 1)
+    if len(content) > limit:
+        raise _too_large(limit)
+
+    def text(name: str) -> str | None:
+        value = form.get(name)
+        return value.strip() or None if isinstance(value, str) else None
+
+    board = text("board") or principal.board
+    if board is None:
+        raise field_problem("board", "required (province staff choose the board)")
+    if not principal.can_access_board(board):
+        raise Problem(
+            403,
+            "Forbidden",
+            "board: you may only import into your own board",
+            errors=[{"field": "board", "message": "not your board"}],
+        )
+    requested = text("format")
+    if requested is not None and requested not in importing.FORMATS:
+        raise field_problem("format", f"must be one of {', '.join(importing.FORMATS)}")
+    program_year = text("program_year")
+    if program_year is not None and not valid_program_year(program_year):
+        raise field_problem("program_year", "must look like 2026-2027")
+    async with runtime.uow(board=board) as uow:
+        if await uow.session.get(Board, board) is None:
+            raise field_problem("board", "unknown board")
+        try:
+            job = await importing.submit_import(
+                uow,
+                board=board,
+                content=content,
+                filename=upload.filename,
+                requested_format=requested,
+                program_year=program_year,
+                submitted_by=principal.subject,
+            )
+        except FileProblem as exc:
+            raise field_problem("file", str(exc)) from exc
+        if job.format == "oneroster" and program_year is None:
+            raise field_problem("program_year", "required for a OneRoster bundle")
+        await uow.commit()
+    response.headers["Location"] = f"/v1/imports/{job.id}"
+    return ImportPublic.model_validate(job)
+
+
+async def _import(uow: UnitOfWork, principal: Principal, import_id: uuid.UUID) -> Import:
+    job = await uow.session.get(Import, import_id)
+    if job is None:
+        raise Problem(404, "Not found", "No such import.")
+    ensure_board(principal, job.board)
+    return job
+
+
+async def _errors(
+    uow: UnitOfWork, import_id: uuid.UUID, limit: int, offset: int
+) -> list[ImportRowErrorPublic]:
+    rows = (
+        await uow.session.execute(
+            sa.select(ImportRowError)
+            .where(ImportRowError.import_id == import_id)  # type: ignore[arg-type]
+            .order_by(ImportRowError.id)  # type: ignore[arg-type]
+            .limit(limit)
+            .offset(offset)
+        )
+    ).scalars()
+    return [ImportRowErrorPublic.model_validate(r) for r in rows]
+
+
+@router.get("/imports/{import_id}", response_model=ImportPublic)
+async def read_import(
+    import_id: uuid.UUID,
+    request: Request,
+    principal: Registrar,
+    errors_limit: Annotated[int, Query(ge=0, le=1000)] = 100,
+) -> ImportPublic:
+    """Progress and the first row errors (all of them through /errors)."""
+    async with runtime_of(request).uow() as uow:
+        job = await _import(uow, principal, import_id)
+        result = ImportPublic.model_validate(job)
+        result.errors = await _errors(uow, import_id, errors_limit, 0)
+        return result
+
+
+@router.get("/imports/{import_id}/errors", response_model=ImportErrorPage)
+async def read_import_errors(
+    import_id: uuid.UUID,
+    request: Request,
+    principal: Registrar,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ImportErrorPage:
+    async with runtime_of(request).uow() as uow:
+        job = await _import(uow, principal, import_id)
+        return ImportErrorPage(
+            items=await _errors(uow, import_id, limit, offset),
+            total=job.error_count,
+            limit=limit,
+            offset=offset,
+        )
+
+
+@router.get("/imports", response_model=ImportPage)
+async def list_imports(
+    request: Request,
+    principal: Registrar,
+    board: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ImportPage:
+    filters = []
+    visible = principal.visible_boards()
+    if visible is not None:
+        filters.append(Import.board.in_(visible))  # type: ignore[attr-defined]
+    if board:
+        filters.append(Import.board == board)
+    async with runtime_of(request).uow() as uow:
+        total = (
+            await uow.session.execute(sa.select(sa.func.count()).select_from(Import).where(*filters))
+        ).scalar_one()
+        rows = (
+            await uow.session.execute(
+                sa.select(Import)
+                .where(*filters)
+                .order_by(Import.created_at.desc())  # type: ignore[attr-defined]
+                .limit(limit)
+                .offset(offset)
+            )
+        ).scalars()
+        return ImportPage(
+            items=[ImportPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        )

@@ -96,3 +96,93 @@ class Page(BaseModel):
 class Withdrawal(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str | None = Field(default=None, max_length=500)
+
+
+class BoardUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    language: Language | None = None
+    region: str | None = Field(default=None, max_length=100)
+    timezone: str | None = None
+
+
+class SchoolCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    board: str = BoardCode
+    code: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class SchoolUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = Field(default=None, min_length=1, max_length=80)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class SchoolPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    board: str
+    code: str
+    name: str
+
+
+class ThemeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,59}$", examples=["outdoor_education"])
+    name_en: str = Field(min_length=1, max_length=200)
+    name_fr: str = Field(min_length=1, max_length=200)
+
+
+class ThemePublic(ThemeCreate):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ImportRowErrorPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    file: str | None = Field(description="File of a bundle the row is in (OneRoster); null for a plain CSV")
+    row: int | None = Field(description="Record number in the file; the header is row 1")
+    column: str | None
+    message: str
+
+
+class ImportPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    board: str
+    format: Literal["mentorweb_csv", "oneroster"]
+    filename: str | None
+    program_year: str | None
+    size_bytes: int
+    state: Literal["queued", "running", "completed", "failed"]
+    encoding: str | None
+    total_rows: int | None
+    processed_rows: int = Field(validation_alias="next_row")
+    created_count: int
+    updated_count: int
+    unchanged_count: int
+    withdrawn_count: int
+    skipped_count: int
+    failed_rows: int
+    error_count: int
+    schools_count: int
+    attempts: int
+    error: str | None = Field(description="Why the whole file was refused (state failed)")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    errors: list[ImportRowErrorPublic] = []
+
+
+class ImportPage(BaseModel):
+    items: list[ImportPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class ImportErrorPage(BaseModel):
+    items: list[ImportRowErrorPublic]
+    total: int
+    limit: int
+    offset: int

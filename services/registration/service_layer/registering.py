@@ -51,6 +51,22 @@ def profile_of(p: Participant) -> ParticipantProfile:
     )
 
 
+_PROFILE_FIELDS = tuple(name for name in ParticipantProfile.model_fields if name != "participant_id")
+
+
+def profile_from_row(row: Mapping[str, Any]) -> ParticipantProfile:
+    """The event snapshot of a participant row read with set-based SQL (``to_jsonb`` of the row).
+
+    Built without re-validation: the row was validated on its way in (import or API), and checking
+    every email again costs more than the whole upsert of a 1,000-row chunk.
+    """
+    participant_id = row["id"]
+    return ParticipantProfile.model_construct(
+        participant_id=participant_id if isinstance(participant_id, uuid.UUID) else uuid.UUID(participant_id),
+        **{name: row[name] for name in _PROFILE_FIELDS},
+    )
+
+
 async def theme_codes(uow: UnitOfWork) -> set[str]:
     return set((await uow.session.execute(sa.select(Theme.code))).scalars())  # type: ignore[call-overload]
 
@@ -141,4 +157,19 @@ async def withdraw_participant(uow: UnitOfWork, participant: Participant, reason
     uow.publish(
         ParticipantWithdrawn(board=participant.board, participant=profile_of(participant), reason=reason)
     )
+    return True
+
+
+async def reinstate_participant(uow: UnitOfWork, participant: Participant) -> bool:
+    """A withdrawn participant comes back (e.g. re-activated by HR): registered again, and announced."""
+    if participant.status != "withdrawn" and participant.deprovisioned_at is None:
+        return False
+    participant.status = "registered"
+    participant.deprovisioned_at = None
+    participant.revision += 1
+    participant.updated_at = sa.func.now()  # type: ignore[assignment]
+    await uow.session.flush()
+    await uow.session.refresh(participant)
+    event_type = TeacherRegistered if is_teacher(participant.role) else MentorRegistered
+    uow.publish(event_type(board=participant.board, participant=profile_of(participant)))
     return True

@@ -1,0 +1,384 @@
+"""Bulk imports: queue an uploaded file, then process it in the background, chunk by chunk.
+
+Reliability:
+- The upload is stored in the database (``import_files``) with the import row, in one transaction;
+  a ``NOTIFY`` wakes the workers. Any replica's worker claims it with ``FOR UPDATE SKIP LOCKED`` and
+  holds that row lock (its lease) for as long as it works; if the process dies the lock goes with
+  its connection and another worker (or the restarted one) claims the file at once.
+- Each chunk (``import_chunk_size`` rows) is one unit of work: set-based upserts, the row errors,
+  the outbox events and the progress cursor ``next_row`` commit together. A resumed import starts
+  at the cursor, so no row is applied twice and none is skipped; the cursor is checked under a row
+  lock before a chunk applies (a fence against a second worker).
+- Unchanged rows are not written and emit nothing: re-importing a file is a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from opentelemetry import trace
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.registration.adapters import bulk
+from services.registration.adapters.tables import Board, Import, ImportFile, ImportRowError
+from services.registration.config import Settings
+from services.registration.domain.imports import (
+    ImportContext,
+    ImportItem,
+    ParsedImport,
+    check_mentorweb_csv,
+    parse_mentorweb_csv,
+)
+from services.registration.domain.oneroster import check_oneroster, parse_oneroster
+from services.registration.domain.participants import is_teacher
+from services.registration.domain.tabular import FileProblem, RowError
+from services.registration.service_layer.registering import profile_from_row, theme_codes
+from shared.db import UnitOfWork
+from shared.events.envelope import IntegrationEvent
+from shared.events.registration import (
+    MentorRegistered,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+    TeacherRegistered,
+)
+from shared.wakeup import PgWakeup
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("mentorweb.registration.imports")
+
+IMPORT_CHANNEL = "mentorweb_imports"
+FORMATS = ("mentorweb_csv", "oneroster")
+PARSERS: dict[str, Callable[[bytes, ImportContext], ParsedImport]] = {
+    "mentorweb_csv": parse_mentorweb_csv,
+    "oneroster": parse_oneroster,
+}
+CHECKS: dict[str, Callable[[bytes], None]] = {
+    "mentorweb_csv": check_mentorweb_csv,
+    "oneroster": check_oneroster,
+}
+
+_CLAIM = sa.text(
+    "SELECT f.import_id, f.content FROM import_files f JOIN imports i ON i.id = f.import_id "
+    "ORDER BY i.created_at LIMIT 1 FOR UPDATE OF f SKIP LOCKED"
+)
+
+
+def detect_format(content: bytes, requested: str | None) -> str:
+    """A zip is a OneRoster bundle, anything else Mentorweb's CSV; an explicit format must agree."""
+    detected = "oneroster" if content[:4] == b"PK\x03\x04" else "mentorweb_csv"
+    if requested and requested != detected:
+        what = "a zip (OneRoster bundle)" if detected == "oneroster" else "not a zip"
+        raise FileProblem(f"format is {requested} but the file is {what}")
+    return detected
+
+
+async def submit_import(
+    uow: UnitOfWork,
+    *,
+    board: str,
+    content: bytes,
+    filename: str | None,
+    requested_format: str | None,
+    program_year: str | None,
+    submitted_by: str,
+) -> Import:
+    """Check the file can be read at all (fast, at upload), store it and queue it for a worker."""
+    fmt = detect_format(content, requested_format)
+    # Decoding and the header are checked now so an unusable file is refused before it is queued.
+    await asyncio.to_thread(CHECKS[fmt], content)
+    job = Import(
+        id=uuid.uuid4(),
+        board=board,
+        format=fmt,
+        filename=(filename or "")[:255] or None,
+        program_year=program_year,
+        size_bytes=len(content),
+        submitted_by=submitted_by[:200],
+    )
+    uow.session.add(job)
+    await uow.session.flush()
+    uow.session.add(ImportFile(import_id=job.id, content=content))
+    await uow.session.flush()
+    await uow.session.execute(sa.text(f"NOTIFY {IMPORT_CHANNEL}"))
+    await uow.session.refresh(job)
+    return job
+
+
+class Superseded(Exception):
+    """Another worker moved this import's cursor: stop without applying anything."""
+
+
+class Stopping(Exception):
+    """The process is shutting down: leave the import for a worker to resume."""
+
+
+@dataclass
+class ChunkOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+class ImportWorker:
+    """Claims queued imports and runs them; one import at a time per worker."""
+
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+    ):
+        self.settings = settings
+        self.engine = engine
+        self.session_factory = session_factory
+        self.wakeup = PgWakeup(settings.database_url, IMPORT_CHANNEL)
+        self._task: asyncio.Task[None] | None = None
+        self.completed = 0
+
+    async def start(self) -> None:
+        self.wakeup.start()
+        self._task = asyncio.create_task(self._run(), name="import-worker")
+
+    async def stop(self) -> None:
+        await self.wakeup.stop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                # The chunk in flight commits (or not) as a whole; the rest resumes elsewhere.
+                await asyncio.wait_for(self._task, timeout=20)
+
+    async def _run(self) -> None:
+        while not self.wakeup.stopping:
+            try:
+                if await self.run_once():
+                    continue
+            except Exception as exc:  # database down, or a bug: the import is retried, the worker lives
+                log.warning("import worker: %s", exc.__class__.__name__)
+                await asyncio.sleep(1)
+                continue
+            await self.wakeup.wait(self.settings.import_poll_interval)
+
+    async def run_once(self) -> bool:
+        """Claim one queued import and run it to the end; False when there was nothing to do."""
+        async with self.engine.connect() as lease:
+            transaction = await lease.begin()
+            try:
+                claimed = (await lease.execute(_CLAIM)).first()
+                if claimed is None:
+                    await transaction.rollback()
+                    return False
+                import_id: uuid.UUID = claimed.import_id
+                job = await self._begin(import_id)
+                if job.state in ("queued", "running"):
+                    if job.attempts > self.settings.import_max_attempts:
+                        await self._fail(job.id, f"gave up after {job.attempts - 1} attempts")
+                    else:
+                        await self._process(job, bytes(claimed.content))
+                        self.completed += 1
+                # Done (or finished earlier by a run that died before this step): drop the bytes.
+                await lease.execute(sa.delete(ImportFile).where(ImportFile.import_id == import_id))  # type: ignore[arg-type]
+                await transaction.commit()
+                return True
+            except Stopping:
+                await transaction.rollback()
+                return False
+            except Exception:
+                await transaction.rollback()
+                raise
+
+    async def _begin(self, import_id: uuid.UUID) -> Import:
+        async with self.session_factory() as session, session.begin():
+            job = (
+                await session.execute(sa.select(Import).where(Import.id == import_id).with_for_update())  # type: ignore[arg-type]
+            ).scalar_one()
+            if job.state in ("queued", "running"):
+                job.attempts += 1
+                job.state = "running"
+                job.started_at = job.started_at or sa.func.now()  # type: ignore[assignment]
+            await session.flush()
+            await session.refresh(job)
+            return job
+
+    async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
+        async with self.session_factory() as session, session.begin():
+            await session.execute(
+                sa.update(Import)
+                .where(Import.id == import_id)  # type: ignore[arg-type]
+                .values(state="failed", error=reason, finished_at=sa.func.now())
+            )
+
+    async def _context(self, job: Import) -> ImportContext:
+        async with UnitOfWork(self.session_factory, board=job.board) as uow:
+            board = await uow.session.get(Board, job.board)
+            themes = await theme_codes(uow)
+        return ImportContext(
+            board=job.board,
+            program_year=job.program_year,
+            known_themes=frozenset(themes),
+            default_language=board.language if board else "en",
+        )
+
+    async def _process(self, job: Import, content: bytes) -> None:
+        ctx = await self._context(job)
+        try:
+            # Off the event loop: decoding and splitting 20 MB takes a moment; rows are validated
+            # lazily, chunk by chunk, below.
+            parsed = await asyncio.to_thread(PARSERS[job.format], content, ctx)
+        except FileProblem as exc:
+            await self._fail(job.id, str(exc))
+            return
+        size = self.settings.import_chunk_size
+        start = job.next_row
+        if start:  # resuming: validate (for duplicate HR ids) but do not apply what is committed
+            await asyncio.to_thread(lambda: sum(1 for _ in itertools.islice(parsed.items, start)))
+
+        def take() -> list[ImportItem]:
+            return list(itertools.islice(parsed.items, size))
+
+        while True:
+            # Validation runs in a thread so the event loop keeps serving HTTP meanwhile.
+            items = await asyncio.to_thread(take)
+            end = start + len(items)
+            if end < parsed.total and not items:
+                raise RuntimeError("the file yielded fewer rows than it counted")
+            if self.wakeup.stopping:
+                raise Stopping
+            await self.apply_chunk(job, parsed, items, start, end)
+            if end >= parsed.total:
+                return
+            start = end
+
+    async def apply_chunk(
+        self, job: Import, parsed: ParsedImport, items: list[ImportItem], start: int, end: int
+    ) -> None:
+        """Apply items [start, end) in one unit of work, with their events, errors and the cursor."""
+        total = parsed.total
+        with tracer.start_as_current_span(
+            "import chunk",
+            attributes={
+                "mentorweb.import_id": str(job.id),
+                "mentorweb.board": job.board,
+                "rows": end - start,
+            },
+        ):
+            async with UnitOfWork(self.session_factory, board=job.board) as uow:
+                session = uow.session
+                cursor = (
+                    await session.execute(
+                        sa.select(Import.next_row).where(Import.id == job.id).with_for_update()  # type: ignore[call-overload, arg-type]
+                    )
+                ).scalar_one()
+                if cursor != start:
+                    raise Superseded(f"import cursor at {cursor}, expected {start}")
+                errors: list[RowError] = []
+                schools = 0
+                if start == 0:
+                    errors.extend(parsed.preamble_errors)
+                    schools = await bulk.upsert_schools(
+                        session, job.board, [{"code": s.code, "name": s.name} for s in parsed.schools]
+                    )
+                outcome, events, row_errors = await self._apply_items(session, job, items)
+                errors.extend(row_errors)
+                if errors:
+                    await session.execute(
+                        sa.insert(ImportRowError.__table__),  # type: ignore[attr-defined]
+                        [
+                            {
+                                "import_id": job.id,
+                                "file": e.file,
+                                "row": e.row,
+                                "column": e.column,
+                                "message": e.message[:1000],
+                            }
+                            for e in errors
+                        ],
+                    )
+                finished = end >= total
+                await session.execute(
+                    sa.update(Import)
+                    .where(Import.id == job.id)  # type: ignore[arg-type]
+                    .values(
+                        next_row=end,
+                        total_rows=total,
+                        encoding=parsed.encoding,
+                        created_count=Import.created_count + outcome.created,
+                        updated_count=Import.updated_count + outcome.updated,
+                        unchanged_count=Import.unchanged_count + outcome.unchanged,
+                        withdrawn_count=Import.withdrawn_count + outcome.withdrawn,
+                        skipped_count=Import.skipped_count + outcome.skipped,
+                        failed_rows=Import.failed_rows + outcome.failed,
+                        error_count=Import.error_count + len(errors),
+                        schools_count=Import.schools_count + schools,
+                        state="completed" if finished else "running",
+                        finished_at=sa.func.now() if finished else None,
+                    )
+                )
+                uow.publish(*events)
+                await uow.commit()
+
+    async def _apply_items(
+        self, session: AsyncSession, job: Import, items: Sequence[Any]
+    ) -> tuple[ChunkOutcome, list[IntegrationEvent], list[RowError]]:
+        outcome = ChunkOutcome()
+        errors: list[RowError] = []
+        events: list[IntegrationEvent] = []
+        upserts = [item for item in items if item.action == "upsert"]
+        withdrawals = [item for item in items if item.action == "withdraw"]
+        for item in items:
+            if item.action == "error":
+                outcome.failed += 1
+                errors.extend(item.errors)
+            elif item.action == "skip":
+                outcome.skipped += 1
+        envelope = {"board": job.board, "correlation_id": job.id}
+        rows_by_key = {(i.data["program_year"], i.data["hr_id"]): i.row for i in upserts}
+        results = await bulk.upsert_participants(session, job.board, [i.data for i in upserts])
+        outcome.unchanged += len(upserts) - len(results)
+        for result in results:
+            if result.after is None:  # the role differs: refused
+                outcome.failed += 1
+                errors.append(
+                    RowError(
+                        rows_by_key[(result.program_year, result.hr_id)],
+                        "role",
+                        f"is {result.before_role} already; an import cannot change a participant's "
+                        "role (withdraw them and register them again)",
+                    )
+                )
+                continue
+            profile = profile_from_row(result.after)
+            if result.inserted:
+                outcome.created += 1
+                kind = TeacherRegistered if is_teacher(profile.role) else MentorRegistered
+                events.append(kind(participant=profile, **envelope))  # type: ignore[arg-type]
+            else:
+                outcome.updated += 1
+                events.append(
+                    ParticipantUpdated(participant=profile, changed=list(result.changed or []), **envelope)  # type: ignore[arg-type]
+                )
+        withdrawn = await bulk.withdraw_participants(session, job.board, [i.data for i in withdrawals])
+        outcome.withdrawn += len(withdrawn)
+        outcome.unchanged += len(withdrawals) - len(withdrawn)
+        for row in withdrawn:
+            events.append(
+                ParticipantWithdrawn(
+                    participant=profile_from_row(row),
+                    reason=f"withdrawn by import {job.id}",
+                    **envelope,  # type: ignore[arg-type]
+                )
+            )
+        return outcome, events, errors
+
+
+def worker_factory(settings: Settings) -> Callable[[Any], ImportWorker]:
+    def build(runtime: Any) -> ImportWorker:
+        return ImportWorker(settings, runtime.engine, runtime.session_factory)
+
+    return build
