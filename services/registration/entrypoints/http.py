@@ -242,6 +242,7 @@ async def delete_board(code: str, request: Request, principal: Admin) -> Respons
                 )
         await uow.session.delete(board)
         await uow.commit()
+    registering.forget_cached_catalog()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -347,6 +348,7 @@ async def create_theme(body: ThemeCreate, request: Request, principal: Admin) ->
         theme = Theme(**body.model_dump())
         uow.session.add(theme)
         await uow.commit()
+        registering.forget_cached_catalog()  # this replica sees it at once; others within 30 s
         return theme
 
 

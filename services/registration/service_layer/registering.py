@@ -5,8 +5,10 @@ Each runs in one unit of work: the row change and the event it causes commit tog
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,8 +69,36 @@ def profile_from_row(row: Mapping[str, Any]) -> ParticipantProfile:
     )
 
 
-async def theme_codes(uow: UnitOfWork) -> set[str]:
-    return set((await uow.session.execute(sa.select(Theme.code))).scalars())  # type: ignore[call-overload]
+_CACHE_SECONDS = 30.0
+_theme_cache: tuple[float, frozenset[str]] | None = None
+_known_boards: dict[str, float] = {}
+
+
+async def theme_codes(uow: UnitOfWork) -> frozenset[str]:
+    """The taxonomy's codes; cached briefly because every registration checks them and they
+    change a few times a year (an added theme is usable within 30 s)."""
+    global _theme_cache
+    now = time.monotonic()
+    if _theme_cache is None or now - _theme_cache[0] > _CACHE_SECONDS:
+        codes = frozenset((await uow.session.execute(sa.select(Theme.code))).scalars())  # type: ignore[call-overload]
+        _theme_cache = (now, codes)
+    return _theme_cache[1]
+
+
+def forget_cached_catalog() -> None:
+    global _theme_cache
+    _theme_cache = None
+    _known_boards.clear()
+
+
+async def board_exists(uow: UnitOfWork, board: str) -> bool:
+    now = time.monotonic()
+    if now - _known_boards.get(board, -_CACHE_SECONDS - 1) <= _CACHE_SECONDS:
+        return True
+    if await uow.session.get(Board, board) is None:
+        return False
+    _known_boards[board] = now
+    return True
 
 
 def _invalid(errors: list[Any]) -> Problem:
@@ -85,14 +115,16 @@ async def register_participant(uow: UnitOfWork, data: Mapping[str, Any]) -> Part
     errors = validate_participant(data, await theme_codes(uow))
     if errors:
         raise _invalid(errors)
-    if await uow.session.get(Board, data["board"]) is None:
+    if not await board_exists(uow, data["board"]):
         raise Problem(
             422,
             "Unknown board",
             f"board: no board {data['board']!r}",
             errors=[{"field": "board", "message": "unknown board"}],
         )
-    participant = Participant(id=uuid.uuid4(), **data)
+    now = datetime.now(UTC)
+    # Timestamps set here so the row needs no re-read after the insert.
+    participant = Participant(id=uuid.uuid4(), created_at=now, updated_at=now, **data)
     uow.session.add(participant)
     try:
         await uow.session.flush()
@@ -103,7 +135,6 @@ async def register_participant(uow: UnitOfWork, data: Mapping[str, Any]) -> Part
             "hr_id: already registered in this board and program year",
             errors=[{"field": "hr_id", "message": "already registered"}],
         ) from exc
-    await uow.session.refresh(participant)
     event_type = TeacherRegistered if is_teacher(participant.role) else MentorRegistered
     uow.publish(event_type(board=participant.board, participant=profile_of(participant)))
     return participant
