@@ -1,0 +1,586 @@
+"""Use cases of workshops and Beginning Teacher Network sessions: schedule, change, cancel, enrol
+(with a waitlist), record attendance, and a new school leader's workshop progress.
+
+Seats are counted under a row lock (``SELECT ... FOR UPDATE``) on the session, or on the cohort
+group for cohort meetings, so concurrent enrolments never exceed capacity, and a cancellation
+promotes the first on the waitlist in the same transaction. Events go through the outbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from services.registration.adapters.program_tables import (
+    AttendanceRow,
+    EnrolmentRow,
+    NetworkCohortRow,
+    ProgramPhaseRow,
+    ProgramYearRow,
+    SessionRow,
+)
+from services.registration.adapters.tables import Board, Participant
+from services.registration.domain import enrolment as rules
+from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
+from shared.db import UnitOfWork
+from shared.events.registration import (
+    AttendanceRecorded,
+    EnrolmentConfirmed,
+    EnrolmentWaitlisted,
+    SessionCancelled,
+    SessionChanged,
+    SessionScheduled,
+)
+from shared.problems import Problem, field_problem
+
+# Board code on the events of provincial sessions (organised by the Association for every board).
+# Enrolment and attendance events carry the participant's own board.
+PROVINCIAL = "province"
+# What a calendar shows: a change to any of these is announced with SessionChanged.
+_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url")
+_EDITABLE = {*_CALENDAR_FIELDS, "facilitator", "capacity"}
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise field_problem("timezone", "unknown time zone (use e.g. America/Toronto)") from exc
+
+
+def session_event(
+    row: SessionRow, cls: type[SessionScheduled] = SessionScheduled, **envelope: Any
+) -> SessionScheduled:
+    """The event of a session; times are local to the session (the date part is the local day)."""
+    zone = _zone(row.timezone)
+    return cls(
+        board=row.board or PROVINCIAL,
+        session_id=row.id,
+        kind=row.kind,  # type: ignore[arg-type]
+        title=row.title,
+        starts_at=row.starts_at.astimezone(zone).isoformat(),
+        ends_at=row.ends_at.astimezone(zone).isoformat(),
+        location=row.location,
+        online_url=row.online_url,
+        sequence=row.sequence,
+        **envelope,
+    )
+
+
+def _check(data: Mapping[str, Any]) -> None:
+    try:
+        rules.check_session(
+            kind=data["kind"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            location=data.get("location"),
+            online_url=data.get("online_url"),
+            capacity=data.get("capacity"),
+            audience=data.get("audience") or [],
+            cohort_id=data.get("cohort_id"),
+        )
+    except rules.SessionRuleError as exc:
+        raise field_problem(exc.field, exc.message) from exc
+
+
+async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
+    if board is None:
+        return "America/Toronto"
+    found = await uow.session.get(Board, board)
+    if found is None:
+        raise field_problem("board", "unknown board")
+    return found.timezone
+
+
+# ---------------------------------------------------------------- sessions and cohort groups
+
+
+async def create_cohort(uow: UnitOfWork, data: Mapping[str, Any]) -> NetworkCohortRow:
+    await _board_timezone(uow, data.get("board"))
+    cohort = NetworkCohortRow(id=uuid.uuid4(), **data)
+    uow.session.add(cohort)
+    await uow.session.flush()
+    return cohort
+
+
+async def get_cohort(uow: UnitOfWork, cohort_id: uuid.UUID, *, lock: bool = False) -> NetworkCohortRow:
+    query = sa.select(NetworkCohortRow).where(NetworkCohortRow.id == cohort_id)  # type: ignore[arg-type]
+    if lock:
+        query = query.with_for_update()
+    cohort = (await uow.session.execute(query)).scalar_one_or_none()
+    if cohort is None:
+        raise Problem(404, "Not found", "No such cohort group.")
+    return cohort
+
+
+async def create_session(uow: UnitOfWork, data: Mapping[str, Any]) -> SessionRow:
+    """Schedule a workshop, a cohort group's meeting or an open network session (SessionScheduled).
+
+    A cohort meeting is on release time and its seats are the cohort group's: its confirmed
+    members are enrolled at once (EnrolmentConfirmed each)."""
+    values = dict(data)
+    _check(values)
+    board_timezone = await _board_timezone(uow, values.get("board"))
+    timezone = values.pop("timezone", None) or board_timezone
+    _zone(timezone)
+    values["audience"] = list(rules.audience_of(values["kind"], values.get("audience") or []))
+    cohort: NetworkCohortRow | None = None
+    if values["kind"] == "network_cohort":
+        cohort = await get_cohort(uow, values["cohort_id"], lock=True)
+        if cohort.board != values.get("board"):
+            raise field_problem("cohort_id", "the cohort group belongs to another board")
+        meetings = await _cohort_meetings(uow, cohort.id)
+        if len(meetings) >= cohort.meetings_planned:
+            raise Problem(
+                409,
+                "Cohort group complete",
+                f"cohort_id: the group already has its {cohort.meetings_planned} meetings",
+                errors=[{"field": "cohort_id", "message": "all meetings scheduled"}],
+            )
+        values["capacity"] = None
+        values["release_time"] = True
+    elif values["kind"] == "network_open":
+        values["release_time"] = False  # open sessions are after school
+    row = SessionRow(id=uuid.uuid4(), timezone=timezone, **values)
+    uow.session.add(row)
+    await uow.session.flush()
+    uow.publish(session_event(row))
+    if cohort is not None:
+        for member in await _live(uow, cohort_id=cohort.id, status="confirmed"):
+            uow.publish(
+                EnrolmentConfirmed(
+                    board=member.board, session_id=row.id, participant_id=member.participant_id
+                )
+            )
+    return row
+
+
+async def get_session(uow: UnitOfWork, session_id: uuid.UUID, *, lock: bool = False) -> SessionRow:
+    query = sa.select(SessionRow).where(SessionRow.id == session_id)  # type: ignore[arg-type]
+    if lock:
+        query = query.with_for_update()
+    row = (await uow.session.execute(query)).scalar_one_or_none()
+    if row is None:
+        raise Problem(404, "Not found", "No such session.")
+    return row
+
+
+async def list_sessions(
+    uow: UnitOfWork,
+    *,
+    boards: list[str] | None,
+    board: str | None = None,
+    kind: str | None = None,
+    program_year: str | None = None,
+) -> list[SessionRow]:
+    """Sessions the caller may see: their board's and the provincial ones (``boards`` None: all)."""
+    query = sa.select(SessionRow).order_by(SessionRow.starts_at, SessionRow.id)  # type: ignore[arg-type]
+    if boards is not None:
+        query = query.where(sa.or_(SessionRow.board.is_(None), SessionRow.board.in_(boards)))  # type: ignore[union-attr]
+    if board is not None:
+        query = query.where(SessionRow.board == board)
+    if kind is not None:
+        query = query.where(SessionRow.kind == kind)
+    if program_year is not None:
+        query = query.where(SessionRow.program_year == program_year)
+    return list((await uow.session.execute(query)).scalars())
+
+
+async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mapping[str, Any]) -> SessionRow:
+    """Move or edit a session: SessionChanged with ``sequence`` + 1 when its calendar entry changed;
+    a larger capacity promotes from the waitlist."""
+    row = await get_session(uow, session_id, lock=True)
+    if row.status == "cancelled":
+        raise Problem(409, "Cancelled", "status: the session was cancelled")
+    unknown = sorted(set(changes) - _EDITABLE)
+    if unknown:
+        raise field_problem(unknown[0], "cannot be changed")
+    proposed = {
+        "kind": row.kind,
+        "starts_at": row.starts_at,
+        "ends_at": row.ends_at,
+        "location": row.location,
+        "online_url": row.online_url,
+        "capacity": row.capacity,
+        "audience": row.audience,
+        "cohort_id": row.cohort_id,
+        **changes,
+    }
+    _check(proposed)
+    if "capacity" in changes and row.kind == "network_cohort":
+        raise field_problem("capacity", "a cohort meeting's seats are its cohort group's")
+    changed = [f for f in changes if getattr(row, f) != changes[f]]
+    if not changed:
+        return row
+    if "capacity" in changed:
+        confirmed = await _count(uow, session_id=row.id, status="confirmed")
+        if changes["capacity"] < confirmed:
+            raise field_problem(
+                "capacity", f"{confirmed} participants are confirmed; cancel enrolments first", status=409
+            )
+    for name in changed:
+        setattr(row, name, changes[name])
+    if any(f in _CALENDAR_FIELDS for f in changed):
+        row.sequence += 1
+        uow.publish(session_event(row, SessionChanged))
+    row.updated_at = datetime.now(UTC)
+    if "capacity" in changed:
+        await _promote(uow, _Target.of_session(row))
+    await uow.session.flush()
+    return row
+
+
+async def cancel_session(uow: UnitOfWork, session_id: uuid.UUID) -> SessionRow:
+    """Cancel a session (SessionCancelled, ``sequence`` + 1); cancelling twice changes nothing."""
+    row = await get_session(uow, session_id, lock=True)
+    if row.status == "cancelled":
+        return row
+    row.status = "cancelled"
+    row.sequence += 1
+    row.updated_at = datetime.now(UTC)
+    await uow.session.flush()
+    uow.publish(session_event(row, SessionCancelled))
+    return row
+
+
+# ---------------------------------------------------------------- enrolment
+
+
+@dataclass
+class _Target:
+    """What holds the seats: a session, or a cohort group (whose meetings all get the events)."""
+
+    kind: Literal["session", "cohort"]
+    id: uuid.UUID
+    board: str | None
+    capacity: int
+    audience: tuple[str, ...]
+    sessions: list[SessionRow] = field(default_factory=list)
+
+    @classmethod
+    def of_session(cls, row: SessionRow) -> _Target:
+        return cls("session", row.id, row.board, row.capacity or 0, tuple(row.audience), [row])
+
+    def where(self) -> Any:
+        column = EnrolmentRow.session_id if self.kind == "session" else EnrolmentRow.cohort_id
+        return column == self.id
+
+
+async def _cohort_meetings(uow: UnitOfWork, cohort_id: uuid.UUID) -> list[SessionRow]:
+    return list(
+        (
+            await uow.session.execute(
+                sa.select(SessionRow)
+                .where(SessionRow.cohort_id == cohort_id, SessionRow.status == "scheduled")  # type: ignore[arg-type]
+                .order_by(SessionRow.starts_at)  # type: ignore[arg-type]
+            )
+        ).scalars()
+    )
+
+
+async def _lock_target(
+    uow: UnitOfWork, *, session_id: uuid.UUID | None = None, cohort_id: uuid.UUID | None = None
+) -> _Target:
+    if session_id is not None:
+        row = await get_session(uow, session_id, lock=True)
+        if row.kind == "network_cohort":
+            raise Problem(
+                409,
+                "Enrol in the cohort group",
+                f"session_id: cohort meetings are joined through cohort group {row.cohort_id}",
+                errors=[{"field": "session_id", "message": "enrol in the cohort group"}],
+            )
+        if row.status == "cancelled":
+            raise Problem(409, "Cancelled", "session_id: the session was cancelled")
+        return _Target.of_session(row)
+    assert cohort_id is not None
+    cohort = await get_cohort(uow, cohort_id, lock=True)
+    return _Target(
+        "cohort",
+        cohort.id,
+        cohort.board,
+        cohort.capacity,
+        ("beginning_teacher",),
+        await _cohort_meetings(uow, cohort.id),
+    )
+
+
+async def _count(uow: UnitOfWork, *, session_id: uuid.UUID, status: str) -> int:
+    return (
+        await uow.session.execute(
+            sa.select(sa.func.count())
+            .select_from(EnrolmentRow)
+            .where(EnrolmentRow.session_id == session_id, EnrolmentRow.status == status)  # type: ignore[arg-type]
+        )
+    ).scalar_one()
+
+
+async def _live(
+    uow: UnitOfWork,
+    *,
+    session_id: uuid.UUID | None = None,
+    cohort_id: uuid.UUID | None = None,
+    status: str | None = None,
+) -> list[EnrolmentRow]:
+    column = EnrolmentRow.session_id if session_id is not None else EnrolmentRow.cohort_id
+    query = (
+        sa.select(EnrolmentRow)
+        .where(column == (session_id or cohort_id), EnrolmentRow.status != "cancelled")  # type: ignore[arg-type]
+        .order_by(EnrolmentRow.seq)  # type: ignore[arg-type]
+    )
+    if status is not None:
+        query = query.where(EnrolmentRow.status == status)  # type: ignore[arg-type]
+    return list((await uow.session.execute(query)).scalars())
+
+
+def _target_ids(target: _Target) -> dict[str, uuid.UUID]:
+    return {"session_id": target.id} if target.kind == "session" else {"cohort_id": target.id}
+
+
+@dataclass(frozen=True)
+class EnrolmentOutcome:
+    enrolment: EnrolmentRow
+    position: int | None
+    created: bool
+
+
+async def enrol(
+    uow: UnitOfWork,
+    participant: Participant,
+    *,
+    session_id: uuid.UUID | None = None,
+    cohort_id: uuid.UUID | None = None,
+) -> EnrolmentOutcome:
+    """Take a seat, or a place on the waitlist when the session is full. Enrolling again returns
+    the live enrolment unchanged."""
+    target = await _lock_target(uow, session_id=session_id, cohort_id=cohort_id)
+    reason = rules.ineligibility(
+        role=participant.role,
+        participant_board=participant.board,
+        participant_status=participant.status,
+        session_board=target.board,
+        audience=target.audience,
+    )
+    if reason is not None:
+        raise field_problem(*reason)
+    live = await _live(uow, **_target_ids(target))
+    mine = next((e for e in live if e.participant_id == participant.id), None)
+    waitlist = [e for e in live if e.status == "waitlisted"]
+    if mine is not None:
+        position = waitlist.index(mine) + 1 if mine.status == "waitlisted" else None
+        return EnrolmentOutcome(mine, position, created=False)
+    seat = rules.seat_for_newcomer(target.capacity, len(live) - len(waitlist), len(waitlist))
+    row = EnrolmentRow(
+        id=uuid.uuid4(),
+        board=participant.board,
+        participant_id=participant.id,
+        status=seat.status,
+        **_target_ids(target),
+    )
+    uow.session.add(row)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:  # pragma: no cover - the row lock makes this unreachable
+        raise Problem(409, "Already enrolled", "participant_id: already enrolled") from exc
+    for session in target.sessions:
+        if seat.status == "confirmed":
+            uow.publish(
+                EnrolmentConfirmed(
+                    board=participant.board, session_id=session.id, participant_id=participant.id
+                )
+            )
+        else:
+            uow.publish(
+                EnrolmentWaitlisted(
+                    board=participant.board,
+                    session_id=session.id,
+                    participant_id=participant.id,
+                    position=seat.position or 0,
+                )
+            )
+    return EnrolmentOutcome(row, seat.position, created=True)
+
+
+@dataclass(frozen=True)
+class CancellationOutcome:
+    cancelled: EnrolmentRow
+    promoted: list[EnrolmentRow]
+
+
+async def cancel_enrolment(
+    uow: UnitOfWork,
+    participant_id: uuid.UUID,
+    *,
+    session_id: uuid.UUID | None = None,
+    cohort_id: uuid.UUID | None = None,
+) -> CancellationOutcome:
+    """Give up a seat (or a waitlist place); a freed seat goes to the first on the waitlist
+    (EnrolmentConfirmed with ``promoted_from_waitlist``), in the same transaction."""
+    target = await _lock_target(uow, session_id=session_id, cohort_id=cohort_id)
+    live = await _live(uow, **_target_ids(target))
+    mine = next((e for e in live if e.participant_id == participant_id), None)
+    if mine is None:
+        raise Problem(404, "Not found", "This participant is not enrolled.")
+    mine.status = "cancelled"
+    mine.updated_at = datetime.now(UTC)
+    await uow.session.flush()
+    promoted = await _promote(uow, target)
+    return CancellationOutcome(mine, promoted)
+
+
+async def _promote(uow: UnitOfWork, target: _Target) -> list[EnrolmentRow]:
+    live = await _live(uow, **_target_ids(target))
+    waitlist = [e for e in live if e.status == "waitlisted"]
+    confirmed = len(live) - len(waitlist)
+    chosen = set(rules.promotions(target.capacity, confirmed, [str(e.id) for e in waitlist]))
+    promoted = [e for e in waitlist if str(e.id) in chosen]
+    now = datetime.now(UTC)
+    for row in promoted:
+        row.status = "confirmed"
+        row.promoted_from_waitlist = True
+        row.updated_at = now
+        for session in target.sessions:
+            uow.publish(
+                EnrolmentConfirmed(
+                    board=row.board,
+                    session_id=session.id,
+                    participant_id=row.participant_id,
+                    promoted_from_waitlist=True,
+                )
+            )
+    await uow.session.flush()
+    return promoted
+
+
+async def enrolments_of(
+    uow: UnitOfWork, *, session_id: uuid.UUID | None = None, cohort_id: uuid.UUID | None = None
+) -> list[tuple[EnrolmentRow, int | None]]:
+    """Live enrolments in seat order, each with its waitlist position (None when confirmed)."""
+    live = await _live(uow, session_id=session_id, cohort_id=cohort_id)
+    result: list[tuple[EnrolmentRow, int | None]] = []
+    position = 0
+    for row in live:
+        if row.status == "waitlisted":
+            position += 1
+            result.append((row, position))
+        else:
+            result.append((row, None))
+    return result
+
+
+# ---------------------------------------------------------------- attendance and progress
+
+
+async def record_attendance(
+    uow: UnitOfWork, session_id: uuid.UUID, records: Sequence[tuple[uuid.UUID, bool]], recorded_by: str
+) -> int:
+    """Record who attended; AttendanceRecorded for each new or changed record. Only confirmed
+    participants (of the session, or of the cohort group for a cohort meeting) have attendance."""
+    row = await get_session(uow, session_id, lock=True)
+    if row.status == "cancelled":
+        raise Problem(409, "Cancelled", "session_id: the session was cancelled")
+    confirmed = await _live(
+        uow,
+        session_id=None if row.cohort_id else row.id,
+        cohort_id=row.cohort_id,
+        status="confirmed",
+    )
+    boards = {e.participant_id: e.board for e in confirmed}
+    for i, (participant_id, _) in enumerate(records):
+        if participant_id not in boards:
+            raise field_problem(f"records.{i}.participant_id", "not a confirmed participant of this session")
+    existing = {
+        a.participant_id: a
+        for a in (
+            await uow.session.execute(sa.select(AttendanceRow).where(AttendanceRow.session_id == row.id))  # type: ignore[arg-type]
+        ).scalars()
+    }
+    changed = 0
+    for participant_id, attended in records:
+        current = existing.get(participant_id)
+        if current is not None and current.attended == attended:
+            continue
+        if current is None:
+            current = AttendanceRow(
+                session_id=row.id,
+                participant_id=participant_id,
+                board=boards[participant_id],
+                attended=attended,
+                recorded_by=recorded_by,
+            )
+            uow.session.add(current)
+            existing[participant_id] = current
+        else:
+            current.attended = attended
+            current.recorded_by = recorded_by
+            current.recorded_at = datetime.now(UTC)
+        changed += 1
+        uow.publish(
+            AttendanceRecorded(
+                board=boards[participant_id],
+                session_id=row.id,
+                participant_id=participant_id,
+                attended=attended,
+            )
+        )
+    await uow.session.flush()
+    return changed
+
+
+async def required_workshops(uow: UnitOfWork, participant: Participant) -> int:
+    """The board's (else the province's) timeline says how many menu workshops a new school
+    leader attends; the association's minimum otherwise."""
+    found = (
+        await uow.session.execute(
+            sa.select(ProgramPhaseRow.min_workshops, ProgramYearRow.board)
+            .join(ProgramYearRow, ProgramYearRow.id == ProgramPhaseRow.program_year_id)  # type: ignore[arg-type]
+            .where(
+                ProgramYearRow.program_year == participant.program_year,  # type: ignore[arg-type]
+                sa.or_(ProgramYearRow.board == participant.board, ProgramYearRow.board.is_(None)),  # type: ignore[union-attr]
+                ProgramPhaseRow.min_workshops.is_not(None),  # type: ignore[union-attr]
+            )
+            .order_by(ProgramYearRow.board.is_(None))  # type: ignore[union-attr]
+        )
+    ).first()
+    return int(found[0]) if found else SCHOOL_LEADER_MIN_WORKSHOPS
+
+
+async def workshop_progress(uow: UnitOfWork, participant: Participant) -> rules.WorkshopProgress:
+    rows = (
+        await uow.session.execute(
+            sa.select(SessionRow, EnrolmentRow.status, AttendanceRow.attended)
+            .join(EnrolmentRow, EnrolmentRow.session_id == SessionRow.id)  # type: ignore[arg-type]
+            .outerjoin(
+                AttendanceRow,
+                sa.and_(
+                    AttendanceRow.session_id == SessionRow.id,  # type: ignore[arg-type]
+                    AttendanceRow.participant_id == participant.id,  # type: ignore[arg-type]
+                ),
+            )
+            .where(
+                EnrolmentRow.participant_id == participant.id,  # type: ignore[arg-type]
+                EnrolmentRow.status != "cancelled",  # type: ignore[arg-type]
+                SessionRow.kind == "workshop",  # type: ignore[arg-type]
+            )
+        )
+    ).all()
+    records = [
+        rules.WorkshopRecord(
+            session_id=str(session.id),
+            title=session.title,
+            starts_at=session.starts_at,
+            leader_menu="leader_menu" in session.audience,
+            enrolment=status,
+            attended=attended,
+            cancelled=session.status == "cancelled",
+        )
+        for session, status, attended in rows
+    ]
+    return rules.school_leader_progress(records, await required_workshops(uow, participant))
