@@ -1,4 +1,4 @@
-"""Wires notifications: settings, HTTP routes, event handlers and the mail dispatcher."""
+"""Wires notifications: settings, HTTP routes, event handlers, the mail dispatcher and the scheduler."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from services.notifications.config import Settings
 from services.notifications.entrypoints.events import handlers
 from services.notifications.entrypoints.http import router
 from services.notifications.service_layer.delivery import MailDispatcher
+from services.notifications.service_layer.scheduler import Clock, Scheduler
 from shared.runtime import Runtime, ServiceSpec
 
 
-def build_spec(settings: Settings | None = None) -> ServiceSpec:
+def build_spec(settings: Settings | None = None, *, clock: Clock | None = None) -> ServiceSpec:
+    """The notifications service; ``clock`` (tests) drives reminders and digests instead of the time of day."""
     settings = settings or Settings()
 
     def dispatcher(runtime: Runtime) -> MailDispatcher:
         return MailDispatcher(settings, runtime.session_factory, SmtpMailer(settings))
+
+    def scheduler(runtime: Runtime) -> Scheduler:
+        return Scheduler(settings, runtime.session_factory, clock)
 
     return ServiceSpec(
         settings=settings,
@@ -22,5 +27,5 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         description="Bilingual email with calendar invites, reminders, preferences and a delivery log.",
         routers=[router],
         handlers=handlers(settings),
-        workers=[dispatcher],
+        workers=[dispatcher, scheduler],
     )

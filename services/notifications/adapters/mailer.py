@@ -81,7 +81,9 @@ class SmtpMailer:
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
-            error = f"recipient refused: {codes}"
+            # The server's reply (e.g. "550 5.1.1 no such user"), never the address itself.
+            replies = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            error = f"recipient refused: {replies}"
             if all(500 <= c < 600 for c in codes):
                 raise PermanentFailure(error) from exc
             raise TemporaryFailure(error) from exc

@@ -1,4 +1,5 @@
-"""Notifications' own tables: a contact directory kept from events, and the delivery log."""
+"""Notifications' own tables: a contact directory kept from events, the delivery log, board contacts,
+messages awaiting a contact, what is scheduled (hubs, meetings, sessions, enrolments) and reminders."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Column, Field, SQLModel
 
@@ -27,6 +29,7 @@ class Contact(NotificationsTable, table=True):
     role: str
     delivery_preference: str = "immediate"  # immediate | weekly_digest
     unsubscribed: bool = False
+    status: str = "registered"  # registered | placed | withdrawn (from registration's snapshots)
 
 
 class Notification(NotificationsTable, table=True):
@@ -44,7 +47,9 @@ class Notification(NotificationsTable, table=True):
     body_html: str
     calendar: str | None = None
     urgent: bool = True
-    state: str = "pending"  # pending | sent | failed | suppressed
+    state: str = "pending"  # pending | sent | failed | suppressed | held | digested
+    # A held (weekly-digest) message points at the digest notification that carried it.
+    digest_id: uuid.UUID | None = None
     attempts: int = 0
     last_error: str | None = None
     next_attempt_at: datetime = Field(
@@ -54,3 +59,110 @@ class Notification(NotificationsTable, table=True):
         sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
     )
     sent_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+
+
+class BoardContact(NotificationsTable, table=True):
+    """A board's coordinators and steering committee members, who hear about the board's program."""
+
+    __tablename__ = "board_contacts"
+    __table_args__ = (sa.UniqueConstraint("board", "email", name="uq_board_contact"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False, index=True))
+    email: str
+    name: str
+    language: str = "en"
+    role: str  # coordinator | steering_committee
+    created_at: datetime = Field(
+        sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+    )
+
+
+class AwaitingMessage(NotificationsTable, table=True):
+    """An event's message for one target that cannot be written yet (its contact, the board's
+    coordinators or the session is not known yet); composed again when what it waits for arrives."""
+
+    __tablename__ = "awaiting_messages"
+    __table_args__ = (sa.UniqueConstraint("event_id", "target", name="uq_awaiting_once"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: uuid.UUID
+    event_type: str
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    target: str  # participant:<uuid> | coordinators | applicant | reviewer:<email> | *
+    waiting_for: str = Field(index=True)  # contact:<uuid> | board:<code> | session:<uuid> | hub:<uuid>
+    body: dict = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    created_at: datetime = Field(
+        sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+    )
+
+
+class Hub(NotificationsTable, table=True):
+    """A mentoring hub as matching last described it: who is in it and when it meets."""
+
+    __tablename__ = "hubs"
+
+    hub_id: uuid.UUID = Field(primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    theme: str
+    language: str = "en"
+    members: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    leaders: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    meeting_dates: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class ScheduledItem(NotificationsTable, table=True):
+    """A hub meeting or a session (workshop, network session) at its latest ``sequence``."""
+
+    __tablename__ = "scheduled_items"
+
+    item_id: uuid.UUID = Field(primary_key=True)
+    kind: str  # meeting | workshop | network_cohort | network_open
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    hub_id: uuid.UUID | None = None
+    title: str | None = None
+    starts_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    location: str | None = None
+    online_url: str | None = None
+    sequence: int = 0
+    cancelled: bool = False
+    attendees: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+
+
+class Enrolment(NotificationsTable, table=True):
+    __tablename__ = "enrolments"
+
+    session_id: uuid.UUID = Field(primary_key=True)
+    participant_id: uuid.UUID = Field(primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    status: str  # confirmed | waitlisted
+    position: int | None = None
+    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class Reminder(NotificationsTable, table=True):
+    """A reminder to send at ``due_at``; ``key`` names what it is about, so rescheduling moves it."""
+
+    __tablename__ = "reminders"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    key: str = Field(sa_column=Column(sa.String(200), nullable=False, unique=True))
+    kind: str  # meeting | session | grant_deadline
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    due_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    state: str = "pending"  # pending | sent | cancelled | skipped
+    payload: dict = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    sent_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    note: str | None = None
+
+
+class GrantSubmission(NotificationsTable, table=True):
+    """A board submitted its start-up grant application for a program year (no deadline reminder then)."""
+
+    __tablename__ = "grant_submissions"
+
+    board: str = Field(sa_column=Column(sa.String(40), primary_key=True))
+    program_year: str = Field(sa_column=Column(sa.String(9), primary_key=True))
+    application_id: uuid.UUID

@@ -1,24 +1,31 @@
-"""Notifications' HTTP API (/v1): the delivery log and preferences."""
+"""Notifications' HTTP API (/v1): the delivery log, preferences and board contacts.
+
+Thin: parse, authorise, call the service layer.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 import jwt
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from services.notifications.adapters.tables import Contact, Notification
-from services.notifications.service_layer.preferences import verify_unsubscribe_token
-from shared.auth import Principal, current_principal
+from services.notifications.adapters.tables import BoardContact, Contact, Notification
+from services.notifications.service_layer import boards
+from services.notifications.service_layer.preferences import set_preferences, verify_unsubscribe_token
+from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem
 from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 AnyUser = Annotated[Principal, Depends(current_principal)]
+BoardCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{2,40}$", examples=["ELM"])]
+State = Literal["pending", "sent", "failed", "suppressed", "held", "digested"]
+DeliveryPreference = Literal["immediate", "weekly_digest"]
 
 
 class NotificationPublic(BaseModel):
@@ -35,25 +42,38 @@ class NotificationPublic(BaseModel):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    digest_id: uuid.UUID | None = None
 
 
-@router.get("/notifications", response_model=list[NotificationPublic])
+class NotificationPage(BaseModel):
+    items: list[NotificationPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.get("/notifications", response_model=NotificationPage)
 async def delivery_log(
     request: Request,
     principal: AnyUser,
-    board: str | None = None,
+    board: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{2,40}$")] = None,
     recipient_id: uuid.UUID | None = None,
     event_id: uuid.UUID | None = None,
-    state: str | None = None,
+    state: State | None = None,
+    template: Annotated[str | None, Query(max_length=60)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[Notification]:
-    """Coordinators see their board's log; participants see only their own messages."""
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> NotificationPage:
+    """Coordinators see their board's log; participants see only their own messages. Newest first."""
     filters = []
     if principal.has_any("province_admin", "board_coordinator"):
         visible = principal.visible_boards()
         if visible is not None:
             filters.append(Notification.board.in_(visible))  # type: ignore[attr-defined]
+        if board:
+            ensure_board(principal, board)
     elif principal.participant_id is not None:
         filters.append(Notification.recipient_id == principal.participant_id)
     else:
@@ -66,9 +86,27 @@ async def delivery_log(
         filters.append(Notification.event_id == event_id)
     if state:
         filters.append(Notification.state == state)
+    if template:
+        filters.append(Notification.template == template)
+    if since:
+        filters.append(Notification.created_at >= since)  # type: ignore[arg-type,operator]
+    if until:
+        filters.append(Notification.created_at < until)  # type: ignore[arg-type,operator]
     async with runtime_of(request).uow() as uow:
-        query = sa.select(Notification).where(*filters).order_by(Notification.created_at.desc())  # type: ignore[attr-defined]
-        return list((await uow.session.execute(query.limit(limit).offset(offset))).scalars())
+        total = (
+            await uow.session.execute(sa.select(sa.func.count()).select_from(Notification).where(*filters))
+        ).scalar_one()
+        query = (
+            sa.select(Notification)
+            .where(*filters)
+            .order_by(Notification.created_at.desc(), Notification.id)  # type: ignore[attr-defined,arg-type]
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = list((await uow.session.execute(query)).scalars())
+    return NotificationPage(
+        items=[NotificationPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get(
@@ -92,3 +130,169 @@ async def unsubscribe(token: str, request: Request) -> dict[str, str]:
         contact.unsubscribed = True
         await uow.commit()
     return {"status": "unsubscribed"}
+
+
+# -- delivery preferences -------------------------------------------------------------------------
+
+
+class PreferencesPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    participant_id: uuid.UUID
+    board: str
+    language: str
+    delivery_preference: DeliveryPreference
+    unsubscribed: bool
+
+
+class PreferencesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    delivery_preference: DeliveryPreference | None = Field(
+        default=None, description="immediate, or weekly_digest for non-urgent messages"
+    )
+    unsubscribed: bool | None = Field(default=None, description="stop non-urgent messages altogether")
+
+
+def _own_participant(principal: Principal) -> uuid.UUID:
+    if principal.participant_id is None:
+        raise Problem(
+            403, "Forbidden", "Only participants have their own preferences; use /v1/preferences/{id}."
+        )
+    return principal.participant_id
+
+
+async def _update_preferences(
+    request: Request, participant_id: uuid.UUID, body: PreferencesUpdate, principal: Principal | None
+) -> Contact:
+    async with runtime_of(request).uow() as uow:
+        contact = await uow.session.get(Contact, participant_id, with_for_update=True)
+        if contact is None:
+            raise Problem(404, "Not found", "No such participant.")
+        if principal is not None:
+            ensure_board(principal, contact.board)
+        await set_preferences(
+            uow, contact, delivery_preference=body.delivery_preference, unsubscribed=body.unsubscribed
+        )
+        await uow.commit()
+        return contact
+
+
+@router.get("/preferences/me", response_model=PreferencesPublic, summary="My delivery preferences")
+async def my_preferences(request: Request, principal: AnyUser) -> Contact:
+    participant_id = _own_participant(principal)
+    async with runtime_of(request).uow() as uow:
+        contact = await uow.session.get(Contact, participant_id)
+    if contact is None:
+        raise Problem(404, "Not found", "No contact is known for you yet.")
+    return contact
+
+
+@router.put("/preferences/me", response_model=PreferencesPublic, summary="Change my delivery preferences")
+async def update_my_preferences(body: PreferencesUpdate, request: Request, principal: AnyUser) -> Contact:
+    return await _update_preferences(request, _own_participant(principal), body, None)
+
+
+Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
+
+
+@router.get(
+    "/preferences/{participant_id}", response_model=PreferencesPublic, summary="A participant's preferences"
+)
+async def participant_preferences(
+    participant_id: uuid.UUID, request: Request, principal: Coordinator
+) -> Contact:
+    async with runtime_of(request).uow() as uow:
+        contact = await uow.session.get(Contact, participant_id)
+    if contact is None:
+        raise Problem(404, "Not found", "No such participant.")
+    ensure_board(principal, contact.board)
+    return contact
+
+
+@router.put(
+    "/preferences/{participant_id}",
+    response_model=PreferencesPublic,
+    summary="Change a participant's preferences (their board's coordinators)",
+)
+async def update_participant_preferences(
+    participant_id: uuid.UUID, body: PreferencesUpdate, request: Request, principal: Coordinator
+) -> Contact:
+    return await _update_preferences(request, participant_id, body, principal)
+
+
+# -- board contacts -------------------------------------------------------------------------------
+
+
+class BoardContactCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    language: Literal["en", "fr"] = "en"
+    role: Literal["coordinator", "steering_committee"]
+
+
+class BoardContactPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    board: str
+    email: str
+    name: str
+    language: str
+    role: str
+    created_at: datetime
+
+
+@router.post(
+    "/boards/{board}/contacts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BoardContactPublic,
+    summary="Add a coordinator or steering committee member who hears about the board's program",
+)
+async def add_board_contact(
+    board: BoardCode, body: BoardContactCreate, request: Request, principal: Coordinator
+) -> BoardContact:
+    ensure_board(principal, board)
+    runtime = runtime_of(request)
+    async with runtime.uow(board=board) as uow:
+        created = await boards.add_board_contact(
+            uow,
+            runtime.settings,  # type: ignore[arg-type]
+            board,
+            {**body.model_dump(), "email": str(body.email)},
+            datetime.now(UTC),
+        )
+        if created is None:
+            raise Problem(
+                409,
+                "Contact exists",
+                "email: this address is already a contact of the board",
+                errors=[{"field": "email", "message": "already a contact of this board"}],
+            )
+        await uow.commit()
+        return created
+
+
+@router.get(
+    "/boards/{board}/contacts", response_model=list[BoardContactPublic], summary="The board's contacts"
+)
+async def list_board_contacts(
+    board: BoardCode, request: Request, principal: Coordinator
+) -> list[BoardContact]:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        return await boards.list_board_contacts(uow, board)
+
+
+@router.delete(
+    "/boards/{board}/contacts/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a contact",
+)
+async def remove_board_contact(
+    board: BoardCode, contact_id: uuid.UUID, request: Request, principal: Coordinator
+) -> Response:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        if not await boards.remove_board_contact(uow, board, contact_id):
+            raise Problem(404, "Not found", "No such contact in this board.")
+        await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

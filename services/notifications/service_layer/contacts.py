@@ -9,10 +9,12 @@ from services.notifications.adapters.tables import Contact
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantProfile
 
-_FIELDS = ("revision", "given_name", "family_name", "email", "language", "role")
+_FIELDS = ("revision", "given_name", "family_name", "email", "language", "role", "status")
 
 
-async def upsert_contact(uow: UnitOfWork, board: str, profile: ParticipantProfile) -> None:
+async def upsert_contact(
+    uow: UnitOfWork, board: str, profile: ParticipantProfile, *, status: str | None = None
+) -> None:
     """Insert or refresh a contact; an older snapshot arriving late never overwrites a newer one."""
     table = Contact.__table__  # type: ignore[attr-defined]
     statement = insert(table).values(
@@ -24,6 +26,7 @@ async def upsert_contact(uow: UnitOfWork, board: str, profile: ParticipantProfil
         email=str(profile.email),
         language=profile.language,
         role=profile.role,
+        status=status or profile.status,
     )
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.participant_id],

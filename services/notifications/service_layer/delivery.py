@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.notifications.adapters.calendar import calendar_method
 from services.notifications.adapters.mailer import (
     PermanentFailure,
     SmtpMailer,
@@ -24,6 +25,7 @@ from services.notifications.adapters.mailer import (
 from services.notifications.adapters.tables import Notification
 from services.notifications.config import Settings
 from services.notifications.service_layer.outgoing import MAIL_CHANNEL
+from services.notifications.service_layer.preferences import preferences_url
 from shared.wakeup import PgWakeup
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,14 @@ class MailDispatcher:
             await self._attempt(row)
         return True
 
+    def _headers(self, row: Notification) -> dict[str, str]:
+        headers = {"X-Mentorweb-Notification": str(row.id), "X-Mentorweb-Template": row.template}
+        if row.recipient_id is not None:
+            # RFC 2369: mail clients show an unsubscribe button (the signed, login-free link).
+            url = preferences_url(self.settings.public_base_url, self.settings.jwt_secret, row.recipient_id)
+            headers["List-Unsubscribe"] = f"<{url}>"
+        return headers
+
     async def _attempt(self, row: Notification) -> None:
         message = build_message(
             sender=self.settings.smtp_from,
@@ -136,7 +146,8 @@ class MailDispatcher:
             text=row.body_text,
             html=row.body_html,
             calendar=row.calendar,
-            headers={"X-Mentorweb-Notification": str(row.id), "X-Mentorweb-Template": row.template},
+            calendar_method=calendar_method(row.calendar) if row.calendar else "REQUEST",
+            headers=self._headers(row),
         )
         row.attempts += 1
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,10 +11,24 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.notifications.adapters.rendering import render
 from services.notifications.adapters.tables import Contact, Notification
-from services.notifications.service_layer.preferences import preferences_url
+from services.notifications.domain.digest import initial_state
+from services.notifications.service_layer.preferences import MAIL_CHANNEL, preferences_url
 from shared.db import UnitOfWork
 
-MAIL_CHANNEL = "mentorweb_mail"
+__all__ = ["MAIL_CHANNEL", "Recipient", "queue_notification"]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone who is not a participant (a board contact, a grant reviewer or applicant): no
+    preferences, no unsubscribe link; their messages always go out at once."""
+
+    email: str
+    language: str = "en"
+    given_name: str = ""
+    participant_id: uuid.UUID | None = None
+    unsubscribed: bool = False
+    delivery_preference: str = "immediate"
 
 
 async def queue_notification(
@@ -21,7 +36,7 @@ async def queue_notification(
     *,
     event_id: uuid.UUID,
     board: str,
-    recipient: Contact,
+    recipient: Contact | Recipient,
     template: str,
     why: str,
     context: dict[str, Any],
@@ -30,13 +45,24 @@ async def queue_notification(
     base_url: str,
     secret: str,
 ) -> bool:
-    """Render and store one notification; False when it already exists (a redelivered event)."""
-    state = "suppressed" if recipient.unsubscribed and not urgent else "pending"
+    """Render and store one notification; False when it already exists (a redelivered event).
+
+    Non-urgent messages wait for the weekly digest of recipients who chose it (state ``held``) and are
+    dropped for those who unsubscribed (``suppressed``); invitations and urgent messages go at once.
+    """
+    state = initial_state(
+        urgent=urgent,
+        has_calendar=calendar is not None,
+        unsubscribed=recipient.unsubscribed,
+        preference=recipient.delivery_preference,
+    )
     full_context = {
         "board": board,
         "why": why,
         "given_name": recipient.given_name,
-        "preferences_url": preferences_url(base_url, secret, recipient.participant_id),
+        "preferences_url": preferences_url(base_url, secret, recipient.participant_id)
+        if recipient.participant_id is not None
+        else None,
         **context,
     }
     message = render(template, recipient.language, full_context)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from services.notifications.adapters.tables import Contact
 from services.notifications.config import Settings
 from services.notifications.service_layer.contacts import upsert_contact
+from services.notifications.service_layer.messaging import Messenger, contact_key
 from services.notifications.service_layer.outgoing import queue_notification
 from shared.db import UnitOfWork
 from shared.events.registration import MentorRegistered, TeacherRegistered
 
 
 def welcome_handler(settings: Settings):  # type: ignore[no-untyped-def]
+    messenger = Messenger(settings)
+
     async def welcome(uow: UnitOfWork, event: TeacherRegistered | MentorRegistered) -> None:
         profile = event.participant
         await upsert_contact(uow, event.board, profile)
@@ -30,5 +33,7 @@ def welcome_handler(settings: Settings):  # type: ignore[no-untyped-def]
             base_url=settings.public_base_url,
             secret=settings.jwt_secret,
         )
+        # Messages that arrived before this contact (a hub formed first) can be written now.
+        await messenger.release(uow, contact_key(profile.participant_id))
 
     return welcome

@@ -1,0 +1,107 @@
+"""The weekly digest: one email per recipient per week combining their held, non-urgent messages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notifications.adapters.tables import Contact, Notification
+from services.notifications.config import Settings
+from services.notifications.domain import wording
+from services.notifications.domain.digest import HeldMessage, digest_entries, digest_event_id
+from services.notifications.domain.timing import digest_cutoff
+from services.notifications.service_layer.messaging import Messenger, Outgoing
+from services.notifications.service_layer.outgoing import Recipient
+from shared.db import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+async def send_digests(
+    session_factory: async_sessionmaker[AsyncSession], messenger: Messenger, settings: Settings, now: datetime
+) -> int:
+    """Queue the digest of every recipient whose held messages are older than this week's cutoff.
+
+    Per recipient, one transaction locks their held messages (SKIP LOCKED: another replica composing
+    the same digest gets none), queues the digest under an id derived from recipient and cutoff (a
+    second digest for the same week collides instead of going out) and marks the messages digested.
+    """
+    async with UnitOfWork(session_factory) as uow:
+        recipients = (
+            await uow.session.execute(
+                sa.select(Notification.recipient_email, sa.func.min(Notification.board))  # type: ignore[call-overload]
+                .where(Notification.state == "held")  # type: ignore[arg-type]
+                .group_by(Notification.recipient_email)
+            )
+        ).all()
+    sent = 0
+    for email, board in recipients:
+        cutoff = digest_cutoff(
+            now,
+            messenger.zone(board),
+            weekday=settings.digest_weekday,
+            hour=settings.digest_hour,
+        )
+        async with UnitOfWork(session_factory) as uow:
+            held = list(
+                (
+                    await uow.session.execute(
+                        sa.select(Notification)
+                        .where(
+                            Notification.state == "held",  # type: ignore[arg-type]
+                            Notification.recipient_email == email,  # type: ignore[arg-type]
+                            Notification.created_at < cutoff,  # type: ignore[arg-type,operator]
+                        )
+                        .order_by(Notification.created_at)  # type: ignore[arg-type]
+                        .with_for_update(skip_locked=True)
+                    )
+                ).scalars()
+            )
+            if not held:
+                continue
+            recipient_id = next((n.recipient_id for n in held if n.recipient_id), None)
+            contact = await uow.session.get(Contact, recipient_id) if recipient_id else None
+            if contact is not None and contact.unsubscribed:
+                for n in held:
+                    n.state = "suppressed"
+                await uow.commit()
+                continue
+            recipient = contact or Recipient(email=email, language=held[-1].language)
+            lang = recipient.language
+            zone = messenger.zone(board)
+            entries = [
+                {"subject": e.subject, "text": e.text, "date": wording.format_date(e.created_at, lang, zone)}
+                for e in digest_entries(HeldMessage(n.subject, n.body_text, n.created_at) for n in held)
+            ]
+            event_id = digest_event_id(email, cutoff)
+            outgoing = Outgoing(
+                recipient,
+                "digest",
+                "digest",
+                {
+                    "entries": entries,
+                    "count": len(entries),
+                    "week_of": wording.format_date(cutoff, lang, zone),
+                },
+            )
+            if not await messenger.queue(uow, event_id, board, outgoing):
+                # This week's digest already went out (another replica): these wait for next week's.
+                continue
+            digest_id = (
+                await uow.session.execute(
+                    sa.select(Notification.id).where(  # type: ignore[call-overload]
+                        Notification.event_id == event_id,  # type: ignore[arg-type]
+                        Notification.recipient_email == email,  # type: ignore[arg-type]
+                        Notification.template == "digest",  # type: ignore[arg-type]
+                    )
+                )
+            ).scalar_one()
+            for n in held:
+                n.state = "digested"
+                n.digest_id = digest_id
+            await uow.commit()
+            sent += 1
+    return sent

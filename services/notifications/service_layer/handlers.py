@@ -1,0 +1,286 @@
+"""Event handlers: keep what notifications needs to know (contacts, hubs, meetings, sessions,
+enrolments, grant submissions, reminders) and queue the messages each event calls for.
+
+Each runs inside the consumer's unit of work (never commits); the inbox makes a redelivered event
+a no-op, and the delivery log's uniqueness (event, recipient, template) is the second guard.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from services.notifications.adapters.tables import Enrolment, GrantSubmission, Hub, ScheduledItem
+from services.notifications.config import Settings
+from services.notifications.domain.calendar import hub_meeting_id
+from services.notifications.domain.timing import reminder_due_at
+from services.notifications.service_layer import reminders
+from services.notifications.service_layer.contacts import upsert_contact
+from services.notifications.service_layer.messaging import Messenger, aware, contact_key, parse_when
+from shared.db import UnitOfWork
+from shared.events import grants, matching, registration
+
+
+class NotificationHandlers:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.messenger = Messenger(settings)
+
+    @property
+    def lead(self) -> timedelta:
+        return timedelta(days=self.settings.reminder_lead_days)
+
+    # -- contacts ---------------------------------------------------------------------------------
+
+    async def participant_changed(
+        self, uow: UnitOfWork, event: registration.ParticipantUpdated | registration.ParticipantWithdrawn
+    ) -> None:
+        """Keep the contact current (no email); messages that waited for this contact go out now."""
+        status = "withdrawn" if isinstance(event, registration.ParticipantWithdrawn) else None
+        await upsert_contact(uow, event.board, event.participant, status=status)
+        await self.messenger.release(uow, contact_key(event.participant.participant_id))
+
+    # -- hubs -------------------------------------------------------------------------------------
+
+    async def hub_formed(self, uow: UnitOfWork, event: matching.HubFormed) -> None:
+        zone = self.messenger.zone(event.board)
+        dates = [aware(d, zone) for d in event.meeting_dates]
+        table = Hub.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(
+            hub_id=event.hub_id,
+            board=event.board,
+            theme=event.theme,
+            language=event.language,
+            members=[str(m) for m in event.members],
+            leaders=[str(m) for m in event.leaders],
+            meeting_dates=[d.isoformat() for d in dates],
+            updated_at=event.occurred_at,
+        )
+        newer = statement.excluded.updated_at > table.c.updated_at
+        await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.hub_id],
+                set_={
+                    "theme": statement.excluded.theme,
+                    "meeting_dates": statement.excluded.meeting_dates,
+                    # A membership change seen before the formation is newer: keep its members.
+                    "members": sa.case((newer, statement.excluded.members), else_=table.c.members),
+                    "leaders": sa.case((newer, statement.excluded.leaders), else_=table.c.leaders),
+                    "updated_at": sa.func.greatest(table.c.updated_at, statement.excluded.updated_at),
+                },
+            )
+        )
+        # Each announced date is a meeting of the hub: remembered (for reminders and later
+        # reschedules under the same id) unless matching already scheduled it explicitly.
+        items = ScheduledItem.__table__  # type: ignore[attr-defined]
+        duration = timedelta(minutes=self.settings.hub_meeting_minutes)
+        for index, start in enumerate(dates):
+            meeting_id = hub_meeting_id(event.hub_id, index)
+            await uow.session.execute(
+                insert(items)
+                .values(
+                    item_id=meeting_id,
+                    kind="meeting",
+                    board=event.board,
+                    hub_id=event.hub_id,
+                    starts_at=start,
+                    ends_at=start + duration,
+                    sequence=0,
+                    cancelled=False,
+                    attendees=[],
+                )
+                .on_conflict_do_nothing(index_elements=[items.c.item_id])
+            )
+            await reminders.schedule(
+                uow,
+                key=reminders.item_key("meeting", meeting_id),
+                kind="meeting",
+                board=event.board,
+                due_at=reminder_due_at(start, self.lead, event.occurred_at),
+                payload={"item_id": str(meeting_id)},
+            )
+        await self.messenger.deliver(uow, event)
+        await self.messenger.release(uow, f"hub:{event.hub_id}")
+
+    async def hub_membership_changed(self, uow: UnitOfWork, event: matching.HubMembershipChanged) -> None:
+        table = Hub.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(
+            hub_id=event.hub_id,
+            board=event.board,
+            theme=event.theme,
+            members=[str(m) for m in event.members],
+            leaders=[str(m) for m in event.leaders],
+            meeting_dates=[],
+            updated_at=event.occurred_at,
+        )
+        await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.hub_id],
+                set_={
+                    "members": statement.excluded.members,
+                    "leaders": statement.excluded.leaders,
+                    "updated_at": statement.excluded.updated_at,
+                },
+                where=statement.excluded.updated_at > table.c.updated_at,
+            )
+        )
+        await self.messenger.deliver(uow, event)
+        await self.messenger.release(uow, f"hub:{event.hub_id}")
+
+    async def deliver_only(
+        self, uow: UnitOfWork, event: matching.MentorPaired | matching.ParticipantUnplaced
+    ) -> None:
+        await self.messenger.deliver(uow, event)
+
+    # -- meetings and sessions ----------------------------------------------------------------------
+
+    async def _remember_item(
+        self,
+        uow: UnitOfWork,
+        *,
+        item_id: uuid.UUID,
+        values: dict[str, object],
+        sequence: int,
+        cancelled: bool,
+    ) -> bool:
+        """Store the latest version of a meeting or session; False for a stale (lower sequence) copy.
+
+        A cancellation at the same sequence still applies (producers may cancel without bumping).
+        """
+        table = ScheduledItem.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(item_id=item_id, sequence=sequence, cancelled=cancelled, **values)
+        update = {c: statement.excluded[c] for c in (*values, "sequence", "cancelled")}
+        applied = await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.item_id],
+                set_=update,
+                where=sa.or_(
+                    table.c.sequence < statement.excluded.sequence,
+                    sa.and_(
+                        table.c.sequence == statement.excluded.sequence,
+                        statement.excluded.cancelled,
+                        sa.not_(table.c.cancelled),
+                    ),
+                ),
+            ).returning(table.c.item_id)
+        )
+        return applied.first() is not None
+
+    async def hub_meeting(self, uow: UnitOfWork, event: matching.HubMeetingScheduled) -> None:
+        zone = self.messenger.zone(event.board)
+        cancelled = isinstance(event, matching.HubMeetingCancelled)
+        starts = aware(event.starts_at, zone)
+        applied = await self._remember_item(
+            uow,
+            item_id=event.meeting_id,
+            values={
+                "kind": "meeting",
+                "board": event.board,
+                "hub_id": event.hub_id,
+                "starts_at": starts,
+                "ends_at": aware(event.ends_at, zone),
+                "location": event.location,
+                "attendees": [str(a) for a in event.attendees],
+            },
+            sequence=event.sequence,
+            cancelled=cancelled,
+        )
+        if not applied:
+            return  # an older version arriving late: calendars already have a newer one
+        key = reminders.item_key("meeting", event.meeting_id)
+        if cancelled:
+            await reminders.cancel(uow, key)
+        else:
+            await reminders.schedule(
+                uow,
+                key=key,
+                kind="meeting",
+                board=event.board,
+                due_at=reminder_due_at(starts, self.lead, event.occurred_at),
+                payload={"item_id": str(event.meeting_id)},
+            )
+        await self.messenger.deliver(uow, event)
+
+    async def session(self, uow: UnitOfWork, event: registration.SessionScheduled) -> None:
+        zone = self.messenger.zone(event.board)
+        cancelled = isinstance(event, registration.SessionCancelled)
+        starts = parse_when(event.starts_at, zone)
+        ends = parse_when(event.ends_at, zone)
+        applied = await self._remember_item(
+            uow,
+            item_id=event.session_id,
+            values={
+                "kind": event.kind,
+                "board": event.board,
+                "title": event.title,
+                "starts_at": starts,
+                "ends_at": ends if ends > starts else starts + timedelta(hours=1),
+                "location": event.location,
+                "online_url": event.online_url,
+                "attendees": [],
+            },
+            sequence=event.sequence,
+            cancelled=cancelled,
+        )
+        if not applied:
+            return
+        key = reminders.item_key("session", event.session_id)
+        if cancelled:
+            await reminders.cancel(uow, key)
+        else:
+            await reminders.schedule(
+                uow,
+                key=key,
+                kind="session",
+                board=event.board,
+                due_at=reminder_due_at(starts, self.lead, event.occurred_at),
+                payload={"item_id": str(event.session_id)},
+            )
+        # A new session has no one to tell yet (enrolments follow); changes go to those enrolled.
+        await self.messenger.deliver(uow, event)
+        await self.messenger.release(uow, f"session:{event.session_id}")
+
+    async def enrolment(
+        self, uow: UnitOfWork, event: registration.EnrolmentConfirmed | registration.EnrolmentWaitlisted
+    ) -> None:
+        confirmed = isinstance(event, registration.EnrolmentConfirmed)
+        table = Enrolment.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(
+            session_id=event.session_id,
+            participant_id=event.participant_id,
+            board=event.board,
+            status="confirmed" if confirmed else "waitlisted",
+            position=None if confirmed else event.position,  # type: ignore[union-attr]
+            updated_at=event.occurred_at,
+        )
+        applied = await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.session_id, table.c.participant_id],
+                set_={c: statement.excluded[c] for c in ("status", "position", "updated_at")},
+                where=statement.excluded.updated_at > table.c.updated_at,
+            ).returning(table.c.session_id)
+        )
+        if applied.first() is not None:
+            await self.messenger.deliver(uow, event)
+
+    # -- grants -----------------------------------------------------------------------------------
+
+    async def grant(
+        self, uow: UnitOfWork, event: grants.GrantSubmitted | grants.GrantApproved | grants.GrantDeclined
+    ) -> None:
+        if isinstance(event, grants.GrantSubmitted):
+            table = GrantSubmission.__table__  # type: ignore[attr-defined]
+            await uow.session.execute(
+                insert(table)
+                .values(
+                    board=event.board, program_year=event.program_year, application_id=event.application_id
+                )
+                .on_conflict_do_nothing()
+            )
+            await reminders.cancel(
+                uow, reminders.grant_key(event.board, event.program_year), note="submitted"
+            )
+        await self.messenger.deliver(uow, event)
