@@ -180,10 +180,11 @@ def down() -> None:
 
 @app.command()
 def asyncapi() -> None:
-    """Regenerate docs/asyncapi.yaml from the event contracts and the services' bindings."""
-    from shared.asyncapi import write_document
+    """Regenerate docs/asyncapi.yaml and the Kubernetes event bindings from the contracts and handlers."""
+    from shared.asyncapi import write_bindings, write_document
 
     console.print(f"wrote {write_document()}")
+    console.print(f"wrote {write_bindings()}")
 
 
 @app.command()

@@ -28,7 +28,9 @@ async def test_logs_and_spans_carry_no_personal_data(system, smtp, otlp, token):
     with httpx.Client(timeout=10) as client:
         create_board(client, system.url("registration"), admin, board)
         response = client.post(
-            f"{system.url('registration')}/v1/participants", json=teacher(board, **secrets), headers=auth(admin)
+            f"{system.url('registration')}/v1/participants",
+            json=teacher(board, **secrets),
+            headers=auth(admin),
         )
         assert response.status_code == 201
         # A failing request with personal data in its body must not echo it into logs either.

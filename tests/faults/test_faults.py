@@ -171,7 +171,9 @@ async def test_database_unavailable_for_seconds(fault_system: System, fault_smtp
     await outage
     report = await settle_and_check(fault_system, fault_smtp, bodies, "database_outage", timeout=180)
     report.http_errors = dict(errors)
-    report.recovery_seconds = time.monotonic() - restored[0] - 2  # until everything settled (less the 2 s grace)
+    report.recovery_seconds = (
+        time.monotonic() - restored[0] - 2
+    )  # until everything settled (less the 2 s grace)
     report.notes = "recovery: from the databases accepting connections again until every effect is in"
     report.save()
     _clean(report)

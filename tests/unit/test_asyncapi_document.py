@@ -23,3 +23,9 @@ def test_document_names_every_event_and_service_queue():
     ):
         assert routing_key in document
     assert "mentorweb.matching" in document and "mentorweb.notifications" in document
+
+
+def test_kubernetes_event_bindings_are_up_to_date():
+    from shared.asyncapi import BINDINGS, build_bindings
+
+    assert BINDINGS.read_text(encoding="utf-8") == build_bindings(), "run `make asyncapi`"
