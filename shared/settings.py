@@ -33,7 +33,7 @@ class ServiceSettings(BaseSettings):
     queue_delivery_limit: int = Field(default=10, ge=1)
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/mentorweb"
-    database_pool_size: int = 10
+    database_pool_size: int = 5
 
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.matching.config import Settings
 from services.matching.entrypoints.events import HANDLERS
 from services.matching.entrypoints.http import router
+from services.matching.entrypoints.meetings_http import router as meetings_router
 from shared.runtime import ServiceSpec
 
 
@@ -13,6 +14,6 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         title="Mentorweb matching",
         description="Mentoring hubs, hub leaders, one-to-one mentors, late joiners and coordinator overrides.",
-        routers=[router],
+        routers=[router, meetings_router],
         handlers=HANDLERS,
     )

@@ -50,3 +50,127 @@ class ParticipantView(MatchingTable, table=True):
     updated_at: datetime = Field(
         sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
     )
+
+
+def _now_column() -> Column:  # type: ignore[type-arg]
+    return Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
+class MatchingRun(MatchingTable, table=True):
+    """One run of hub forming for a board's program year (synchronous: one transaction)."""
+
+    __tablename__ = "matching_runs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
+    status: str = Field(default="completed", sa_column=Column(sa.String(20), nullable=False))
+    requested_by: str = Field(sa_column=Column(sa.String(200), nullable=False))
+    started_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    objective: float | None = None
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False))
+
+
+class HubRow(MatchingTable, table=True):
+    """A mentoring hub; its id is the UUID of the domain's hub_key (same input, same id)."""
+
+    __tablename__ = "hubs"
+
+    id: uuid.UUID = Field(primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
+    theme: str = Field(sa_column=Column(sa.String(60), nullable=False))
+    grade_band: str | None = Field(default=None, sa_column=Column(sa.String(20)))
+    language: str = Field(sa_column=Column(sa.String(2), nullable=False))
+    track: str = Field(sa_column=Column(sa.String(20), nullable=False))
+    explanation: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
+    flags: list[str] = Field(
+        default_factory=list, sa_column=Column(postgresql.ARRAY(sa.Text), nullable=False)
+    )
+    locked: bool = Field(default=False, sa_column=Column(sa.Boolean, nullable=False))
+    run_id: uuid.UUID | None = None
+    created_at: datetime = Field(sa_column=_now_column())
+    updated_at: datetime = Field(sa_column=_now_column())
+
+
+class HubMember(MatchingTable, table=True):
+    """A member (new teacher or school leader) or one of the two leaders of a hub."""
+
+    __tablename__ = "hub_members"
+
+    hub_id: uuid.UUID = Field(
+        sa_column=Column(
+            postgresql.UUID(as_uuid=True), sa.ForeignKey("hubs.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    participant_id: uuid.UUID = Field(sa_column=Column(postgresql.UUID(as_uuid=True), primary_key=True))
+    role: str = Field(sa_column=Column(sa.String(10), nullable=False))  # member | leader
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
+    explanation: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
+    added_at: datetime = Field(sa_column=_now_column())
+
+
+class UnplacedTeacher(MatchingTable, table=True):
+    """A teacher no hub could take, and why (shown to the coordinator)."""
+
+    __tablename__ = "unplaced"
+
+    program_year: str = Field(sa_column=Column(sa.String(9), primary_key=True))
+    participant_id: uuid.UUID = Field(sa_column=Column(postgresql.UUID(as_uuid=True), primary_key=True))
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    reason: str = Field(sa_column=Column(sa.Text, nullable=False))
+    run_id: uuid.UUID | None = None
+    recorded_at: datetime = Field(sa_column=_now_column())
+
+
+class PairingRow(MatchingTable, table=True):
+    """A beginning teacher's one-to-one school-based mentor."""
+
+    __tablename__ = "pairings"
+
+    program_year: str = Field(sa_column=Column(sa.String(9), primary_key=True))
+    teacher_id: uuid.UUID = Field(sa_column=Column(postgresql.UUID(as_uuid=True), primary_key=True))
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    mentor_id: uuid.UUID = Field(sa_column=Column(postgresql.UUID(as_uuid=True), nullable=False))
+    explanation: str = Field(default="", sa_column=Column(sa.Text, nullable=False))
+    run_id: uuid.UUID | None = None
+    created_at: datetime = Field(sa_column=_now_column())
+
+
+class Override(MatchingTable, table=True):
+    """Audit of a coordinator's action on a hub: who, when, what and why."""
+
+    __tablename__ = "overrides"
+
+    id: int | None = Field(default=None, sa_column=Column(sa.BigInteger, sa.Identity(), primary_key=True))
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
+    hub_id: uuid.UUID = Field(sa_column=Column(postgresql.UUID(as_uuid=True), nullable=False))
+    action: str = Field(sa_column=Column(sa.String(20), nullable=False))  # move | swap_leader | lock | unlock
+    participant_id: uuid.UUID | None = Field(default=None, sa_column=Column(postgresql.UUID(as_uuid=True)))
+    details: dict[str, object] = Field(
+        default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False)
+    )
+    forced: bool = Field(default=False, sa_column=Column(sa.Boolean, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(sa.Text))
+    actor: str = Field(sa_column=Column(sa.String(200), nullable=False))
+    at: datetime = Field(sa_column=_now_column())
+
+
+class BoardPolicy(MatchingTable, table=True):
+    """A board's matching rules; absent means the defaults of the domain's MatchingPolicy."""
+
+    __tablename__ = "board_policies"
+
+    board: str = Field(sa_column=Column(sa.String(40), primary_key=True))
+    min_hub_size: int = 6
+    max_hub_size: int = 8
+    share_across_boards_in_region: bool = False
+    region: str | None = Field(default=None, sa_column=Column(sa.String(100)))
+    weights: dict[str, float] = Field(
+        default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False)
+    )
+    updated_by: str | None = Field(default=None, sa_column=Column(sa.String(200)))
+    updated_at: datetime = Field(sa_column=_now_column())

@@ -17,7 +17,6 @@ from services.matching.domain.objective import (
     band_fit,
     leader_fit,
     one_alike_ids,
-    score_hub,
     theme_fit,
 )
 from services.matching.domain.placement_model import (
@@ -30,9 +29,12 @@ from services.matching.domain.placement_model import (
     Unplaced,
     hub_key,
 )
+from services.matching.domain.search import EPS, Draft, DraftHub
 from services.matching.domain.themes import band_distance, theme_distance
 
 PartitionKey = tuple[str, str, str]  # (board or region, language, track)
+LARGE_PARTITION = 300  # teachers
+SWAP_LEADERS_UP_TO = 40  # hubs: exchanging leaders between every pair of hubs is quadratic
 
 
 @dataclass
@@ -247,21 +249,21 @@ def form_hubs(
     for mentor in all_mentors:
         mentors_by_partition[mentor_partition(mentor, policy)].append(mentor)
 
+    one_alike = one_alike_ids(all_teachers)
     hubs: list[Hub] = []
     unplaced: list[Unplaced] = []
     for key in sorted(partitions):
         formed, left = _form_partition(
-            partitions[key], mentors_by_partition.get(key, []), capacity, policy, key
+            partitions[key], mentors_by_partition.get(key, []), capacity, policy, key, weights, one_alike
         )
         hubs.extend(formed)
-        # Teachers moved out (evaluator conflicts, overflow) join a hub with room if one fits.
+        # Teachers left out (evaluator conflicts, too few leaders) join a hub with room if one fits.
         for teacher, reason in left:
             placed = _place_into(teacher, hubs, mentor_by_id, policy, teacher_by_id)
             if placed is None:
                 unplaced.append(Unplaced(teacher.participant_id, reason))
             else:
-                hubs[placed[0]] = placed[1]
-    hubs = _improve(hubs, teacher_by_id, mentor_by_id, weights)
+                hubs[placed[0]] = _explained(placed[1], teacher_by_id, mentor_by_id)
     pairings = pair_one_to_one(all_teachers, all_mentors) if policy.pair_one_to_one else ()
     result_hubs = tuple(locked) + tuple(sorted(hubs, key=lambda h: h.hub_key))
     from services.matching.domain.objective import score_solution
@@ -275,13 +277,258 @@ def form_hubs(
     )
 
 
+def max_hubs(capacities: Iterable[int], leaders_per_hub: int) -> int:
+    """How many hubs mentors with these capacities can lead, each hub with distinct leaders:
+    the largest k with sum(min(capacity, k)) >= leaders_per_hub * k."""
+    caps = [c for c in capacities if c > 0]
+    k = sum(caps) // leaders_per_hub
+    while k > 0 and sum(min(c, k) for c in caps) < leaders_per_hub * k:
+        k -= 1
+    return k
+
+
+def _no_leaders_reason(
+    available: int, theme: str | None, language: str, scope: str, track: str, policy: MatchingPolicy
+) -> str:
+    what = f" for {_theme_label(theme)}" if theme else ""
+    who = "school-leader " if track == "school_leaders" else ""
+    if available >= policy.leaders_per_hub:
+        return (
+            f"no {policy.leaders_per_hub} eligible hub leaders{what} ({language}, {scope}): "
+            f"{available} {who}mentors with capacity left, none free of evaluating a member"
+        )
+    return (
+        f"no {policy.leaders_per_hub} eligible hub leaders{what} ({language}, {scope}): "
+        f"only {available} {who}mentors with capacity left"
+    )
+
+
+def _allocate(groups: list[_Group], k: int) -> list[_Group]:
+    """Share ``k`` hubs among the theme/band groups in proportion to their size (largest
+    remainders), so that as many hubs as the leaders allow are formed."""
+    total = sum(len(g.members) for g in groups)
+    quotas = [len(g.members) * k / total for g in groups]
+    counts = [math.floor(q) for q in quotas]
+    order = sorted(range(len(groups)), key=lambda i: (-(quotas[i] - counts[i]), -len(groups[i].members), i))
+    for i in order[: k - sum(counts)]:
+        counts[i] += 1
+    per_hub = [len(g.members) / c if c else 0.0 for g, c in zip(groups, counts, strict=True)]
+    labels = [(i, groups[i]) for i in range(len(groups)) for _ in range(counts[i])]
+    # Fuller groups get the larger hubs.
+    labels.sort(key=lambda item: (-per_hub[item[0]], item[0]))
+    return [g for _, g in labels]
+
+
+def _assign(draft: Draft) -> list[int]:
+    """Seat every teacher in a hub of the label they fit best, most decided teachers first, away from
+    their school's colleagues; returns the teachers no seat was left for."""
+    labels = sorted({(h.theme, h.band) for h in draft.hubs}, key=lambda lb: (lb[0], lb[1] or ""))
+    by_label: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for index, hub in enumerate(draft.hubs):
+        by_label[(hub.theme, hub.band)].append(index)
+    fits = [[draft.label_fit(t, *label) for label in labels] for t in range(len(draft.teachers))]
+
+    def decided(t: int) -> tuple[float, float, int]:
+        ranked = sorted(fits[t], reverse=True)
+        second = ranked[1] if len(ranked) > 1 else 0.0
+        return (-(ranked[0] - second), -ranked[0], t)
+
+    left: list[int] = []
+    for t in sorted(range(len(draft.teachers)), key=decided):
+        for choice in sorted(range(len(labels)), key=lambda i: (-fits[t][i], i)):
+            free = [h for h in by_label[labels[choice]] if len(draft.hubs[h].members) < draft.hubs[h].target]
+            if free:
+                school = draft.school[t]
+                draft.add(
+                    min(free, key=lambda h: (draft.hubs[h].schools[school], len(draft.hubs[h].members), h)), t
+                )
+                break
+        else:
+            left.append(t)
+    return left
+
+
+def _settle_labels(draft: Draft, rounds: int = 6) -> list[int]:
+    """Seat everyone, give each hub the label its members fit best, and seat everyone again under
+    the new labels, until the labels settle (k-means style); keeps the best seating seen."""
+    best: tuple[float, list[tuple[str, str | None, list[int]]], list[int]] | None = None
+    for _ in range(rounds):
+        for t in range(len(draft.teachers)):
+            if draft.hub_of[t] is not None:
+                draft.remove(t)
+        left = _assign(draft)
+        for hub in draft.hubs:
+            draft.rescore(hub)
+        total = sum(h.value for h in draft.hubs)
+        if best is None or total > best[0] + EPS:
+            best = (total, [(h.theme, h.band, list(h.members)) for h in draft.hubs], left)
+        if not any([draft.relabel(h) for h in draft.hubs]):
+            break
+    assert best is not None
+    for t in range(len(draft.teachers)):
+        if draft.hub_of[t] is not None:
+            draft.remove(t)
+    for index, (theme, band, members) in enumerate(best[1]):
+        hub = draft.hubs[index]
+        hub.theme, hub.band = theme, band
+        for t in members:
+            draft.add(index, t)
+        draft.rescore(hub)
+    return best[2]
+
+
+def _choose_draft_leaders(draft: Draft, capacity: dict[str, int]) -> tuple[list[int], list[int]]:
+    """Two non-evaluative leaders per hub, hardest hubs first. When an evaluator blocks the hub,
+    the teachers they evaluate are swapped into another hub, or (if the hub stays within bounds)
+    taken out to be placed elsewhere. Returns the hubs nobody can lead and the teachers taken out."""
+    mentors = draft.mentors
+    need = draft.policy.leaders_per_hub
+
+    def eligible(h: DraftHub) -> list[int]:
+        banned = set().union(*(draft.evaluators[t] for t in h.members)) if h.members else set()
+        return [
+            m
+            for m in range(len(mentors))
+            if capacity.get(mentors[m].participant_id, 0) > 0 and m not in banned
+        ]
+
+    def order(m: int, h: DraftHub) -> tuple[float, int, int, str]:
+        mentor = mentors[m]
+        return (
+            -draft.lfit(m, h.theme),
+            band_distance(mentor.grade_band, h.band),
+            -capacity.get(mentor.participant_id, 0),
+            mentor.participant_id,
+        )
+
+    leaderless: list[int] = []
+    taken_out: list[int] = []
+    pending = sorted(range(len(draft.hubs)), key=lambda i: (len(eligible(draft.hubs[i])), i))
+    for index in pending:
+        hub = draft.hubs[index]
+        for _ in range(3):
+            chosen = sorted(eligible(hub), key=lambda m: order(m, hub))
+            if len(chosen) >= need:
+                break
+            blocked = sorted(
+                (
+                    m
+                    for m in range(len(mentors))
+                    if capacity.get(mentors[m].participant_id, 0) > 0 and m not in chosen
+                ),
+                key=lambda m: order(m, hub),
+            )
+            if not blocked:
+                break
+            if not _swap_out(draft, index, blocked[0]):
+                evaluated = [t for t in hub.members if blocked[0] in draft.evaluators[t]]
+                if len(hub.members) - len(evaluated) < draft.policy.min_hub_size:
+                    break
+                for t in evaluated:
+                    draft.remove(t)
+                    taken_out.append(t)
+        else:
+            chosen = sorted(eligible(hub), key=lambda m: order(m, hub))
+        if len(chosen) < need:
+            leaderless.append(index)
+            continue
+        hub.leaders = chosen[:need]
+        for m in hub.leaders:
+            capacity[mentors[m].participant_id] -= 1
+        draft.rescore(hub)
+    return leaderless, taken_out
+
+
+def _improve_leaders(draft: Draft, capacity: dict[str, int], *, swaps: bool) -> bool:
+    """Give each hub leaders who know its theme better: a free mentor replaces a leader, or two hubs
+    exchange leaders, when the leaders' fit rises and nobody leads someone they evaluate."""
+    mentors = draft.mentors
+    changed = False
+
+    def banned(h: DraftHub) -> set[int]:
+        return set().union(*(draft.evaluators[t] for t in h.members)) if h.members else set()
+
+    for hub in draft.hubs:
+        if not hub.members or not hub.leaders:
+            continue
+        excluded = banned(hub) | set(hub.leaders)
+        for slot, current in enumerate(list(hub.leaders)):
+            free = [
+                m
+                for m in range(len(mentors))
+                if m not in excluded and capacity.get(mentors[m].participant_id, 0) > 0
+            ]
+            if not free:
+                break
+            best = max(free, key=lambda m: (draft.lfit(m, hub.theme), -m))
+            if draft.lfit(best, hub.theme) > draft.lfit(current, hub.theme) + EPS:
+                capacity[mentors[current].participant_id] += 1
+                capacity[mentors[best].participant_id] -= 1
+                hub.leaders[slot] = best
+                excluded = (excluded - {current}) | {best}
+                draft.rescore(hub)
+                changed = True
+    if not swaps:
+        return changed
+    for a_index, a in enumerate(draft.hubs):
+        for b in draft.hubs[a_index + 1 :]:
+            if not a.leaders or not b.leaders:
+                continue
+            for i, x in enumerate(list(a.leaders)):
+                for j, y in enumerate(list(b.leaders)):
+                    if x in b.leaders or y in a.leaders or x in banned(b) or y in banned(a):
+                        continue
+                    gain = (
+                        draft.lfit(y, a.theme)
+                        + draft.lfit(x, b.theme)
+                        - draft.lfit(x, a.theme)
+                        - draft.lfit(y, b.theme)
+                    )
+                    if gain > EPS:
+                        a.leaders[i], b.leaders[j] = y, x
+                        draft.rescore(a)
+                        draft.rescore(b)
+                        changed = True
+                        break
+    return changed
+
+
+def _swap_out(draft: Draft, index: int, mentor: int) -> bool:
+    """Swap every member of hub ``index`` whom ``mentor`` evaluates with someone of another hub who
+    is free to join (the least costly swap each time); False if one of them cannot move."""
+    hub = draft.hubs[index]
+    for t in [t for t in hub.members if mentor in draft.evaluators[t]]:
+        best: tuple[float, int, int] | None = None
+        for y, other in enumerate(draft.hubs):
+            if y == index or not other.members or not draft.may_join(t, other):
+                continue
+            for u in other.members:
+                if mentor in draft.evaluators[u] or not draft.may_join(u, hub):
+                    continue
+                gain = draft.value_after(hub, t, u) + draft.value_after(other, u, t) - hub.value - other.value
+                if best is None or gain > best[0] + EPS:
+                    best = (gain, y, u)
+        if best is None:
+            return False
+        _, y, u = best
+        draft.remove(t)
+        draft.remove(u)
+        draft.add(index, u)
+        draft.add(y, t)
+    return True
+
+
 def _form_partition(
     teachers: list[Teacher],
     mentors: list[Mentor],
     capacity: dict[str, int],
     policy: MatchingPolicy,
     key: PartitionKey,
+    weights: Weights = DEFAULT_WEIGHTS,
+    one_alike: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[Hub], list[tuple[Teacher, str]]]:
+    """Form one partition's hubs: as many as its leaders allow (more, smaller hubs score higher),
+    labelled by theme/band groups, seated greedily, improved by local search, then led."""
     scope, language, track = key
     who = "new school leaders" if track == "school_leaders" else "teachers"
     if len(teachers) < policy.min_hub_size:
@@ -290,45 +537,61 @@ def _form_partition(
             f"{policy.min_hub_size} (consider sharing hubs across the region's boards)"
         )
         return [], [(t, reason) for t in teachers]
-    planned: list[tuple[list[Teacher], str, str | None, list[str]]] = []
-    left: list[tuple[Teacher, str]] = []
-    for group in cluster(teachers, policy):
-        members_per_hub, overflow = _deal(
-            group.members, split_sizes(len(group.members), policy), group.theme, group.band
-        )
-        left += [
-            (t, f"the {_theme_label(group.theme)} hubs of {scope} are full ({policy.max_hub_size} max)")
-            for t in overflow
-        ]
-        planned += [(m, group.theme, group.band, group.merged_from) for m in members_per_hub]
+    free = [capacity.get(m.participant_id, 0) for m in mentors]
+    k = min(len(teachers) // policy.min_hub_size, max_hubs(free, policy.leaders_per_hub))
+    if k == 0:
+        reason = _no_leaders_reason(sum(1 for c in free if c > 0), None, language, scope, track, policy)
+        return [], [(t, reason) for t in teachers]
 
-    def difficulty(plan: tuple[list[Teacher], str, str | None, list[str]]) -> tuple[int, str]:
-        members, theme, band, _ = plan
-        return (
-            sum(1 for m in mentors if _eligible(m, members, capacity)),
-            hub_key(scope, theme, band, tuple(t.participant_id for t in members)),
+    draft = Draft(teachers, mentors, one_alike, policy, weights)
+    seats = min(len(teachers), k * policy.max_hub_size)
+    base, extra = divmod(seats, k)
+    for i, group in enumerate(_allocate(cluster(teachers, policy), k)):
+        draft.hubs.append(DraftHub(group.theme, group.band, target=base + (1 if i < extra else 0)))
+    left = _settle_labels(draft)
+    # Large partitions look at fewer neighbouring hubs so a province stays well within seconds.
+    neighbours = 30 if len(teachers) <= 150 else 8 if len(teachers) <= LARGE_PARTITION else 4
+    draft.improve(passes=3, neighbours=neighbours)
+    for hub in draft.hubs:
+        draft.relabel(hub)
+    leaderless, taken_out = _choose_draft_leaders(draft, capacity)
+    reasons = {
+        t: f"only {k} hubs can be led in {scope} ({language}): all full ({policy.max_hub_size} max)"
+        for t in left
+    }
+    reasons.update({t: "each possible hub leader of their hub evaluates them" for t in taken_out})
+    if leaderless:
+        available = sum(1 for m in mentors if capacity.get(m.participant_id, 0) > 0)
+        for index in leaderless:
+            hub = draft.hubs[index]
+            text = _no_leaders_reason(available, hub.theme, language, scope, track, policy)
+            for t in list(hub.members):
+                draft.remove(t)
+                reasons[t] = text
+    for _ in range(3):
+        relabelled = [draft.relabel(h) for h in draft.hubs if h.members]
+        better_led = _improve_leaders(draft, capacity, swaps=len(draft.hubs) <= SWAP_LEADERS_UP_TO)
+        draft.improve(passes=2, neighbours=neighbours)
+        if not any(relabelled) and not better_led:
+            break
+    hubs = [
+        _make_hub(
+            [teachers[t] for t in h.members],
+            [mentors[m] for m in h.leaders],
+            h.theme,
+            h.band,
+            _merged([teachers[t] for t in h.members], h.theme),
         )
+        for h in draft.hubs
+        if h.members
+    ]
+    return hubs, [(teachers[t], reasons[t]) for t in sorted(reasons)]
 
-    hubs: list[Hub] = []
-    for members, theme, band, merged in sorted(planned, key=difficulty):
-        leaders, moved = _choose_leaders(members, theme, band, mentors, capacity, policy)
-        left += [(t, "each possible hub leader of their hub evaluates them") for t in moved]
-        if not leaders:
-            available = sum(1 for m in mentors if capacity.get(m.participant_id, 0) > 0)
-            reason = (
-                f"no {policy.leaders_per_hub} eligible hub leaders for {_theme_label(theme)} ({language}, {scope}): "
-                f"{available} {'school-leader ' if track == 'school_leaders' else ''}mentors with capacity left, "
-                "none free of evaluating a member"
-                if available >= policy.leaders_per_hub
-                else f"no {policy.leaders_per_hub} eligible hub leaders for {_theme_label(theme)} ({language}, {scope}): "
-                f"only {available} {'school-leader ' if track == 'school_leaders' else ''}mentors with capacity left"
-            )
-            left += [(t, reason) for t in members]
-            continue
-        for leader in leaders:
-            capacity[leader.participant_id] -= 1
-        hubs.append(_make_hub(members, leaders, theme, band, merged))
-    return hubs, left
+
+def _merged(members: Sequence[Teacher], theme: str) -> list[str]:
+    return sorted(
+        {f"{t.primary_theme}/{t.grade_band or 'any band'}" for t in members if t.primary_theme != theme}
+    )
 
 
 def _place_into(
@@ -400,84 +663,8 @@ def place_late_joiner(
     )
 
 
-def _improve(
-    hubs: list[Hub],
-    teachers: dict[str, Teacher],
-    mentors: dict[str, Mentor],
-    weights: Weights,
-    passes: int = 2,
-    window: int = 3,
-    budget: int = 400_000,
-) -> list[Hub]:
-    """Bounded, deterministic local search: swap two members between nearby hubs of the same theme,
-    language and track when it raises the objective and keeps every hard constraint. Each hub is
-    compared with its next ``window`` siblings only, and the number of evaluations is capped, so a
-    province stays linear."""
-    one_alike = one_alike_ids(teachers.values())
-    hubs = list(hubs)
-    scores = [score_hub(h, teachers, mentors, one_alike, weights) for h in hubs]
-    by_family: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
-    for index, hub in enumerate(hubs):
-        by_family[(hub.board, hub.language, hub.track, hub.theme)].append(index)
-    evaluations = 0
-    for _ in range(passes):
-        improved = False
-        for family in sorted(by_family):
-            indexes = by_family[family]
-            for a_pos, a in enumerate(indexes):
-                for b in indexes[a_pos + 1 : a_pos + 1 + window]:
-                    for x, y in _swap_candidates(hubs[a], hubs[b], teachers):
-                        evaluations += 1
-                        if evaluations > budget:
-                            return _explained(hubs, teachers, mentors)
-                        swapped = _swap(hubs[a], hubs[b], x, y, teachers, mentors)
-                        if swapped is None:
-                            continue
-                        new_a = score_hub(swapped[0], teachers, mentors, one_alike, weights)
-                        new_b = score_hub(swapped[1], teachers, mentors, one_alike, weights)
-                        if new_a + new_b > scores[a] + scores[b] + 1e-9:
-                            hubs[a], hubs[b] = swapped
-                            scores[a], scores[b] = new_a, new_b
-                            improved = True
-                            break  # the pair changed: its candidate list is stale
-        if not improved:
-            break
-    return _explained(hubs, teachers, mentors)
-
-
-def _explained(hubs: list[Hub], teachers: dict[str, Teacher], mentors: dict[str, Mentor]) -> list[Hub]:
-    return [replace(h, explanation=_refresh_explanation(h, teachers, mentors)) for h in hubs]
-
-
-def _swap_candidates(a: Hub, b: Hub, teachers: dict[str, Teacher]) -> list[tuple[str, str]]:
-    """Member pairs worth trying: someone sharing a school with a hub-mate, or not fully on the
-    hub's theme or band, exchanged with anyone in the other hub."""
-
-    def movable(hub: Hub) -> list[str]:
-        schools = Counter(teachers[m].school for m in hub.members)
-        return [
-            m
-            for m in hub.members
-            if schools[teachers[m].school] > 1
-            or theme_fit(teachers[m], hub.theme) < 1
-            or band_fit(teachers[m], hub.grade_band) < 1
-        ]
-
-    pairs = [(x, y) for x in movable(a) for y in b.members]
-    seen = set(pairs)
-    pairs += [(x, y) for y in movable(b) for x in a.members if (x, y) not in seen]
-    return pairs
-
-
-def _swap(
-    a: Hub, b: Hub, x: str, y: str, teachers: dict[str, Teacher], mentors: dict[str, Mentor]
-) -> tuple[Hub, Hub] | None:
-    tx, ty = teachers[x], teachers[y]
-    if any(mentors[m].evaluates(ty) for m in a.leaders) or any(mentors[m].evaluates(tx) for m in b.leaders):
-        return None
-    new_a = replace(a, members=tuple(sorted((*[m for m in a.members if m != x], y))))
-    new_b = replace(b, members=tuple(sorted((*[m for m in b.members if m != y], x))))
-    return new_a, new_b
+def _explained(hub: Hub, teachers: dict[str, Teacher], mentors: dict[str, Mentor]) -> Hub:
+    return replace(hub, explanation=_refresh_explanation(hub, teachers, mentors))
 
 
 def _refresh_explanation(hub: Hub, teachers: dict[str, Teacher], mentors: dict[str, Mentor]) -> str:
@@ -485,10 +672,7 @@ def _refresh_explanation(hub: Hub, teachers: dict[str, Teacher], mentors: dict[s
     leaders = [mentors[m] for m in hub.leaders if m in mentors]
     if not members:
         return hub.explanation
-    merged = sorted(
-        {f"{t.primary_theme}/{t.grade_band or 'any band'}" for t in members if t.primary_theme != hub.theme}
-    )
-    return explain_hub(members, leaders, hub.theme, hub.grade_band, merged)
+    return explain_hub(members, leaders, hub.theme, hub.grade_band, _merged(members, hub.theme))
 
 
 def pair_one_to_one(teachers: Sequence[Teacher], mentors: Sequence[Mentor]) -> list[Pairing]:

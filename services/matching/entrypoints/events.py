@@ -1,16 +1,32 @@
-"""Events matching consumes: registration's participants."""
+"""Events matching consumes: registration's participants (kept as matching's view, and acted on
+once a board's hubs exist: late joiners, withdrawals, new mentors) and its workshop days."""
 
-from services.matching.service_layer.participants import record_participant
+from services.matching.service_layer.placement import (
+    on_mentor_changed,
+    on_participant_updated,
+    on_participant_withdrawn,
+    on_teacher_registered,
+)
+from services.matching.service_layer.workshop_days import record_enrolment, record_session
 from shared.events.registration import (
+    EnrolmentConfirmed,
     MentorRegistered,
     ParticipantUpdated,
     ParticipantWithdrawn,
+    SessionCancelled,
+    SessionChanged,
+    SessionScheduled,
     TeacherRegistered,
 )
 
 HANDLERS = {
-    TeacherRegistered: record_participant,
-    MentorRegistered: record_participant,
-    ParticipantUpdated: record_participant,
-    ParticipantWithdrawn: record_participant,
+    TeacherRegistered: on_teacher_registered,
+    MentorRegistered: on_mentor_changed,
+    ParticipantUpdated: on_participant_updated,
+    ParticipantWithdrawn: on_participant_withdrawn,
+    # Workshop days (release-day scheduling avoids them).
+    SessionScheduled: record_session,
+    SessionChanged: record_session,
+    SessionCancelled: record_session,
+    EnrolmentConfirmed: record_enrolment,
 }

@@ -1,37 +1,324 @@
-"""Matching's HTTP API (/v1)."""
+"""Matching's HTTP API (/v1): runs, hubs, placements, the unplaced list, overrides, board policy.
+
+Thin: authorise (board coordinators see and change their own board only; other boards' objects
+answer 404), call the service layer, map its errors to problem+json.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from services.matching.adapters.tables import ParticipantView
-from shared.auth import Principal, ensure_board, require_roles
-from shared.problems import Problem
+from services.matching.adapters import repository
+from services.matching.adapters.repository import StoredHub
+from services.matching.adapters.tables import BoardPolicy, MatchingRun, Override
+from services.matching.domain.objective import Weights
+from services.matching.entrypoints.schemas import (
+    YEAR_PATTERN,
+    BoardPath,
+    HubPage,
+    HubPublic,
+    LeaderSwapRequest,
+    LockRequest,
+    MoveRequest,
+    OverrideOutcome,
+    OverridePublic,
+    PlacementPublic,
+    PolicyPublic,
+    PolicyUpdate,
+    RunPublic,
+    UnplacedPublic,
+    YearPath,
+)
+from services.matching.service_layer import overrides, queries, runs
+from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from shared.auth import Principal, current_principal, ensure_board, require_roles
+from shared.problems import Problem, field_problem
 from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
+AnyUser = Annotated[Principal, Depends(current_principal)]
 
 
-class PlacementPublic(BaseModel):
-    participant_id: uuid.UUID
-    board: str
-    program_year: str
-    role: str
-    placement_status: str
-    withdrawn: bool
-    revision: int
+@contextmanager
+def _problems() -> Iterator[None]:
+    """The service layer's errors as problem+json, naming the field at fault."""
+    try:
+        yield
+    except NotFound as exc:
+        errors = [{"field": exc.field, "message": "not found in your board"}] if exc.field else None
+        raise Problem(404, "Not found", exc.what, errors=errors) from exc
+    except Invalid as exc:
+        raise field_problem(exc.field, exc.message) from exc
+    except MatchingConflict as exc:
+        raise Problem(
+            409,
+            "Conflict",
+            exc.reason,
+            errors=[{"field": exc.field, "message": exc.reason}] if exc.field else None,
+            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
+        ) from exc
 
 
-@router.get("/participants/{participant_id}/placement", response_model=PlacementPublic)
-async def placement(participant_id: uuid.UUID, request: Request, principal: Coordinator) -> ParticipantView:
+# ---------------------------------------------------------------- runs
+
+
+@router.post(
+    "/boards/{board}/program-years/{program_year}/matching-runs",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RunPublic,
+    summary="Form the board's hubs for a program year (synchronous; 409 while another run holds the board)",
+)
+async def start_run(
+    board: BoardPath, program_year: YearPath, request: Request, response: Response, principal: Coordinator
+) -> MatchingRun:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        with _problems():
+            run = await runs.run_matching(
+                uow, board=board, program_year=program_year, requested_by=principal.subject
+            )
+        await uow.commit()
+    response.headers["Location"] = f"/v1/boards/{board}/program-years/{program_year}/matching-runs/{run.id}"
+    return run
+
+
+@router.get("/boards/{board}/program-years/{program_year}/matching-runs", response_model=list[RunPublic])
+async def list_runs(
+    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+) -> Any:
+    ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        view = await uow.session.get(ParticipantView, participant_id)
+        return await queries.list_runs(uow.session, board, program_year)
+
+
+@router.get("/boards/{board}/program-years/{program_year}/matching-runs/{run_id}", response_model=RunPublic)
+async def read_run(
+    board: BoardPath, program_year: YearPath, run_id: uuid.UUID, request: Request, principal: Coordinator
+) -> MatchingRun:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        run = await uow.session.get(MatchingRun, run_id)
+    if run is None or run.board != board or run.program_year != program_year:
+        raise Problem(404, "Not found", "No such matching run in your board.")
+    return run
+
+
+@router.get(
+    "/boards/{board}/program-years/{program_year}/unplaced",
+    response_model=list[UnplacedPublic],
+    summary="Teachers no hub could take, with the reason",
+)
+async def list_unplaced(
+    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+) -> Any:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        return await queries.list_unplaced(uow.session, board, program_year)
+
+
+@router.get(
+    "/boards/{board}/program-years/{program_year}/overrides",
+    response_model=list[OverridePublic],
+    summary="The audit of coordinators' overrides",
+)
+async def list_overrides(
+    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+) -> Any:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        return await queries.list_overrides(uow.session, board, program_year)
+
+
+# ---------------------------------------------------------------- board policy
+
+
+def _policy_public(board: str, row: BoardPolicy | None) -> PolicyPublic:
+    if row is None:
+        return PolicyPublic(board=board)
+    return PolicyPublic.model_validate(row)
+
+
+@router.get("/boards/{board}/matching-policy", response_model=PolicyPublic)
+async def read_policy(board: BoardPath, request: Request, principal: Coordinator) -> PolicyPublic:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        return _policy_public(board, await uow.session.get(BoardPolicy, board))
+
+
+@router.put("/boards/{board}/matching-policy", response_model=PolicyPublic)
+async def update_policy(
+    board: BoardPath, body: PolicyUpdate, request: Request, principal: Coordinator
+) -> PolicyPublic:
+    ensure_board(principal, board)
+    if body.min_hub_size > body.max_hub_size:
+        raise field_problem("max_hub_size", "must be at least min_hub_size")
+    unknown = sorted(set(body.weights) - set(Weights.__dataclass_fields__))
+    if unknown:
+        raise field_problem(
+            f"weights.{unknown[0]}", f"unknown weight; known: {', '.join(Weights.__dataclass_fields__)}"
+        )
+    if body.weights.get("preferred_size", 1) < 1:
+        raise field_problem("weights.preferred_size", "must be at least 1")
+    async with runtime_of(request).uow(board=board) as uow:
+        row = await uow.session.get(BoardPolicy, board)
+        if row is None:
+            row = BoardPolicy(board=board)
+            uow.session.add(row)
+        for name, value in body.model_dump().items():
+            setattr(row, name, value)
+        if "preferred_size" in row.weights:
+            row.weights = {**row.weights, "preferred_size": int(row.weights["preferred_size"])}
+        row.updated_by = principal.subject
+        row.updated_at = datetime.now(UTC)
+        await uow.commit()
+        return _policy_public(board, row)
+
+
+# ---------------------------------------------------------------- hubs
+
+
+@router.get("/hubs", response_model=HubPage, summary="Hubs with their members, leaders and explanations")
+async def list_hubs(
+    request: Request,
+    principal: Coordinator,
+    board: Annotated[str | None, Query(max_length=40)] = None,
+    program_year: Annotated[str | None, Query(pattern=YEAR_PATTERN)] = None,
+    theme: Annotated[str | None, Query(max_length=60)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> HubPage:
+    if board is not None:
+        ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        total, items = await queries.list_hubs(
+            uow.session,
+            boards=principal.visible_boards(),
+            board=board,
+            program_year=program_year,
+            theme=theme,
+            limit=limit,
+            offset=offset,
+        )
+    return HubPage(items=[HubPublic(**i) for i in items], total=total, limit=limit, offset=offset)
+
+
+@router.get("/hubs/{hub_id}", response_model=HubPublic)
+async def read_hub(hub_id: uuid.UUID, request: Request, principal: Coordinator) -> Any:
+    async with runtime_of(request).uow() as uow:
+        where = await repository.hub_board(uow.session, hub_id)
+        if where is None or not principal.can_access_board(where[0]):
+            raise Problem(404, "Not found", "No such hub in your board.")
+        found = await repository.load_hubs(
+            uow.session, board=where[0], program_year=where[1], hub_ids=[hub_id]
+        )
+        return (await queries.hub_views(uow.session, found))[0]
+
+
+async def _outcome(uow: Any, override: Override | None, hubs: list[StoredHub]) -> OverrideOutcome:
+    views = await queries.hub_views(uow.session, hubs)
+    return OverrideOutcome(
+        override=OverridePublic.model_validate(override) if override is not None else None,
+        hubs=[HubPublic(**v) for v in views],
+    )
+
+
+@router.post("/hubs/{hub_id}/moves", response_model=OverrideOutcome, summary="Move a member to another hub")
+async def move_member(
+    hub_id: uuid.UUID, body: MoveRequest, request: Request, principal: Coordinator
+) -> OverrideOutcome:
+    async with runtime_of(request).uow() as uow:
+        with _problems():
+            override, hubs = await overrides.move_member(
+                uow,
+                principal,
+                hub_id=hub_id,
+                participant_id=body.participant_id,
+                to_hub_id=body.to_hub_id,
+                note=body.note,
+                force=body.force,
+            )
+        outcome = await _outcome(uow, override, hubs)
+        await uow.commit()
+        return outcome
+
+
+@router.post(
+    "/hubs/{hub_id}/leader-swaps",
+    response_model=OverrideOutcome,
+    summary="Replace a leader (or fill an empty seat)",
+)
+async def swap_leader(
+    hub_id: uuid.UUID, body: LeaderSwapRequest, request: Request, principal: Coordinator
+) -> OverrideOutcome:
+    async with runtime_of(request).uow() as uow:
+        with _problems():
+            override, hubs = await overrides.swap_leader(
+                uow,
+                principal,
+                hub_id=hub_id,
+                leader_id=body.leader_id,
+                new_leader_id=body.new_leader_id,
+                note=body.note,
+                force=body.force,
+            )
+        outcome = await _outcome(uow, override, hubs)
+        await uow.commit()
+        return outcome
+
+
+async def _set_locked(
+    hub_id: uuid.UUID, body: LockRequest, request: Request, principal: Principal, locked: bool
+) -> OverrideOutcome:
+    async with runtime_of(request).uow() as uow:
+        with _problems():
+            override, hubs = await overrides.set_locked(
+                uow, principal, hub_id=hub_id, locked=locked, note=body.note
+            )
+        outcome = await _outcome(uow, override, hubs)
+        await uow.commit()
+        return outcome
+
+
+@router.post(
+    "/hubs/{hub_id}/lock", response_model=OverrideOutcome, summary="Keep a hub as it is through reruns"
+)
+async def lock_hub(
+    hub_id: uuid.UUID, body: LockRequest, request: Request, principal: Coordinator
+) -> OverrideOutcome:
+    return await _set_locked(hub_id, body, request, principal, True)
+
+
+@router.post(
+    "/hubs/{hub_id}/unlock", response_model=OverrideOutcome, summary="Let the next run re-form a hub"
+)
+async def unlock_hub(
+    hub_id: uuid.UUID, body: LockRequest, request: Request, principal: Coordinator
+) -> OverrideOutcome:
+    return await _set_locked(hub_id, body, request, principal, False)
+
+
+# ---------------------------------------------------------------- participants
+
+
+@router.get(
+    "/participants/{participant_id}/placement",
+    response_model=PlacementPublic,
+    summary="A participant's hub, co-members, leaders, explanation and one-to-one mentor",
+)
+async def placement(participant_id: uuid.UUID, request: Request, principal: AnyUser) -> Any:
+    async with runtime_of(request).uow() as uow:
+        view = await repository.participant(uow.session, participant_id)
         if view is None:
             raise Problem(404, "Not found", "Matching does not know this participant (yet).")
-        ensure_board(principal, view.board)
-        return view
+        if principal.participant_id != participant_id:
+            if not principal.has_any("province_admin", "board_coordinator"):
+                raise Problem(404, "Not found", "Matching does not know this participant (yet).")
+            ensure_board(principal, view.board)
+        return await queries.placement(uow.session, view)

@@ -1,0 +1,349 @@
+"""Run every benchmark scenario, then render bench/results/summary.png and the figures in
+docs/performance.md (between its ``bench:begin``/``bench:end`` markers; the analysis around them
+is written by hand).
+
+Each scenario is a subprocess with its own timeout, and the whole run is bounded (``--budget``,
+default 14 minutes): a scenario that would not fit is skipped and reported as such, never left
+running. Databases a crashed earlier run left behind (``mwbench*``) are dropped first.
+
+    uv run python bench/run_all.py [--only bus,relay] [--budget 840] [--render-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import RESULTS, ROOT, delete_leftover_bus_objects, drop_leftover_databases  # noqa: E402
+
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+# name, script, timeout (s), extra arguments
+SCENARIOS: list[tuple[str, str, int, list[str]]] = [
+    ("bus", "bench_bus.py", 270, []),
+    ("relay", "bench_relay.py", 240, []),
+    ("e2e", "bench_e2e.py", 330, []),
+    ("http", "bench_http.py", 150, []),
+    # Written by the matching engineer, run if present; one seed keeps the exact MILP within budget.
+    ("matching", "bench_matching.py", 240, ["--seeds", "1", "--time-limit", "45"]),
+    ("import", "bench_import.py", 180, []),  # written by the registration engineer, run if present
+]
+
+
+def run_scenario(script: Path, timeout: float, extra: list[str]) -> tuple[str, float]:
+    started = time.monotonic()
+    # Own process group: on timeout the scenario's children (services, relays, consumers) go too.
+    proc = subprocess.Popen([sys.executable, str(script), *extra], cwd=ROOT, start_new_session=True)
+    try:
+        code = proc.wait(timeout=timeout)
+        status = "ok" if code == 0 else f"failed (exit {code})"
+    except subprocess.TimeoutExpired:
+        # SIGINT first, to the scenario only: its finally blocks stop its services and drop its
+        # databases and bus objects; then whatever of its process group is left is killed.
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        status = f"timed out after {timeout:.0f} s"
+    return status, time.monotonic() - started
+
+
+# ------------------------------------------------------------------------------------ result loading
+
+
+def normalise(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Bring another engineer's result file into the rows/ratios/targets shape used here."""
+    if "rows" in data and isinstance(data["rows"], list):
+        return data
+    rows = []
+    for key, value in data.items():
+        if isinstance(value, int | float) and key.endswith("_per_s"):
+            rows.append({"name": key.removesuffix("_per_s").replace("_", " ") + " /s", "rate": value})
+    ratios = {
+        key.replace("_", " "): value
+        for key, value in data.items()
+        if ("ratio" in key or "fraction" in key) and isinstance(value, int | float)
+    }
+    for item in data.get("quality", []) if isinstance(data.get("quality"), list) else []:
+        if isinstance(item, dict) and "fraction_of_optimum" in item:
+            ratios[f"seed {item.get('seed')}: ours / exact MILP objective"] = item["fraction_of_optimum"]
+    for key, value in (data.get("scale") or {}).items() if isinstance(data.get("scale"), dict) else []:
+        if isinstance(value, int | float) and key.endswith("_per_s"):
+            rows.append(
+                {"name": "scale " + key.removesuffix("_per_s").replace("_", " ") + " /s", "rate": value}
+            )
+    workload = ", ".join(
+        f"{k}={v}"
+        for k, v in data.items()
+        if isinstance(v, int | float | str) and k not in ratios and len(str(v)) < 40
+    )
+    return {
+        "scenario": name,
+        "title": data.get("title", name),
+        "workload": data.get("workload", workload),
+        "rows": rows,
+        "ratios": ratios,
+        "targets": data.get("targets", []),
+    }
+
+
+def load_results(statuses: dict[str, dict[str, Any]], run_started: float) -> dict[str, dict[str, Any]]:
+    results: dict[str, dict[str, Any]] = {}
+    for name, *_ in SCENARIOS:
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        data = normalise(name, json.loads(path.read_text()))
+        # Stale: this run tried the scenario and did not produce fresh figures.
+        data["stale"] = name in statuses and path.stat().st_mtime < run_started
+        results[name] = data
+    return results
+
+
+# -------------------------------------------------------------------------------------------- chart
+
+
+def render_chart(results: dict[str, dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = [n for n in results if results[n]["rows"]]
+    if not names:
+        return
+    fig, axes = plt.subplots(2, len(names), figsize=(5.2 * len(names), 9), squeeze=False)
+    for col, name in enumerate(names):
+        data = results[name]
+        rows = data["rows"]
+        ax = axes[0][col]
+        labels = [r["name"] for r in rows if r.get("rate") is not None]
+        rates = [r["rate"] for r in rows if r.get("rate") is not None]
+        colors = [
+            "#8c8c8c" if ("raw" in lab or "bare" in lab or "COPY" in lab or "copy" in lab) else "#1f77b4"
+            for lab in labels
+        ]
+        ax.barh(range(len(rates)), rates, color=colors)
+        ax.set_yticks(range(len(rates)), [_wrap(lab) for lab in labels], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(f"{name}: throughput (/s){'  [stale]' if data.get('stale') else ''}", fontsize=10)
+        ax.tick_params(axis="x", labelsize=7)
+        for i, value in enumerate(rates):
+            ax.text(value, i, f" {value:,.0f}", va="center", fontsize=7)
+        ax = axes[1][col]
+        latency_rows = [r for r in rows if r.get("p99_ms") is not None]
+        if latency_rows:
+            x = np.arange(len(latency_rows))
+            for offset, key, color in (
+                (-0.27, "p50_ms", "#2ca02c"),
+                (0, "p95_ms", "#ff7f0e"),
+                (0.27, "p99_ms", "#d62728"),
+            ):
+                values = [max(r.get(key) or 0.01, 0.01) for r in latency_rows]
+                ax.bar(x + offset, values, width=0.27, label=key.removesuffix("_ms"), color=color)
+            ax.set_yscale("log")
+            ax.set_xticks(
+                x, [_wrap(r["name"], 18) for r in latency_rows], fontsize=6, rotation=60, ha="right"
+            )
+            ax.set_ylabel("ms (log)", fontsize=8)
+            ax.legend(fontsize=7)
+            ax.set_title(f"{name}: latency percentiles", fontsize=10)
+        else:
+            ratios = {k: v for k, v in data.get("ratios", {}).items() if isinstance(v, int | float)}
+            ax.barh(range(len(ratios)), list(ratios.values()), color="#9467bd")
+            ax.set_yticks(range(len(ratios)), [_wrap(k) for k in ratios], fontsize=7)
+            ax.invert_yaxis()
+            ax.axvline(0.5, color="red", linestyle="--", linewidth=0.8)
+            ax.set_title(f"{name}: ratios (ours / baseline)", fontsize=10)
+    fig.suptitle(
+        "Mentorweb benchmarks — grey: raw/bare baselines, blue: ours (same run, same machine)", fontsize=11
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _wrap(text: str, width: int = 28) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------- document
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _margin(t: dict[str, Any]) -> str:
+    """How far from the limit, as a factor: 'x× better than the limit' or 'x× short'."""
+    value, limit = t.get("value"), t.get("limit")
+    if value is None or not limit:
+        return "not measured"
+    higher = t.get("op", ">=") == ">="
+    factor = value / limit if higher else (limit / value if value else float("inf"))
+    return f"{factor:.2f}× better than the limit" if t["met"] else f"{1 / factor:.1f}× short"
+
+
+def render_markdown(
+    results: dict[str, dict[str, Any]], statuses: dict[str, dict[str, Any]], load: str
+) -> str:
+    out: list[str] = []
+    out.append(
+        f"Last run: {time.strftime('%Y-%m-%d %H:%M %Z')} — `make bench` "
+        f"({sum(s['seconds'] for s in statuses.values()):.0f} s). Machine: {os.cpu_count()} CPUs, "
+        f"load average {load}.\n"
+    )
+    out.append("| scenario | status | time (s) |\n|---|---|---|")
+    for name, status in statuses.items():
+        out.append(f"| {name} | {status['status']} | {status['seconds']:.0f} |")
+    out.append("")
+    out.append("### Targets\n")
+    out.append("| scenario | target | measured | met | by |\n|---|---|---|---|---|")
+    for name, data in results.items():
+        for t in data.get("targets", []):
+            margin = _margin(t)
+            out.append(
+                f"| {name} | {t['name']} | {_fmt(t['value'], 3)} {t.get('unit', '')} | "
+                f"{'yes' if t['met'] else '**no**'} | {margin} |"
+            )
+    out.append("")
+    for name, data in results.items():
+        stale = (
+            " *(stale: from an earlier run; this run's attempt did not finish)*" if data.get("stale") else ""
+        )
+        out.append(f"### {data.get('title', name)} (`{name}`){stale}\n")
+        out.append(f"Workload: {data.get('workload', '')}\n")
+        rows = data.get("rows", [])
+        if rows:
+            out.append("| measure | rate /s | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|")
+            for r in rows:
+                out.append(
+                    f"| {r['name']} | {_fmt(r.get('rate'), 0)} | {_fmt(r.get('p50_ms'))} | "
+                    f"{_fmt(r.get('p95_ms'))} | {_fmt(r.get('p99_ms'))} |"
+                )
+            out.append("")
+        ratios = data.get("ratios", {})
+        if ratios:
+            out.append("Ratios: " + "; ".join(f"{k} **{_fmt(v, 3)}**" for k, v in ratios.items()) + "\n")
+        if name == "e2e" and "highest_sustained_rate" in data:
+            out.append(
+                f"Highest rate sustained without the backlog growing: **{_fmt(data['highest_sustained_rate'], 0)}/s**"
+                " (of the rates tried).\n"
+            )
+            for step in data.get("steps", []):
+                failed = [k for k, ok in step.get("sustained_checks", {}).items() if not ok]
+                out.append(
+                    f"- {step['rate']:.0f}/s: sent {step['sent']}, 201 {step['accepted']} "
+                    f"(statuses {step['statuses']}), backlog at end {step['backlog_at_end']}, drained "
+                    f"{step['drain_seconds_after_load']} s after the load; "
+                    + ("sustained" if not failed else "not sustained: " + ", ".join(failed))
+                )
+            out.append("")
+        for key in ("profile", "profile_notifications", "profile_registration"):
+            profiles = (
+                [data.get(key)]
+                + [d.get("profile") for d in data.get("drains", [])]
+                + [data.get("lag", {}).get("profile")]
+                + [s.get(key) for s in data.get("steps", [])]
+            )
+            for profile in profiles:
+                if profile and profile.get("available"):
+                    top = ", ".join(f"{k} {v}%" for k, v in profile["self_by_package_pct"][:6])
+                    out.append(
+                        f"Profile `{profile['file']}` ({profile['samples']} samples, CPU self time): {top}.\n"
+                    )
+            if key == "profile":
+                continue
+    return "\n".join(out)
+
+
+def write_document(generated: str) -> None:
+    block = f"{BEGIN}\n{generated}\n![benchmark summary](../bench/results/summary.png)\n{END}"
+    if DOC.exists() and BEGIN in DOC.read_text():
+        text = DOC.read_text()
+        before, _, rest = text.partition(BEGIN)
+        _, _, after = rest.partition(END)
+        DOC.write_text(before + block + after)
+    else:
+        DOC.write_text(f"# Performance\n\nRun `make bench`.\n\n## Figures from the last run\n\n{block}\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument("--budget", type=float, default=840, help="seconds for the whole run")
+    parser.add_argument("--render-only", action="store_true", help="only re-render chart and document")
+    args = parser.parse_args()
+    only = {s for s in args.only.split(",") if s}
+    run_started = time.time()
+    deadline = time.monotonic() + args.budget
+    statuses: dict[str, dict[str, Any]] = {}
+    if not args.render_only:
+        dropped = asyncio.run(drop_leftover_databases())
+        if dropped:
+            print(f"dropped {len(dropped)} databases left by an earlier run")
+        deleted = asyncio.run(delete_leftover_bus_objects())
+        if deleted:
+            print(f"deleted {deleted} queues/exchanges left by an earlier run")
+        for name, script_name, timeout, extra in SCENARIOS:
+            script = ROOT / "bench" / script_name
+            if (only and name not in only) or not script.exists():
+                continue
+            remaining = deadline - time.monotonic() - 20
+            if remaining < 60:
+                statuses[name] = {"status": "skipped (time budget spent)", "seconds": 0.0}
+                continue
+            print(f"\n### {name}: {script_name} (timeout {min(timeout, remaining):.0f} s)", flush=True)
+            status, seconds = run_scenario(script, min(timeout, remaining), extra)
+            statuses[name] = {"status": status, "seconds": seconds}
+            print(f"### {name}: {status} in {seconds:.0f} s", flush=True)
+        (RESULTS / "run_status.json").write_text(json.dumps(statuses, indent=2) + "\n")
+    else:
+        run_started = 0.0
+        status_file = RESULTS / "run_status.json"
+        if status_file.exists():  # re-render with the statuses of the last real run
+            statuses = json.loads(status_file.read_text())
+    results = load_results(statuses, run_started)
+    for name in results:
+        statuses.setdefault(name, {"status": "not run (figures from an earlier run)", "seconds": 0.0})
+    render_chart(results, RESULTS / "summary.png")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    write_document(render_markdown(results, statuses, load))
+    print(f"\nwrote {(RESULTS / 'summary.png').relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+    for name, status in statuses.items():
+        print(f"  {name:<10} {status['status']:<40} {status['seconds']:>6.0f} s")
+    return 0 if all(s["status"].startswith(("ok", "not run")) for s in statuses.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

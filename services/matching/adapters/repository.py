@@ -1,0 +1,417 @@
+"""Reading and writing matching's tables, and turning rows into the domain's values.
+
+Every query is scoped by board (and program year): nothing here reads across boards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.adapters.tables import (
+    BoardPolicy,
+    HubMember,
+    HubRow,
+    MatchingRun,
+    PairingRow,
+    ParticipantView,
+    UnplacedTeacher,
+)
+from services.matching.domain.objective import DEFAULT_WEIGHTS, Weights
+from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Pairing, Teacher
+
+TEACHER_ROLES = ("beginning_teacher", "new_school_leader")
+MENTOR_ROLE = "mentor"
+# Namespace (first key) of matching's per-board advisory locks; the second key is hashtext(board).
+BOARD_LOCK_CLASS = 727_002
+
+
+# ---------------------------------------------------------------- locks
+
+
+async def try_lock_board(session: AsyncSession, board: str) -> bool:
+    """Take the board's matching lock for this transaction if free (two replicas never interleave)."""
+    result = await session.execute(
+        sa.text("SELECT pg_try_advisory_xact_lock(:cls, hashtext(:board))"),
+        {"cls": BOARD_LOCK_CLASS, "board": board},
+    )
+    return bool(result.scalar_one())
+
+
+async def lock_board(session: AsyncSession, board: str) -> None:
+    """Wait for the board's matching lock (event handlers and overrides: short transactions)."""
+    await session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(:cls, hashtext(:board))"),
+        {"cls": BOARD_LOCK_CLASS, "board": board},
+    )
+
+
+# ---------------------------------------------------------------- policy and people
+
+
+@dataclass(frozen=True)
+class BoardRules:
+    policy: MatchingPolicy
+    weights: Weights
+    region: str | None
+
+
+async def load_rules(session: AsyncSession, board: str) -> BoardRules:
+    row = await session.get(BoardPolicy, board)
+    if row is None:
+        return BoardRules(MatchingPolicy(), DEFAULT_WEIGHTS, None)
+    known = set(Weights.__dataclass_fields__)
+    weights = Weights(**{k: v for k, v in (row.weights or {}).items() if k in known})  # type: ignore[arg-type]
+    policy = MatchingPolicy(
+        min_hub_size=row.min_hub_size,
+        max_hub_size=row.max_hub_size,
+        share_across_boards_in_region=row.share_across_boards_in_region,
+    )
+    return BoardRules(policy, weights, row.region)
+
+
+def teacher_of(view: ParticipantView, region: str | None = None) -> Teacher:
+    return Teacher(
+        participant_id=str(view.participant_id),
+        board=view.board,
+        hr_id=view.hr_id,
+        role=view.role,
+        school=view.school,
+        grade_band=view.grade_band,
+        subjects=tuple(view.subjects),
+        language=view.language,
+        themes=tuple(view.themes),
+        region=region,
+    )
+
+
+def mentor_of(view: ParticipantView, region: str | None = None) -> Mentor:
+    return Mentor(
+        participant_id=str(view.participant_id),
+        board=view.board,
+        hr_id=view.hr_id,
+        school=view.school,
+        grade_band=view.grade_band,
+        subjects=tuple(view.subjects),
+        language=view.language,
+        expertise_themes=tuple(view.expertise_themes),
+        trained=view.trained,
+        hub_capacity=view.hub_capacity,
+        one_to_one_capacity=view.one_to_one_capacity,
+        evaluates_hr_ids=frozenset(view.evaluates_hr_ids),
+        leads_school_leaders=view.leads_school_leaders,
+        region=region,
+    )
+
+
+@dataclass
+class People:
+    """A board's participants for a program year, as the matching domain sees them."""
+
+    views: dict[str, ParticipantView]
+    teachers: dict[str, Teacher]
+    mentors: dict[str, Mentor]
+
+
+async def load_people(session: AsyncSession, board: str, program_year: str, region: str | None) -> People:
+    rows = (
+        await session.execute(
+            sa.select(ParticipantView).where(
+                ParticipantView.board == board,  # type: ignore[arg-type]
+                ParticipantView.program_year == program_year,  # type: ignore[arg-type]
+            )
+        )
+    ).scalars()
+    views = {str(v.participant_id): v for v in rows}
+    active = [v for v in views.values() if not v.withdrawn]
+    return People(
+        views=views,
+        teachers={str(v.participant_id): teacher_of(v, region) for v in active if v.role in TEACHER_ROLES},
+        mentors={str(v.participant_id): mentor_of(v, region) for v in active if v.role == MENTOR_ROLE},
+    )
+
+
+async def participant(session: AsyncSession, participant_id: uuid.UUID) -> ParticipantView | None:
+    result = await session.execute(
+        sa.select(ParticipantView)
+        .where(ParticipantView.participant_id == participant_id)  # type: ignore[arg-type]
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def set_status(session: AsyncSession, ids: Iterable[str | uuid.UUID], status: str) -> None:
+    ids = [uuid.UUID(str(i)) for i in ids]
+    if ids:
+        await session.execute(
+            sa.update(ParticipantView)
+            .where(ParticipantView.participant_id.in_(ids))  # type: ignore[attr-defined]
+            .values(placement_status=status)
+        )
+
+
+# ---------------------------------------------------------------- hubs
+
+
+@dataclass
+class StoredHub:
+    row: HubRow
+    members: list[HubMember] = field(default_factory=list)
+    leaders: list[HubMember] = field(default_factory=list)
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.row.id
+
+    def domain(self) -> Hub:
+        return Hub(
+            hub_key=str(self.row.id),
+            board=self.row.board,
+            theme=self.row.theme,
+            grade_band=self.row.grade_band,
+            language=self.row.language,
+            track=self.row.track,
+            members=tuple(sorted(str(m.participant_id) for m in self.members)),
+            leaders=tuple(sorted(str(m.participant_id) for m in self.leaders)),
+            explanation=self.row.explanation,
+            flags=tuple(self.row.flags),
+            locked=self.row.locked,
+        )
+
+
+async def load_hubs(
+    session: AsyncSession,
+    *,
+    board: str,
+    program_year: str,
+    hub_ids: Sequence[uuid.UUID] | None = None,
+    for_update: bool = False,
+) -> list[StoredHub]:
+    """A board's hubs of a program year (or some of them) with their members and leaders."""
+    query = sa.select(HubRow).where(
+        HubRow.board == board,  # type: ignore[arg-type]
+        HubRow.program_year == program_year,  # type: ignore[arg-type]
+    )
+    if hub_ids is not None:
+        query = query.where(HubRow.id.in_(list(hub_ids)))  # type: ignore[attr-defined]
+    if for_update:
+        query = query.with_for_update()
+    query = query.order_by(HubRow.theme, HubRow.id).execution_options(populate_existing=True)  # type: ignore[arg-type]
+    hubs = {row.id: StoredHub(row) for row in (await session.execute(query)).scalars()}
+    if hubs:
+        members = (
+            await session.execute(
+                sa.select(HubMember)
+                .where(HubMember.hub_id.in_(list(hubs)))  # type: ignore[attr-defined]
+                .order_by(HubMember.participant_id)  # type: ignore[arg-type]
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+        for member in members:
+            stored = hubs[member.hub_id]
+            (stored.leaders if member.role == "leader" else stored.members).append(member)
+    return list(hubs.values())
+
+
+async def hub_board(session: AsyncSession, hub_id: uuid.UUID) -> tuple[str, str] | None:
+    """(board, program year) of a hub, to check access before anything else is read."""
+    row = (
+        await session.execute(
+            sa.select(HubRow.board, HubRow.program_year).where(HubRow.id == hub_id)  # type: ignore[arg-type]
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def insert_hubs(
+    session: AsyncSession,
+    *,
+    program_year: str,
+    hubs: Sequence[Hub],
+    member_explanations: dict[tuple[str, str], str],
+    run_id: uuid.UUID | None,
+) -> None:
+    if not hubs:
+        return
+    await session.execute(
+        sa.insert(HubRow.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "id": uuid.UUID(h.hub_key),
+                "board": h.board,
+                "program_year": program_year,
+                "theme": h.theme,
+                "grade_band": h.grade_band,
+                "language": h.language,
+                "track": h.track,
+                "explanation": h.explanation,
+                "flags": list(h.flags),
+                "locked": False,
+                "run_id": run_id,
+            }
+            for h in hubs
+        ],
+    )
+    rows = [
+        {
+            "hub_id": uuid.UUID(h.hub_key),
+            "participant_id": uuid.UUID(pid),
+            "role": role,
+            "board": h.board,
+            "program_year": program_year,
+            "explanation": member_explanations.get((h.hub_key, pid), ""),
+        }
+        for h in hubs
+        for role, ids in (("member", h.members), ("leader", h.leaders))
+        for pid in ids
+    ]
+    if rows:
+        await session.execute(sa.insert(HubMember.__table__), rows)  # type: ignore[attr-defined]
+
+
+async def delete_hubs(session: AsyncSession, hub_ids: Iterable[uuid.UUID]) -> None:
+    ids = list(hub_ids)
+    if ids:
+        await session.execute(sa.delete(HubRow).where(HubRow.id.in_(ids)))  # type: ignore[attr-defined]
+
+
+async def leader_load(session: AsyncSession, board: str, program_year: str) -> dict[str, int]:
+    """How many hubs each mentor of the board leads this program year."""
+    rows = await session.execute(
+        sa.select(HubMember.participant_id, sa.func.count())
+        .where(
+            HubMember.board == board,  # type: ignore[arg-type]
+            HubMember.program_year == program_year,  # type: ignore[arg-type]
+            HubMember.role == "leader",  # type: ignore[arg-type]
+        )
+        .group_by(HubMember.participant_id)
+    )
+    return {str(pid): n for pid, n in rows.all()}
+
+
+# ---------------------------------------------------------------- unplaced, pairings, runs
+
+
+async def unplaced_of(session: AsyncSession, board: str, program_year: str) -> dict[str, UnplacedTeacher]:
+    rows = (
+        await session.execute(
+            sa.select(UnplacedTeacher).where(
+                UnplacedTeacher.board == board,  # type: ignore[arg-type]
+                UnplacedTeacher.program_year == program_year,  # type: ignore[arg-type]
+            )
+        )
+    ).scalars()
+    return {str(r.participant_id): r for r in rows}
+
+
+async def upsert_unplaced(
+    session: AsyncSession, *, board: str, program_year: str, reasons: dict[str, str], run_id: uuid.UUID | None
+) -> None:
+    if not reasons:
+        return
+    table = UnplacedTeacher.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(
+        [
+            {
+                "program_year": program_year,
+                "participant_id": uuid.UUID(pid),
+                "board": board,
+                "reason": reason,
+                "run_id": run_id,
+            }
+            for pid, reason in reasons.items()
+        ]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.program_year, table.c.participant_id],
+        set_={"reason": statement.excluded.reason, "run_id": statement.excluded.run_id},
+    )
+    await session.execute(statement)
+
+
+async def delete_unplaced(
+    session: AsyncSession, *, board: str, program_year: str, ids: Iterable[str] | None = None
+) -> None:
+    statement = sa.delete(UnplacedTeacher).where(
+        UnplacedTeacher.board == board,  # type: ignore[arg-type]
+        UnplacedTeacher.program_year == program_year,  # type: ignore[arg-type]
+    )
+    if ids is not None:
+        wanted = [uuid.UUID(i) for i in ids]
+        if not wanted:
+            return
+        statement = statement.where(UnplacedTeacher.participant_id.in_(wanted))  # type: ignore[attr-defined]
+    await session.execute(statement)
+
+
+async def pairings_of(session: AsyncSession, board: str, program_year: str) -> dict[str, PairingRow]:
+    rows = (
+        await session.execute(
+            sa.select(PairingRow).where(
+                PairingRow.board == board,  # type: ignore[arg-type]
+                PairingRow.program_year == program_year,  # type: ignore[arg-type]
+            )
+        )
+    ).scalars()
+    return {str(r.teacher_id): r for r in rows}
+
+
+async def replace_pairings(
+    session: AsyncSession,
+    *,
+    board: str,
+    program_year: str,
+    pairings: Sequence[Pairing],
+    run_id: uuid.UUID | None,
+) -> None:
+    await session.execute(
+        sa.delete(PairingRow).where(
+            PairingRow.board == board,  # type: ignore[arg-type]
+            PairingRow.program_year == program_year,  # type: ignore[arg-type]
+        )
+    )
+    await add_pairings(session, board=board, program_year=program_year, pairings=pairings, run_id=run_id)
+
+
+async def add_pairings(
+    session: AsyncSession,
+    *,
+    board: str,
+    program_year: str,
+    pairings: Sequence[Pairing],
+    run_id: uuid.UUID | None,
+) -> None:
+    if pairings:
+        await session.execute(
+            sa.insert(PairingRow.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "program_year": program_year,
+                    "teacher_id": uuid.UUID(p.teacher_id),
+                    "board": board,
+                    "mentor_id": uuid.UUID(p.mentor_id),
+                    "explanation": p.explanation,
+                    "run_id": run_id,
+                }
+                for p in pairings
+            ],
+        )
+
+
+async def has_run(session: AsyncSession, board: str, program_year: str) -> bool:
+    """Whether hubs were formed for this board's program year (late joiners are placed from then on)."""
+    found = await session.execute(
+        sa.select(sa.literal(1))
+        .where(
+            MatchingRun.board == board,  # type: ignore[arg-type]
+            MatchingRun.program_year == program_year,  # type: ignore[arg-type]
+            MatchingRun.status == "completed",  # type: ignore[arg-type]
+        )
+        .limit(1)
+    )
+    return found.first() is not None

@@ -1,0 +1,581 @@
+"""Release days over HTTP (/v1): school calendars, occasional-teacher capacity, hub meetings,
+observation visits and debriefs, the release-day report.
+
+Thin: parse, authorise, call the service layer. Board staff (province admins, board coordinators
+of the board) run the schedule; participants request observation visits and keep their debriefs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.matching.adapters.meeting_tables import (
+    BoardCalendarRow,
+    DebriefRow,
+    HubMeetingRow,
+    ObservationRow,
+)
+from services.matching.domain.occasional_teachers import MAX_AVAILABLE, decode, parse_capacity_csv
+from services.matching.domain.release_day_report import ReleaseDayReport, report_csv
+from services.matching.domain.release_days import MAX_MEETINGS_PER_HUB, HubToSchedule, SchedulingPolicy
+from services.matching.service_layer import observations
+from services.matching.service_layer import release_days as service
+from shared.auth import Principal, current_principal, ensure_board, require_roles
+from shared.problems import Problem
+from shared.runtime import runtime_of
+
+router = APIRouter(prefix="/v1", tags=["release days"])
+Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
+AnyUser = Annotated[Principal, Depends(current_principal)]
+ProgramYear = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$", examples=["2026-2027"])]
+ProgramYearPath = Annotated[str, Path(pattern=r"^\d{4}-\d{4}$", examples=["2026-2027"])]
+MAX_CSV_BYTES = 1_000_000
+
+
+# ---------------------------------------------------------------- bodies
+
+
+class CalendarIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    first_day: date
+    last_day: date
+    holidays: list[date] = Field(default_factory=list, max_length=200)
+    pa_days: list[date] = Field(default_factory=list, max_length=200)
+    timezone: str = Field(default="America/Toronto", max_length=60)
+    release_starts: time = time(9, 0)
+    release_ends: time = time(15, 0)
+    after_school_starts: time = time(15, 45)
+    after_school_ends: time = time(17, 15)
+
+
+class CalendarPublic(CalendarIn):
+    model_config = ConfigDict(from_attributes=True)
+    board: str
+    program_year: str
+    school_days: int = 0
+
+
+class CapacityDay(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    available: int = Field(ge=0, le=MAX_AVAILABLE)
+
+
+class CapacityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: list[CapacityDay] = Field(min_length=1, max_length=5000)
+
+
+class CapacityResult(BaseModel):
+    days_set: int
+
+
+class CapacityDayPublic(BaseModel):
+    date: date
+    capacity: int
+    booked: int
+    left: int
+
+
+class HubIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hub_id: uuid.UUID
+    members: list[uuid.UUID] = Field(max_length=30)
+    leaders: list[uuid.UUID] = Field(default_factory=list, max_length=5)
+    without_class: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=35,
+        description="Attendees with no class to cover (a consultant leading the hub): no release needed",
+    )
+
+
+class ScheduleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    program_year: ProgramYear
+    hubs: list[HubIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The hubs to schedule; omit to schedule the board's hubs as matching formed them",
+    )
+    hub_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=500, description="Without `hubs`: only these of the board's hubs"
+    )
+    without_class: list[uuid.UUID] = Field(
+        default_factory=list, max_length=1000, description="Without `hubs`: attendees with no class to cover"
+    )
+    meetings_per_hub: int = Field(default=4, ge=1, le=MAX_MEETINGS_PER_HUB)
+    release_time: bool = Field(default=True, description="False: after-school meetings, no release")
+    start: date | None = None
+    end: date | None = None
+    location: str | None = Field(default=None, max_length=300)
+    workshop_days: dict[uuid.UUID, list[date]] = Field(
+        default_factory=dict,
+        description="Extra busy days per participant, on top of those learned from registration's events",
+    )
+
+
+class MeetingPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    board: str
+    program_year: str
+    hub_id: uuid.UUID
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    release_time: bool
+    releases: int
+    attendees: list[uuid.UUID]
+    location: str | None
+    status: str
+    sequence: int
+
+
+class UnscheduledPublic(BaseModel):
+    hub_id: str
+    code: str
+    reason: str
+    days_found: list[date]
+
+
+class ScheduleResult(BaseModel):
+    scheduled: list[MeetingPublic]
+    unscheduled: list[UnscheduledPublic]
+
+
+class RescheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: date
+    release_time: bool | None = None
+    location: str | None = Field(default=None, max_length=300)
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    program_year: ProgramYear
+    visitor_id: uuid.UUID
+    host_id: uuid.UUID
+    not_before: date | None = None
+    not_after: date | None = None
+    day: date | None = None
+    visitor_has_class: bool = True
+
+
+class ObservationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    board: str
+    program_year: str
+    visitor_id: uuid.UUID
+    host_id: uuid.UUID
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    releases: int
+    status: str
+
+
+class DebriefIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=observations.DEBRIEF_MAX_CHARS)
+    mentor_id: uuid.UUID | None = Field(default=None, description="The one mentor who may read it")
+
+
+class DebriefPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    observation_id: uuid.UUID
+    author_id: uuid.UUID
+    mentor_id: uuid.UUID | None
+    body: str
+    updated_at: datetime
+
+
+class ReportLinePublic(BaseModel):
+    key: str
+    release_days: int
+    meetings: int
+    observations: int
+    cost: Decimal | None
+
+
+class ReportPublic(BaseModel):
+    board: str
+    program_year: str
+    release_days: int = Field(description="Occasional-teacher days: one per released attendee per meeting")
+    days_with_releases: int
+    meetings: int
+    observations: int
+    daily_rate: Decimal | None
+    cost: Decimal | None
+    by_month: list[ReportLinePublic]
+    by_hub: list[ReportLinePublic]
+
+
+# ---------------------------------------------------------------- calendar and capacity
+
+
+def _calendar_public(row: BoardCalendarRow) -> CalendarPublic:
+    return CalendarPublic.model_validate(row).model_copy(
+        update={"school_days": len(service.calendar_of(row).school_days())}
+    )
+
+
+@router.put("/boards/{board}/calendars/{program_year}", response_model=CalendarPublic)
+async def put_calendar(
+    board: str, program_year: ProgramYearPath, body: CalendarIn, request: Request, principal: Coordinator
+) -> CalendarPublic:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        row = await service.put_calendar(uow, board, program_year, body.model_dump())
+        await uow.commit()
+        return _calendar_public(row)
+
+
+@router.get("/boards/{board}/calendars/{program_year}", response_model=CalendarPublic)
+async def read_calendar(
+    board: str, program_year: ProgramYearPath, request: Request, principal: Coordinator
+) -> CalendarPublic:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        try:
+            return _calendar_public(await service.get_calendar(uow, board, program_year))
+        except Problem as exc:
+            raise Problem(404, "Not found", exc.detail) from exc
+
+
+async def _set_capacity(request: Request, board: str, days: dict[date, int]) -> CapacityResult:
+    async with runtime_of(request).uow() as uow:
+        conflicts = await service.set_capacity(uow, board, days)
+        if conflicts:
+            raise Problem(
+                409,
+                "Below what is booked",
+                "; ".join(f"{c.day}: {c.booked} already booked" for c in conflicts[:10]),
+                errors=[
+                    {
+                        "field": f"days.{c.day.isoformat()}",
+                        "message": f"{c.booked} occasional teachers already booked",
+                    }
+                    for c in conflicts
+                ],
+            )
+        await uow.commit()
+    return CapacityResult(days_set=len(days))
+
+
+@router.put("/boards/{board}/release-capacity", response_model=CapacityResult)
+async def put_capacity(
+    board: str, body: CapacityIn, request: Request, principal: Coordinator
+) -> CapacityResult:
+    """How many occasional teachers the board can supply each day (days not listed keep their figure)."""
+    ensure_board(principal, board)
+    days: dict[date, int] = {}
+    for i, item in enumerate(body.days):
+        if item.date in days:
+            raise Problem(
+                422,
+                "Invalid input",
+                f"days.{i}.date: listed twice",
+                errors=[{"field": f"days.{i}.date", "message": "listed twice"}],
+            )
+        days[item.date] = item.available
+    return await _set_capacity(request, board, days)
+
+
+@router.post(
+    "/boards/{board}/release-capacity/csv",
+    response_model=CapacityResult,
+    openapi_extra={
+        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+    },
+)
+async def import_capacity(board: str, request: Request, principal: Coordinator) -> CapacityResult:
+    """The absence-management system's export as the request body (``text/csv``): ``date,available``."""
+    ensure_board(principal, board)
+    content = await request.body()
+    if len(content) > MAX_CSV_BYTES:
+        raise Problem(
+            413,
+            "Too large",
+            f"file: at most {MAX_CSV_BYTES} bytes",
+            errors=[{"field": "file", "message": "too large"}],
+        )
+    parsed = parse_capacity_csv(decode(content))
+    if parsed.errors:
+        raise Problem(
+            422,
+            "Invalid file",
+            "; ".join(f"row {e.row}, {e.column}: {e.message}" for e in parsed.errors[:10]),
+            errors=[{"field": e.column, "row": e.row, "message": e.message} for e in parsed.errors],
+        )
+    if not parsed.days:
+        raise Problem(422, "Invalid file", "file: no days", errors=[{"field": "file", "message": "no days"}])
+    return await _set_capacity(request, board, parsed.days)
+
+
+@router.get("/boards/{board}/release-capacity", response_model=list[CapacityDayPublic])
+async def read_capacity(
+    board: str,
+    request: Request,
+    principal: Coordinator,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[CapacityDayPublic]:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        rows = await service.capacity_rows(uow, board, start, end)
+        return [CapacityDayPublic(date=d, capacity=c, booked=b, left=c - b) for d, c, b in rows]
+
+
+# ---------------------------------------------------------------- hub meetings
+
+
+@router.post("/boards/{board}/hub-meetings/schedule", response_model=ScheduleResult)
+async def schedule(
+    board: str, body: ScheduleRequest, request: Request, principal: Coordinator
+) -> ScheduleResult:
+    """Plan and book the hubs' meetings; hubs that cannot be placed come back with the reason.
+    Call again with ``release_time: false`` for an after-school fallback."""
+    ensure_board(principal, board)
+    hubs = [
+        HubToSchedule(
+            hub_id=str(h.hub_id),
+            members=tuple(str(m) for m in h.members),
+            leaders=tuple(str(m) for m in h.leaders),
+            without_class=frozenset(str(m) for m in h.without_class),
+        )
+        for h in body.hubs or []
+    ]
+    if len({h.hub_id for h in hubs}) != len(hubs):
+        raise Problem(
+            422,
+            "Invalid input",
+            "hubs: a hub is listed twice",
+            errors=[{"field": "hubs", "message": "duplicate hub_id"}],
+        )
+    try:
+        policy = SchedulingPolicy(body.meetings_per_hub, body.release_time, body.start, body.end)
+    except ValueError as exc:
+        raise Problem(
+            422, "Invalid input", f"end: {exc}", errors=[{"field": "end", "message": str(exc)}]
+        ) from exc
+    async with runtime_of(request).uow() as uow:
+        if body.hubs is None:
+            hubs = await service.board_hubs(
+                uow, board, body.program_year, hub_ids=body.hub_ids, without_class=body.without_class
+            )
+            if not hubs:
+                raise Problem(
+                    409,
+                    "No hubs",
+                    f"hubs: board {board} has no hubs in {body.program_year}; form them or list them in `hubs`",
+                    errors=[{"field": "hubs", "message": "no hubs to schedule"}],
+                )
+        outcome = await service.schedule_hub_meetings(
+            uow,
+            board=board,
+            program_year=body.program_year,
+            hubs=hubs,
+            policy=policy,
+            extra_busy={str(p): days for p, days in body.workshop_days.items()},
+            location=body.location,
+        )
+        await uow.commit()
+    return ScheduleResult(
+        scheduled=[MeetingPublic.model_validate(m) for m in outcome.meetings],
+        unscheduled=[
+            UnscheduledPublic(hub_id=u.hub_id, code=u.code, reason=u.reason, days_found=list(u.days_found))
+            for u in outcome.unscheduled
+        ],
+    )
+
+
+@router.get("/boards/{board}/hub-meetings", response_model=list[MeetingPublic])
+async def list_meetings(
+    board: str,
+    request: Request,
+    principal: Coordinator,
+    program_year: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}$")] = None,
+    hub_id: uuid.UUID | None = None,
+) -> list[HubMeetingRow]:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        return await service.list_meetings(uow, board, program_year, hub_id)
+
+
+@router.post("/hub-meetings/{meeting_id}/reschedule", response_model=MeetingPublic)
+async def reschedule(
+    meeting_id: uuid.UUID, body: RescheduleIn, request: Request, principal: Coordinator
+) -> HubMeetingRow:
+    async with runtime_of(request).uow() as uow:
+        ensure_board(principal, (await service.get_meeting(uow, meeting_id)).board)
+        row = await service.reschedule_meeting(
+            uow, meeting_id, body.day, release_time=body.release_time, location=body.location
+        )
+        await uow.commit()
+        return row
+
+
+@router.post("/hub-meetings/{meeting_id}/cancellation", response_model=MeetingPublic)
+async def cancel_meeting(meeting_id: uuid.UUID, request: Request, principal: Coordinator) -> HubMeetingRow:
+    async with runtime_of(request).uow() as uow:
+        ensure_board(principal, (await service.get_meeting(uow, meeting_id)).board)
+        row = await service.cancel_meeting(uow, meeting_id)
+        await uow.commit()
+        return row
+
+
+# ---------------------------------------------------------------- observation visits and debriefs
+
+
+def _is_staff(principal: Principal) -> bool:
+    return principal.has_any("province_admin", "board_coordinator")
+
+
+def _may_see_observation(principal: Principal, row: ObservationRow) -> None:
+    if principal.participant_id in (row.visitor_id, row.host_id):
+        return
+    if not _is_staff(principal):
+        raise Problem(404, "Not found", "No such observation visit.")
+    ensure_board(principal, row.board)
+
+
+@router.post("/observations", status_code=201, response_model=ObservationPublic)
+async def request_observation(body: ObservationIn, request: Request, principal: AnyUser) -> ObservationRow:
+    """A participant (visitor or host) or their coordinator asks for a visit; the earliest workable
+    release day is booked (or ``day``, if it works)."""
+    if principal.participant_id not in (body.visitor_id, body.host_id) and not _is_staff(principal):
+        raise Problem(
+            403,
+            "Forbidden",
+            "visitor_id: you may request visits you are part of",
+            errors=[{"field": "visitor_id", "message": "not you"}],
+        )
+    async with runtime_of(request).uow() as uow:
+        visitor = await observations.participant(uow, body.visitor_id, "visitor_id")
+        host = await observations.participant(uow, body.host_id, "host_id")
+        if host.board != visitor.board:
+            raise Problem(
+                422,
+                "Invalid input",
+                "host_id: the host teaches in another board",
+                errors=[{"field": "host_id", "message": "another board"}],
+            )
+        if _is_staff(principal) and principal.participant_id not in (body.visitor_id, body.host_id):
+            ensure_board(principal, visitor.board)
+        row = await observations.request_observation(
+            uow,
+            visitor.board,
+            observations.ObservationRequest(
+                visitor_id=body.visitor_id,
+                host_id=body.host_id,
+                program_year=body.program_year,
+                not_before=body.not_before or date.today(),
+                not_after=body.not_after,
+                day=body.day,
+                visitor_has_class=body.visitor_has_class,
+                requested_by=principal.subject,
+            ),
+        )
+        await uow.commit()
+        return row
+
+
+@router.get("/observations/{observation_id}", response_model=ObservationPublic)
+async def read_observation(observation_id: uuid.UUID, request: Request, principal: AnyUser) -> ObservationRow:
+    async with runtime_of(request).uow() as uow:
+        row = await observations.get_observation(uow, observation_id)
+        _may_see_observation(principal, row)
+        return row
+
+
+@router.post("/observations/{observation_id}/cancellation", response_model=ObservationPublic)
+async def cancel_observation(
+    observation_id: uuid.UUID, request: Request, principal: AnyUser
+) -> ObservationRow:
+    async with runtime_of(request).uow() as uow:
+        _may_see_observation(principal, await observations.get_observation(uow, observation_id))
+        row = await observations.cancel_observation(uow, observation_id)
+        await uow.commit()
+        return row
+
+
+def _debrief_reader(principal: Principal) -> uuid.UUID:
+    """Only participants hold debriefs; staff (coordinators, admins, evaluators) are refused outright."""
+    if principal.participant_id is None or not principal.has_any("participant"):
+        raise Problem(403, "Forbidden", "Debriefs are private to the participant and their mentor.")
+    return principal.participant_id
+
+
+@router.put("/observations/{observation_id}/debrief", response_model=DebriefPublic)
+async def write_debrief(
+    observation_id: uuid.UUID, body: DebriefIn, request: Request, principal: AnyUser
+) -> DebriefRow:
+    author = _debrief_reader(principal)
+    async with runtime_of(request).uow() as uow:
+        row = await observations.get_observation(uow, observation_id)
+        debrief = await observations.write_debrief(uow, row, author, body.body, body.mentor_id)
+        await uow.commit()
+        return debrief
+
+
+@router.get("/observations/{observation_id}/debriefs", response_model=list[DebriefPublic])
+async def read_debriefs(observation_id: uuid.UUID, request: Request, principal: AnyUser) -> list[DebriefRow]:
+    reader = _debrief_reader(principal)
+    async with runtime_of(request).uow() as uow:
+        found = await observations.readable_debriefs(uow, observation_id, reader)
+        if not found:
+            raise Problem(404, "Not found", "No debrief you may read.")
+        return found
+
+
+# ---------------------------------------------------------------- report
+
+
+def _report_public(report: ReleaseDayReport) -> ReportPublic:
+    return ReportPublic(
+        **{
+            **report.__dict__,
+            "by_month": [ReportLinePublic(**line.__dict__) for line in report.by_month],
+            "by_hub": [ReportLinePublic(**line.__dict__) for line in report.by_hub],
+        }
+    )
+
+
+@router.get(
+    "/boards/{board}/release-days/report",
+    response_model=ReportPublic,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def report(
+    board: str,
+    request: Request,
+    principal: Coordinator,
+    program_year: Annotated[str, Query(pattern=r"^\d{4}-\d{4}$")],
+    format: Literal["json", "csv"] | None = None,
+    daily_rate: Annotated[
+        Decimal | None, Query(ge=0, le=10_000, description="Cost of one occasional-teacher day")
+    ] = None,
+) -> Response | ReportPublic:
+    """Release days used (occasional-teacher days) by month and by hub; JSON, or CSV with
+    ``format=csv`` or ``Accept: text/csv``."""
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        found = await service.release_day_report(uow, board, program_year, daily_rate)
+    wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+    if wants_csv:
+        return Response(
+            report_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="release-days-{board}-{program_year}.csv"'
+            },
+        )
+    return _report_public(found)

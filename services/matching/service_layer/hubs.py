@@ -1,0 +1,136 @@
+"""Pieces every hub-changing use case shares: the events a hub change causes, member explanations,
+recomputed flags, and the errors the use cases raise."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from services.matching.adapters.repository import StoredHub
+from services.matching.adapters.tables import HubMember
+from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
+from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
+from shared.events.envelope import IntegrationEvent
+from shared.events.matching import HubFormed, HubMembershipChanged
+
+
+class MatchingConflict(Exception):
+    """The change cannot be made now or at all (HTTP 409 with the reason)."""
+
+    def __init__(self, reason: str, *, field: str | None = None, retry_after: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+        self.retry_after = retry_after
+
+
+class NotFound(Exception):
+    """No such object in the caller's board (HTTP 404, never confirming other boards' ids)."""
+
+    def __init__(self, what: str, *, field: str | None = None):
+        super().__init__(what)
+        self.what = what
+        self.field = field
+
+
+class Invalid(Exception):
+    """The request names something that exists but cannot be used this way (HTTP 422)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def ids(values: Iterable[str]) -> list[uuid.UUID]:
+    return [uuid.UUID(v) for v in sorted(values)]
+
+
+def envelope(cause: IntegrationEvent | None, board: str) -> dict[str, object]:
+    """Envelope fields of an event: the same correlation as its cause, when there is one."""
+    return cause.caused() if cause is not None else {"board": board}
+
+
+def hub_formed(hub: Hub, program_year: str, cause: IntegrationEvent | None = None) -> HubFormed:
+    return HubFormed(
+        **envelope(cause, hub.board),  # type: ignore[arg-type]
+        hub_id=uuid.UUID(hub.hub_key),
+        program_year=program_year,
+        theme=hub.theme,
+        grade_band=hub.grade_band,
+        language=hub.language,
+        members=ids(hub.members),
+        leaders=ids(hub.leaders),
+        explanation=hub.explanation,
+    )
+
+
+def membership_changed(
+    hub: Hub,
+    program_year: str,
+    *,
+    added: Iterable[str] = (),
+    removed: Iterable[str] = (),
+    reason: str,
+    cause: IntegrationEvent | None = None,
+) -> HubMembershipChanged:
+    return HubMembershipChanged(
+        **envelope(cause, hub.board),  # type: ignore[arg-type]
+        hub_id=uuid.UUID(hub.hub_key),
+        program_year=program_year,
+        theme=hub.theme,
+        added=ids(added),
+        removed=ids(removed),
+        members=ids(hub.members),
+        leaders=ids(hub.leaders),
+        reason=reason,
+    )
+
+
+def explanations(
+    hubs: Iterable[Hub], teachers: Mapping[str, Teacher], mentors: Mapping[str, Mentor]
+) -> dict[tuple[str, str], str]:
+    """Why each member and leader is in their hub, keyed by (hub key, participant id)."""
+    out: dict[tuple[str, str], str] = {}
+    for hub in hubs:
+        for pid in hub.members:
+            if pid in teachers:
+                out[(hub.hub_key, pid)] = explain_member(teachers[pid], hub, teachers)
+        for pid in hub.leaders:
+            if pid in mentors:
+                out[(hub.hub_key, pid)] = explain_leader(mentors[pid], hub)
+    return out
+
+
+def refresh_flags(stored: StoredHub, mentors: Mapping[str, Mentor], policy: MatchingPolicy) -> None:
+    """Recompute the hub's flags from its current members and leaders."""
+    stored.row.flags = list(hub_flags(stored.domain(), mentors, policy))
+
+
+def add_person(stored: StoredHub, participant_id: str, role: str, explanation: str) -> HubMember:
+    member = HubMember(
+        hub_id=stored.row.id,
+        participant_id=uuid.UUID(participant_id),
+        role=role,
+        board=stored.row.board,
+        program_year=stored.row.program_year,
+        explanation=explanation,
+    )
+    (stored.leaders if role == "leader" else stored.members).append(member)
+    return member
+
+
+def remove_person(stored: StoredHub, participant_id: str) -> HubMember | None:
+    for group in (stored.members, stored.leaders):
+        for member in group:
+            if str(member.participant_id) == participant_id:
+                group.remove(member)
+                return member
+    return None
+
+
+def append_explanation(stored: StoredHub, sentence: str) -> None:
+    """Hub changes are explained on the hub itself, after the explanation of how it was formed."""
+    stored.row.explanation = f"{stored.row.explanation} {sentence}".strip()
+    stored.row.updated_at = datetime.now(UTC)

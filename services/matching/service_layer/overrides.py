@@ -1,0 +1,262 @@
+"""Coordinator overrides on a board's hubs: move a member, swap (or add) a leader, lock or unlock.
+
+Non-evaluation, language and track always hold; size bounds and leader capacity give way only to
+``force``. Every override is audited (who, when, what, why), explained on the hub and announced
+with HubMembershipChanged; it holds the board's lock so it never interleaves with a run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from services.matching.adapters import repository
+from services.matching.adapters.repository import StoredHub
+from services.matching.adapters.tables import Override
+from services.matching.domain.adjusting import (
+    explain_leader,
+    explain_member,
+    leader_load,
+    leader_swap_verdict,
+    move_verdict,
+)
+from services.matching.service_layer.hubs import (
+    Invalid,
+    MatchingConflict,
+    NotFound,
+    add_person,
+    append_explanation,
+    membership_changed,
+    refresh_flags,
+    remove_person,
+)
+from shared.auth import Principal
+from shared.db import UnitOfWork
+
+
+async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> StoredHub:
+    """The hub, locked for this change, if the principal's board owns it (else 404)."""
+    where = await repository.hub_board(uow.session, hub_id)
+    if where is None or not principal.can_access_board(where[0]):
+        raise NotFound("No such hub in your board.")
+    await repository.lock_board(uow.session, where[0])
+    found = await repository.load_hubs(
+        uow.session, board=where[0], program_year=where[1], hub_ids=[hub_id], for_update=True
+    )
+    if not found:
+        raise NotFound("No such hub in your board.")
+    return found[0]
+
+
+def _note_text(note: str | None) -> str:
+    return f" Note: {note}" if note else ""
+
+
+def _audit(
+    uow: UnitOfWork,
+    hub: StoredHub,
+    *,
+    action: str,
+    principal: Principal,
+    note: str | None,
+    participant_id: str | None = None,
+    details: dict[str, object] | None = None,
+    forced: bool = False,
+) -> Override:
+    override = Override(
+        board=hub.row.board,
+        program_year=hub.row.program_year,
+        hub_id=hub.row.id,
+        action=action,
+        participant_id=uuid.UUID(participant_id) if participant_id else None,
+        details=details or {},
+        forced=forced,
+        note=note,
+        actor=principal.subject,
+        at=datetime.now(UTC),
+    )
+    uow.session.add(override)
+    return override
+
+
+async def move_member(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    hub_id: uuid.UUID,
+    participant_id: uuid.UUID,
+    to_hub_id: uuid.UUID,
+    note: str | None,
+    force: bool,
+) -> tuple[Override, list[StoredHub]]:
+    source = await _hub(uow, principal, hub_id)
+    where = await repository.hub_board(uow.session, to_hub_id)
+    if where is None or where[0] != source.row.board:
+        raise NotFound("No such target hub in your board.", field="to_hub_id")
+    if where[1] != source.row.program_year:
+        raise Invalid("to_hub_id", "the target hub belongs to another program year")
+    if to_hub_id == hub_id:
+        raise Invalid("to_hub_id", "the member is already in this hub")
+    target = (
+        await repository.load_hubs(
+            uow.session, board=where[0], program_year=where[1], hub_ids=[to_hub_id], for_update=True
+        )
+    )[0]
+    pid = str(participant_id)
+    if pid not in {str(m.participant_id) for m in source.members}:
+        raise Invalid("participant_id", "not a member of this hub")
+    rules = await repository.load_rules(uow.session, source.row.board)
+    people = await repository.load_people(
+        uow.session, source.row.board, source.row.program_year, rules.region
+    )
+    teacher = people.teachers.get(pid)
+    if teacher is None:
+        raise Invalid("participant_id", "this member has withdrawn")
+    verdict = move_verdict(teacher, source.domain(), target.domain(), people.mentors, rules.policy)
+    if verdict.refusals:
+        raise MatchingConflict("; ".join(verdict.refusals), field="to_hub_id")
+    if not verdict.allowed(force):
+        raise MatchingConflict("; ".join(verdict.warnings) + "; send force=true to override", field="force")
+
+    gone = remove_person(source, pid)
+    assert gone is not None
+    await uow.session.delete(gone)
+    await uow.session.flush()  # the one-hub-per-member index must see the old row gone
+    why = f"moved here by the coordinator{_note_text(note)}"
+    uow.session.add(
+        add_person(
+            target, pid, "member", f"{why}. {explain_member(teacher, target.domain(), people.teachers)}"
+        )
+    )
+    today = datetime.now(UTC).date().isoformat()
+    append_explanation(
+        source, f"Coordinator override {today}: moved member {pid} to hub {to_hub_id}.{_note_text(note)}"
+    )
+    append_explanation(
+        target, f"Coordinator override {today}: moved member {pid} here from hub {hub_id}.{_note_text(note)}"
+    )
+    for hub in (source, target):
+        refresh_flags(hub, people.mentors, rules.policy)
+    override = _audit(
+        uow,
+        source,
+        action="move",
+        principal=principal,
+        note=note,
+        participant_id=pid,
+        details={
+            "from_hub_id": str(hub_id),
+            "to_hub_id": str(to_hub_id),
+            "overridden": list(verdict.warnings),
+        },
+        forced=bool(verdict.warnings),
+    )
+    reason = f"coordinator override: member moved{_note_text(note)}"
+    uow.publish(membership_changed(source.domain(), source.row.program_year, removed=[pid], reason=reason))
+    uow.publish(membership_changed(target.domain(), target.row.program_year, added=[pid], reason=reason))
+    await uow.session.flush()
+    return override, [source, target]
+
+
+async def swap_leader(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    hub_id: uuid.UUID,
+    leader_id: uuid.UUID | None,
+    new_leader_id: uuid.UUID,
+    note: str | None,
+    force: bool,
+) -> tuple[Override, list[StoredHub]]:
+    hub = await _hub(uow, principal, hub_id)
+    board, year = hub.row.board, hub.row.program_year
+    rules = await repository.load_rules(uow.session, board)
+    people = await repository.load_people(uow.session, board, year, rules.region)
+    incoming = people.mentors.get(str(new_leader_id))
+    if incoming is None:
+        raise Invalid("new_leader_id", "not a mentor of this board and program year (or withdrawn)")
+    all_hubs = await repository.load_hubs(uow.session, board=board, program_year=year)
+    load = leader_load(h.domain() for h in all_hubs)
+    outgoing = str(leader_id) if leader_id else None
+    members = [
+        people.teachers[str(m.participant_id)]
+        for m in hub.members
+        if str(m.participant_id) in people.teachers
+    ]
+    verdict = leader_swap_verdict(
+        hub.domain(), outgoing, incoming, members, load.get(incoming.participant_id, 0), rules.policy
+    )
+    if verdict.refusals:
+        raise MatchingConflict("; ".join(verdict.refusals), field="new_leader_id")
+    if not verdict.allowed(force):
+        raise MatchingConflict("; ".join(verdict.warnings) + "; send force=true to override", field="force")
+    removed: list[str] = []
+    if outgoing is not None:
+        gone = remove_person(hub, outgoing)
+        assert gone is not None
+        await uow.session.delete(gone)
+        removed.append(outgoing)
+        if load.get(outgoing, 0) <= 1:
+            await repository.set_status(uow.session, [outgoing], "available")
+    why = f"chosen by the coordinator{_note_text(note)}"
+    uow.session.add(
+        add_person(hub, incoming.participant_id, "leader", f"{why}; {explain_leader(incoming, hub.domain())}")
+    )
+    await repository.set_status(uow.session, [incoming.participant_id], "leading")
+    today = datetime.now(UTC).date().isoformat()
+    what = (
+        f"leader {outgoing} replaced by {incoming.participant_id}"
+        if outgoing
+        else f"leader {incoming.participant_id} added"
+    )
+    append_explanation(hub, f"Coordinator override {today}: {what}.{_note_text(note)}")
+    refresh_flags(hub, people.mentors, rules.policy)
+    override = _audit(
+        uow,
+        hub,
+        action="swap_leader",
+        principal=principal,
+        note=note,
+        participant_id=incoming.participant_id,
+        details={
+            "outgoing_leader_id": outgoing,
+            "new_leader_id": incoming.participant_id,
+            "overridden": list(verdict.warnings),
+        },
+        forced=bool(verdict.warnings),
+    )
+    uow.publish(
+        membership_changed(
+            hub.domain(),
+            year,
+            added=[incoming.participant_id],
+            removed=removed,
+            reason=f"coordinator override: {what}{_note_text(note)}",
+        )
+    )
+    await uow.session.flush()
+    return override, [hub]
+
+
+async def set_locked(
+    uow: UnitOfWork, principal: Principal, *, hub_id: uuid.UUID, locked: bool, note: str | None
+) -> tuple[Override | None, list[StoredHub]]:
+    """Lock (keep as it is through reruns and late joiners) or unlock a hub; no-op if unchanged."""
+    hub = await _hub(uow, principal, hub_id)
+    if hub.row.locked == locked:
+        return None, [hub]
+    hub.row.locked = locked
+    action = "lock" if locked else "unlock"
+    today = datetime.now(UTC).date().isoformat()
+    effect = "reruns and late joiners leave it as it is" if locked else "the next run may re-form it"
+    append_explanation(hub, f"Coordinator {action}ed the hub {today}: {effect}.{_note_text(note)}")
+    override = _audit(uow, hub, action=action, principal=principal, note=note)
+    uow.publish(
+        membership_changed(
+            hub.domain(),
+            hub.row.program_year,
+            reason=f"coordinator override: hub {action}ed{_note_text(note)}",
+        )
+    )
+    await uow.session.flush()
+    return override, [hub]

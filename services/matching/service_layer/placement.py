@@ -1,0 +1,296 @@
+"""Keeping hubs right between runs: late registrants, withdrawals, new mentors.
+
+Each handler first records the participant's snapshot (a newer revision wins), then acts on what
+the view says now — so an old snapshot arriving late never places or removes anyone. Hub changes
+hold the board's advisory lock, like runs and coordinator overrides, and never touch locked hubs'
+membership (a withdrawn person still leaves a locked hub; the coordinator is told).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from services.matching.adapters import repository
+from services.matching.adapters.repository import TEACHER_ROLES, StoredHub
+from services.matching.domain.adjusting import explain_member, leader_load, replacement_leader
+from services.matching.domain.forming import form_hubs, pair_one_to_one, place_late_joiner
+from services.matching.domain.placement_model import Teacher, Unplaced
+from services.matching.service_layer.hubs import (
+    add_person,
+    append_explanation,
+    explanations,
+    hub_formed,
+    membership_changed,
+    refresh_flags,
+    remove_person,
+)
+from services.matching.service_layer.participants import record_participant
+from shared.db import UnitOfWork
+from shared.events.matching import MentorPaired, ParticipantUnplaced
+from shared.events.registration import (
+    MentorRegistered,
+    ParticipantUpdated,
+    ParticipantWithdrawn,
+    TeacherRegistered,
+    _ParticipantEvent,
+)
+
+
+async def on_teacher_registered(uow: UnitOfWork, event: TeacherRegistered) -> None:
+    """Record the teacher; once the board's hubs exist, place them as a late joiner."""
+    await record_participant(uow, event)
+    session = uow.session
+    view = await repository.participant(session, event.participant.participant_id)
+    if view is None or view.withdrawn or view.role not in TEACHER_ROLES:
+        return
+    if not await repository.has_run(session, view.board, view.program_year):
+        return  # the board's first run will place everyone
+    await repository.lock_board(session, view.board)
+    await place_late(uow, view.board, view.program_year, str(view.participant_id), cause=event)
+
+
+async def place_late(
+    uow: UnitOfWork, board: str, program_year: str, participant_id: str, cause: _ParticipantEvent
+) -> None:
+    """Place one teacher in the best unlocked hub with room, or record why not (and form a new hub
+    once enough unplaced teachers of a compatible cluster have gathered). Holds the board lock."""
+    session = uow.session
+    rules = await repository.load_rules(session, board)
+    people = await repository.load_people(session, board, program_year, rules.region)
+    stored = await repository.load_hubs(session, board=board, program_year=program_year, for_update=True)
+    if any(participant_id in {str(m.participant_id) for m in s.members} for s in stored):
+        return  # already placed (a reinstated teacher keeps their hub)
+    teacher = people.teachers[participant_id]
+    outcome = place_late_joiner(
+        teacher, [s.domain() for s in stored], people.mentors.values(), people.teachers.values(), rules.policy
+    )
+    if isinstance(outcome, Unplaced):
+        await repository.upsert_unplaced(
+            session,
+            board=board,
+            program_year=program_year,
+            reasons={participant_id: outcome.reason},
+            run_id=None,
+        )
+        await repository.set_status(session, [participant_id], "unplaced")
+        placed = await _form_from_unplaced(uow, board, program_year, people, stored, rules, cause)
+        if participant_id not in placed:
+            uow.publish(
+                ParticipantUnplaced(
+                    **cause.caused(),  # type: ignore[arg-type]
+                    program_year=program_year,
+                    participant_id=uuid.UUID(participant_id),
+                    reason=outcome.reason,
+                )
+            )
+        await _pair(uow, board, program_year, [teacher], people, cause)
+        return
+    hub, why = outcome
+    target = next(s for s in stored if str(s.id) == hub.hub_key)
+    session.add(
+        add_person(
+            target, participant_id, "member", f"{why}. {explain_member(teacher, hub, people.teachers)}"
+        )
+    )
+    append_explanation(target, f"Late joiner {participant_id} added ({why}).")
+    refresh_flags(target, people.mentors, rules.policy)
+    await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[participant_id])
+    await repository.set_status(session, [participant_id], "placed")
+    uow.publish(
+        membership_changed(target.domain(), program_year, added=[participant_id], reason=why, cause=cause)
+    )
+    await _pair(uow, board, program_year, [teacher], people, cause)
+
+
+async def _form_from_unplaced(
+    uow: UnitOfWork,
+    board: str,
+    program_year: str,
+    people: repository.People,
+    stored: list[StoredHub],
+    rules: repository.BoardRules,
+    cause: _ParticipantEvent,
+) -> set[str]:
+    """Enough unplaced teachers of a compatible cluster form a hub of their own, led by mentors
+    with capacity left; returns who was placed."""
+    session = uow.session
+    waiting = await repository.unplaced_of(session, board, program_year)
+    pool = [people.teachers[pid] for pid in sorted(waiting) if pid in people.teachers]
+    if len(pool) < rules.policy.min_hub_size:
+        return set()
+    load = leader_load(s.domain() for s in stored)
+    free = [
+        replace(m, hub_capacity=m.hub_capacity - load.get(m.participant_id, 0))
+        for m in people.mentors.values()
+        if m.hub_capacity > load.get(m.participant_id, 0)
+    ]
+    result = form_hubs(pool, free, replace(rules.policy, pair_one_to_one=False), weights=rules.weights)
+    if not result.hubs:
+        return set()
+    await repository.insert_hubs(
+        session,
+        program_year=program_year,
+        hubs=result.hubs,
+        member_explanations=explanations(result.hubs, people.teachers, people.mentors),
+        run_id=None,
+    )
+    placed = [m for h in result.hubs for m in h.members]
+    await repository.delete_unplaced(session, board=board, program_year=program_year, ids=placed)
+    await repository.set_status(session, placed, "placed")
+    await repository.set_status(session, [m for h in result.hubs for m in h.leaders], "leading")
+    for hub in result.hubs:
+        uow.publish(hub_formed(hub, program_year, cause))
+    return set(placed)
+
+
+async def _pair(
+    uow: UnitOfWork,
+    board: str,
+    program_year: str,
+    teachers: list[Teacher],
+    people: repository.People,
+    cause: _ParticipantEvent,
+) -> None:
+    """One-to-one mentors for teachers who have none, from mentors with capacity left."""
+    existing = await repository.pairings_of(uow.session, board, program_year)
+    used: dict[str, int] = {}
+    for row in existing.values():
+        used[str(row.mentor_id)] = used.get(str(row.mentor_id), 0) + 1
+    mentors = [
+        replace(m, one_to_one_capacity=m.one_to_one_capacity - used.get(m.participant_id, 0))
+        for m in people.mentors.values()
+    ]
+    pairings = pair_one_to_one([t for t in teachers if t.participant_id not in existing], mentors)
+    await repository.add_pairings(
+        uow.session, board=board, program_year=program_year, pairings=pairings, run_id=None
+    )
+    for pairing in pairings:
+        uow.publish(
+            MentorPaired(
+                **cause.caused(),  # type: ignore[arg-type]
+                program_year=program_year,
+                teacher_id=uuid.UUID(pairing.teacher_id),
+                mentor_id=uuid.UUID(pairing.mentor_id),
+                explanation=pairing.explanation,
+            )
+        )
+
+
+async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn) -> None:
+    """A withdrawn member leaves their hub; a withdrawn leader is replaced (or the hub is flagged);
+    their unplaced entry and one-to-one pairings go."""
+    await record_participant(uow, event)
+    session = uow.session
+    view = await repository.participant(session, event.participant.participant_id)
+    if view is None or not view.withdrawn:
+        return  # a newer snapshot (reinstated) already arrived
+    board, program_year, pid = view.board, view.program_year, str(view.participant_id)
+    await repository.lock_board(session, board)
+    rules = await repository.load_rules(session, board)
+    people = await repository.load_people(session, board, program_year, rules.region)
+    stored = await repository.load_hubs(session, board=board, program_year=program_year, for_update=True)
+    load = leader_load(s.domain() for s in stored)
+    for hub in stored:
+        gone = remove_person(hub, pid)
+        if gone is None:
+            continue
+        await session.delete(gone)
+        added: list[str] = []
+        if gone.role == "member":
+            reason = "a member withdrew from the program"
+        elif hub.row.locked:
+            reason = "a hub leader withdrew; the hub is locked, so the coordinator chooses the new leader"
+        else:
+            members = [
+                people.teachers[str(m.participant_id)]
+                for m in hub.members
+                if str(m.participant_id) in people.teachers
+            ]
+            found = replacement_leader(hub.domain(), members, people.mentors.values(), load)
+            if found is None:
+                reason = "a hub leader withdrew and no mentor with capacity is free of evaluating a member; flagged for the coordinator"
+            else:
+                mentor, why = found
+                session.add(add_person(hub, mentor.participant_id, "leader", why))
+                load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
+                added.append(mentor.participant_id)
+                await repository.set_status(session, [mentor.participant_id], "leading")
+                reason = f"a hub leader withdrew; {mentor.participant_id} {why}"
+        append_explanation(hub, f"{pid} withdrew ({gone.role}).")
+        refresh_flags(hub, people.mentors, rules.policy)
+        uow.publish(
+            membership_changed(
+                hub.domain(), program_year, added=added, removed=[pid], reason=reason, cause=event
+            )
+        )
+    await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[pid])
+    pairings = await repository.pairings_of(session, board, program_year)
+    orphans = []
+    for teacher_id, row in pairings.items():
+        if teacher_id == pid or str(row.mentor_id) == pid:
+            await session.delete(row)
+            if teacher_id != pid:
+                orphans.append(teacher_id)
+    await session.flush()
+    await _pair(
+        uow, board, program_year, [people.teachers[t] for t in orphans if t in people.teachers], people, event
+    )
+    await repository.set_status(session, [pid], "withdrawn")
+
+
+async def on_mentor_changed(uow: UnitOfWork, event: MentorRegistered | ParticipantUpdated) -> None:
+    """Record the mentor; a hub left without its two leaders gets this one if they qualify."""
+    await record_participant(uow, event)
+    session = uow.session
+    view = await repository.participant(session, event.participant.participant_id)
+    if view is None or view.withdrawn or view.role != "mentor":
+        return
+    if not await repository.has_run(session, view.board, view.program_year):
+        return
+    await repository.lock_board(session, view.board)
+    rules = await repository.load_rules(session, view.board)
+    stored = await repository.load_hubs(
+        session, board=view.board, program_year=view.program_year, for_update=True
+    )
+    short = [s for s in stored if len(s.leaders) < rules.policy.leaders_per_hub and not s.row.locked]
+    if not short:
+        return
+    people = await repository.load_people(session, view.board, view.program_year, rules.region)
+    mentor = people.mentors[str(view.participant_id)]
+    load = leader_load(s.domain() for s in stored)
+    for hub in short:
+        members = [
+            people.teachers[str(m.participant_id)]
+            for m in hub.members
+            if str(m.participant_id) in people.teachers
+        ]
+        found = replacement_leader(hub.domain(), members, [mentor], load)
+        if found is None:
+            continue
+        _, why = found
+        session.add(
+            add_person(
+                hub, mentor.participant_id, "leader", why.replace("a leader who withdrew", "a missing leader")
+            )
+        )
+        load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
+        append_explanation(hub, f"New leader {mentor.participant_id} joined.")
+        refresh_flags(hub, people.mentors, rules.policy)
+        await repository.set_status(session, [mentor.participant_id], "leading")
+        uow.publish(
+            membership_changed(
+                hub.domain(),
+                view.program_year,
+                added=[mentor.participant_id],
+                reason="a newly registered mentor fills the empty leader seat",
+                cause=event,
+            )
+        )
+
+
+async def on_participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
+    if event.participant.role == "mentor":
+        await on_mentor_changed(uow, event)
+    else:
+        await record_participant(uow, event)

@@ -1,0 +1,246 @@
+"""What coordinators read: hubs with their people and explanations, a participant's placement, the
+unplaced list, runs and overrides. Names come from matching's participant view (a coordinator sees
+the names of their own board); every query is scoped by board."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.adapters import repository
+from services.matching.adapters.repository import StoredHub
+from services.matching.adapters.tables import (
+    HubMember,
+    HubRow,
+    MatchingRun,
+    Override,
+    PairingRow,
+    ParticipantView,
+    UnplacedTeacher,
+)
+
+
+async def names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        sa.select(ParticipantView.participant_id, ParticipantView.display_name).where(
+            ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
+        )
+    )
+    return dict(rows.tuples().all())
+
+
+def _person(member: HubMember, known: dict[uuid.UUID, str]) -> dict[str, Any]:
+    return {
+        "participant_id": member.participant_id,
+        "display_name": known.get(member.participant_id),
+        "explanation": member.explanation,
+    }
+
+
+def hub_view(stored: StoredHub, known: dict[uuid.UUID, str]) -> dict[str, Any]:
+    row = stored.row
+    return {
+        "id": row.id,
+        "board": row.board,
+        "program_year": row.program_year,
+        "theme": row.theme,
+        "grade_band": row.grade_band,
+        "language": row.language,
+        "track": row.track,
+        "locked": row.locked,
+        "explanation": row.explanation,
+        "flags": list(row.flags),
+        "run_id": row.run_id,
+        "member_count": len(stored.members),
+        "members": [_person(m, known) for m in stored.members],
+        "leaders": [_person(m, known) for m in stored.leaders],
+    }
+
+
+async def hub_views(session: AsyncSession, hubs: list[StoredHub]) -> list[dict[str, Any]]:
+    known = await names(session, (m.participant_id for h in hubs for m in (*h.members, *h.leaders)))
+    return [hub_view(h, known) for h in hubs]
+
+
+async def list_hubs(
+    session: AsyncSession,
+    *,
+    boards: list[str] | None,
+    board: str | None,
+    program_year: str | None,
+    theme: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    filters = []
+    if boards is not None:
+        filters.append(HubRow.board.in_(boards))  # type: ignore[attr-defined]
+    if board:
+        filters.append(HubRow.board == board)
+    if program_year:
+        filters.append(HubRow.program_year == program_year)
+    if theme:
+        filters.append(HubRow.theme == theme)
+    total = (
+        await session.execute(sa.select(sa.func.count()).select_from(HubRow).where(*filters))
+    ).scalar_one()
+    page = (
+        await session.execute(
+            sa.select(HubRow.board, HubRow.program_year, HubRow.id)
+            .where(*filters)
+            .order_by(HubRow.board, HubRow.program_year, HubRow.theme, HubRow.id)  # type: ignore[arg-type]
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    stored: list[StoredHub] = []
+    for (b, year), group in _grouped(page).items():
+        stored += await repository.load_hubs(session, board=b, program_year=year, hub_ids=group)
+    order = {row[2]: i for i, row in enumerate(page)}
+    stored.sort(key=lambda h: order[h.id])
+    return total, await hub_views(session, stored)
+
+
+def _grouped(rows: Iterable[Any]) -> dict[tuple[str, str], list[uuid.UUID]]:
+    out: dict[tuple[str, str], list[uuid.UUID]] = {}
+    for board, year, hub_id in rows:
+        out.setdefault((board, year), []).append(hub_id)
+    return out
+
+
+async def placement(session: AsyncSession, view: ParticipantView) -> dict[str, Any]:
+    """A participant's placement: their hub (or why none), co-members, leaders, one-to-one mentor."""
+    memberships = (
+        (
+            await session.execute(
+                sa.select(HubMember).where(
+                    HubMember.participant_id == view.participant_id,  # type: ignore[arg-type]
+                    HubMember.program_year == view.program_year,  # type: ignore[arg-type]
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    member_of = next((m for m in memberships if m.role == "member"), None)
+    hub: dict[str, Any] | None = None
+    leaders: list[dict[str, Any]] = []
+    co_members = 0
+    if member_of is not None:
+        stored = (
+            await repository.load_hubs(
+                session, board=view.board, program_year=view.program_year, hub_ids=[member_of.hub_id]
+            )
+        )[0]
+        known = await names(session, (m.participant_id for m in stored.leaders))
+        hub = {
+            "id": stored.row.id,
+            "theme": stored.row.theme,
+            "grade_band": stored.row.grade_band,
+            "language": stored.row.language,
+            "locked": stored.row.locked,
+            "explanation": stored.row.explanation,
+        }
+        leaders = [
+            {"participant_id": m.participant_id, "display_name": known.get(m.participant_id)}
+            for m in stored.leaders
+        ]
+        co_members = len(stored.members) - 1
+    pairing = (
+        await session.execute(
+            sa.select(PairingRow).where(
+                PairingRow.program_year == view.program_year,  # type: ignore[arg-type]
+                PairingRow.teacher_id == view.participant_id,  # type: ignore[arg-type]
+            )
+        )
+    ).scalar_one_or_none()
+    mentor = None
+    if pairing is not None:
+        known = await names(session, [pairing.mentor_id])
+        mentor = {
+            "participant_id": pairing.mentor_id,
+            "display_name": known.get(pairing.mentor_id),
+            "explanation": pairing.explanation,
+        }
+    unplaced = await session.get(UnplacedTeacher, (view.program_year, view.participant_id))
+    return {
+        "participant_id": view.participant_id,
+        "board": view.board,
+        "program_year": view.program_year,
+        "role": view.role,
+        "placement_status": view.placement_status,
+        "withdrawn": view.withdrawn,
+        "revision": view.revision,
+        "hub": hub,
+        "co_members": co_members,
+        "leaders": leaders,
+        "explanation": member_of.explanation if member_of else None,
+        "one_to_one_mentor": mentor,
+        "unplaced_reason": unplaced.reason if unplaced else None,
+        "leads_hubs": sorted(m.hub_id for m in memberships if m.role == "leader"),
+    }
+
+
+async def list_unplaced(session: AsyncSession, board: str, program_year: str) -> list[dict[str, Any]]:
+    rows = (
+        (
+            await session.execute(
+                sa.select(UnplacedTeacher)
+                .where(
+                    UnplacedTeacher.board == board,  # type: ignore[arg-type]
+                    UnplacedTeacher.program_year == program_year,  # type: ignore[arg-type]
+                )
+                .order_by(UnplacedTeacher.recorded_at, UnplacedTeacher.participant_id)  # type: ignore[arg-type]
+            )
+        )
+        .scalars()
+        .all()
+    )
+    known = await names(session, (r.participant_id for r in rows))
+    return [
+        {
+            "participant_id": r.participant_id,
+            "display_name": known.get(r.participant_id),
+            "reason": r.reason,
+            "run_id": r.run_id,
+            "recorded_at": r.recorded_at,
+        }
+        for r in rows
+    ]
+
+
+async def list_runs(session: AsyncSession, board: str, program_year: str) -> list[MatchingRun]:
+    return list(
+        (
+            await session.execute(
+                sa.select(MatchingRun)
+                .where(
+                    MatchingRun.board == board,  # type: ignore[arg-type]
+                    MatchingRun.program_year == program_year,  # type: ignore[arg-type]
+                )
+                .order_by(MatchingRun.started_at.desc())  # type: ignore[attr-defined]
+            )
+        ).scalars()
+    )
+
+
+async def list_overrides(session: AsyncSession, board: str, program_year: str) -> list[Override]:
+    return list(
+        (
+            await session.execute(
+                sa.select(Override)
+                .where(
+                    Override.board == board,  # type: ignore[arg-type]
+                    Override.program_year == program_year,  # type: ignore[arg-type]
+                )
+                .order_by(Override.id)  # type: ignore[arg-type]
+            )
+        ).scalars()
+    )

@@ -1,0 +1,50 @@
+"""Matching's view of workshop days, kept from registration's events, so hub meetings avoid them.
+
+SessionScheduled/Changed/Cancelled carry a ``sequence``: an older version arriving late never
+overwrites a newer one. EnrolmentConfirmed may arrive before its session: the two are joined only
+when the scheduler asks. Open network sessions are after school and do not block a release day.
+(Registration announces no enrolment cancellation, so a cancelled seat still counts as busy:
+the scheduler errs on the side of not pulling a teacher from a workshop.)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert
+
+from services.matching.adapters.meeting_tables import WorkshopEnrolmentView, WorkshopSessionView
+from shared.db import UnitOfWork
+from shared.events.registration import EnrolmentConfirmed, SessionCancelled, SessionScheduled
+
+
+async def record_session(uow: UnitOfWork, event: SessionScheduled) -> None:
+    """SessionScheduled, SessionChanged and SessionCancelled: the local day of the session."""
+    # starts_at is local time with its offset: its date part is the day in the board's calendar.
+    day = datetime.fromisoformat(event.starts_at).date()
+    table = WorkshopSessionView.__table__  # type: ignore[attr-defined]
+    row = {
+        "session_id": event.session_id,
+        "board": event.board,
+        "kind": event.kind,
+        "day": day,
+        "cancelled": isinstance(event, SessionCancelled),
+        "sequence": event.sequence,
+    }
+    statement = insert(table).values(**row)
+    await uow.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.session_id],
+            set_={k: statement.excluded[k] for k in ("kind", "day", "cancelled", "sequence")},
+            where=table.c.sequence <= statement.excluded.sequence,
+        )
+    )
+
+
+async def record_enrolment(uow: UnitOfWork, event: EnrolmentConfirmed) -> None:
+    table = WorkshopEnrolmentView.__table__  # type: ignore[attr-defined]
+    await uow.session.execute(
+        insert(table)
+        .values(session_id=event.session_id, participant_id=event.participant_id, board=event.board)
+        .on_conflict_do_nothing()
+    )
