@@ -11,7 +11,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 tools="$here/.tools"
 want="v1.37.1"
 
-if [ -x "$tools/bin/kubectl" ] && "$tools/bin/kubectl" version --client 2>/dev/null | grep -q "Client Version: $want"; then
+# Output captured first: `cmd | grep -q` under pipefail dies of SIGPIPE when grep stops reading.
+if [ -x "$tools/bin/kubectl" ] && [[ "$("$tools/bin/kubectl" version --client 2>/dev/null)" == *"Client Version: $want"* ]]; then
     exit 0
 fi
 
@@ -43,7 +44,7 @@ mkdir -p "$tools.partial/bin"
 cp "$binary" "$tools.partial/bin/kubectl"
 chmod 0755 "$tools.partial/bin/kubectl"
 rm -rf "$tools.partial/site"
-"$tools.partial/bin/kubectl" version --client | grep -q "Client Version: $want"
+[[ "$("$tools.partial/bin/kubectl" version --client)" == *"Client Version: $want"* ]]
 rm -rf "$tools"
 mv "$tools.partial" "$tools"
 echo "installed $("$tools/bin/kubectl" version --client | tr '\n' ' ')-> $tools/bin/kubectl"
