@@ -250,7 +250,7 @@ async def main(seconds: float, connections: int) -> dict[str, Any]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--role", default="main", choices=["main", "bare"])
     parser.add_argument("--port", type=int)

@@ -6,7 +6,7 @@ Workload:
   500, confirms) drains them into a topic exchange bound to a quorum queue — first one relay
   process, then two relay processes on the same database (``FOR UPDATE SKIP LOCKED``). Each run is
   time-boxed; rate = rows published / time.
-* Baseline in the same run: raw aio-pika pipelined publish (confirms per gather of 500) of 20,000
+* Baseline in the same run: raw aio-pika pipelined publish (confirms per gather of 500) of 10,000
   1 KB messages into the same kind of queue.
 * Lag: a service process (``shared.runtime.Runtime``: its own relay, as in production) commits one
   event per transaction through ``UnitOfWork`` at 500 events/s for 20 s; lag = outbox
@@ -407,8 +407,8 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--time-box", type=float, default=45)
-    parser.add_argument("--raw-count", type=int, default=20_000)
+    parser.add_argument("--time-box", type=float, default=30)
+    parser.add_argument("--raw-count", type=int, default=10_000)
     parser.add_argument("--role", default="main", choices=["main", "relay", "steady-producer"])
     parser.add_argument("--prefix")
     parser.add_argument("--db")

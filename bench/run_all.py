@@ -37,7 +37,7 @@ SCENARIOS: list[tuple[str, str, int, list[str]]] = [
     ("e2e", "bench_e2e.py", 330, []),
     ("http", "bench_http.py", 150, []),
     # Written by the matching engineer, run if present; one seed keeps the exact MILP within budget.
-    ("matching", "bench_matching.py", 240, ["--seeds", "1", "--time-limit", "45"]),
+    ("matching", "bench_matching.py", 240, ["--seeds", "1", "--time-limit", "20"]),
     ("import", "bench_import.py", 180, []),  # written by the registration engineer, run if present
 ]
 

@@ -35,6 +35,7 @@ from services.matching.domain.themes import band_distance, theme_distance
 PartitionKey = tuple[str, str, str]  # (board or region, language, track)
 LARGE_PARTITION = 300  # teachers
 SWAP_LEADERS_UP_TO = 40  # hubs: exchanging leaders between every pair of hubs is quadratic
+MULTI_START_UP_TO = 150  # teachers: smaller partitions try several labellings
 
 
 @dataclass
@@ -543,11 +544,70 @@ def _form_partition(
         reason = _no_leaders_reason(sum(1 for c in free if c > 0), None, language, scope, track, policy)
         return [], [(t, reason) for t in teachers]
 
+    starts = [[(g.theme, g.band) for g in _allocate(cluster(teachers, policy), k)]]
+    if len(teachers) <= MULTI_START_UP_TO:
+        # Small partitions are cheap: try other labellings too and keep the best outcome.
+        by_theme = [replace(t, grade_band=None) for t in teachers]
+        starts.append([(g.theme, None) for g in _allocate(cluster(by_theme, policy), k)])
+        starts.append(_popular_labels(teachers, k, policy, weights))
+    best: tuple[float, list[Hub], list[tuple[Teacher, str]], dict[str, int]] | None = None
+    for labels in starts:
+        trial = dict(capacity)
+        score, hubs, left = _attempt(teachers, mentors, trial, policy, key, weights, one_alike, k, labels)
+        if best is None or score > best[0] + EPS:
+            best = (score, hubs, left, trial)
+    assert best is not None
+    capacity.update(best[3])
+    return best[1], best[2]
+
+
+def _popular_labels(
+    teachers: Sequence[Teacher], k: int, policy: MatchingPolicy, weights: Weights
+) -> list[tuple[str, str | None]]:
+    """``k`` labels chosen greedily: each time the (theme, band) that the best-fitting hub-full of
+    still uncovered teachers fits most."""
+    themes = sorted({th for t in teachers for th in (t.primary_theme, *t.themes)})
+    bands = sorted({t.grade_band for t in teachers}, key=lambda b: b or "")
+    size = max(policy.min_hub_size, len(teachers) // k)
+    uncovered = set(range(len(teachers)))
+    fit = {
+        (th, b): [weights.theme * theme_fit(t, th) + weights.band * band_fit(t, b) for t in teachers]
+        for th in themes
+        for b in bands
+    }
+    labels: list[tuple[str, str | None]] = []
+    for _ in range(k):
+        pool = sorted(uncovered) or list(range(len(teachers)))
+
+        def value(label: tuple[str, str | None], pool: list[int] = pool) -> float:
+            return sum(sorted((fit[label][t] for t in pool), reverse=True)[:size])
+
+        label = max(sorted(fit, key=lambda lb: (lb[0], lb[1] or "")), key=value)
+        labels.append(label)
+        chosen = sorted(pool, key=lambda t: (-fit[label][t], t))[:size]
+        uncovered -= set(chosen)
+    return labels
+
+
+def _attempt(
+    teachers: list[Teacher],
+    mentors: list[Mentor],
+    capacity: dict[str, int],
+    policy: MatchingPolicy,
+    key: PartitionKey,
+    weights: Weights,
+    one_alike: set[str] | frozenset[str],
+    k: int,
+    labels: list[tuple[str, str | None]],
+) -> tuple[float, list[Hub], list[tuple[Teacher, str]]]:
+    """Seat, improve and lead ``k`` hubs starting from ``labels``; returns the objective it
+    reaches (hub scores minus unplaced teachers), the hubs and who is left out, with why."""
+    scope, language, track = key
     draft = Draft(teachers, mentors, one_alike, policy, weights)
     seats = min(len(teachers), k * policy.max_hub_size)
     base, extra = divmod(seats, k)
-    for i, group in enumerate(_allocate(cluster(teachers, policy), k)):
-        draft.hubs.append(DraftHub(group.theme, group.band, target=base + (1 if i < extra else 0)))
+    for i, (theme, band) in enumerate(labels):
+        draft.hubs.append(DraftHub(theme, band, target=base + (1 if i < extra else 0)))
     left = _settle_labels(draft)
     # Large partitions look at fewer neighbouring hubs so a province stays well within seconds.
     neighbours = 30 if len(teachers) <= 150 else 8 if len(teachers) <= LARGE_PARTITION else 4
@@ -585,7 +645,8 @@ def _form_partition(
         for h in draft.hubs
         if h.members
     ]
-    return hubs, [(teachers[t], reasons[t]) for t in sorted(reasons)]
+    score = sum(h.value for h in draft.hubs) - weights.unplaced * len(reasons)
+    return score, hubs, [(teachers[t], reasons[t]) for t in sorted(reasons)]
 
 
 def _merged(members: Sequence[Teacher], theme: str) -> list[str]:
