@@ -22,6 +22,8 @@ from shared.testing.smtp_sink import SmtpServer
 from shared.wakeup import asyncpg_dsn
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# When the last stream driven by this process started and ended (time.monotonic), for the report.
+_last_stream: dict[str, float] = {}
 
 
 @dataclass
@@ -37,6 +39,8 @@ class FaultReport:
     dead_letters: dict[str, int] = field(default_factory=dict)
     http_errors: dict[str, int] = field(default_factory=dict)
     recovery_seconds: float | None = None
+    stream_seconds: float | None = None  # first POST to last 201
+    drain_seconds: float | None = None  # last 201 to every effect in
     notes: str = ""
 
     def save(self) -> None:
@@ -105,8 +109,10 @@ async def drive_registrations(
             if on_progress is not None:
                 await on_progress(done)
 
+    _last_stream["started"] = time.monotonic()
     async with httpx.AsyncClient(base_url=system.url("registration"), timeout=30) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    _last_stream["ended"] = time.monotonic()
     return bodies, errors
 
 
@@ -147,6 +153,10 @@ async def settle_and_check(
             return known == len(bodies) and received >= len(bodies)
 
         await wait_until(settled, timeout=timeout, interval=0.5)
+        if "ended" in _last_stream:  # taken once: a later check without its own stream reports none
+            started, ended = _last_stream.pop("started"), _last_stream.pop("ended")
+            report.stream_seconds = round(ended - started, 1)
+            report.drain_seconds = round(time.monotonic() - ended, 1)
         await asyncio.sleep(2)  # let stragglers (duplicates) arrive before counting
         report.known_to_matching = await matching.fetchval(
             "SELECT count(*) FROM participants WHERE hr_id = ANY($1)", hr_ids

@@ -11,13 +11,17 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 BEGIN, END = "<!-- fault-results:begin -->", "<!-- fault-results:end -->"
 
 
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def render() -> None:
     files = sorted(RESULTS.glob("*.json")) if RESULTS.exists() else []
     if not files or not DOC.exists():
         return
     rows = [
-        "| fault | events in | known to matching | welcome emails | duplicates | lost | outbox pending | left in queues | dead letters | HTTP retries | recovery (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| fault | events in | known to matching | welcome emails | duplicates | lost | outbox pending | left in queues | dead letters | HTTP retries | recovery (s) | stream (s) | drain (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for path in files:
         r = json.loads(path.read_text())
@@ -25,7 +29,8 @@ def render() -> None:
             f"| {r['fault']} | {r['events_in']} | {r['known_to_matching']} | {r['welcome_emails']} | "
             f"{r['duplicate_emails']} | {r['lost']} | {r['outbox_pending']} | {sum(r['queue_depths'].values())} | "
             f"{sum(r['dead_letters'].values())} | {sum(r['http_errors'].values())} | "
-            f"{'-' if r['recovery_seconds'] is None else round(r['recovery_seconds'], 1)} |"
+            f"{_seconds(r.get('recovery_seconds'))} | {_seconds(r.get('stream_seconds'))} | "
+            f"{_seconds(r.get('drain_seconds'))} |"
         )
     text = DOC.read_text(encoding="utf-8")
     if BEGIN in text and END in text:

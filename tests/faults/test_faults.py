@@ -8,6 +8,7 @@ Figures land in tests/faults/results/ and the table in docs/reliability.md.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -234,26 +235,47 @@ async def test_duplicates_out_of_order_and_poison(fault_system: System, fault_sm
             )
             for i in range(5)
         ]
+        # Missing fields (no participant; no hr_id) and a 10 MB body: refused, never a crashed consumer.
+        + [
+            aio_pika.Message(_without(encode(registered[i]), ("participant",)), message_id=f"partless-{i}")
+            for i in range(2)
+        ]
+        + [
+            aio_pika.Message(
+                _without(encode(registered[i]), ("participant", "hr_id")), message_id=f"no-hr-id-{i}"
+            )
+            for i in range(2)
+        ]
+        + [
+            aio_pika.Message(
+                b'{"type": "TeacherRegistered", "pad": "' + b"x" * 10_000_000 + b'"}', message_id="10mb"
+            )
+        ]
     )
+    # Extra fields from a newer minor version are ignored, not refused: the first copy of some events
+    # carries them, and they must not add to the dead letters.
+    with_extras = {i: _with_extra(encode(registered[i])) for i in range(0, STREAM, 50)}
     connection = await aio_pika.connect(fault_system.infra.rabbitmq_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(f"{fault_system.prefix}.events")
 
-        async def publish(event: TeacherRegistered | ParticipantUpdated) -> None:
+        async def publish(event: TeacherRegistered | ParticipantUpdated, body: bytes | None = None) -> None:
             await exchange.publish(
-                aio_pika.Message(encode(event), message_id=str(event.event_id), delivery_mode=2),
+                aio_pika.Message(body or encode(event), message_id=str(event.event_id), delivery_mode=2),
                 event.routing_key(),
             )
 
         for update in early_updates:
             await publish(update)
         for copy in range(3):
-            await asyncio.gather(*(publish(e) for e in registered))
+            await asyncio.gather(
+                *(publish(e, with_extras.get(i) if copy == 0 else None) for i, e in enumerate(registered))
+            )
             if copy == 0:
-                for message in poison[:10]:
+                for message in poison[:10] + poison[15:]:
                     await channel.default_exchange.publish(message, f"{fault_system.prefix}.matching")
-                for message in poison[10:]:
+                for message in poison[10:15]:
                     await exchange.publish(message, "registration.participant_updated.v1")
     bodies = [{"hr_id": e.participant.hr_id, "email": str(e.participant.email)} for e in registered]
     report = await settle_and_check(
@@ -262,7 +284,7 @@ async def test_duplicates_out_of_order_and_poison(fault_system: System, fault_sm
     report.notes = f"{3 * STREAM} deliveries, {len(early_updates)} updates first, {len(poison)} poison"
     report.save()
     _clean(report)
-    assert report.dead_letters.get("matching") == 15, report
+    assert report.dead_letters.get("matching") == len(poison), report
     conn = await asyncpg.connect(asyncpg_dsn(fault_system.database_url("matching")))
     try:
         moved = await conn.fetchval(
@@ -271,6 +293,24 @@ async def test_duplicates_out_of_order_and_poison(fault_system: System, fault_sm
         assert moved == len(early_updates)  # the newer snapshot won although it arrived first
     finally:
         await conn.close()
+
+
+def _without(body: bytes, path: tuple[str, ...]) -> bytes:
+    """``body`` with the field at ``path`` removed (a producer that forgot it)."""
+    raw = json.loads(body)
+    holder = raw
+    for key in path[:-1]:
+        holder = holder[key]
+    del holder[path[-1]]
+    return json.dumps(raw).encode()
+
+
+def _with_extra(body: bytes) -> bytes:
+    """``body`` as a newer minor version of its producer would write it: fields this code does not know."""
+    raw = json.loads(body)
+    raw["introduced_later"] = {"note": "a field from a newer minor version"}
+    raw["participant"]["pronouns"] = "they/them"
+    return json.dumps(raw).encode()
 
 
 def _rss_kib(pid: int) -> int:
