@@ -58,6 +58,7 @@ class MailDispatcher:
         if self._task is not None:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, timeout=15)
+        await self.mailer.close()
 
     async def _run(self) -> None:
         while not self.wakeup.stopping:
