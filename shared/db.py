@@ -46,7 +46,8 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         if self._board is not None:
-            # Row-level security policies read the board of the transaction from this setting.
+            # The board of the transaction, for PostgreSQL row-level security policies to read. No
+            # policy uses it yet: boards are kept apart by the service layer (docs/security.md).
             await self.session.execute(
                 sa.text("SELECT set_config('mentorweb.board', :board, true)"), {"board": self._board}
             )
