@@ -154,6 +154,18 @@ def test_header_only_unknown_and_missing_columns_are_file_problems():
         check_mentorweb_csv(b"hr_id,role,given_name,family_name\n")
 
 
+def test_a_thousand_columns_is_a_clear_problem_not_a_hang_or_a_crash():
+    wide_header = HEADER.rstrip("\n") + "".join(f",extra_{i}" for i in range(991)) + "\n"
+    assert wide_header.count(",") + 1 == 1000
+    with pytest.raises(FileProblem, match="unknown column"):
+        check_mentorweb_csv(wide_header.encode())
+    # A row of 1,000 cells under the right header is that row's error; the next row still lands.
+    wide_row = "E1,beginning_teacher,Ana,Li,ana@example.org,junior" + ",x" * 994 + "\n"
+    _, items = parse(HEADER + wide_row + "E2,mentor,Bo,Ng,bo@example.org,junior,,,\n")
+    assert [i.action for i in items] == ["error", "upsert"]
+    assert items[0].errors[0].column.startswith("column ")
+
+
 def test_headers_are_matched_loosely_and_blank_lines_keep_row_numbers():
     _, items = parse("HR ID, Role ,Given-Name,family name,EMAIL\n\nE1,Mentor,Ana,Li,ana@example.org\n")
     assert [(i.row, i.action, i.data["role"]) for i in items] == [(3, "upsert", "mentor")]
