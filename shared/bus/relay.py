@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import aio_pika
+import aiormq
 import sqlalchemy as sa
 from opentelemetry import propagate, trace
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,12 +27,21 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer("mentorweb.outbox")
 
 _CLAIM = sa.text(
-    "SELECT id, event_id, event_type, routing_key, board, body, headers FROM outbox "
+    "SELECT id, event_id, event_type, routing_key, board, body, headers, "
+    "extract(epoch FROM now() - created_at) AS age FROM outbox "
     "WHERE state = 'pending' ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 _MARK_PUBLISHED = sa.text(
     "UPDATE outbox SET state = 'published', published_at = now(), attempts = attempts + 1 "
     "WHERE id = ANY(:ids)"
+)
+_MARK_PUBLISHED_TO_NO_ONE = sa.text(
+    "UPDATE outbox SET state = 'published', published_at = now(), attempts = attempts + 1, "
+    "last_error = 'no queue is bound to this routing key: published to no one' WHERE id = ANY(:ids)"
+)
+_MARK_RETURNED = sa.text(
+    "UPDATE outbox SET attempts = attempts + 1, "
+    "last_error = 'returned by the broker: no queue took it (yet)' WHERE id = ANY(:ids)"
 )
 _MARK_FAILED_ATTEMPT = sa.text(
     "UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = ANY(:ids)"
@@ -47,6 +57,7 @@ class OutboxRelay:
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+        self.returned = 0  # events the broker returned and that were kept pending
 
     async def start(self) -> None:
         self._wakeup.start()
@@ -96,7 +107,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             try:
-                await asyncio.gather(*(self._publish(exchange, row) for row in rows))
+                routed = await asyncio.gather(*(self._publish(exchange, row) for row in rows))
             except Exception as exc:
                 await conn.rollback()
                 async with self._engine.begin() as failed:
@@ -105,11 +116,27 @@ class OutboxRelay:
                         {"ids": [row.id for row in rows], "error": describe_error(exc)},
                     )
                 raise
-            await conn.execute(_MARK_PUBLISHED, {"ids": [row.id for row in rows]})
-        self.published += len(rows)
-        return len(rows)
+            published = [row.id for row, ok in zip(rows, routed, strict=True) if ok]
+            returned = [row for row, ok in zip(rows, routed, strict=True) if not ok]
+            grace = self._settings.relay_unroutable_grace_seconds
+            to_no_one = [row.id for row in returned if row.age >= grace]
+            retry = [row.id for row in returned if row.age < grace]
+            if published:
+                await conn.execute(_MARK_PUBLISHED, {"ids": published})
+            if to_no_one:
+                await conn.execute(_MARK_PUBLISHED_TO_NO_ONE, {"ids": to_no_one})
+            if retry:
+                await conn.execute(_MARK_RETURNED, {"ids": retry})
+                self.returned += len(retry)
+                log.warning("outbox relay: %d event(s) returned by the broker, kept pending", len(retry))
+        self.published += len(published) + len(to_no_one)
+        if retry:
+            # Sent again after a pause, not in a tight loop, until a queue takes them or the grace ends.
+            await asyncio.sleep(min(1.0, self._settings.relay_poll_interval * 2))
+        return len(published) + len(to_no_one)
 
-    async def _publish(self, exchange: aio_pika.abc.AbstractExchange, row: Any) -> None:
+    async def _publish(self, exchange: aio_pika.abc.AbstractExchange, row: Any) -> bool:
+        """Publish one row with a confirm; False when the broker returned it (no queue took it)."""
         parent = propagate.extract(row.headers or {})
         with tracer.start_as_current_span(
             f"{row.routing_key} publish",
@@ -134,4 +161,6 @@ class OutboxRelay:
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 headers=headers,
             )
-            await exchange.publish(message, routing_key=row.routing_key, timeout=10)
+            # mandatory (aio-pika's default): an unroutable message comes back instead of an ack.
+            confirmation = await exchange.publish(message, routing_key=row.routing_key, timeout=10)
+            return isinstance(confirmation, aiormq.spec.Basic.Ack)

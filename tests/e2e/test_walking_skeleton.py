@@ -74,11 +74,19 @@ async def test_teacher_flows_to_matching_and_welcome_email_in_one_trace(
         and s.name.startswith("POST /v1/participants")
         and any(x.service == "matching" for x in otlp.trace(s.trace_id))
     )
+
+    def consumer_spans() -> list:  # type: ignore[type-arg]
+        # A consumer span ends (and is exported) after its handler's database spans: wait for it.
+        spans = otlp.trace(http_span.trace_id)
+        found = [s for s in spans if s.service in ("matching", "notifications") and s.kind == 5]  # CONSUMER
+        return found if {s.service for s in found} == {"matching", "notifications"} else []
+
+    consumers = await wait_until(lambda: consumer_spans(), timeout=10)
     spans = otlp.trace(http_span.trace_id)
     publish = [s for s in spans if s.name.endswith(" publish") and s.service == "registration"]
     assert publish, [s.name for s in spans]
-    consumers = [s for s in spans if s.service in ("matching", "notifications") and s.kind == 5]  # CONSUMER
-    assert consumers and all(c.parent_span_id in {p.span_id for p in publish} for c in consumers)
+    assert consumers, [(s.service, s.name, s.kind) for s in spans]
+    assert all(c.parent_span_id in {p.span_id for p in publish} for c in consumers)
     # No personal data in span attributes.
     flat = json.dumps([s.attributes for s in spans])
     assert body["email"] not in flat and body["family_name"] not in flat

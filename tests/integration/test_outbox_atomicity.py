@@ -122,3 +122,63 @@ async def test_registration_succeeds_while_broker_is_away_and_event_follows(infr
         await connection.close()
         await drop_database(system.database_url("registration"))
         await delete_bus_objects(infra.rabbitmq_url, prefix)
+
+
+async def test_an_event_no_queue_takes_stays_pending(infra, run_prefix):
+    """Right after a broker restart the bindings may not be back: the broker returns a message it
+    cannot route, and the relay must keep its row pending (and retry) instead of calling it sent."""
+    from shared.bus.relay import OutboxRelay
+    from shared.settings import ServiceSettings
+
+    url = infra.database_url(f"{run_prefix}_unroutable")
+    prefix = f"{run_prefix}u"
+    await upgrade("registration", url)
+    engine = make_engine(url)
+    settings = ServiceSettings(
+        service_name="registration", database_url=url, rabbitmq_url=infra.rabbitmq_url, bus_prefix=prefix
+    )
+    relay = OutboxRelay(engine, settings)
+    connection = await aio_pika.connect(infra.rabbitmq_url)
+    try:
+        factory = make_session_factory(engine)
+        async with UnitOfWork(factory) as uow:
+            uow.publish(_event("ELM"))
+            await uow.commit()
+        # The exchange exists now, but no queue is bound to it: the broker returns the message.
+        assert await relay.publish_batch() == 0
+        assert relay.returned == 1
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            state, error = await conn.fetchrow("SELECT state, last_error FROM outbox")
+            assert state == "pending" and "returned" in error
+            # Once a queue is bound, the same row goes out and only then counts as published.
+            channel = await connection.channel()
+            queue = await channel.declare_queue(f"{prefix}.probe", exclusive=True)
+            await queue.bind(f"{prefix}.events", routing_key="#")
+            assert await relay.publish_batch() == 1
+            assert await conn.fetchval("SELECT state FROM outbox") == "published"
+            assert (await queue.get(timeout=5, fail=True)) is not None
+
+            # An event type no service subscribes to is, after the grace period, published to no one
+            # (and says so) rather than held forever in front of the rest.
+            await queue.unbind(f"{prefix}.events", routing_key="#")
+            quiet = OutboxRelay(engine, settings.model_copy(update={"relay_unroutable_grace_seconds": 0}))
+            async with UnitOfWork(factory) as uow:
+                uow.publish(_event("ELM"))
+                await uow.commit()
+            try:
+                assert await quiet.publish_batch() == 1
+            finally:
+                await quiet.stop()
+            state, error = await conn.fetchrow(
+                "SELECT state, last_error FROM outbox ORDER BY id DESC LIMIT 1"
+            )
+            assert state == "published" and "no one" in error
+        finally:
+            await conn.close()
+    finally:
+        await relay.stop()
+        await connection.close()
+        await engine.dispose()
+        await drop_database(url)
+        await delete_bus_objects(infra.rabbitmq_url, prefix)
