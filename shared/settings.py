@@ -53,9 +53,10 @@ class ServiceSettings(BaseSettings):
 
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_interval: float = 0.5
-    # A message the broker returns (no queue took it) is kept pending and sent again for this long:
-    # right after a broker restart the bindings may not be back yet. After it, the event is taken to
-    # have no subscriber (a legitimate pub/sub outcome) and marked published with that note.
+    # A message the broker returns (no queue took it) is kept pending and sent again for this long
+    # after its first return: right after a broker restart the queues may not be routable yet. After
+    # it, the event is taken to have no subscriber (a legitimate pub/sub outcome) and marked
+    # published with that note.
     relay_unroutable_grace_seconds: float = Field(default=120.0, ge=0)
 
     @model_validator(mode="after")

@@ -27,8 +27,7 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer("mentorweb.outbox")
 
 _CLAIM = sa.text(
-    "SELECT id, event_id, event_type, routing_key, board, body, headers, "
-    "extract(epoch FROM now() - created_at) AS age FROM outbox "
+    "SELECT id, event_id, event_type, routing_key, board, body, headers FROM outbox "
     "WHERE state = 'pending' ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
 )
 _MARK_PUBLISHED = sa.text(
@@ -58,6 +57,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self.published = 0
         self.returned = 0  # events the broker returned and that were kept pending
+        self._first_returned: dict[int, float] = {}  # outbox id → when the broker first returned it
 
     async def start(self) -> None:
         self._wakeup.start()
@@ -118,9 +118,18 @@ class OutboxRelay:
                 raise
             published = [row.id for row, ok in zip(rows, routed, strict=True) if ok]
             returned = [row for row, ok in zip(rows, routed, strict=True) if not ok]
+            # The grace runs from the first return, not from the row's age: after a long broker outage
+            # old rows meet not-yet-routable queues first, and must not be given up at once.
+            now = asyncio.get_running_loop().time()
             grace = self._settings.relay_unroutable_grace_seconds
-            to_no_one = [row.id for row in returned if row.age >= grace]
-            retry = [row.id for row in returned if row.age < grace]
+            for row in returned:
+                self._first_returned.setdefault(row.id, now)
+            to_no_one = [row.id for row in returned if now - self._first_returned[row.id] >= grace]
+            retry = [row.id for row in returned if now - self._first_returned[row.id] < grace]
+            for row_id in to_no_one:
+                del self._first_returned[row_id]
+            for row_id in published:
+                self._first_returned.pop(row_id, None)
             if published:
                 await conn.execute(_MARK_PUBLISHED, {"ids": published})
             if to_no_one:
