@@ -450,6 +450,9 @@ def main() -> None:
         default=[seed for _, seed in INSTANCES],
         help="reference boards to solve",
     )
+    parser.add_argument(
+        "--teachers", type=int, help="solve boards of this many teachers instead of the reference sizes"
+    )
     parser.add_argument("--scale-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_only:
@@ -462,7 +465,7 @@ def main() -> None:
         [sys.executable, __file__, "--scale-only"], capture_output=True, text=True, check=True, cwd=ROOT
     )
     scaled = json.loads(child.stdout.strip().splitlines()[-1])
-    cases = [(n, seed, args.time_limit) for n, seed in INSTANCES if seed in args.seeds]
+    cases = [(args.teachers or n, seed, args.time_limit) for n, seed in INSTANCES if seed in args.seeds]
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         quality = list(pool.map(quality_case, cases))
     total = time.perf_counter() - began

@@ -159,22 +159,28 @@ class Runtime:
             and getattr(self._subscriber, "_consumer_tag", None)
         )
 
-    async def _watch_consumer(self, interval: float = 3.0) -> None:
+    async def _watch_consumer(self, interval: float = 3.0, patience: int = 3) -> None:
         """Detect the AMQP failure mode of reconnecting without restoring consumers, and recover.
 
-        Two bad checks in a row (this process's consumer channel closed, or the queue has no
-        consumer at all) restart the subscriber; /readyz reports the state meanwhile.
+        Only checks the broker answered count: while it is unreachable the robust connection is
+        reconnecting and will restore the consumer itself (restarting the subscriber then would
+        leave two, one of them holding prefetched messages unacked). ``patience`` answered checks in
+        a row with this process's consumer gone, or none on the queue, restart the subscriber;
+        /readyz reports the state meanwhile.
         """
         bad = 0
         while True:
             await asyncio.sleep(interval)
             try:
-                healthy = self._own_consumer_alive() and await self._consumer_count() >= 1
+                count = await self._consumer_count()
             except Exception:
-                healthy = False  # broker unreachable: the robust connection is reconnecting
+                self.consumer_attached = False  # broker unreachable: not ready, not yet our move
+                bad = 0
+                continue
+            healthy = self._own_consumer_alive() and count >= 1
             self.consumer_attached = healthy
             bad = 0 if healthy else bad + 1
-            if bad >= 2 and self._admin is not None and not self._admin.is_closed:
+            if bad >= patience:
                 log.warning("no consumer attached to %s: restarting the subscriber", self.settings.queue_name)
                 try:
                     await self._subscriber.stop()

@@ -126,7 +126,7 @@ class EventConsumer:
             await self._dead_letter(message, f"{self.settings.service_name} has no handler for {event.type}")
             return
         try:
-            await self._handle_with_retries(handler, event)
+            await self._handle_to_the_end(handler, event)
         except Exception as exc:
             attempts = _delivery_count(message) + 1
             error = describe_error(exc)
@@ -147,6 +147,19 @@ class EventConsumer:
             return
         await message.ack()
         self.handled += 1
+
+    async def _handle_to_the_end(self, handler: Handler, event: IntegrationEvent) -> None:
+        """Handle ``event`` shielded from cancellation. When the broker connection drops, the AMQP
+        client cancels every in-flight message task; cut in the middle, a transaction could leave
+        its connection mid-transaction (an inbox row without its effect, committed later by another
+        message). Shielded, it commits or rolls back whole; the message, never acked, comes back
+        and the inbox decides."""
+        work = asyncio.ensure_future(self._handle_with_retries(handler, event))
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            work.add_done_callback(_log_outcome_after_cancel)
+            raise
 
     async def _handle_with_retries(self, handler: Handler, event: IntegrationEvent) -> None:
         deadline = asyncio.get_running_loop().time() + self.transient_retry_seconds
@@ -211,6 +224,12 @@ class EventConsumer:
         await message.ack()
         self.dead_lettered += 1
         log.warning("dead-lettered message %s: %s", message.message_id, reason[:200])
+
+
+def _log_outcome_after_cancel(work: asyncio.Future[None]) -> None:
+    error = None if work.cancelled() else work.exception()
+    if error is not None:
+        log.warning("handling finished after its delivery was cancelled: %s", describe_error(error))
 
 
 def _crash_points(settings: ServiceSettings) -> dict[str, int]:
