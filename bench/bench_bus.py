@@ -107,7 +107,7 @@ async def run_consumer_service(prefix: str, db_url: str, variant: str = "as-is")
 
     spec = consumer_spec(prefix, db_url)
     configure_logging(CONSUMER)
-    if variant == "tuned":
+    if variant == "untraced":
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
@@ -314,17 +314,17 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
 
                     # the same drain with tracing sampled off, to show what tracing costs
                     child = spawn(
-                        "consumer-service", "--prefix", prefix, "--db", consumer_db, "--variant", "tuned"
+                        "consumer-service", "--prefix", prefix, "--db", consumer_db, "--variant", "untraced"
                     )
                     await wait_ready(child)
-                    tuned_started = time.time()
+                    untraced_started = time.time()
                     await wait_for_effects(effects, source.relay.published, phase_seconds)
                     first, last, handled = await effects.fetchrow(
                         "SELECT extract(epoch FROM min(handled_at)), extract(epoch FROM max(handled_at)), count(*) "
                         "FROM bench_effect WHERE handled_at >= to_timestamp($1)",
-                        tuned_started,
+                        untraced_started,
                     )
-                    tuned_con = (handled - 1) / float(last - first) if handled > 1 else None
+                    untraced_con = (handled - 1) / float(last - first) if handled > 1 else None
                     stop_child(child)
                     await purge(url, sink_settings.queue_name)
                     before = await effect_count(effects)
@@ -360,7 +360,7 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
                 },
                 {"name": "ours publish (outbox → relay → broker)", "rate": ours_pub},
                 {"name": "ours consume (Runtime/FastStream, inbox+effect)", "rate": ours_con},
-                {"name": "ours consume, no span sampled (cost of tracing)", "rate": tuned_con or 0.0},
+                {"name": "ours consume, no span sampled (cost of tracing)", "rate": untraced_con or 0.0},
                 {"name": "ours end to end (2 service processes)", "rate": ours_e2e},
             ]
         finally:
@@ -377,7 +377,7 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
         "end to end ours/raw": ratio(ours_e2e, raw_e2e),
     }
     targets = [target(f"{name} >= 0.5", value, 0.5, higher_is_better=True) for name, value in ratios.items()]
-    ratios["consume without tracing / raw (not a target)"] = ratio(tuned_con, raw_con)
+    ratios["consume without tracing / raw (not a target)"] = ratio(untraced_con, raw_con)
     for row in rows:
         row["rate"] = round(row["rate"], 1)
     return {
@@ -410,7 +410,7 @@ if __name__ == "__main__":
     parser.add_argument("--prefix")
     parser.add_argument("--db")
     parser.add_argument("--out")
-    parser.add_argument("--variant", default="as-is", choices=["as-is", "tuned"])
+    parser.add_argument("--variant", default="as-is", choices=["as-is", "untraced"])
     args = parser.parse_args()
     if args.role == "consumer-service":
         asyncio.run(run_consumer_service(args.prefix, args.db, args.variant))

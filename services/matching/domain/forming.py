@@ -35,9 +35,8 @@ from services.matching.domain.themes import band_distance, theme_distance
 PartitionKey = tuple[str, str, str]  # (board or region, language, track)
 LARGE_PARTITION = 300  # teachers
 SWAP_LEADERS_UP_TO = 40  # hubs: exchanging leaders between every pair of hubs is quadratic
-MULTI_START_UP_TO = (
-    60  # teachers: smaller partitions try several labellings (bench: 150 doubled the province's time)
-)
+# teachers: smaller partitions try several labellings (bench: 150 doubled the province's time)
+MULTI_START_UP_TO = 60
 
 
 @dataclass

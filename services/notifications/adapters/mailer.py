@@ -59,14 +59,14 @@ class SmtpMailer:
         self.settings = settings
         self._idle: list[aiosmtplib.SMTP] = []
 
-    def _client(self, timeout: float) -> aiosmtplib.SMTP:
+    def _client(self) -> aiosmtplib.SMTP:
         return aiosmtplib.SMTP(
             hostname=self.settings.smtp_host,
             port=self.settings.smtp_port,
             username=self.settings.smtp_username,
             password=self.settings.smtp_password,
             start_tls=self.settings.smtp_starttls,
-            timeout=timeout,
+            timeout=self.settings.mail_send_timeout,
         )
 
     async def probe(self) -> bool:
@@ -99,7 +99,7 @@ class SmtpMailer:
                     await _close(client)
                     client = None
             if client is None:
-                client = self._client(self.settings.mail_send_timeout)
+                client = self._client()
                 await client.connect()
                 await client.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
