@@ -40,7 +40,7 @@ class UnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, board: str | None = None):
         self._session_factory = session_factory
         self._board = board
-        self._events: list[IntegrationEvent] = []
+        self._events: list[tuple[IntegrationEvent, dict[str, str]]] = []
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
@@ -65,21 +65,23 @@ class UnitOfWork:
 
     def publish(self, *events: IntegrationEvent) -> None:
         """Queue events to be written to the outbox in this transaction."""
-        self._events.extend(events)
+        # The trace context travels with the row so the relay's publish joins the caller's trace.
+        # Taken now, not at commit: a consumer's transaction can hold several messages' effects,
+        # each in its own message's trace.
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+        self._events.extend((event, headers) for event in events)
 
     @property
     def pending_events(self) -> Sequence[IntegrationEvent]:
-        return tuple(self._events)
+        return tuple(event for event, _ in self._events)
 
     async def commit(self) -> None:
         if self._events:
-            headers: dict[str, str] = {}
-            # The trace context travels with the row so the relay's publish joins the caller's trace.
-            propagate.inject(headers)
             outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
             # The outbox's statement trigger sends NOTIFY (delivered at commit) to wake the relay.
             await self.session.execute(
-                sa.insert(outbox), [outbox_row(event, headers) for event in self._events]
+                sa.insert(outbox), [outbox_row(event, headers) for event, headers in self._events]
             )
         await self.session.commit()
         self._events.clear()

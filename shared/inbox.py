@@ -27,3 +27,31 @@ async def claim(session: AsyncSession, *, consumer: str, event_id: uuid.UUID, ev
         _CLAIM, {"consumer": consumer, "event_id": event_id, "event_type": event_type}
     )
     return result.scalar() is not None
+
+
+_CLAIM_MANY = sa.text(
+    "INSERT INTO inbox (consumer, event_id, event_type) "
+    "SELECT :consumer, e.event_id, e.event_type "
+    "FROM unnest(CAST(:event_ids AS uuid[]), CAST(:event_types AS text[])) AS e(event_id, event_type) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+async def claim_many(
+    session: AsyncSession, *, consumer: str, events: list[tuple[uuid.UUID, str]]
+) -> set[uuid.UUID]:
+    """:func:`claim` for several events in one statement; returns the ids handled for the first time.
+
+    Ids go in sorted, so two transactions claiming overlapping sets lock their rows in the same
+    order and cannot deadlock each other. ``events`` must not repeat an id.
+    """
+    ordered = sorted(events)
+    result = await session.execute(
+        _CLAIM_MANY,
+        {
+            "consumer": consumer,
+            "event_ids": [event_id for event_id, _ in ordered],
+            "event_types": [event_type for _, event_type in ordered],
+        },
+    )
+    return set(result.scalars())

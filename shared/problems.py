@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.bus.consumer import describe_error, error_chain, is_transient
+from shared.bus.errors import describe_error, error_chain, is_transient
 
 log = logging.getLogger(__name__)
 

@@ -31,6 +31,10 @@ class ServiceSettings(BaseSettings):
     # the queue's x-delivery-limit is a broker-side backstop above it.
     max_handler_attempts: int = Field(default=5, ge=1)
     queue_delivery_limit: int = Field(default=10, ge=1)
+    # Group commit (shared/bus/group_commit.py): events delivered together are handled in one
+    # transaction of at most this many, with at most ``consumer_committers`` transactions at once.
+    consumer_batch_size: int = Field(default=64, ge=1, le=1000)
+    consumer_committers: int = Field(default=2, ge=1, le=32)
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/mentorweb"
     database_pool_size: int = 5

@@ -12,18 +12,17 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
-import asyncpg
-import sqlalchemy.exc
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from faststream.rabbit.message import RabbitMessage
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import inbox
+from shared.bus.errors import describe_error, is_transient
+from shared.bus.group_commit import GroupCommit, Handler
 from shared.db import UnitOfWork
 from shared.events.catalog import UndecodableEvent, decode
 from shared.events.envelope import IntegrationEvent
@@ -31,59 +30,7 @@ from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 MAX_EVENT_BYTES = 1_000_000
-
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    ConnectionError,
-    OSError,
-    asyncio.TimeoutError,
-)
-
-
-def describe_error(exc: BaseException) -> str:
-    """A short error description safe for logs and dead-letter headers: for database errors the
-    driver's message only, never the SQL parameters (which may hold names or emails)."""
-    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.orig is not None:
-        exc = exc.orig  # type: ignore[assignment]
-    first_line = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{exc.__class__.__name__}: {first_line}"[:500]
-
-
-# SQLSTATE classes that mean "the database is (briefly) not there", not "this message is bad":
-# connection exceptions, insufficient resources, operator intervention (shutdown, cannot connect now),
-# serialization failures and deadlocks (retry the transaction).
-_TRANSIENT_SQLSTATES = ("08", "53", "57P", "40001", "40P01")
-
-
-def error_chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        current = todo.pop()
-        if current is None or any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo.extend([getattr(current, "orig", None), current.__cause__, current.__context__])
-    return seen
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True for infrastructure trouble worth retrying in place (database or broker unreachable)."""
-    for error in error_chain(exc):
-        if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
-            return True
-        if isinstance(error, TRANSIENT_ERRORS):
-            return True
-        sqlstate = str(getattr(error, "sqlstate", "") or "")
-        if sqlstate.startswith(_TRANSIENT_SQLSTATES) or "not currently accepting connections" in str(error):
-            return True
-    return False
 
 
 class EventConsumer:
@@ -104,6 +51,14 @@ class EventConsumer:
         self.handled = 0
         self.dead_lettered = 0
         self._crash_points = _crash_points(settings)
+        self.group_commit = GroupCommit(
+            consumer_name=settings.service_name,
+            open_unit_of_work=lambda: UnitOfWork(session_factory),
+            handle_alone=self.handle_event,
+            crash_point=self._maybe_crash,
+            max_batch=settings.consumer_batch_size,
+            committers=settings.consumer_committers,
+        )
 
     @property
     def routing_keys(self) -> list[str]:
@@ -166,7 +121,7 @@ class EventConsumer:
         backoff = 0.2
         while True:
             try:
-                await self.handle_event(handler, event)
+                await self.group_commit.handle(handler, event)
                 return
             except Exception as exc:
                 if not is_transient(exc) or asyncio.get_running_loop().time() > deadline:
@@ -192,12 +147,12 @@ class EventConsumer:
         self._maybe_crash("after_commit")
         return True
 
-    def _maybe_crash(self, point: str) -> None:
+    def _maybe_crash(self, point: str, events: int = 1) -> None:
         """Fault injection for the crash tests (test environment only): SIGKILL this process at
-        ``point`` on the Nth event, as a node failure would, with no chance to ack or clean up."""
-        if point in self._crash_points:
-            self._crash_points[point] -= 1
-            if self._crash_points[point] == 0:
+        ``point`` once N events passed it, as a node failure would, with no chance to ack or clean up."""
+        if point in self._crash_points and self._crash_points[point] > 0:
+            self._crash_points[point] -= events
+            if self._crash_points[point] <= 0:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     async def _dead_letter(self, message: RabbitMessage, reason: str) -> None:

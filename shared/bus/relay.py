@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from opentelemetry import propagate, trace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.bus.consumer import describe_error
+from shared.bus.errors import describe_error
 from shared.outbox import OUTBOX_CHANNEL
 from shared.settings import ServiceSettings
 from shared.wakeup import PgWakeup

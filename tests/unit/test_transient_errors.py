@@ -4,7 +4,7 @@ import asyncpg
 import pytest
 import sqlalchemy.exc
 
-from shared.bus.consumer import describe_error, is_transient
+from shared.bus.errors import describe_error, is_transient
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.bus.consumer import error_chain
+from shared.bus.errors import error_chain
 
 
 def constraint_name(exc: BaseException) -> str | None:
