@@ -62,6 +62,7 @@ from bench.common import (  # noqa: E402
 )
 from shared.bus.topology import declare_service_queue  # noqa: E402
 from shared.db import UnitOfWork  # noqa: E402
+from shared.events.catalog import encode  # noqa: E402
 from shared.events.registration import TeacherRegistered  # noqa: E402
 from shared.runtime import Runtime, ServiceSpec  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
@@ -312,13 +313,20 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
                     ours_con = (handled - 1) / float(last - first)
                     stop_child(child)
 
-                    # the same drain with tracing sampled off, to show what tracing costs
+                    # the same drain with tracing sampled off, to show what tracing costs: fresh
+                    # events (the traced drain took them all), put straight on the exchange
+                    fresh = [encode(padded_teacher(n)) for n in range(count, 2 * count)]
+                    async with await aio_pika.connect(url) as direct:
+                        fresh_exchange = await (await direct.channel(publisher_confirms=True)).get_exchange(
+                            sink_settings.exchange_name
+                        )
+                        await raw_publish(fresh_exchange, fresh, TeacherRegistered.routing_key())
                     child = spawn(
                         "consumer-service", "--prefix", prefix, "--db", consumer_db, "--variant", "untraced"
                     )
                     await wait_ready(child)
                     untraced_started = time.time()
-                    await wait_for_effects(effects, source.relay.published, phase_seconds)
+                    await wait_for_effects(effects, source.relay.published + count, phase_seconds)
                     first, last, handled = await effects.fetchrow(
                         "SELECT extract(epoch FROM min(handled_at)), extract(epoch FROM max(handled_at)), count(*) "
                         "FROM bench_effect WHERE handled_at >= to_timestamp($1)",
@@ -337,7 +345,7 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
                     )
                     await source.start()
                     try:
-                        events = [padded_teacher(n) for n in range(count, 2 * count)]
+                        events = [padded_teacher(n) for n in range(2 * count, 3 * count)]
                         t0_wall = time.time()
                         await produce(source, events, PUBLISH_WINDOW)
                         finished = await wait_for_effects(
