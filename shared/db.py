@@ -39,18 +39,15 @@ class UnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, board: str | None = None):
         self._session_factory = session_factory
-        self._board = board
+        # The board the transaction acts for. Boards are kept apart by the service layer
+        # (docs/security.md); a row-level security policy would read it from here (set_config) —
+        # not sent while no policy exists, as it costs a round trip per request.
+        self.board = board
         self._events: list[tuple[IntegrationEvent, dict[str, str]]] = []
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._session_factory()
-        if self._board is not None:
-            # The board of the transaction, for PostgreSQL row-level security policies to read. No
-            # policy uses it yet: boards are kept apart by the service layer (docs/security.md).
-            await self.session.execute(
-                sa.text("SELECT set_config('mentorweb.board', :board, true)"), {"board": self._board}
-            )
         return self
 
     async def __aexit__(

@@ -58,14 +58,22 @@ def _row(board: str, profile: ParticipantProfile, withdrawn: bool) -> dict[str, 
     }
 
 
-async def record_participant(uow: UnitOfWork, event: _ParticipantEvent) -> None:
-    """Upsert the participant snapshot; a newer revision wins, whatever order events arrive in."""
-    row = _row(event.board, event.participant, isinstance(event, ParticipantWithdrawn))
+def _upsert() -> sa.Insert:
     table = ParticipantView.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(**row)
-    statement = statement.on_conflict_do_update(
+    statement = insert(table)
+    return statement.on_conflict_do_update(
         index_elements=[table.c.participant_id],
         set_={name: statement.excluded[name] for name in _SNAPSHOT_FIELDS} | {"updated_at": sa.func.now()},
         where=table.c.revision < statement.excluded.revision,
     )
-    await uow.session.execute(statement)
+
+
+# Built once, values bound per call: SQLAlchemy compiles it once (a statement with the values
+# inlined was compiled again for every event: a tenth of matching's CPU while consuming).
+_UPSERT = _upsert()
+
+
+async def record_participant(uow: UnitOfWork, event: _ParticipantEvent) -> None:
+    """Upsert the participant snapshot; a newer revision wins, whatever order events arrive in."""
+    row = _row(event.board, event.participant, isinstance(event, ParticipantWithdrawn))
+    await uow.session.execute(_UPSERT, row)

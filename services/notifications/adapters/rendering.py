@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -35,11 +35,17 @@ def _subjects() -> dict[str, dict[str, str]]:
     return tomllib.loads((TEMPLATES / "subjects.toml").read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=256)
+def _subject_template(lang: str, template: str) -> Template:
+    # Compiled once: compiling a Jinja2 template costs far more than rendering it.
+    return _environment().from_string(_subjects()[lang][template])
+
+
 def render(template: str, language: str, context: dict[str, Any]) -> RenderedMessage:
     """Render ``template`` in the recipient's language (falls back to English)."""
     lang = language if language in ("en", "fr") else "en"
     env = _environment()
-    subject = env.from_string(_subjects()[lang][template]).render(**context)
+    subject = _subject_template(lang, template).render(**context)
     return RenderedMessage(
         subject=subject,
         text=env.get_template(f"{lang}/{template}.txt").render(**context),

@@ -12,28 +12,38 @@ from shared.events.registration import ParticipantProfile
 _FIELDS = ("revision", "given_name", "family_name", "email", "language", "role", "status")
 
 
-async def upsert_contact(
-    uow: UnitOfWork, board: str, profile: ParticipantProfile, *, status: str | None = None
-) -> None:
-    """Insert or refresh a contact; an older snapshot arriving late never overwrites a newer one."""
+def _upsert() -> sa.Insert:
     table = Contact.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(
-        participant_id=profile.participant_id,
-        board=board,
-        revision=profile.revision,
-        given_name=profile.given_name,
-        family_name=profile.family_name,
-        email=str(profile.email),
-        language=profile.language,
-        role=profile.role,
-        status=status or profile.status,
-    )
-    statement = statement.on_conflict_do_update(
+    statement = insert(table)
+    return statement.on_conflict_do_update(
         index_elements=[table.c.participant_id],
         set_={f: statement.excluded[f] for f in _FIELDS},
         where=table.c.revision < statement.excluded.revision,
     )
-    await uow.session.execute(statement)
+
+
+# Built once with the values bound per call, so SQLAlchemy compiles it once, not per event.
+_UPSERT = _upsert()
+
+
+async def upsert_contact(
+    uow: UnitOfWork, board: str, profile: ParticipantProfile, *, status: str | None = None
+) -> None:
+    """Insert or refresh a contact; an older snapshot arriving late never overwrites a newer one."""
+    await uow.session.execute(
+        _UPSERT,
+        {
+            "participant_id": profile.participant_id,
+            "board": board,
+            "revision": profile.revision,
+            "given_name": profile.given_name,
+            "family_name": profile.family_name,
+            "email": str(profile.email),
+            "language": profile.language,
+            "role": profile.role,
+            "status": status or profile.status,
+        },
+    )
 
 
 async def contact(uow: UnitOfWork, participant_id: object) -> Contact | None:

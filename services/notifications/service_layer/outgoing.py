@@ -31,6 +31,14 @@ class Recipient:
     delivery_preference: str = "immediate"
 
 
+# Built once with the values bound per call, so SQLAlchemy compiles it once, not per message.
+_INSERT_ONCE = (
+    insert(Notification.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(constraint="uq_notification_once")
+    .returning(sa.literal_column("1"))
+)
+
+
 async def queue_notification(
     uow: UnitOfWork,
     *,
@@ -66,27 +74,22 @@ async def queue_notification(
         **context,
     }
     message = render(template, recipient.language, full_context)
-    statement = (
-        insert(Notification.__table__)  # type: ignore[attr-defined]
-        .values(
-            id=uuid.uuid4(),
-            event_id=event_id,
-            board=board,
-            recipient_id=recipient.participant_id,
-            recipient_email=recipient.email,
-            language=recipient.language,
-            template=template,
-            subject=message.subject,
-            body_text=message.text,
-            body_html=message.html,
-            calendar=calendar,
-            urgent=urgent,
-            state=state,
-        )
-        .on_conflict_do_nothing(constraint="uq_notification_once")
-        .returning(sa.literal_column("1"))
-    )
-    inserted = (await uow.session.execute(statement)).first() is not None
+    row = {
+        "id": uuid.uuid4(),
+        "event_id": event_id,
+        "board": board,
+        "recipient_id": recipient.participant_id,
+        "recipient_email": recipient.email,
+        "language": recipient.language,
+        "template": template,
+        "subject": message.subject,
+        "body_text": message.text,
+        "body_html": message.html,
+        "calendar": calendar,
+        "urgent": urgent,
+        "state": state,
+    }
+    inserted = (await uow.session.execute(_INSERT_ONCE, row)).first() is not None
     if inserted and state == "pending":
         await uow.session.execute(sa.text(f"NOTIFY {MAIL_CHANNEL}"))
     return inserted
