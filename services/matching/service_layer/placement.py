@@ -41,11 +41,13 @@ async def on_teacher_registered(uow: UnitOfWork, event: TeacherRegistered) -> No
     """Record the teacher; once the board's hubs exist, place them as a late joiner."""
     await record_participant(uow, event)
     session = uow.session
+    if not await repository.has_run(session, event.board, event.participant.program_year):
+        return  # the board's first run will place everyone (checked first: no view to load)
     view = await repository.participant(session, event.participant.participant_id)
     if view is None or view.withdrawn or view.role not in TEACHER_ROLES:
         return
     if not await repository.has_run(session, view.board, view.program_year):
-        return  # the board's first run will place everyone
+        return  # a newer snapshot moved them to a program year without hubs yet
     await repository.lock_board(session, view.board)
     await place_late(uow, view.board, view.program_year, str(view.participant_id), cause=event)
 

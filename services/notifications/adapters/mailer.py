@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from email.message import EmailMessage
-from email.utils import make_msgid
+import io
+from email.charset import QP, Charset
+from email.generator import BytesGenerator
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import Compat32
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from typing import Any
 
 import aiosmtplib
 
@@ -19,6 +27,44 @@ class PermanentFailure(Exception):
     """Do not retry: the server refused the message for good (5xx)."""
 
 
+def _utf8_qp() -> Charset:
+    charset = Charset("utf-8")
+    charset.header_encoding = QP
+    charset.body_encoding = QP  # readable in the raw message, unlike base64
+    return charset
+
+
+_UTF8 = _utf8_qp()
+
+
+class _MailPolicy(Compat32):
+    """Folds encoded (non-ASCII) headers at 78 columns as RFC 2047 asks, and writes plain ASCII
+    ones whole (SMTP allows 998): a folded ``List-Unsubscribe`` URL comes back from parsers with a
+    leading space."""
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if isinstance(value, str) and value.isascii() and "\n" not in value and "\r" not in value:
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)  # type: ignore[no-any-return,misc]
+
+
+_POLICY = _MailPolicy()
+
+
+def _header(name: str, value: str) -> str | Header:
+    # A Header object (not a pre-encoded string) so the generator folds it knowing the name.
+    return value if value.isascii() else Header(value, _UTF8, header_name=name)
+
+
+def _address(name: str, value: str) -> str | Header:
+    display, address = parseaddr(value)
+    if display.isascii():
+        return formataddr((display, address))
+    header = Header(display, _UTF8, header_name=name)
+    header.append(f"<{address}>", "us-ascii")
+    return header
+
+
 def build_message(
     *,
     sender: str,
@@ -29,25 +75,40 @@ def build_message(
     calendar: str | None = None,
     calendar_method: str = "REQUEST",
     headers: dict[str, str] | None = None,
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
+) -> Message:
+    """multipart/alternative (text, HTML), inside multipart/mixed with the invite when there is one.
+
+    Built with the email package's classic classes: the same MIME a reader gets, at a sixth of the
+    CPU of ``EmailMessage``'s header registry (which was a quarter of notifications' CPU in a welcome
+    wave; bench/results/profiles).
+    """
+    body = MIMEMultipart("alternative", policy=_POLICY)
+    body.attach(MIMEText(text, "plain", _UTF8, policy=_POLICY))  # type: ignore[arg-type]
+    body.attach(MIMEText(html, "html", _UTF8, policy=_POLICY))  # type: ignore[arg-type]
+    message: Message = body
+    if calendar:
+        message = MIMEMultipart("mixed", policy=_POLICY)
+        message.attach(body)
+        invite = MIMEText(calendar, "calendar", _UTF8, policy=_POLICY)  # type: ignore[arg-type]
+        invite.set_param("method", calendar_method)
+        invite.add_header("Content-Disposition", "attachment", filename="invite.ics")
+        message.attach(invite)
+    message["From"] = _address("From", sender)  # type: ignore[assignment]
+    message["To"] = _address("To", to)  # type: ignore[assignment]
+    message["Subject"] = _header("Subject", subject)  # type: ignore[assignment]
+    message["Date"] = formatdate()
     message["Message-ID"] = make_msgid(domain="mentorweb.local")
     for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    if calendar:
-        message.add_attachment(
-            calendar.encode(),
-            maintype="text",
-            subtype="calendar",
-            filename="invite.ics",
-            params={"method": calendar_method},
-        )
+        message[name] = _header(name, value)  # type: ignore[assignment]
     return message
+
+
+def flatten(message: Message) -> bytes:
+    """The message as SMTP carries it (CRLF line ends), folded by our policy (aiosmtplib's own
+    flattening would use the stock compat32 one)."""
+    out = io.BytesIO()
+    BytesGenerator(out, policy=_POLICY.clone(linesep="\r\n")).flatten(message)
+    return out.getvalue()
 
 
 class SmtpMailer:
@@ -88,12 +149,14 @@ class SmtpMailer:
         while self._idle:
             await _close(self._idle.pop())
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: Message) -> None:
+        sender, recipient = parseaddr(str(message["From"]))[1], parseaddr(str(message["To"]))[1]
+        raw = flatten(message)
         client = self._idle.pop() if self._idle else None
         try:
             if client is not None:
                 try:
-                    await client.send_message(message)
+                    await client.sendmail(sender, [recipient], raw)
                 except aiosmtplib.SMTPServerDisconnected:
                     # The server closed the idle connection (its timeout, a restart): once more, afresh.
                     await _close(client)
@@ -101,7 +164,7 @@ class SmtpMailer:
             if client is None:
                 client = self._client()
                 await client.connect()
-                await client.send_message(message)
+                await client.sendmail(sender, [recipient], raw)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             await _close(client)
             codes = [r.code for r in exc.recipients]

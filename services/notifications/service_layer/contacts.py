@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
 from services.notifications.adapters.tables import Contact
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantProfile
+from shared.statements import InsertOnConflict
 
 _FIELDS = ("revision", "given_name", "family_name", "email", "language", "role", "status")
 
 
-def _upsert() -> sa.Insert:
-    table = Contact.__table__  # type: ignore[attr-defined]
-    statement = insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.participant_id],
-        set_={f: statement.excluded[f] for f in _FIELDS},
-        where=table.c.revision < statement.excluded.revision,
-    )
-
-
-# Built once with the values bound per call, so SQLAlchemy compiles it once, not per event.
-_UPSERT = _upsert()
+# Compiled once (shared/statements.py); an older snapshot never overwrites a newer one.
+_UPSERT = InsertOnConflict(
+    Contact.__table__,  # type: ignore[attr-defined]
+    ("participant_id", "board", *_FIELDS),
+    "ON CONFLICT (participant_id) DO UPDATE SET "
+    + ", ".join(f"{f} = excluded.{f}" for f in _FIELDS)
+    + " WHERE contacts.revision < excluded.revision",
+)
 
 
 async def upsert_contact(
@@ -31,18 +27,20 @@ async def upsert_contact(
 ) -> None:
     """Insert or refresh a contact; an older snapshot arriving late never overwrites a newer one."""
     await uow.session.execute(
-        _UPSERT,
-        {
-            "participant_id": profile.participant_id,
-            "board": board,
-            "revision": profile.revision,
-            "given_name": profile.given_name,
-            "family_name": profile.family_name,
-            "email": str(profile.email),
-            "language": profile.language,
-            "role": profile.role,
-            "status": status or profile.status,
-        },
+        _UPSERT.statement,
+        _UPSERT.params(
+            {
+                "participant_id": profile.participant_id,
+                "board": board,
+                "revision": profile.revision,
+                "given_name": profile.given_name,
+                "family_name": profile.family_name,
+                "email": str(profile.email),
+                "language": profile.language,
+                "role": profile.role,
+                "status": status or profile.status,
+            }
+        ),
     )
 
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
 from services.notifications.adapters.rendering import render
 from services.notifications.adapters.tables import Contact, Notification
 from services.notifications.domain.digest import initial_state
 from services.notifications.service_layer.preferences import MAIL_CHANNEL, preferences_url
 from shared.db import UnitOfWork
+from shared.statements import InsertOnConflict
 
 __all__ = ["MAIL_CHANNEL", "Recipient", "queue_notification"]
 
@@ -31,11 +31,27 @@ class Recipient:
     delivery_preference: str = "immediate"
 
 
-# Built once with the values bound per call, so SQLAlchemy compiles it once, not per message.
-_INSERT_ONCE = (
-    insert(Notification.__table__)  # type: ignore[attr-defined]
-    .on_conflict_do_nothing(constraint="uq_notification_once")
-    .returning(sa.literal_column("1"))
+_MAIL_WOKEN = "mentorweb.mail_woken"
+
+# Compiled once (shared/statements.py); a redelivered event's notification is not stored twice.
+_INSERT_ONCE = InsertOnConflict(
+    Notification.__table__,  # type: ignore[attr-defined]
+    (
+        "id",
+        "event_id",
+        "board",
+        "recipient_id",
+        "recipient_email",
+        "language",
+        "template",
+        "subject",
+        "body_text",
+        "body_html",
+        "calendar",
+        "urgent",
+        "state",
+    ),
+    "ON CONFLICT ON CONSTRAINT uq_notification_once DO NOTHING RETURNING 1",
 )
 
 
@@ -89,7 +105,12 @@ async def queue_notification(
         "urgent": urgent,
         "state": state,
     }
-    inserted = (await uow.session.execute(_INSERT_ONCE, row)).first() is not None
-    if inserted and state == "pending":
+    inserted = (
+        await uow.session.execute(_INSERT_ONCE.statement, _INSERT_ONCE.params(row))
+    ).first() is not None
+    if inserted and state == "pending" and not uow.session.info.get(_MAIL_WOKEN):
+        # Wakes the dispatcher at commit; once per transaction is enough (a consumer's transaction
+        # can queue a whole batch of messages).
         await uow.session.execute(sa.text(f"NOTIFY {MAIL_CHANNEL}"))
+        uow.session.info[_MAIL_WOKEN] = True
     return inserted
