@@ -38,6 +38,22 @@ tracer = trace.get_tracer("mentorweb.consumer")
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Batchable:
+    """A handler with a set-based first step: for a run of consecutive events it handles in one
+    batch, ``first_for_all`` runs once with all of them (one statement for all, not one each; it
+    must not publish events: it runs in the batch's trace, not any one message's), then
+    ``then_each`` runs per event in its own message's trace. Alone, an event takes both steps."""
+
+    first_for_all: Callable[[UnitOfWork, list[Any]], Awaitable[None]]
+    then_each: Handler | None = None
+
+    async def __call__(self, uow: UnitOfWork, event: Any) -> None:
+        await self.first_for_all(uow, [event])
+        if self.then_each is not None:
+            await self.then_each(uow, event)
+
+
 @dataclass(eq=False)
 class WaitingEvent:
     handler: Handler
@@ -135,17 +151,35 @@ class GroupCommit:
                     consumer=self._consumer_name,
                     events=[(event_id, w.event.type) for event_id, w in first_of.items()],
                 )
-                for event_id, waiting in first_of.items():
-                    if event_id not in claimed:
-                        continue
-                    token = otel_context.attach(waiting.trace_context)
-                    try:
-                        await waiting.handler(uow, waiting.event)
-                    finally:
-                        otel_context.detach(token)
+                await self._handle_claimed(
+                    uow, [w for event_id, w in first_of.items() if event_id in claimed]
+                )
                 self._crash_point("before_commit", len(claimed))
                 await uow.commit()
             self._crash_point("after_commit", len(claimed))
         self.batches += 1
         self.largest_batch = max(self.largest_batch, len(batch))
         return [first_of[w.event.event_id] is w and w.event.event_id in claimed for w in batch]
+
+    async def _handle_claimed(self, uow: UnitOfWork, claimed: list[WaitingEvent]) -> None:
+        """Each event in delivery order; a run of consecutive events of one :class:`Batchable`
+        handler takes its first step together."""
+        start = 0
+        while start < len(claimed):
+            handler = claimed[start].handler
+            end = start + 1
+            if isinstance(handler, Batchable):
+                while end < len(claimed) and claimed[end].handler is handler:
+                    end += 1
+                await handler.first_for_all(uow, [w.event for w in claimed[start:end]])
+                each = handler.then_each
+            else:
+                each = handler
+            if each is not None:
+                for waiting in claimed[start:end]:
+                    token = otel_context.attach(waiting.trace_context)
+                    try:
+                        await each(uow, waiting.event)
+                    finally:
+                        otel_context.detach(token)
+            start = end

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from opentelemetry.sdk.trace import TracerProvider
 
 from shared.bus.consumer import EventConsumer
+from shared.bus.group_commit import Batchable
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events.registration import ParticipantProfile, ParticipantWithdrawn, TeacherRegistered
 from shared.migrations import drop_database, upgrade
@@ -117,3 +118,29 @@ async def test_each_events_effects_stay_in_their_own_trace(consumer):
         participant = uuid.UUID(json.loads(bytes(row["body"]))["participant"]["participant_id"])
         traceparent = json.loads(row["headers"])["traceparent"]
         assert traceparent.split("-")[1] == trace_of[participant]
+
+
+async def test_a_run_of_a_batchable_handler_takes_its_first_step_once_for_the_run(consumer):
+    runs: list[list[uuid.UUID]] = []
+    seen_each: list[uuid.UUID] = []
+
+    async def record_all(uow: UnitOfWork, events: list[TeacherRegistered]) -> None:
+        runs.append([e.event_id for e in events])
+        await uow.session.execute(_EFFECT, [{"id": e.event_id} for e in events])
+
+    async def then_each(uow: UnitOfWork, event: TeacherRegistered) -> None:
+        seen_each.append(event.event_id)
+
+    batchable = Batchable(record_all, then_each=then_each)
+    events = [_registered() for _ in range(60)]
+    # Every seventh event goes to the plain handler: runs are cut there, and order is kept.
+    handlers = [record if i % 7 == 6 else batchable for i in range(60)]
+    outcomes = await asyncio.gather(
+        *(consumer.group_commit.handle(h, e) for h, e in zip(handlers, events, strict=True))
+    )
+    assert outcomes == [True] * 60
+    assert await consumer.db.fetchval("SELECT count(DISTINCT event_id) FROM effect") == 60
+    batched = [e.event_id for h, e in zip(handlers, events, strict=True) if h is batchable]
+    assert [i for run in runs for i in run] == batched  # each once, in delivery order
+    assert seen_each == batched
+    assert max(len(run) for run in runs) > 1  # a run shared its first step

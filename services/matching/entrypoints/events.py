@@ -2,10 +2,9 @@
 once a board's hubs exist: late joiners, withdrawals, new mentors) and its workshop days."""
 
 from services.matching.service_layer.placement import (
-    on_mentor_changed,
     on_participant_updated,
     on_participant_withdrawn,
-    on_teacher_registered,
+    on_registered,
 )
 from services.matching.service_layer.workshop_days import record_enrolment, record_session
 from shared.events.registration import (
@@ -20,8 +19,9 @@ from shared.events.registration import (
 )
 
 HANDLERS = {
-    TeacherRegistered: on_teacher_registered,
-    MentorRegistered: on_mentor_changed,
+    # One handler for both, so a bulk import's run of registrations is recorded in one statement.
+    TeacherRegistered: on_registered,
+    MentorRegistered: on_registered,
     ParticipantUpdated: on_participant_updated,
     ParticipantWithdrawn: on_participant_withdrawn,
     # Workshop days (release-day scheduling avoids them).

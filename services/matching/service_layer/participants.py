@@ -6,6 +6,8 @@ newer one, and an update arriving before the registration creates the row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.matching.adapters.tables import ParticipantView
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantProfile, ParticipantWithdrawn, _ParticipantEvent
@@ -67,5 +69,11 @@ _UPSERT = InsertOnConflict(
 
 async def record_participant(uow: UnitOfWork, event: _ParticipantEvent) -> None:
     """Upsert the participant snapshot; a newer revision wins, whatever order events arrive in."""
-    row = _row(event.board, event.participant, isinstance(event, ParticipantWithdrawn))
-    await uow.session.execute(_UPSERT.statement, _UPSERT.params(row))
+    await record_participants(uow, [event])
+
+
+async def record_participants(uow: UnitOfWork, events: Sequence[_ParticipantEvent]) -> None:
+    """:func:`record_participant` for several events in one round trip (asyncpg's pipelined
+    executemany), applied in order: a later snapshot of the same person still wins by revision."""
+    rows = [_UPSERT.params(_row(e.board, e.participant, isinstance(e, ParticipantWithdrawn))) for e in events]
+    await uow.session.execute(_UPSERT.statement, rows if len(rows) > 1 else rows[0])

@@ -25,7 +25,8 @@ from services.matching.service_layer.hubs import (
     refresh_flags,
     remove_person,
 )
-from services.matching.service_layer.participants import record_participant
+from services.matching.service_layer.participants import record_participant, record_participants
+from shared.bus.group_commit import Batchable
 from shared.db import UnitOfWork
 from shared.events.matching import MentorPaired, ParticipantUnplaced
 from shared.events.registration import (
@@ -40,13 +41,46 @@ from shared.events.registration import (
 async def on_teacher_registered(uow: UnitOfWork, event: TeacherRegistered) -> None:
     """Record the teacher; once the board's hubs exist, place them as a late joiner."""
     await record_participant(uow, event)
+    await _place_if_late(uow, event)
+
+
+async def record_registrations(uow: UnitOfWork, events: list[TeacherRegistered | MentorRegistered]) -> None:
+    """First step for a run of registrations (a bulk import): every snapshot in one statement, and
+    whether each of their boards' program years has hubs yet, once per board and year."""
+    await record_participants(uow, events)
+    for board, program_year in {(e.board, e.participant.program_year) for e in events}:
+        await _has_run(uow, board, program_year)
+
+
+async def act_on_registration(uow: UnitOfWork, event: TeacherRegistered | MentorRegistered) -> None:
+    """Then, per registration: nothing before the board's first run (the run places everyone)."""
+    if not await _has_run(uow, event.board, event.participant.program_year):
+        return
+    if isinstance(event, TeacherRegistered):
+        await _place_if_late(uow, event)
+    else:
+        await _lead_if_short(uow, event)
+
+
+on_registered = Batchable(record_registrations, then_each=act_on_registration)
+
+
+async def _has_run(uow: UnitOfWork, board: str, program_year: str) -> bool:
+    """``repository.has_run``, asked once per board and year in a transaction."""
+    known: dict[tuple[str, str], bool] = uow.session.info.setdefault("matching.has_run", {})
+    if (board, program_year) not in known:
+        known[(board, program_year)] = await repository.has_run(uow.session, board, program_year)
+    return known[(board, program_year)]
+
+
+async def _place_if_late(uow: UnitOfWork, event: TeacherRegistered) -> None:
     session = uow.session
-    if not await repository.has_run(session, event.board, event.participant.program_year):
+    if not await _has_run(uow, event.board, event.participant.program_year):
         return  # the board's first run will place everyone (checked first: no view to load)
     view = await repository.participant(session, event.participant.participant_id)
     if view is None or view.withdrawn or view.role not in TEACHER_ROLES:
         return
-    if not await repository.has_run(session, view.board, view.program_year):
+    if not await _has_run(uow, view.board, view.program_year):
         return  # a newer snapshot moved them to a program year without hubs yet
     await repository.lock_board(session, view.board)
     await place_late(uow, view.board, view.program_year, str(view.participant_id), cause=event)
@@ -244,11 +278,15 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
 async def on_mentor_changed(uow: UnitOfWork, event: MentorRegistered | ParticipantUpdated) -> None:
     """Record the mentor; a hub left without its two leaders gets this one if they qualify."""
     await record_participant(uow, event)
+    await _lead_if_short(uow, event)
+
+
+async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantUpdated) -> None:
     session = uow.session
     view = await repository.participant(session, event.participant.participant_id)
     if view is None or view.withdrawn or view.role != "mentor":
         return
-    if not await repository.has_run(session, view.board, view.program_year):
+    if not await _has_run(uow, view.board, view.program_year):
         return
     await repository.lock_board(session, view.board)
     rules = await repository.load_rules(session, view.board)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
 from services.notifications.adapters.tables import Contact
@@ -26,8 +28,14 @@ async def upsert_contact(
     uow: UnitOfWork, board: str, profile: ParticipantProfile, *, status: str | None = None
 ) -> None:
     """Insert or refresh a contact; an older snapshot arriving late never overwrites a newer one."""
-    await uow.session.execute(
-        _UPSERT.statement,
+    await upsert_contacts(uow, [(board, profile)], status=status)
+
+
+async def upsert_contacts(
+    uow: UnitOfWork, snapshots: Sequence[tuple[str, ParticipantProfile]], *, status: str | None = None
+) -> None:
+    """:func:`upsert_contact` for several snapshots in one round trip (pipelined executemany)."""
+    rows = [
         _UPSERT.params(
             {
                 "participant_id": profile.participant_id,
@@ -40,14 +48,23 @@ async def upsert_contact(
                 "role": profile.role,
                 "status": status or profile.status,
             }
-        ),
-    )
+        )
+        for board, profile in snapshots
+    ]
+    await uow.session.execute(_UPSERT.statement, rows if len(rows) > 1 else rows[0])
 
 
 async def contact(uow: UnitOfWork, participant_id: object) -> Contact | None:
     return await uow.session.get(Contact, participant_id)
 
 
-async def contacts(uow: UnitOfWork, ids: list[object]) -> dict[object, Contact]:
-    rows = (await uow.session.execute(sa.select(Contact).where(Contact.participant_id.in_(ids)))).scalars()  # type: ignore[attr-defined]
+async def contacts(uow: UnitOfWork, ids: Sequence[object]) -> dict[object, Contact]:
+    rows = (
+        await uow.session.execute(
+            sa.select(Contact)
+            .where(Contact.participant_id.in_(ids))  # type: ignore[attr-defined]
+            # Fresh from the database: an upsert just now does not refresh objects already loaded.
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
     return {c.participant_id: c for c in rows}

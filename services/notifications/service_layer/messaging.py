@@ -164,13 +164,17 @@ class Messenger:
 
     async def release(self, uow: UnitOfWork, waiting_for: str) -> int:
         """Compose the messages that waited for ``waiting_for`` (call after it is written)."""
+        return await self.release_all(uow, [waiting_for])
+
+    async def release_all(self, uow: UnitOfWork, keys: Sequence[str]) -> int:
+        """:meth:`release` for several keys: one lock statement, one delete, whatever their number."""
         await uow.session.flush()
-        await lock(uow, waiting_for)
+        await lock_all(uow, keys)
         table = AwaitingMessage.__table__  # type: ignore[attr-defined]
         rows = (
             await uow.session.execute(
                 sa.delete(table)
-                .where(table.c.waiting_for == waiting_for)
+                .where(table.c.waiting_for.in_(sorted(set(keys))))
                 .returning(table.c.target, table.c.body, table.c.created_at)
             )
         ).all()
@@ -569,9 +573,19 @@ class Messenger:
 
 
 async def lock(uow: UnitOfWork, key: str) -> None:
-    await uow.session.execute(
-        sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-    )
+    await lock_all(uow, [key])
+
+
+_LOCK_ALL = sa.text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM "
+    "(SELECT k FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, n) ORDER BY n OFFSET 0) AS ordered"
+)
+
+
+async def lock_all(uow: UnitOfWork, keys: Sequence[str]) -> None:
+    """Transaction-scoped advisory locks on ``keys``, taken in sorted order (two transactions
+    locking overlapping sets cannot deadlock), in one round trip."""
+    await uow.session.execute(_LOCK_ALL, {"keys": sorted(set(keys))})
 
 
 async def board_contacts(

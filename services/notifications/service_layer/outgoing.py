@@ -15,7 +15,7 @@ from services.notifications.service_layer.preferences import MAIL_CHANNEL, prefe
 from shared.db import UnitOfWork
 from shared.statements import InsertOnConflict
 
-__all__ = ["MAIL_CHANNEL", "Recipient", "queue_notification"]
+__all__ = ["MAIL_CHANNEL", "Recipient", "compose_notification", "queue_notification", "queue_notifications"]
 
 
 @dataclass(frozen=True)
@@ -32,31 +32,36 @@ class Recipient:
 
 
 _MAIL_WOKEN = "mentorweb.mail_woken"
+_NOTIFICATION_COLUMNS = (
+    "id",
+    "event_id",
+    "board",
+    "recipient_id",
+    "recipient_email",
+    "language",
+    "template",
+    "subject",
+    "body_text",
+    "body_html",
+    "calendar",
+    "urgent",
+    "state",
+)
 
 # Compiled once (shared/statements.py); a redelivered event's notification is not stored twice.
 _INSERT_ONCE = InsertOnConflict(
     Notification.__table__,  # type: ignore[attr-defined]
-    (
-        "id",
-        "event_id",
-        "board",
-        "recipient_id",
-        "recipient_email",
-        "language",
-        "template",
-        "subject",
-        "body_text",
-        "body_html",
-        "calendar",
-        "urgent",
-        "state",
-    ),
+    _NOTIFICATION_COLUMNS,
     "ON CONFLICT ON CONSTRAINT uq_notification_once DO NOTHING RETURNING 1",
+)
+_INSERT_MANY = InsertOnConflict(
+    Notification.__table__,  # type: ignore[attr-defined]
+    _NOTIFICATION_COLUMNS,
+    "ON CONFLICT ON CONSTRAINT uq_notification_once DO NOTHING",
 )
 
 
-async def queue_notification(
-    uow: UnitOfWork,
+def compose_notification(
     *,
     event_id: uuid.UUID,
     board: str,
@@ -68,8 +73,8 @@ async def queue_notification(
     urgent: bool = True,
     base_url: str,
     secret: str,
-) -> bool:
-    """Render and store one notification; False when it already exists (a redelivered event).
+) -> dict[str, Any]:
+    """Render one notification into the row that stores it.
 
     Non-urgent messages wait for the weekly digest of recipients who chose it (state ``held``) and are
     dropped for those who unsubscribed (``suppressed``); invitations and urgent messages go at once.
@@ -90,7 +95,7 @@ async def queue_notification(
         **context,
     }
     message = render(template, recipient.language, full_context)
-    row = {
+    return {
         "id": uuid.uuid4(),
         "event_id": event_id,
         "board": board,
@@ -105,12 +110,33 @@ async def queue_notification(
         "urgent": urgent,
         "state": state,
     }
+
+
+async def queue_notification(uow: UnitOfWork, **what: Any) -> bool:
+    """Render and store one notification (see :func:`compose_notification` for ``what``); False
+    when it already exists (a redelivered event)."""
+    row = compose_notification(**what)
     inserted = (
         await uow.session.execute(_INSERT_ONCE.statement, _INSERT_ONCE.params(row))
     ).first() is not None
-    if inserted and state == "pending" and not uow.session.info.get(_MAIL_WOKEN):
-        # Wakes the dispatcher at commit; once per transaction is enough (a consumer's transaction
-        # can queue a whole batch of messages).
+    if inserted and row["state"] == "pending":
+        await _wake_dispatcher(uow)
+    return inserted
+
+
+async def queue_notifications(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
+    """Store composed notifications in one round trip (pipelined executemany); one already stored
+    for the same event, recipient and template is left as it is."""
+    if not rows:
+        return
+    await uow.session.execute(_INSERT_MANY.statement, [_INSERT_MANY.params(row) for row in rows])
+    if any(row["state"] == "pending" for row in rows):
+        await _wake_dispatcher(uow)
+
+
+async def _wake_dispatcher(uow: UnitOfWork) -> None:
+    # NOTIFY is delivered at commit; once per transaction is enough (a consumer's transaction can
+    # queue a whole batch of messages).
+    if not uow.session.info.get(_MAIL_WOKEN):
         await uow.session.execute(sa.text(f"NOTIFY {MAIL_CHANNEL}"))
         uow.session.info[_MAIL_WOKEN] = True
-    return inserted

@@ -2,38 +2,44 @@
 
 from __future__ import annotations
 
-from services.notifications.adapters.tables import Contact
 from services.notifications.config import Settings
-from services.notifications.service_layer.contacts import upsert_contact
+from services.notifications.service_layer.contacts import contacts, upsert_contacts
 from services.notifications.service_layer.messaging import Messenger, contact_key
-from services.notifications.service_layer.outgoing import queue_notification
+from services.notifications.service_layer.outgoing import compose_notification, queue_notifications
+from shared.bus.group_commit import Batchable
 from shared.db import UnitOfWork
 from shared.events.registration import MentorRegistered, TeacherRegistered
 
+Registered = TeacherRegistered | MentorRegistered
 
-def welcome_handler(settings: Settings):  # type: ignore[no-untyped-def]
+
+def welcome_handler(settings: Settings) -> Batchable:
+    """Handles a run of registrations (a bulk import's wave) with a few statements for all of
+    them: contacts upserted together, welcomes stored together, waiting messages released together."""
     messenger = Messenger(settings)
 
-    async def welcome(uow: UnitOfWork, event: TeacherRegistered | MentorRegistered) -> None:
-        profile = event.participant
-        await upsert_contact(uow, event.board, profile)
-        await uow.session.flush()
-        recipient = await uow.session.get(Contact, profile.participant_id)
-        assert recipient is not None
-        await queue_notification(
-            uow,
-            event_id=event.event_id,
-            board=event.board,
-            recipient=recipient,
-            template="welcome",
-            why="you were registered in its mentorship program"
-            if recipient.language == "en"
-            else "vous avez été inscrit à son programme de mentorat",
-            context={"program_year": profile.program_year, "role": profile.role},
-            base_url=settings.public_base_url,
-            secret=settings.jwt_secret,
-        )
-        # Messages that arrived before this contact (a hub formed first) can be written now.
-        await messenger.release(uow, contact_key(profile.participant_id))
+    async def welcome(uow: UnitOfWork, events: list[Registered]) -> None:
+        await upsert_contacts(uow, [(event.board, event.participant) for event in events])
+        recipients = await contacts(uow, [event.participant.participant_id for event in events])
+        rows = []
+        for event in events:
+            recipient = recipients[event.participant.participant_id]
+            rows.append(
+                compose_notification(
+                    event_id=event.event_id,
+                    board=event.board,
+                    recipient=recipient,
+                    template="welcome",
+                    why="you were registered in its mentorship program"
+                    if recipient.language == "en"
+                    else "vous avez été inscrit à son programme de mentorat",
+                    context={"program_year": event.participant.program_year, "role": event.participant.role},
+                    base_url=settings.public_base_url,
+                    secret=settings.jwt_secret,
+                )
+            )
+        await queue_notifications(uow, rows)
+        # Messages that arrived before these contacts (a hub formed first) can be written now.
+        await messenger.release_all(uow, [contact_key(event.participant.participant_id) for event in events])
 
-    return welcome
+    return Batchable(welcome)
