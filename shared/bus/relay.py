@@ -147,7 +147,9 @@ class OutboxRelay:
     async def _publish(self, exchange: aio_pika.abc.AbstractExchange, row: Any) -> bool:
         """Publish one row with a confirm; False when the broker returned it (no queue took it)."""
         parent = propagate.extract(row.headers or {})
-        with tracer.start_as_current_span(
+        # Started without becoming the current span (no context attach/detach per message: a fifth of
+        # the relay's CPU went to span bookkeeping); the message carries it to the consumers.
+        span = tracer.start_span(
             f"{row.routing_key} publish",
             context=parent,
             kind=trace.SpanKind.PRODUCER,
@@ -158,9 +160,10 @@ class OutboxRelay:
                 "messaging.message.id": str(row.event_id),
                 "mentorweb.board": row.board,
             },
-        ):
+        )
+        try:
             headers: dict[str, Any] = {"event_type": row.event_type, "board": row.board}
-            propagate.inject(headers)
+            propagate.inject(headers, context=trace.set_span_in_context(span, parent))
             message = aio_pika.Message(
                 body=bytes(row.body),
                 message_id=str(row.event_id),
@@ -172,4 +175,9 @@ class OutboxRelay:
             )
             # mandatory (aio-pika's default): an unroutable message comes back instead of an ack.
             confirmation = await exchange.publish(message, routing_key=row.routing_key, timeout=10)
-            return isinstance(confirmation, aiormq.spec.Basic.Ack)
+        except BaseException as exc:
+            span.set_status(trace.Status(trace.StatusCode.ERROR, exc.__class__.__name__))
+            raise
+        finally:
+            span.end()
+        return isinstance(confirmation, aiormq.spec.Basic.Ack)
