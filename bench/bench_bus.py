@@ -60,6 +60,7 @@ from bench.common import (  # noqa: E402
     unique_prefix,
     write_result,
 )
+from shared.bus.group_commit import Batchable  # noqa: E402
 from shared.bus.topology import declare_service_queue  # noqa: E402
 from shared.db import UnitOfWork  # noqa: E402
 from shared.events.catalog import encode  # noqa: E402
@@ -90,12 +91,20 @@ async def record_effect(uow: UnitOfWork, event: TeacherRegistered) -> None:
     )
 
 
-def consumer_spec(prefix: str, db_url: str) -> ServiceSpec:
+async def record_effects(uow: UnitOfWork, events: list[TeacherRegistered]) -> None:
+    """The same effect as a Batchable handler's first step: one pipelined statement per run."""
+    await uow.session.execute(
+        _INSERT_EFFECT, [{"id": e.event_id, "board": e.board, "at": e.occurred_at} for e in events]
+    )
+
+
+def consumer_spec(prefix: str, db_url: str, variant: str = "as-is") -> ServiceSpec:
+    handler = Batchable(record_effects) if variant == "batchable" else record_effect
     return ServiceSpec(
         settings=settings_for(CONSUMER, prefix, db_url),
         title="bench sink",
         description="one-row effect per event",
-        handlers={TeacherRegistered: record_effect},
+        handlers={TeacherRegistered: handler},
     )
 
 
@@ -106,7 +115,7 @@ async def run_consumer_service(prefix: str, db_url: str, variant: str = "as-is")
     """A service process that only consumes (as matching or notifications would), until SIGTERM."""
     from shared.telemetry import configure_logging
 
-    spec = consumer_spec(prefix, db_url)
+    spec = consumer_spec(prefix, db_url, variant)
     configure_logging(CONSUMER)
     if variant == "untraced":
         from opentelemetry.sdk.trace import TracerProvider
@@ -220,6 +229,39 @@ async def wait_published(runtime: Runtime, total: int, timeout: float) -> None:
         await asyncio.sleep(0.01)
 
 
+async def drain_fresh(
+    url: str,
+    sink_settings: ServiceSettings,
+    effects: Any,
+    prefix: str,
+    consumer_db: str,
+    variant: str,
+    numbers: range,
+    phase_seconds: float,
+) -> float | None:
+    """Put fresh events straight on the exchange, then time a ``variant`` consumer draining them."""
+    fresh = [encode(padded_teacher(n)) for n in numbers]
+    async with await aio_pika.connect(url) as direct:
+        exchange = await (await direct.channel(publisher_confirms=True)).get_exchange(
+            sink_settings.exchange_name
+        )
+        await raw_publish(exchange, fresh, TeacherRegistered.routing_key())
+    target_count = await effect_count(effects) + len(fresh)
+    child = spawn("consumer-service", "--prefix", prefix, "--db", consumer_db, "--variant", variant)
+    try:
+        await wait_ready(child)
+        started = time.time()
+        await wait_for_effects(effects, target_count, phase_seconds)
+        first, last, handled = await effects.fetchrow(
+            "SELECT extract(epoch FROM min(handled_at)), extract(epoch FROM max(handled_at)), count(*) "
+            "FROM bench_effect WHERE handled_at >= to_timestamp($1)",
+            started,
+        )
+    finally:
+        stop_child(child)
+    return (handled - 1) / float(last - first) if handled > 1 else None
+
+
 async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict[str, Any]:
     prefix = unique_prefix("bus")
     url = rabbitmq_url()
@@ -313,27 +355,22 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
                     ours_con = (handled - 1) / float(last - first)
                     stop_child(child)
 
-                    # the same drain with tracing sampled off, to show what tracing costs: fresh
-                    # events (the traced drain took them all), put straight on the exchange
-                    fresh = [encode(padded_teacher(n)) for n in range(count, 2 * count)]
-                    async with await aio_pika.connect(url) as direct:
-                        fresh_exchange = await (await direct.channel(publisher_confirms=True)).get_exchange(
-                            sink_settings.exchange_name
+                    # the same drain with tracing sampled off (what tracing costs), then with the
+                    # effect written by a Batchable handler (one statement per run of events): fresh
+                    # events each time (the traced drain took them all), put straight on the exchange
+                    variants: dict[str, float | None] = {}
+                    for n, variant in enumerate(("untraced", "batchable"), start=1):
+                        variants[variant] = await drain_fresh(
+                            url,
+                            sink_settings,
+                            effects,
+                            prefix,
+                            consumer_db,
+                            variant,
+                            range(n * count, (n + 1) * count),
+                            phase_seconds,
                         )
-                        await raw_publish(fresh_exchange, fresh, TeacherRegistered.routing_key())
-                    child = spawn(
-                        "consumer-service", "--prefix", prefix, "--db", consumer_db, "--variant", "untraced"
-                    )
-                    await wait_ready(child)
-                    untraced_started = time.time()
-                    await wait_for_effects(effects, source.relay.published + count, phase_seconds)
-                    first, last, handled = await effects.fetchrow(
-                        "SELECT extract(epoch FROM min(handled_at)), extract(epoch FROM max(handled_at)), count(*) "
-                        "FROM bench_effect WHERE handled_at >= to_timestamp($1)",
-                        untraced_started,
-                    )
-                    untraced_con = (handled - 1) / float(last - first) if handled > 1 else None
-                    stop_child(child)
+                    untraced_con, batchable_con = variants["untraced"], variants["batchable"]
                     await purge(url, sink_settings.queue_name)
                     before = await effect_count(effects)
 
@@ -345,7 +382,7 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
                     )
                     await source.start()
                     try:
-                        events = [padded_teacher(n) for n in range(2 * count, 3 * count)]
+                        events = [padded_teacher(n) for n in range(3 * count, 4 * count)]
                         t0_wall = time.time()
                         await produce(source, events, PUBLISH_WINDOW)
                         finished = await wait_for_effects(
@@ -369,6 +406,10 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
                 {"name": "ours publish (outbox → relay → broker)", "rate": ours_pub},
                 {"name": "ours consume (Runtime/FastStream, inbox+effect)", "rate": ours_con},
                 {"name": "ours consume, no span sampled (cost of tracing)", "rate": untraced_con or 0.0},
+                {
+                    "name": "ours consume, Batchable handler (one statement per run)",
+                    "rate": batchable_con or 0.0,
+                },
                 {"name": "ours end to end (2 service processes)", "rate": ours_e2e},
             ]
         finally:
@@ -386,6 +427,7 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
     }
     targets = [target(f"{name} >= 0.5", value, 0.5, higher_is_better=True) for name, value in ratios.items()]
     ratios["consume without tracing / raw (not a target)"] = ratio(untraced_con, raw_con)
+    ratios["consume with a Batchable handler / raw (not a target)"] = ratio(batchable_con, raw_con)
     for row in rows:
         row["rate"] = round(row["rate"], 1)
     return {
@@ -418,7 +460,7 @@ if __name__ == "__main__":
     parser.add_argument("--prefix")
     parser.add_argument("--db")
     parser.add_argument("--out")
-    parser.add_argument("--variant", default="as-is", choices=["as-is", "untraced"])
+    parser.add_argument("--variant", default="as-is", choices=["as-is", "untraced", "batchable"])
     args = parser.parse_args()
     if args.role == "consumer-service":
         asyncio.run(run_consumer_service(args.prefix, args.db, args.variant))

@@ -261,7 +261,12 @@ async def drain(
 
 
 async def steady_lag(
-    prefix: str, db_url: str, queue: aio_pika.abc.AbstractQueue, rate: float, seconds: float
+    prefix: str,
+    db_url: str,
+    queue: aio_pika.abc.AbstractQueue,
+    rate: float,
+    seconds: float,
+    profile_name: str | None = "relay_steady_producer",
 ) -> dict[str, Any]:
     arrivals: list[float] = []
 
@@ -277,13 +282,13 @@ async def steady_lag(
     try:
         await wait_ready(producer)
         go(producer)
-        profiler = start_profile(producer.pid, "relay_steady_producer", min(seconds, 10))
+        profiler = start_profile(producer.pid, profile_name, min(seconds, 10)) if profile_name else None
         report = json.loads(await read_line(producer, seconds + 60))
     finally:
         if producer.poll() is None:
             producer.kill()
         await asyncio.get_running_loop().run_in_executor(None, producer.wait)
-    profile = finish_profile(profiler, "relay_steady_producer")
+    profile = finish_profile(profiler, profile_name) if profile_name else None
     deadline = time.monotonic() + 10
     while len(arrivals) < report["committed"] and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
@@ -334,6 +339,11 @@ async def main(rows: int, rate: float, seconds: float, time_box: float, raw_coun
 
             await pg_exec(db_url, "TRUNCATE outbox")
             lag = await steady_lag(prefix, db_url, sink, rate, seconds)
+            # The same at half the rate, where one producing process is not CPU-bound: where the
+            # lag comes from (the relay, or the producer's own queue) shows in the difference.
+            await sink.purge()
+            await pg_exec(db_url, "TRUNCATE outbox")
+            half = await steady_lag(prefix, db_url, sink, rate / 2, seconds / 2, profile_name=None)
         finally:
             await connection.close()
             await delete_bus_objects(url, prefix)
@@ -353,6 +363,11 @@ async def main(rows: int, rate: float, seconds: float, time_box: float, raw_coun
             "name": f"lag event→consumer delivery @ {rate:.0f}/s",
             "rate": lag["received"] / produced["seconds"],
             **{k: v for k, v in lag["delivery_lag"].items()},
+        },
+        {
+            "name": f"lag event→consumer delivery @ {rate / 2:.0f}/s (context)",
+            "rate": half["received"] / half["report"]["seconds"],
+            **{k: v for k, v in half["delivery_lag"].items()},
         },
     ]
     for row in rows_out:

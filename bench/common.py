@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -393,6 +394,8 @@ def py_spy_command() -> list[str] | None:
         return ["py-spy"]
     if shutil.which("uv"):
         return ["uv", "tool", "run", "py-spy"]
+    if importlib.util.find_spec("uv") is not None:  # uv installed as a module (the Makefile's fallback)
+        return [sys.executable, "-m", "uv", "tool", "run", "py-spy"]
     return None
 
 
