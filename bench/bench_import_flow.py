@@ -83,11 +83,11 @@ async def raw_fan_out(url: str, prefix: str, count: int) -> float:
             return on_message
 
         started = time.perf_counter()
-        for queue in queues:
-            await queue.consume(consumer_for(queue))
+        tags = [await queue.consume(consumer_for(queue)) for queue in queues]
         await raw_publish(exchange, [raw_body()] * count, "participant.registered")
         finished = await asyncio.wait_for(done, timeout=300)
-        for queue in queues:
+        for queue, tag in zip(queues, tags, strict=True):
+            await queue.cancel(tag)
             await queue.delete(if_unused=False, if_empty=False)
         await exchange.delete()
         return finished - started

@@ -1,7 +1,8 @@
 """The idempotent event consumer every service uses.
 
 For each message: decode the envelope (undecodable → dead letter at once, with the reason), run
-the service's handler in one unit of work that also writes the inbox row, commit, then ack.
+the service's handler in a unit of work that also writes the inbox row, commit, then ack. Messages
+delivered together share that unit of work (group commit, ``shared/bus/group_commit.py``).
 Infrastructure outages (database down) are retried in place without acking; a handler that keeps
 failing is dead-lettered with its error after ``max_handler_attempts`` deliveries.
 """

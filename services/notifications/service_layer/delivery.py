@@ -2,7 +2,8 @@
 
 It runs beside the consumer, never inside it: SMTP being down never blocks the bus. A row is
 marked sent only after the SMTP server accepted the message, so a crash between the two can at
-worst send one message twice; rows are claimed with SKIP LOCKED so replicas share the work.
+worst send the messages in flight (at most ``mail_concurrency``) twice; rows are claimed with SKIP
+LOCKED so replicas share the work.
 """
 
 from __future__ import annotations
