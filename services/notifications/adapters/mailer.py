@@ -96,7 +96,7 @@ def build_message(
     message["From"] = _address("From", sender)  # type: ignore[assignment]
     message["To"] = _address("To", to)  # type: ignore[assignment]
     message["Subject"] = _header("Subject", subject)  # type: ignore[assignment]
-    message["Date"] = formatdate()
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="mentorweb.local")
     for name, value in (headers or {}).items():
         message[name] = _header(name, value)  # type: ignore[assignment]

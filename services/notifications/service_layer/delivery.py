@@ -121,10 +121,6 @@ class MailDispatcher:
         await asyncio.gather(*(sender() for _ in range(min(MAIL_SENDERS, self.settings.mail_concurrency))))
         return attempted
 
-    async def send_one(self, now: datetime | None = None) -> bool:
-        """Claim one due notification, send it, record the outcome; False if none is due."""
-        return await self.send_some(1, now) == 1
-
     async def send_some(self, limit: int, now: datetime | None = None) -> int:
         """Claim up to ``limit`` due notifications (SKIP LOCKED), send them concurrently, record each
         outcome in the same transaction; returns how many were attempted."""
