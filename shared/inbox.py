@@ -11,11 +11,6 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_CLAIM = sa.text(
-    "INSERT INTO inbox (consumer, event_id, event_type) VALUES (:consumer, :event_id, :event_type) "
-    "ON CONFLICT DO NOTHING RETURNING 1"
-)
-
 
 async def claim(session: AsyncSession, *, consumer: str, event_id: uuid.UUID, event_type: str) -> bool:
     """Record that ``consumer`` handles ``event_id``; False when it already did (skip the effect).
@@ -23,10 +18,7 @@ async def claim(session: AsyncSession, *, consumer: str, event_id: uuid.UUID, ev
     A concurrent duplicate waits on the primary key until the first transaction ends, then sees
     the conflict, so two copies in flight at once still give one effect.
     """
-    result = await session.execute(
-        _CLAIM, {"consumer": consumer, "event_id": event_id, "event_type": event_type}
-    )
-    return result.scalar() is not None
+    return event_id in await claim_many(session, consumer=consumer, events=[(event_id, event_type)])
 
 
 _CLAIM_MANY = sa.text(
