@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class InsertOnConflict:
@@ -35,3 +37,25 @@ class InsertOnConflict:
 
     def params(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return {**self._defaults, **row}
+
+    async def execute(self, session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> Result[Any]:
+        """One row: a plain execution (its RETURNING can be read). Several: asyncpg's pipelined
+        executemany, one round trip, applied in order."""
+        params = [self.params(row) for row in rows]
+        return await session.execute(self.statement, params if len(params) > 1 else params[0])
+
+
+def newer_snapshot_wins(
+    table: sa.Table, *, key: str, columns: Sequence[str], updated: Sequence[str], also_set: str = ""
+) -> InsertOnConflict:
+    """The upsert of a snapshot keyed by ``key``: a row whose ``revision`` is older than the one
+    stored changes nothing, so a snapshot arriving late never overwrites a newer one."""
+    assignments = [f"{name} = excluded.{name}" for name in updated]
+    if also_set:
+        assignments.append(also_set)
+    return InsertOnConflict(
+        table,
+        columns,
+        f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(assignments)} "
+        f"WHERE {table.name}.revision < excluded.revision",
+    )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from services.matching.adapters.tables import ParticipantView
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantProfile, ParticipantWithdrawn, _ParticipantEvent
-from shared.statements import InsertOnConflict
+from shared.statements import newer_snapshot_wins
 
 _SNAPSHOT_FIELDS = (
     "program_year",
@@ -58,12 +58,12 @@ def _row(board: str, profile: ParticipantProfile, withdrawn: bool) -> dict[str, 
     }
 
 
-_UPSERT = InsertOnConflict(
+_UPSERT = newer_snapshot_wins(
     ParticipantView.__table__,  # type: ignore[attr-defined]
-    ("participant_id", "board", *_SNAPSHOT_FIELDS),
-    "ON CONFLICT (participant_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _SNAPSHOT_FIELDS)
-    + ", updated_at = now() WHERE participants.revision < excluded.revision",
+    key="participant_id",
+    columns=("participant_id", "board", *_SNAPSHOT_FIELDS),
+    updated=_SNAPSHOT_FIELDS,
+    also_set="updated_at = now()",
 )
 
 
@@ -75,5 +75,6 @@ async def record_participant(uow: UnitOfWork, event: _ParticipantEvent) -> None:
 async def record_participants(uow: UnitOfWork, events: Sequence[_ParticipantEvent]) -> None:
     """:func:`record_participant` for several events in one round trip (asyncpg's pipelined
     executemany), applied in order: a later snapshot of the same person still wins by revision."""
-    rows = [_UPSERT.params(_row(e.board, e.participant, isinstance(e, ParticipantWithdrawn))) for e in events]
-    await uow.session.execute(_UPSERT.statement, rows if len(rows) > 1 else rows[0])
+    await _UPSERT.execute(
+        uow.session, [_row(e.board, e.participant, isinstance(e, ParticipantWithdrawn)) for e in events]
+    )

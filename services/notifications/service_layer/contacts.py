@@ -9,18 +9,17 @@ import sqlalchemy as sa
 from services.notifications.adapters.tables import Contact
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantProfile
-from shared.statements import InsertOnConflict
+from shared.statements import newer_snapshot_wins
 
 _FIELDS = ("revision", "given_name", "family_name", "email", "language", "role", "status")
 
 
 # Compiled once (shared/statements.py); an older snapshot never overwrites a newer one.
-_UPSERT = InsertOnConflict(
+_UPSERT = newer_snapshot_wins(
     Contact.__table__,  # type: ignore[attr-defined]
-    ("participant_id", "board", *_FIELDS),
-    "ON CONFLICT (participant_id) DO UPDATE SET "
-    + ", ".join(f"{f} = excluded.{f}" for f in _FIELDS)
-    + " WHERE contacts.revision < excluded.revision",
+    key="participant_id",
+    columns=("participant_id", "board", *_FIELDS),
+    updated=_FIELDS,
 )
 
 
@@ -35,8 +34,9 @@ async def upsert_contacts(
     uow: UnitOfWork, snapshots: Sequence[tuple[str, ParticipantProfile]], *, status: str | None = None
 ) -> None:
     """:func:`upsert_contact` for several snapshots in one round trip (pipelined executemany)."""
-    rows = [
-        _UPSERT.params(
+    await _UPSERT.execute(
+        uow.session,
+        [
             {
                 "participant_id": profile.participant_id,
                 "board": board,
@@ -48,10 +48,9 @@ async def upsert_contacts(
                 "role": profile.role,
                 "status": status or profile.status,
             }
-        )
-        for board, profile in snapshots
-    ]
-    await uow.session.execute(_UPSERT.statement, rows if len(rows) > 1 else rows[0])
+            for board, profile in snapshots
+        ],
+    )
 
 
 async def contact(uow: UnitOfWork, participant_id: object) -> Contact | None:

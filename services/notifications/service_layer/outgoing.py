@@ -116,9 +116,7 @@ async def queue_notification(uow: UnitOfWork, **what: Any) -> bool:
     """Render and store one notification (see :func:`compose_notification` for ``what``); False
     when it already exists (a redelivered event)."""
     row = compose_notification(**what)
-    inserted = (
-        await uow.session.execute(_INSERT_ONCE.statement, _INSERT_ONCE.params(row))
-    ).first() is not None
+    inserted = (await _INSERT_ONCE.execute(uow.session, [row])).first() is not None
     if inserted and row["state"] == "pending":
         await _wake_dispatcher(uow)
     return inserted
@@ -129,7 +127,7 @@ async def queue_notifications(uow: UnitOfWork, rows: list[dict[str, Any]]) -> No
     for the same event, recipient and template is left as it is."""
     if not rows:
         return
-    await uow.session.execute(_INSERT_MANY.statement, [_INSERT_MANY.params(row) for row in rows])
+    await _INSERT_MANY.execute(uow.session, rows)
     if any(row["state"] == "pending" for row in rows):
         await _wake_dispatcher(uow)
 
