@@ -4,8 +4,70 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from shared.events.envelope import IntegrationEvent
+
+# Why someone was placed, paired or left unplaced, as facts (a code and its values), never as prose:
+# each reader words a fact in its reader's language (notifications in the recipient's, the console in
+# the coordinator's). Values are codes (theme codes, grade bands, language) or numbers, never names,
+# ids or a coordinator's note. Adding a code is a compatible change; a reader that does not know a
+# code leaves that fact out.
+ReasonCode = Literal[
+    # Hub level (HubFormed.reasons, HubMembershipChanged.reasons)
+    "hub_theme",  # theme: the hub's theme; teachers: how many listed it first
+    "hub_band",  # band: the hub's grade band (absent for a mixed-band hub); bands: the bands it spans
+    "hub_size",  # teachers: beginning teachers; leaders: new school leaders (counts, exact)
+    "mixed_schools",  # schools: how many different schools the members come from
+    "leaders_trained",  # leaders: how many of the two hub leaders completed training
+    "leader_expertise",  # theme: the leaders' expertise covers the hub's theme
+    "same_language",  # language: the hub meets in this language
+    "regional_hub",  # boards: a hub across neighbouring boards (small groups of new school leaders)
+    # Member level (member_reasons[member_id])
+    "first_theme",  # theme: the hub's theme is the teacher's own first-listed theme
+    "listed_theme",  # theme, rank: the teacher listed this theme at this rank (2, 3, ...)
+    "neighbour_theme",  # theme, asked: the hub's theme neighbours the teacher's first theme `asked`
+    "same_band",  # band: the teacher's grade band is the hub's
+    "neighbour_band",  # band, asked: the hub's band neighbours the teacher's band `asked`
+    "one_alike",  # assignment: another member shares the teacher's one-alike assignment
+    "late_joiner",  # the teacher registered after the run and joined an existing hub
+    "coordinator_decision",  # a coordinator placed or moved the person (never the note's text)
+    # Pairing (MentorPaired.reasons)
+    "mentor_same_school",
+    "mentor_same_band",  # band
+    "mentor_expertise",  # theme
+    "mentor_school_leader",  # an experienced school leader paired with a new school leader
+    # Unplaced (ParticipantUnplaced.reasons)
+    "too_few_for_hub",  # count, needed: too few people of this kind to form a hub
+    "no_hub_with_room",  # hubs: every compatible hub is full
+    "no_trained_leader",  # no trained leader is free for a hub of this kind
+    "no_mentor_capacity",  # mentors: no mentor with room, language and no conflict
+    "no_language_match",  # language
+    "missing_data",  # fields: what the record lacks (e.g. grade_band)
+]
+
+
+class Reason(BaseModel):
+    """One fact of an explanation: a code from ``ReasonCode`` and its values (codes or numbers)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: ReasonCode
+    values: dict[str, str | int | list[str]] = {}
+
+
+# What kind of change a HubMembershipChanged is, so a reader tells each person only what concerns them.
+ChangeKind = Literal[
+    "late_joiner",
+    "coordinator_move",
+    "leader_change",
+    "withdrawal",
+    "rerun",
+    "dissolved",
+    "",
+]
 
 
 class HubFormed(IntegrationEvent):
@@ -21,6 +83,8 @@ class HubFormed(IntegrationEvent):
     leaders: list[uuid.UUID]
     explanation: str = ""
     meeting_dates: list[datetime] = []
+    reasons: list[Reason] = []
+    member_reasons: dict[str, list[Reason]] = {}  # str(participant id) -> that member's facts
 
 
 class HubMembershipChanged(IntegrationEvent):
@@ -34,7 +98,10 @@ class HubMembershipChanged(IntegrationEvent):
     removed: list[uuid.UUID] = []
     members: list[uuid.UUID]
     leaders: list[uuid.UUID]
-    reason: str = ""
+    reason: str = ""  # legacy prose; never a coordinator's note
+    change: ChangeKind = ""
+    reasons: list[Reason] = []
+    member_reasons: dict[str, list[Reason]] = {}
 
 
 class MentorPaired(IntegrationEvent):
@@ -45,6 +112,7 @@ class MentorPaired(IntegrationEvent):
     teacher_id: uuid.UUID
     mentor_id: uuid.UUID
     explanation: str = ""
+    reasons: list[Reason] = []
 
 
 class ParticipantUnplaced(IntegrationEvent):
@@ -54,6 +122,7 @@ class ParticipantUnplaced(IntegrationEvent):
     program_year: str
     participant_id: uuid.UUID
     reason: str
+    reasons: list[Reason] = []
 
 
 class HubMeetingScheduled(IntegrationEvent):
