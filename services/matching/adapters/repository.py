@@ -20,6 +20,7 @@ from services.matching.adapters.tables import (
     MatchingRun,
     PairingRow,
     ParticipantView,
+    StandingDecisionRow,
     UnplacedTeacher,
 )
 from services.matching.domain.objective import DEFAULT_WEIGHTS, Weights
@@ -403,15 +404,130 @@ async def add_pairings(
         )
 
 
+PUBLISHED = ("completed", "published")  # "completed": runs from before drafts, published at once
+
+
 async def has_run(session: AsyncSession, board: str, program_year: str) -> bool:
-    """Whether hubs were formed for this board's program year (late joiners are placed from then on)."""
+    """Whether hubs were published for this board's program year (late joiners are placed from then
+    on; a draft places nobody)."""
     found = await session.execute(
         sa.select(sa.literal(1))
         .where(
             MatchingRun.board == board,  # type: ignore[arg-type]
             MatchingRun.program_year == program_year,  # type: ignore[arg-type]
-            MatchingRun.status == "completed",  # type: ignore[arg-type]
+            MatchingRun.status.in_(PUBLISHED),  # type: ignore[attr-defined]
         )
         .limit(1)
     )
     return found.first() is not None
+
+
+async def last_published_run(session: AsyncSession, board: str, program_year: str) -> MatchingRun | None:
+    return (
+        await session.execute(
+            sa.select(MatchingRun)
+            .where(
+                MatchingRun.board == board,  # type: ignore[arg-type]
+                MatchingRun.program_year == program_year,  # type: ignore[arg-type]
+                MatchingRun.status.in_(PUBLISHED),  # type: ignore[attr-defined]
+            )
+            .order_by(MatchingRun.published_at.desc().nulls_last(), MatchingRun.started_at.desc())  # type: ignore[union-attr,attr-defined]
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def get_run(
+    session: AsyncSession, run_id: uuid.UUID, *, for_update: bool = False
+) -> MatchingRun | None:
+    query = sa.select(MatchingRun).where(MatchingRun.id == run_id)  # type: ignore[arg-type]
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query.execution_options(populate_existing=True))).scalar_one_or_none()
+
+
+async def supersede_drafts(session: AsyncSession, board: str, program_year: str) -> None:
+    """A new run replaces the drafts still open for the board's program year."""
+    await session.execute(
+        sa.update(MatchingRun)
+        .where(
+            MatchingRun.board == board,  # type: ignore[arg-type]
+            MatchingRun.program_year == program_year,  # type: ignore[arg-type]
+            MatchingRun.status == "draft",  # type: ignore[arg-type]
+        )
+        .values(status="superseded")
+    )
+
+
+# ---------------------------------------------------------------- standing decisions
+
+
+async def decisions_of(session: AsyncSession, board: str, program_year: str) -> list[StandingDecisionRow]:
+    rows = await session.execute(
+        sa.select(StandingDecisionRow)
+        .where(
+            StandingDecisionRow.board == board,  # type: ignore[arg-type]
+            StandingDecisionRow.program_year == program_year,  # type: ignore[arg-type]
+        )
+        .order_by(StandingDecisionRow.id)  # type: ignore[arg-type]
+    )
+    return list(rows.scalars())
+
+
+async def replace_decisions(
+    session: AsyncSession,
+    *,
+    board: str,
+    program_year: str,
+    participant_id: str,
+    kinds: Sequence[str],
+    hub_id: uuid.UUID | None = None,
+) -> None:
+    """Drop the participant's earlier decisions of these kinds (on ``hub_id`` if given): a newer
+    decision on the same question replaces the older one."""
+    statement = sa.delete(StandingDecisionRow).where(
+        StandingDecisionRow.board == board,  # type: ignore[arg-type]
+        StandingDecisionRow.program_year == program_year,  # type: ignore[arg-type]
+        StandingDecisionRow.participant_id == uuid.UUID(participant_id),  # type: ignore[arg-type]
+        StandingDecisionRow.kind.in_(list(kinds)),  # type: ignore[attr-defined]
+    )
+    if hub_id is not None:
+        statement = statement.where(StandingDecisionRow.hub_id == hub_id)  # type: ignore[arg-type]
+    await session.execute(statement)
+
+
+async def delete_decision(session: AsyncSession, board: str, decision_id: int) -> bool:
+    result = await session.execute(
+        sa.delete(StandingDecisionRow)
+        .where(StandingDecisionRow.board == board, StandingDecisionRow.id == decision_id)  # type: ignore[arg-type]
+        .returning(StandingDecisionRow.id)  # type: ignore[arg-type]
+    )
+    return result.first() is not None
+
+
+async def replace_members(session: AsyncSession, hub_ids: Iterable[uuid.UUID]) -> None:
+    """Remove every member and leader row of these hubs (a publish writes them anew)."""
+    ids = list(hub_ids)
+    if ids:
+        await session.execute(sa.delete(HubMember).where(HubMember.hub_id.in_(ids)))  # type: ignore[attr-defined]
+
+
+async def insert_members(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+    if rows:
+        await session.execute(sa.insert(HubMember.__table__), list(rows))  # type: ignore[attr-defined]
+
+
+async def update_hub(session: AsyncSession, hub_id: uuid.UUID, values: dict[str, object]) -> None:
+    await session.execute(
+        sa.update(HubRow).where(HubRow.id == hub_id).values(**values, updated_at=sa.func.now())  # type: ignore[arg-type]
+    )
+
+
+async def delete_pairing(session: AsyncSession, board: str, program_year: str, teacher_id: str) -> None:
+    await session.execute(
+        sa.delete(PairingRow).where(
+            PairingRow.board == board,  # type: ignore[arg-type]
+            PairingRow.program_year == program_year,  # type: ignore[arg-type]
+            PairingRow.teacher_id == uuid.UUID(teacher_id),  # type: ignore[arg-type]
+        )
+    )

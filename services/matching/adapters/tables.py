@@ -70,6 +70,12 @@ class MatchingRun(MatchingTable, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
     objective: float | None = None
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False))
+    # The draft a coordinator reviews before publishing (hubs, pairings, unplaced, difference).
+    draft: dict[str, object] | None = Field(default=None, sa_column=Column(postgresql.JSONB))
+    inputs: str | None = Field(default=None, sa_column=Column(sa.String(64)))  # digest of the inputs
+    base: str | None = Field(default=None, sa_column=Column(sa.String(64)))  # published state drafted on
+    published_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    published_by: str | None = Field(default=None, sa_column=Column(sa.String(200)))
 
 
 class HubRow(MatchingTable, table=True):
@@ -174,3 +180,21 @@ class BoardPolicy(MatchingTable, table=True):
     )
     updated_by: str | None = Field(default=None, sa_column=Column(sa.String(200)))
     updated_at: datetime = Field(sa_column=_now_column())
+
+
+class StandingDecisionRow(MatchingTable, table=True):
+    """A coordinator's decision every later run keeps until released: a member kept in a hub, a
+    leader kept on (or off) a hub, a one-to-one pairing made (or ended) by hand."""
+
+    __tablename__ = "standing_decisions"
+
+    id: int | None = Field(default=None, sa_column=Column(sa.BigInteger, sa.Identity(), primary_key=True))
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
+    kind: str = Field(sa_column=Column(sa.String(20), nullable=False))
+    participant_id: uuid.UUID = Field(sa_column=Column(postgresql.UUID(as_uuid=True), nullable=False))
+    hub_id: uuid.UUID | None = Field(default=None, sa_column=Column(postgresql.UUID(as_uuid=True)))
+    mentor_id: uuid.UUID | None = Field(default=None, sa_column=Column(postgresql.UUID(as_uuid=True)))
+    note: str | None = Field(default=None, sa_column=Column(sa.Text))
+    actor: str = Field(sa_column=Column(sa.String(200), nullable=False))
+    at: datetime = Field(sa_column=_now_column())

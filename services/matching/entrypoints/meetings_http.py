@@ -8,7 +8,7 @@ of the board) run the schedule; participants request observation visits and keep
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -31,6 +31,14 @@ from shared.problems import Problem
 from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["release days"])
+
+
+def program_year_bounds(program_year: str) -> tuple[date, date]:
+    """A program year "2026-2027" runs from 1 September 2026 to 31 August 2027."""
+    first = int(program_year[:4])
+    return date(first, 9, 1), date(first + 1, 8, 31)
+
+
 Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 AnyUser = Annotated[Principal, Depends(current_principal)]
 ProgramYear = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$", examples=["2026-2027"])]
@@ -360,6 +368,19 @@ async def schedule(
             "hubs: a hub is listed twice",
             errors=[{"field": "hubs", "message": "duplicate hub_id"}],
         )
+    first, last = program_year_bounds(body.program_year)
+    outside = [
+        {"field": name, "message": f"must fall inside program year {body.program_year} ({first} to {last})"}
+        for name, day in (("start", body.start), ("end", body.end))
+        if day is not None and not first <= day <= last
+    ]
+    if outside:
+        raise Problem(
+            422,
+            "Invalid input",
+            "; ".join(f"{e['field']}: {e['message']}" for e in outside),
+            errors=outside,
+        )
     try:
         policy = SchedulingPolicy(body.meetings_per_hub, body.release_time, body.start, body.end)
     except ValueError as exc:
@@ -386,6 +407,7 @@ async def schedule(
             policy=policy,
             extra_busy={str(p): days for p, days in body.workshop_days.items()},
             location=body.location,
+            today=datetime.now(UTC).date(),
         )
         await uow.commit()
     return ScheduleResult(

@@ -12,7 +12,7 @@ from services.matching.adapters.tables import HubMember
 from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
 from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
 from shared.events.envelope import IntegrationEvent
-from shared.events.matching import HubFormed, HubMembershipChanged
+from shared.events.matching import ChangeKind, HubFormed, HubMembershipChanged
 
 
 class MatchingConflict(Exception):
@@ -74,7 +74,9 @@ def membership_changed(
     removed: Iterable[str] = (),
     reason: str,
     cause: IntegrationEvent | None = None,
+    change: ChangeKind = "",
 ) -> HubMembershipChanged:
+    """``reason`` is prose kept for older readers; it never carries a coordinator's note or an id."""
     return HubMembershipChanged(
         **envelope(cause, hub.board),  # type: ignore[arg-type]
         hub_id=uuid.UUID(hub.hub_key),
@@ -85,6 +87,7 @@ def membership_changed(
         members=ids(hub.members),
         leaders=ids(hub.leaders),
         reason=reason,
+        change=change,
     )
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
-from services.matching.adapters.tables import Override
+from services.matching.adapters.tables import Override, StandingDecisionRow
 from services.matching.domain.adjusting import (
     explain_leader,
     explain_member,
@@ -30,6 +30,7 @@ from services.matching.service_layer.hubs import (
     refresh_flags,
     remove_person,
 )
+from services.matching.service_layer.meetings_follow import follow_hubs
 from shared.auth import Principal
 from shared.db import UnitOfWork
 
@@ -48,8 +49,39 @@ async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> Stor
     return found[0]
 
 
-def _note_text(note: str | None) -> str:
-    return f" Note: {note}" if note else ""
+async def _decide(
+    uow: UnitOfWork,
+    hub: StoredHub,
+    principal: Principal,
+    *,
+    kind: str,
+    participant_id: str,
+    note: str | None,
+    replaces: tuple[str, ...],
+    on_hub: bool = False,
+) -> None:
+    """Record a standing decision (every later run keeps it until released); the note stays here,
+    with the coordinators, and never travels in an event."""
+    await repository.replace_decisions(
+        uow.session,
+        board=hub.row.board,
+        program_year=hub.row.program_year,
+        participant_id=participant_id,
+        kinds=replaces,
+        hub_id=hub.row.id if on_hub else None,
+    )
+    uow.session.add(
+        StandingDecisionRow(
+            board=hub.row.board,
+            program_year=hub.row.program_year,
+            kind=kind,
+            participant_id=uuid.UUID(participant_id),
+            hub_id=hub.row.id,
+            note=note,
+            actor=principal.subject,
+            at=datetime.now(UTC),
+        )
+    )
 
 
 def _audit(
@@ -122,19 +154,19 @@ async def move_member(
     assert gone is not None
     await uow.session.delete(gone)
     await uow.session.flush()  # the one-hub-per-member index must see the old row gone
-    why = f"moved here by the coordinator{_note_text(note)}"
     uow.session.add(
         add_person(
-            target, pid, "member", f"{why}. {explain_member(teacher, target.domain(), people.teachers)}"
+            target,
+            pid,
+            "member",
+            f"moved here by the coordinator. {explain_member(teacher, target.domain(), people.teachers)}",
         )
     )
+    # Explanations are read by participants: no note, no id (the audit keeps both).
     today = datetime.now(UTC).date().isoformat()
-    append_explanation(
-        source, f"Coordinator override {today}: moved member {pid} to hub {to_hub_id}.{_note_text(note)}"
-    )
-    append_explanation(
-        target, f"Coordinator override {today}: moved member {pid} here from hub {hub_id}.{_note_text(note)}"
-    )
+    append_explanation(source, f"Coordinator change {today}: a member moved to another hub.")
+    append_explanation(target, f"Coordinator change {today}: a member joined from another hub.")
+    await _decide(uow, target, principal, kind="member", participant_id=pid, note=note, replaces=("member",))
     for hub in (source, target):
         refresh_flags(hub, people.mentors, rules.policy)
     override = _audit(
@@ -151,10 +183,25 @@ async def move_member(
         },
         forced=bool(verdict.warnings),
     )
-    reason = f"coordinator override: member moved{_note_text(note)}"
-    uow.publish(membership_changed(source.domain(), source.row.program_year, removed=[pid], reason=reason))
-    uow.publish(membership_changed(target.domain(), target.row.program_year, added=[pid], reason=reason))
+    reason = "the coordinator moved a member"
+    uow.publish(
+        membership_changed(
+            source.domain(), source.row.program_year, removed=[pid], reason=reason, change="coordinator_move"
+        )
+    )
+    uow.publish(
+        membership_changed(
+            target.domain(), target.row.program_year, added=[pid], reason=reason, change="coordinator_move"
+        )
+    )
     await uow.session.flush()
+    await follow_hubs(
+        uow,
+        board=source.row.board,
+        today=datetime.now(UTC).date(),
+        left={source.row.id: [pid]},
+        joined={target.row.id: [pid]},
+    )
     return override, [source, target]
 
 
@@ -198,18 +245,39 @@ async def swap_leader(
         removed.append(outgoing)
         if load.get(outgoing, 0) <= 1:
             await repository.set_status(uow.session, [outgoing], "available")
-    why = f"chosen by the coordinator{_note_text(note)}"
     uow.session.add(
-        add_person(hub, incoming.participant_id, "leader", f"{why}; {explain_leader(incoming, hub.domain())}")
+        add_person(
+            hub,
+            incoming.participant_id,
+            "leader",
+            f"chosen by the coordinator; {explain_leader(incoming, hub.domain())}",
+        )
     )
+    await _decide(
+        uow,
+        hub,
+        principal,
+        kind="leader",
+        participant_id=incoming.participant_id,
+        note=note,
+        replaces=("leader", "not_leader"),
+        on_hub=True,
+    )
+    if outgoing is not None:
+        await _decide(
+            uow,
+            hub,
+            principal,
+            kind="not_leader",
+            participant_id=outgoing,
+            note=note,
+            replaces=("leader", "not_leader"),
+            on_hub=True,
+        )
     await repository.set_status(uow.session, [incoming.participant_id], "leading")
     today = datetime.now(UTC).date().isoformat()
-    what = (
-        f"leader {outgoing} replaced by {incoming.participant_id}"
-        if outgoing
-        else f"leader {incoming.participant_id} added"
-    )
-    append_explanation(hub, f"Coordinator override {today}: {what}.{_note_text(note)}")
+    what = "a hub leader was replaced" if outgoing else "a hub leader was added"
+    append_explanation(hub, f"Coordinator change {today}: {what}.")
     refresh_flags(hub, people.mentors, rules.policy)
     override = _audit(
         uow,
@@ -231,17 +299,26 @@ async def swap_leader(
             year,
             added=[incoming.participant_id],
             removed=removed,
-            reason=f"coordinator override: {what}{_note_text(note)}",
+            reason=f"the coordinator changed the hub's leaders: {what}",
+            change="leader_change",
         )
     )
     await uow.session.flush()
+    await follow_hubs(
+        uow,
+        board=board,
+        today=datetime.now(UTC).date(),
+        left={hub.row.id: removed} if removed else None,
+        joined={hub.row.id: [incoming.participant_id]},
+    )
     return override, [hub]
 
 
 async def set_locked(
     uow: UnitOfWork, principal: Principal, *, hub_id: uuid.UUID, locked: bool, note: str | None
 ) -> tuple[Override | None, list[StoredHub]]:
-    """Lock (keep as it is through reruns and late joiners) or unlock a hub; no-op if unchanged."""
+    """Lock (keep as it is through reruns and late joiners) or unlock a hub; no-op if unchanged.
+    Nobody's hub changes, so nothing is announced."""
     hub = await _hub(uow, principal, hub_id)
     if hub.row.locked == locked:
         return None, [hub]
@@ -249,14 +326,7 @@ async def set_locked(
     action = "lock" if locked else "unlock"
     today = datetime.now(UTC).date().isoformat()
     effect = "reruns and late joiners leave it as it is" if locked else "the next run may re-form it"
-    append_explanation(hub, f"Coordinator {action}ed the hub {today}: {effect}.{_note_text(note)}")
+    append_explanation(hub, f"Coordinator {action}ed the hub {today}: {effect}.")
     override = _audit(uow, hub, action=action, principal=principal, note=note)
-    uow.publish(
-        membership_changed(
-            hub.domain(),
-            hub.row.program_year,
-            reason=f"coordinator override: hub {action}ed{_note_text(note)}",
-        )
-    )
     await uow.session.flush()
     return override, [hub]

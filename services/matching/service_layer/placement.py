@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from services.matching.adapters import repository
 from services.matching.adapters.repository import TEACHER_ROLES, StoredHub
@@ -25,6 +26,7 @@ from services.matching.service_layer.hubs import (
     refresh_flags,
     remove_person,
 )
+from services.matching.service_layer.meetings_follow import follow_hubs
 from services.matching.service_layer.participants import record_participant, record_participants
 from shared.bus.group_commit import Batchable
 from shared.db import UnitOfWork
@@ -129,12 +131,22 @@ async def place_late(
             target, participant_id, "member", f"{why}. {explain_member(teacher, hub, people.teachers)}"
         )
     )
-    append_explanation(target, f"Late joiner {participant_id} added ({why}).")
+    append_explanation(target, "A late joiner was added.")
     refresh_flags(target, people.mentors, rules.policy)
     await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[participant_id])
     await repository.set_status(session, [participant_id], "placed")
     uow.publish(
-        membership_changed(target.domain(), program_year, added=[participant_id], reason=why, cause=cause)
+        membership_changed(
+            target.domain(),
+            program_year,
+            added=[participant_id],
+            reason=why,
+            cause=cause,
+            change="late_joiner",
+        )
+    )
+    await follow_hubs(
+        uow, board=board, today=datetime.now(UTC).date(), joined={target.row.id: [participant_id]}
     )
     await _pair(uow, board, program_year, [teacher], people, cause)
 
@@ -252,13 +264,26 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
                 load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
                 added.append(mentor.participant_id)
                 await repository.set_status(session, [mentor.participant_id], "leading")
-                reason = f"a hub leader withdrew; {mentor.participant_id} {why}"
-        append_explanation(hub, f"{pid} withdrew ({gone.role}).")
+                reason = "a hub leader withdrew; another mentor took the seat"
+        append_explanation(hub, f"A {'leader' if gone.role == 'leader' else 'member'} withdrew.")
         refresh_flags(hub, people.mentors, rules.policy)
         uow.publish(
             membership_changed(
-                hub.domain(), program_year, added=added, removed=[pid], reason=reason, cause=event
+                hub.domain(),
+                program_year,
+                added=added,
+                removed=[pid],
+                reason=reason,
+                cause=event,
+                change="withdrawal",
             )
+        )
+        await follow_hubs(
+            uow,
+            board=board,
+            today=datetime.now(UTC).date(),
+            left={hub.row.id: [pid]},
+            joined={hub.row.id: added} if added else None,
         )
     await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[pid])
     pairings = await repository.pairings_of(session, board, program_year)
@@ -315,7 +340,7 @@ async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantU
             )
         )
         load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
-        append_explanation(hub, f"New leader {mentor.participant_id} joined.")
+        append_explanation(hub, "A newly registered mentor joined as leader.")
         refresh_flags(hub, people.mentors, rules.policy)
         await repository.set_status(session, [mentor.participant_id], "leading")
         uow.publish(
@@ -325,6 +350,7 @@ async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantU
                 added=[mentor.participant_id],
                 reason="a newly registered mentor fills the empty leader seat",
                 cause=event,
+                change="leader_change",
             )
         )
 

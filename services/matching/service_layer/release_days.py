@@ -332,6 +332,7 @@ async def schedule_hub_meetings(
     policy: SchedulingPolicy,
     extra_busy: Mapping[str, Iterable[date]] | None = None,
     location: str | None = None,
+    today: date | None = None,
 ) -> ScheduleOutcome:
     """Plan and book every hub's meetings (HubMeetingScheduled each); hubs that cannot be placed
     are returned with the reason and book nothing. A hub that already has meetings this program
@@ -346,6 +347,8 @@ async def schedule_hub_meetings(
     calendar_row = await get_calendar(uow, board, program_year)
     calendar = calendar_of(calendar_row)
     start = max(policy.start or calendar.first_day, calendar.first_day)
+    if today is not None:
+        start = max(start, today)  # never a meeting on a day already gone
     end = min(policy.end or calendar.last_day, calendar.last_day)
     if end < start:
         raise field_problem("end", "the window is outside the school year")

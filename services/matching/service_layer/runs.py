@@ -1,32 +1,48 @@
-"""A matching run: form a board's hubs for a program year, in one transaction.
+"""A matching run drafts a board's hubs for a program year; the coordinator reviews the draft and
+publishes it (or discards it). Only publishing changes what participants see and announces it.
 
-The run reads the board's participants from matching's own view, keeps locked hubs as they are,
-replaces every unlocked hub, records who could not be placed (with the reason) and the one-to-one
-pairings, and announces the differences through the outbox — all committed together. Two runs of
-one board never interleave, even on two replicas: each holds the board's advisory lock.
+A run reads the board's participants from matching's own view and solves; the solution is mapped
+onto the published hubs (largest overlap keeps a hub's id, meetings and history) and the
+coordinator's standing decisions (moves, leader swaps, locks, manual pairings) are applied on top.
+When nothing the solution depends on changed since the published run, the draft is the published
+state itself: a rerun with nothing new changes nothing. Two runs of one board never interleave,
+even on two replicas: each holds the board's advisory lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from services.matching.adapters import repository
+from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import MatchingRun
+from services.matching.domain import continuity
+from services.matching.domain.adjusting import hub_flags
+from services.matching.domain.continuity import Decision
 from services.matching.domain.forming import form_hubs
+from services.matching.domain.placement_model import Hub, Pairing
 from services.matching.service_layer.hubs import (
     MatchingConflict,
+    NotFound,
     explanations,
     hub_formed,
     membership_changed,
 )
+from services.matching.service_layer.meetings_follow import follow_hubs
 from shared.db import UnitOfWork
 from shared.events.matching import MentorPaired, ParticipantUnplaced
 
 LOCK_WAIT_SECONDS = 2.0
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def _acquire(uow: UnitOfWork, board: str, wait: float) -> None:
@@ -42,16 +58,66 @@ async def _acquire(uow: UnitOfWork, board: str, wait: float) -> None:
         await asyncio.sleep(0.1)
 
 
+def decision_of(row: Any) -> Decision:
+    return Decision(
+        kind=row.kind,
+        participant_id=str(row.participant_id),
+        hub_id=str(row.hub_id) if row.hub_id else None,
+        mentor_id=str(row.mentor_id) if row.mentor_id else None,
+    )
+
+
+def _hub_doc(hub: Hub, status: str, member_explanations: Mapping[tuple[str, str], str]) -> dict[str, Any]:
+    return {
+        "id": hub.hub_key,
+        "status": status,
+        "theme": hub.theme,
+        "grade_band": hub.grade_band,
+        "language": hub.language,
+        "track": hub.track,
+        "locked": hub.locked,
+        "explanation": hub.explanation,
+        "flags": list(hub.flags),
+        "members": list(hub.members),
+        "leaders": list(hub.leaders),
+        "explanations": {
+            pid: member_explanations.get((hub.hub_key, pid), "") for pid in (*hub.members, *hub.leaders)
+        },
+    }
+
+
+def _hub_of(doc: Mapping[str, Any], board: str) -> Hub:
+    return Hub(
+        hub_key=doc["id"],
+        board=board,
+        theme=doc["theme"],
+        grade_band=doc["grade_band"],
+        language=doc["language"],
+        track=doc["track"],
+        members=tuple(doc["members"]),
+        leaders=tuple(doc["leaders"]),
+        explanation=doc["explanation"],
+        flags=tuple(doc["flags"]),
+        locked=doc["locked"],
+    )
+
+
+def _stored_explanations(stored: Sequence[StoredHub]) -> dict[tuple[str, str], str]:
+    return {
+        (str(s.id), str(m.participant_id)): m.explanation for s in stored for m in (*s.members, *s.leaders)
+    }
+
+
 async def run_matching(
     uow: UnitOfWork,
     *,
     board: str,
     program_year: str,
     requested_by: str,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = _now,
     lock_wait: float = LOCK_WAIT_SECONDS,
 ) -> MatchingRun:
-    """Form the hubs of ``board`` for ``program_year``; the caller commits."""
+    """Draft the hubs of ``board`` for ``program_year`` (nothing is announced); the caller commits."""
     await _acquire(uow, board, lock_wait)
     session = uow.session
     started = clock()
@@ -59,78 +125,285 @@ async def run_matching(
     rules = await repository.load_rules(session, board)
     people = await repository.load_people(session, board, program_year, rules.region)
     stored = await repository.load_hubs(session, board=board, program_year=program_year)
-    locked = [s.domain() for s in stored if s.row.locked]
-    before = {str(s.id): s.domain() for s in stored if not s.row.locked}
-
-    result = form_hubs(
-        people.teachers.values(),
-        people.mentors.values(),
-        rules.policy,
-        locked_hubs=locked,
-        weights=rules.weights,
+    published = [s.domain() for s in stored]
+    published_pairings = {
+        t: str(row.mentor_id)
+        for t, row in (await repository.pairings_of(session, board, program_year)).items()
+    }
+    published_unplaced = {
+        p: row.reason for p, row in (await repository.unplaced_of(session, board, program_year)).items()
+    }
+    decisions = [decision_of(r) for r in await repository.decisions_of(session, board, program_year)]
+    inputs = continuity.fingerprint(
+        people.teachers.values(), people.mentors.values(), rules.policy, rules.weights
     )
-    formed = [h for h in result.hubs if not h.locked]
-    after = {h.hub_key: h for h in formed}
+    last = await repository.last_published_run(session, board, program_year)
+    skipped: list[Decision] = []
+    if last is not None and last.inputs == inputs:
+        # Nothing the solution depends on changed: the published state (with every decision the
+        # coordinator made since) is the draft.
+        hubs = published
+        pairings = [Pairing(t, m, "") for t, m in sorted(published_pairings.items())]
+        unplaced = dict(published_unplaced)
+        objective = last.objective
+        member_explanations = _stored_explanations(stored)
+        solved = False
+    else:
+        locked = [h for h in published if h.locked]
+        result = form_hubs(
+            people.teachers.values(),
+            people.mentors.values(),
+            rules.policy,
+            locked_hubs=locked,
+            weights=rules.weights,
+        )
+        formed = [h for h in result.hubs if not h.locked]
+        mapping = continuity.map_onto([h for h in published if not h.locked], formed)
+        drafted, skipped = continuity.apply_decisions(
+            [*locked, *continuity.rekey(formed, mapping)],
+            decisions,
+            leaders_per_hub=rules.policy.leaders_per_hub,
+        )
+        hubs = [
+            h if h.locked else replace(h, flags=hub_flags(h, people.mentors, rules.policy)) for h in drafted
+        ]
+        placed = {m for h in hubs for m in h.members}
+        unplaced = {u.participant_id: u.reason for u in result.unplaced if u.participant_id not in placed}
+        pairings = continuity.keep_pairings(
+            published_pairings, result.pairings, decisions, people.teachers, people.mentors
+        )
+        objective = result.objective
+        member_explanations = {
+            **_stored_explanations([s for s in stored if s.row.locked]),
+            **explanations([h for h in hubs if not h.locked], people.teachers, people.mentors),
+        }
+        solved = True
 
-    # Replace the unlocked hubs (members go with them), the unplaced list and the pairings.
-    await repository.delete_hubs(session, [uuid.UUID(k) for k in before])
+    diff = continuity.difference(
+        published,
+        hubs,
+        published_pairings=published_pairings,
+        draft_pairings={p.teacher_id: p.mentor_id for p in pairings},
+        published_unplaced=published_unplaced,
+        draft_unplaced=unplaced,
+    )
+    status_of = {key: "formed" for key in diff.formed} | {c.hub_id: "changed" for c in diff.changed}
+    draft: dict[str, Any] = {
+        "solved": solved,
+        "hubs": [_hub_doc(h, status_of.get(h.hub_key, "unchanged"), member_explanations) for h in hubs],
+        "pairings": [
+            {"teacher_id": p.teacher_id, "mentor_id": p.mentor_id, "explanation": p.explanation}
+            for p in pairings
+        ],
+        "unplaced": [{"participant_id": p, "reason": r} for p, r in sorted(unplaced.items())],
+        "difference": {
+            "formed": list(diff.formed),
+            "changed": [
+                {"hub_id": c.hub_id, "added": list(c.added), "removed": list(c.removed)} for c in diff.changed
+            ],
+            "dissolved": list(diff.dissolved),
+            "unchanged": list(diff.unchanged),
+            "moves": [
+                {"participant_id": m.participant_id, "from_hub_id": m.from_hub_id, "to_hub_id": m.to_hub_id}
+                for m in diff.moves
+            ],
+            "pairings_changed": list(diff.pairings_changed),
+            "pairings_ended": list(diff.pairings_ended),
+            "unplaced_changed": list(diff.unplaced_changed),
+            "empty": diff.empty,
+        },
+        "decisions_not_applied": [
+            {"kind": d.kind, "participant_id": d.participant_id, "hub_id": d.hub_id} for d in skipped
+        ],
+    }
+    await repository.supersede_drafts(session, board, program_year)
+    run = MatchingRun(
+        id=run_id,
+        board=board,
+        program_year=program_year,
+        status="draft",
+        requested_by=requested_by,
+        started_at=started,
+        finished_at=clock(),
+        objective=round(objective, 4) if objective is not None else None,
+        counts={
+            "teachers": len(people.teachers),
+            "mentors": len(people.mentors),
+            "hubs": len(hubs),
+            "locked_hubs": sum(1 for h in hubs if h.locked),
+            "hubs_formed": len(diff.formed),
+            "hubs_changed": len(diff.changed),
+            "hubs_unchanged": len(diff.unchanged),
+            "hubs_dissolved": len(diff.dissolved),
+            "moves": len(diff.moves),
+            "placed": sum(len(h.members) for h in hubs),
+            "unplaced": len(unplaced),
+            "pairings": len(pairings),
+        },
+        draft=draft,
+        inputs=inputs,
+        base=continuity.state_digest(published, published_pairings),
+    )
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def _draft_run(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
+    run = await repository.get_run(uow.session, run_id, for_update=True)
+    if run is None or run.board != board or run.program_year != program_year:
+        raise NotFound("No such matching run in your board.", field="run_id")
+    if run.status != "draft" or run.draft is None:
+        raise MatchingConflict(f"this run is {run.status}, not a draft", field="run_id")
+    return run
+
+
+async def discard_run(uow: UnitOfWork, *, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
+    """Drop a draft: nothing changes for anyone."""
+    run = await _draft_run(uow, board, program_year, run_id)
+    run.status = "discarded"
+    await uow.session.flush()
+    return run
+
+
+async def publish_run(
+    uow: UnitOfWork,
+    *,
+    board: str,
+    program_year: str,
+    run_id: uuid.UUID,
+    published_by: str,
+    clock: Clock = _now,
+    lock_wait: float = LOCK_WAIT_SECONDS,
+) -> MatchingRun:
+    """Make a draft what participants see: hubs keep their ids, dissolved hubs' future meetings are
+    cancelled, movers follow their hub's meetings, and every change is announced (outbox)."""
+    await _acquire(uow, board, lock_wait)
+    session = uow.session
+    run = await _draft_run(uow, board, program_year, run_id)
+    assert run.draft is not None
+    stored = await repository.load_hubs(session, board=board, program_year=program_year, for_update=True)
+    pairing_rows = await repository.pairings_of(session, board, program_year)
+    published_pairings = {t: str(row.mentor_id) for t, row in pairing_rows.items()}
+    if continuity.state_digest([s.domain() for s in stored], published_pairings) != run.base:
+        raise MatchingConflict(
+            "the published hubs or pairings changed since this draft was made; run matching again",
+            field="run_id",
+        )
+    published = {str(s.id): s for s in stored}
+    docs: list[dict[str, Any]] = run.draft["hubs"]  # type: ignore[assignment]
+    hubs = {d["id"]: _hub_of(d, board) for d in docs}
+    doc_of = {d["id"]: d for d in docs}
+    previous_unplaced = await repository.unplaced_of(session, board, program_year)
+    draft_unplaced: dict[str, str] = {
+        u["participant_id"]: u["reason"]
+        for u in run.draft["unplaced"]  # type: ignore[attr-defined]
+    }
+    draft_pairings = [
+        Pairing(p["teacher_id"], p["mentor_id"], p["explanation"])
+        for p in run.draft["pairings"]  # type: ignore[attr-defined]
+    ]
+    diff = continuity.difference(
+        [s.domain() for s in stored],
+        list(hubs.values()),
+        published_pairings=published_pairings,
+        draft_pairings={p.teacher_id: p.mentor_id for p in draft_pairings},
+    )
+    today = clock().date()
+
+    # Hubs: rewrite the members of changed and dissolved hubs, then add the new hubs.
+    rewritten = [uuid.UUID(c.hub_id) for c in diff.changed] + [uuid.UUID(k) for k in diff.dissolved]
+    await repository.replace_members(session, rewritten)
+    await session.flush()
+    follow = await follow_hubs(
+        uow,
+        board=board,
+        today=today,
+        dissolved=[uuid.UUID(k) for k in diff.dissolved],
+        left={uuid.UUID(c.hub_id): c.removed for c in diff.changed if c.removed},
+        joined={uuid.UUID(c.hub_id): c.added for c in diff.changed if c.added},
+    )
+    await repository.delete_hubs(session, [uuid.UUID(k) for k in diff.dissolved])
+    member_explanations = {(d["id"], pid): text for d in docs for pid, text in d["explanations"].items()}
     await repository.insert_hubs(
         session,
         program_year=program_year,
-        hubs=formed,
-        member_explanations=explanations(formed, people.teachers, people.mentors),
-        run_id=run_id,
+        hubs=[hubs[k] for k in diff.formed],
+        member_explanations=member_explanations,
+        run_id=run.id,
     )
-    previous_unplaced = await repository.unplaced_of(session, board, program_year)
-    await repository.delete_unplaced(session, board=board, program_year=program_year)
-    reasons = {u.participant_id: u.reason for u in result.unplaced}
-    await repository.upsert_unplaced(
-        session, board=board, program_year=program_year, reasons=reasons, run_id=run_id
-    )
-    previous_pairings = await repository.pairings_of(session, board, program_year)
-    await repository.replace_pairings(
-        session, board=board, program_year=program_year, pairings=result.pairings, run_id=run_id
-    )
+    for change in diff.changed:
+        hub = hubs[change.hub_id]
+        await repository.insert_members(
+            session,
+            [
+                {
+                    "hub_id": uuid.UUID(hub.hub_key),
+                    "participant_id": uuid.UUID(pid),
+                    "role": role,
+                    "board": board,
+                    "program_year": program_year,
+                    "explanation": member_explanations.get((hub.hub_key, pid), ""),
+                }
+                for role, people in (("member", hub.members), ("leader", hub.leaders))
+                for pid in people
+            ],
+        )
+        await repository.update_hub(
+            session,
+            uuid.UUID(hub.hub_key),
+            {
+                "theme": hub.theme,
+                "grade_band": hub.grade_band,
+                "explanation": doc_of[hub.hub_key]["explanation"],
+                "flags": list(hub.flags),
+                "run_id": run.id,
+            },
+        )
 
-    placed = {m for h in result.hubs for m in h.members}
-    leading = {m for h in result.hubs for m in h.leaders}
+    # Unplaced and pairings as drafted.
+    await repository.delete_unplaced(session, board=board, program_year=program_year)
+    await repository.upsert_unplaced(
+        session, board=board, program_year=program_year, reasons=draft_unplaced, run_id=run.id
+    )
+    await repository.replace_pairings(
+        session, board=board, program_year=program_year, pairings=draft_pairings, run_id=run.id
+    )
+    placed = {m for h in hubs.values() for m in h.members}
+    leading = {m for h in hubs.values() for m in h.leaders}
+    people = await repository.load_people(session, board, program_year, None)
     await repository.set_status(session, placed, "placed")
-    await repository.set_status(session, reasons, "unplaced")
+    await repository.set_status(session, draft_unplaced, "unplaced")
     await repository.set_status(session, leading, "leading")
     await repository.set_status(session, set(people.mentors) - leading, "available")
 
-    # Announce what changed: a rerun on the same input announces nothing.
-    changed = 0
-    for key, hub in after.items():
-        old = before.get(key)
-        if old is None:
-            uow.publish(hub_formed(hub, program_year))
-        elif (old.members, old.leaders) != (hub.members, hub.leaders):
-            changed += 1
-            added = (set(hub.members) | set(hub.leaders)) - (set(old.members) | set(old.leaders))
-            removed = (set(old.members) | set(old.leaders)) - (set(hub.members) | set(hub.leaders))
-            uow.publish(
-                membership_changed(
-                    hub,
-                    program_year,
-                    added=added,
-                    removed=removed,
-                    reason=f"re-formed by matching run {run_id}",
-                )
+    # Announce only what changed.
+    for key in diff.formed:
+        uow.publish(hub_formed(hubs[key], program_year))
+    for change in diff.changed:
+        uow.publish(
+            membership_changed(
+                hubs[change.hub_id],
+                program_year,
+                added=change.added,
+                removed=change.removed,
+                reason="matching was run again and the coordinator published the result",
+                change="rerun",
             )
-    dissolved = [old for key, old in before.items() if key not in after]
-    for old in dissolved:
+        )
+    for key in diff.dissolved:
+        old = published[key].domain()
         uow.publish(
             membership_changed(
                 replace(old, members=(), leaders=()),
                 program_year,
                 removed=(*old.members, *old.leaders),
-                reason=f"dissolved by matching run {run_id}: its members were placed anew",
+                reason="the hub was dissolved: its members were placed anew",
+                change="dissolved",
             )
         )
-    for pairing in result.pairings:
-        old_pairing = previous_pairings.get(pairing.teacher_id)
-        if old_pairing is None or str(old_pairing.mentor_id) != pairing.mentor_id:
+    for pairing in draft_pairings:
+        if pairing.teacher_id in diff.pairings_changed:
             uow.publish(
                 MentorPaired(
                     board=board,
@@ -140,7 +413,7 @@ async def run_matching(
                     explanation=pairing.explanation,
                 )
             )
-    for pid, reason in reasons.items():
+    for pid, reason in sorted(draft_unplaced.items()):
         old_unplaced = previous_unplaced.get(pid)
         if old_unplaced is None or old_unplaced.reason != reason:
             uow.publish(
@@ -149,29 +422,27 @@ async def run_matching(
                 )
             )
 
-    run = MatchingRun(
-        id=run_id,
-        board=board,
-        program_year=program_year,
-        status="completed",
-        requested_by=requested_by,
-        started_at=started,
-        finished_at=clock(),
-        objective=round(result.objective, 4),
-        counts={
-            "teachers": len(people.teachers),
-            "mentors": len(people.mentors),
-            "hubs": len(result.hubs),
-            "locked_hubs": len(locked),
-            "hubs_formed": sum(1 for k in after if k not in before),
-            "hubs_changed": changed,
-            "hubs_unchanged": sum(1 for k in after if k in before) - changed,
-            "hubs_dissolved": len(dissolved),
-            "placed": len(placed),
-            "unplaced": len(reasons),
-            "pairings": len(result.pairings),
-        },
-    )
-    session.add(run)
+    run.status = "published"
+    run.published_at = clock()
+    run.published_by = published_by
+    run.counts = {
+        **run.counts,
+        "meetings_cancelled": follow.cancelled,
+        "release_places_returned": follow.places_returned,
+        "meeting_invitations": follow.invited,
+        "meeting_cancellations": follow.uninvited,
+    }
     await session.flush()
     return run
+
+
+async def run_and_publish(
+    uow: UnitOfWork, *, board: str, program_year: str, requested_by: str, clock: Clock = _now
+) -> MatchingRun:
+    """Draft and publish in one transaction (for tools and tests that need no review)."""
+    run = await run_matching(
+        uow, board=board, program_year=program_year, requested_by=requested_by, clock=clock
+    )
+    return await publish_run(
+        uow, board=board, program_year=program_year, run_id=run.id, published_by=requested_by, clock=clock
+    )

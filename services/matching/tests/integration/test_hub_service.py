@@ -79,7 +79,7 @@ async def register(factory: Factory, board: str, teachers: list[Teacher], mentor
 
 async def run(factory: Factory, board: str) -> uuid.UUID:
     async with UnitOfWork(factory) as uow:
-        result = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="test")
+        result = await runs.run_and_publish(uow, board=board, program_year=YEAR, requested_by="test")
         await uow.commit()
         return result.id
 
@@ -346,8 +346,13 @@ async def test_coordinator_overrides_respect_non_evaluation_bounds_and_are_audit
     assert override.action == "move" and override.forced == must_force and override.actor == principal.subject
     after, _ = await state(factory, board)
     moved_to = next(h for h in after.hubs if h.hub_key == target.hub_key)
-    assert mover in moved_to.members and "same school as her partner" in moved_to.explanation
+    # The note stays in the coordinators' audit; the hub's explanation (read by participants) and
+    # the events never carry it.
+    assert mover in moved_to.members and override.note == "same school as her partner"
+    assert "same school as her partner" not in moved_to.explanation and mover not in moved_to.explanation
     changed = await events(factory, board, "HubMembershipChanged")
+    assert all("same school as her partner" not in str(e) for e in changed)
+    assert {e["change"] for e in changed if mover in (*e["added"], *e["removed"])} == {"coordinator_move"}
     assert {(e["hub_id"], tuple(e["added"]), tuple(e["removed"])) for e in changed} >= {
         (a.hub_key, (), (mover,)),
         (target.hub_key, (mover,), ()),
@@ -367,7 +372,7 @@ async def test_two_runs_of_one_board_never_interleave_but_boards_run_in_parallel
         teachers, mentors = synthetic(code, 12, 4, seed=8)
         await register(factory, code, teachers, mentors)
     async with UnitOfWork(factory) as first:
-        await runs.run_matching(first, board=board, program_year=YEAR, requested_by="one")
+        await runs.run_and_publish(first, board=board, program_year=YEAR, requested_by="one")
         # While the first run's transaction holds the board, a second run of it is refused...
         async with UnitOfWork(factory) as second:
             with pytest.raises(MatchingConflict, match="in progress"):

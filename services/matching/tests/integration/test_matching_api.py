@@ -126,6 +126,11 @@ async def test_a_board_is_matched_over_http_and_its_hubs_announced_on_the_bus(
         assert response.status_code == 201, response.text
         run = response.json()
         assert response.headers["location"].endswith(run["id"])
+        assert run["status"] == "draft"
+        published = await client.post(
+            f"/v1/boards/{board}/program-years/{YEAR}/matching-runs/{run['id']}/publish", headers=coordinator
+        )
+        assert published.status_code == 200 and published.json()["status"] == "published", published.text
         assert run["counts"]["teachers"] == 40 and run["counts"]["mentors"] == 12
         assert elapsed < 5, f"a 52-person board took {elapsed:.1f}s"
 
@@ -157,6 +162,12 @@ async def test_a_board_is_matched_over_http_and_its_hubs_announced_on_the_bus(
             f"/v1/boards/{board}/program-years/{YEAR}/matching-runs", headers=coordinator
         )
         assert again.status_code == 201 and again.json()["counts"]["hubs_formed"] == 0
+        assert again.json()["counts"]["hubs_changed"] == again.json()["counts"]["hubs_dissolved"] == 0
+        republished = await client.post(
+            f"/v1/boards/{board}/program-years/{YEAR}/matching-runs/{again.json()['id']}/publish",
+            headers=coordinator,
+        )
+        assert republished.status_code == 200, republished.text
         rerun = (
             await client.get("/v1/hubs", params={"board": board, "limit": 200}, headers=coordinator)
         ).json()
@@ -206,13 +217,28 @@ async def test_a_board_is_matched_over_http_and_its_hubs_announced_on_the_bus(
         assert same.status_code == 422 and same.json()["errors"][0]["field"] == "to_hub_id"
         audit = await client.get(f"/v1/boards/{board}/program-years/{YEAR}/overrides", headers=coordinator)
         assert [(o["action"], o["note"]) for o in audit.json()] == [("lock", "met in September")]
+        # A lock changes nobody's hub, so it announces nothing: after a later event (a second late
+        # registrant's) has come through, no membership change without anyone added or removed.
+        late2 = Teacher(
+            participant_id="LATE2",
+            board=board,
+            hr_id="ELM-HR-LATE2",
+            school="ELM-S43",
+            grade_band=fitting["grade_band"],
+            themes=(fitting["theme"],),
+        )
+        late2_id = str(pid(f"{board}/LATE2"))
+        await bus.publish(teacher_event(late2, board))
         assert await eventually(
             lambda: [
                 e
-                for e in bus.of("HubMembershipChanged", board)
-                if e["hub_id"] == hub_id and "locked" in e["reason"]
+                for kind in ("HubMembershipChanged", "ParticipantUnplaced", "HubFormed")
+                for e in bus.of(kind, board)
+                if late2_id in (*e.get("added", ()), *e.get("members", ()), e.get("participant_id"))
             ]
         )
+        assert [e for e in bus.of("HubMembershipChanged", board) if not e["added"] and not e["removed"]] == []
+        assert all("met in September" not in str(e) for e in bus.of("HubMembershipChanged", board))
 
 
 async def _known(system: System, board: str, count: int) -> bool:
@@ -237,6 +263,12 @@ async def test_every_endpoint_keeps_boards_apart(matching_system: System, bus: B
         run = await client.post(f"{base}/matching-runs", headers=admin)
         assert run.status_code == 201, run.text
         run_id = run.json()["id"]
+        assert (
+            await client.post(f"{base}/matching-runs/{run_id}/publish", headers=theirs)
+        ).status_code == 404
+        assert (await client.get(f"{base}/matching-runs/{run_id}/draft", headers=theirs)).status_code == 404
+        published = await client.post(f"{base}/matching-runs/{run_id}/publish", headers=admin)
+        assert published.status_code == 200, published.text
         hubs = (await client.get("/v1/hubs", params={"board": board}, headers=mine)).json()["items"]
         assert hubs
         hub_id, member = hubs[0]["id"], hubs[0]["members"][0]["participant_id"]

@@ -1,0 +1,374 @@
+"""The coordinator's workflow over HTTP (/v1): a run's draft (review, publish, discard), one-to-one
+pairing by hand, standing decisions, and the lists a coordinator works from (pairings,
+observation visits) with names and schools.
+
+Thin: authorise (a board's coordinators only), call the service layer, map its errors to
+problem+json in one place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict
+
+from services.matching.adapters import lists, repository
+from services.matching.entrypoints.schemas import BoardPath, Note, RunPublic, YearPath
+from services.matching.service_layer import pairings, runs
+from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from shared.auth import Principal, ensure_board, require_roles
+from shared.problems import Problem
+from shared.runtime import runtime_of
+
+router = APIRouter(prefix="/v1", tags=["matching workflow"])
+Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@contextmanager
+def _problems() -> Iterator[None]:
+    """The service layer's errors as problem+json, naming every field at fault."""
+    try:
+        yield
+    except pairings.InvalidFields as exc:
+        raise Problem(
+            422,
+            "Invalid request",
+            str(exc),
+            errors=[{"field": f, "message": m} for f, m in exc.errors],
+        ) from exc
+    except NotFound as exc:
+        errors = [{"field": exc.field, "message": "not found in your board"}] if exc.field else None
+        raise Problem(404, "Not found", exc.what, errors=errors) from exc
+    except Invalid as exc:
+        raise Problem(
+            422,
+            "Invalid request",
+            f"{exc.field}: {exc.message}",
+            errors=[{"field": exc.field, "message": exc.message}],
+        ) from exc
+    except MatchingConflict as exc:
+        raise Problem(
+            409,
+            "Conflict",
+            exc.reason,
+            errors=[{"field": exc.field, "message": exc.reason}] if exc.field else None,
+            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
+        ) from exc
+
+
+# ---------------------------------------------------------------- drafts
+
+RUNS = "/boards/{board}/program-years/{program_year}/matching-runs/{run_id}"
+
+
+class DraftPerson(BaseModel):
+    participant_id: uuid.UUID
+    display_name: str | None
+    school: str | None
+    explanation: str = ""
+
+
+class DraftHub(BaseModel):
+    id: uuid.UUID
+    status: str  # formed | changed | unchanged
+    theme: str
+    grade_band: str | None
+    language: str
+    track: str
+    locked: bool
+    explanation: str
+    flags: list[str]
+    members: list[DraftPerson]
+    leaders: list[DraftPerson]
+
+
+class DraftPairing(BaseModel):
+    teacher: DraftPerson
+    mentor: DraftPerson
+
+
+class DraftUnplaced(BaseModel):
+    participant: DraftPerson
+    reason: str
+
+
+class DraftPublic(BaseModel):
+    run: RunPublic
+    hubs: list[DraftHub]
+    pairings: list[DraftPairing]
+    unplaced: list[DraftUnplaced]
+    difference: dict[str, Any]
+    decisions_not_applied: list[dict[str, Any]]
+
+
+@router.get(RUNS + "/draft", response_model=DraftPublic, summary="What publishing this run would show")
+async def read_draft(
+    board: BoardPath, program_year: YearPath, run_id: uuid.UUID, request: Request, principal: Coordinator
+) -> DraftPublic:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        run = await repository.get_run(uow.session, run_id)
+        if run is None or run.board != board or run.program_year != program_year or run.draft is None:
+            raise Problem(404, "Not found", "No such draft in your board.")
+        draft: dict[str, Any] = run.draft
+        ids = {
+            *(p for h in draft["hubs"] for p in (*h["members"], *h["leaders"])),
+            *(p for x in draft["pairings"] for p in (x["teacher_id"], x["mentor_id"])),
+            *(u["participant_id"] for u in draft["unplaced"]),
+        }
+        known = await lists.names_and_schools(uow.session, [uuid.UUID(i) for i in ids])
+
+    def person(pid: str, explanation: str = "") -> DraftPerson:
+        name, school = known.get(pid, (None, None))
+        return DraftPerson(
+            participant_id=uuid.UUID(pid), display_name=name, school=school, explanation=explanation
+        )
+
+    return DraftPublic(
+        run=RunPublic.model_validate(run),
+        hubs=[
+            DraftHub(
+                **{k: h[k] for k in ("id", "status", "theme", "grade_band", "language", "track", "locked")},
+                explanation=h["explanation"],
+                flags=h["flags"],
+                members=[person(p, h["explanations"].get(p, "")) for p in h["members"]],
+                leaders=[person(p, h["explanations"].get(p, "")) for p in h["leaders"]],
+            )
+            for h in draft["hubs"]
+        ],
+        pairings=[
+            DraftPairing(teacher=person(x["teacher_id"]), mentor=person(x["mentor_id"], x["explanation"]))
+            for x in draft["pairings"]
+        ],
+        unplaced=[
+            DraftUnplaced(participant=person(u["participant_id"]), reason=u["reason"])
+            for u in draft["unplaced"]
+        ],
+        difference=draft["difference"],
+        decisions_not_applied=draft["decisions_not_applied"],
+    )
+
+
+@router.post(RUNS + "/publish", response_model=RunPublic, summary="Publish a draft: participants are told")
+async def publish(
+    board: BoardPath, program_year: YearPath, run_id: uuid.UUID, request: Request, principal: Coordinator
+) -> Any:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        with _problems():
+            run = await runs.publish_run(
+                uow, board=board, program_year=program_year, run_id=run_id, published_by=principal.subject
+            )
+        await uow.commit()
+        return RunPublic.model_validate(run)
+
+
+@router.post(RUNS + "/discard", response_model=RunPublic, summary="Drop a draft: nothing changes")
+async def discard(
+    board: BoardPath, program_year: YearPath, run_id: uuid.UUID, request: Request, principal: Coordinator
+) -> Any:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        with _problems():
+            run = await runs.discard_run(uow, board=board, program_year=program_year, run_id=run_id)
+        await uow.commit()
+        return RunPublic.model_validate(run)
+
+
+# ---------------------------------------------------------------- pairing by hand
+
+YEAR = "/boards/{board}/program-years/{program_year}"
+
+
+class PairingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    teacher_id: uuid.UUID
+    mentor_id: uuid.UUID
+    note: Note = None
+
+
+class PairingPublic(BaseModel):
+    teacher_id: uuid.UUID
+    teacher_name: str | None = None
+    teacher_hr_id: str | None = None
+    school: str | None = None
+    mentor_id: uuid.UUID
+    mentor_name: str | None = None
+    mentor_school: str | None = None
+    explanation: str
+    created_at: datetime | None = None
+    manual: bool = False
+
+
+class PairingPage(BaseModel):
+    items: list[PairingPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.post(YEAR + "/pairings", response_model=PairingPublic, status_code=status.HTTP_201_CREATED)
+async def pair(
+    board: BoardPath, program_year: YearPath, body: PairingIn, request: Request, principal: Coordinator
+) -> PairingPublic:
+    """Pair (or re-pair) a beginning teacher with a mentor by hand; later runs keep it."""
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        with _problems():
+            row = await pairings.pair(
+                uow,
+                principal,
+                board=board,
+                program_year=program_year,
+                teacher_id=body.teacher_id,
+                mentor_id=body.mentor_id,
+                note=body.note,
+            )
+        out = PairingPublic(
+            teacher_id=row.teacher_id, mentor_id=row.mentor_id, explanation=row.explanation, manual=True
+        )
+        await uow.commit()
+        return out
+
+
+@router.delete(YEAR + "/pairings/{teacher_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def unpair(
+    board: BoardPath,
+    program_year: YearPath,
+    teacher_id: uuid.UUID,
+    request: Request,
+    principal: Coordinator,
+    note: Annotated[str | None, Query(max_length=1000)] = None,
+) -> Response:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        with _problems():
+            await pairings.unpair(
+                uow, principal, board=board, program_year=program_year, teacher_id=teacher_id, note=note
+            )
+        await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(YEAR + "/pairings", response_model=PairingPage, summary="One-to-one pairings with names")
+async def list_pairings(
+    board: BoardPath,
+    program_year: YearPath,
+    request: Request,
+    principal: Coordinator,
+    q: Annotated[str | None, Query(max_length=100, description="name or HR id")] = None,
+    mentor_id: uuid.UUID | None = None,
+    school: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(pattern=r"^-?(teacher_name|mentor_name|school|created_at)$")] = "teacher_name",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PairingPage:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        total, items = await lists.pairings(
+            uow.session,
+            board=board,
+            program_year=program_year,
+            q=q,
+            mentor_id=mentor_id,
+            school=school,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+    return PairingPage(items=[PairingPublic(**i) for i in items], total=total, limit=limit, offset=offset)
+
+
+# ---------------------------------------------------------------- standing decisions
+
+
+class DecisionPublic(BaseModel):
+    id: int
+    kind: str
+    participant_id: uuid.UUID
+    display_name: str | None
+    hub_id: uuid.UUID | None
+    mentor_id: uuid.UUID | None
+    note: str | None
+    actor: str
+    at: datetime
+
+
+@router.get(YEAR + "/standing-decisions", response_model=list[DecisionPublic])
+async def list_decisions(
+    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+) -> Any:
+    """Moves, leader choices and pairings every later run keeps (with the coordinator's notes)."""
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        return await lists.decisions(uow.session, board, program_year)
+
+
+@router.delete(YEAR + "/standing-decisions/{decision_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def release_decision(
+    board: BoardPath, program_year: YearPath, decision_id: int, request: Request, principal: Coordinator
+) -> Response:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        with _problems():
+            await pairings.release_decision(uow, board=board, decision_id=decision_id)
+        await uow.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------- observation visits
+
+
+class VisitPublic(BaseModel):
+    id: uuid.UUID
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    visitor_id: uuid.UUID
+    visitor_name: str | None
+    visitor_school: str | None
+    host_id: uuid.UUID
+    host_name: str | None
+    host_school: str | None
+
+
+class VisitPage(BaseModel):
+    items: list[VisitPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.get(YEAR + "/observation-visits", response_model=VisitPage, summary="Observation visits with names")
+async def list_visits(
+    board: BoardPath,
+    program_year: YearPath,
+    request: Request,
+    principal: Coordinator,
+    participant_id: uuid.UUID | None = None,
+    status_filter: Annotated[str | None, Query(alias="status", pattern=r"^(scheduled|cancelled)$")] = None,
+    sort: Annotated[str, Query(pattern=r"^-?(day|visitor_name|host_name)$")] = "day",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> VisitPage:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        total, items = await lists.observations(
+            uow.session,
+            board=board,
+            program_year=program_year,
+            participant_id=participant_id,
+            status=status_filter,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+    return VisitPage(items=[VisitPublic(**i) for i in items], total=total, limit=limit, offset=offset)

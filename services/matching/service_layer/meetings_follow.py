@@ -1,0 +1,96 @@
+"""Meetings follow their hub: when a hub dissolves its future meetings are cancelled (every invitee
+gets the cancellation, the occasional teachers are given back); when people leave or join a hub,
+only they hear about its future meetings (a cancellation for the one they left, an invitation for
+the one they joined). Past meetings are history and stay as they were."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from services.matching.adapters.meetings import future_meetings
+from services.matching.service_layer.release_days import CapacityTaken, book, release
+from shared.db import UnitOfWork
+from shared.events.matching import HubMeetingCancelled, HubMeetingScheduled
+
+
+@dataclass
+class FollowOutcome:
+    cancelled: int = 0  # meetings cancelled with their hub
+    places_returned: int = 0  # occasional teachers given back
+    uninvited: int = 0  # people told a meeting of a hub they left is off for them
+    invited: int = 0  # people invited to a meeting of a hub they joined
+    uncovered: int = 0  # joiners for whom no occasional teacher was left on the day
+
+
+def _event(
+    row: object, cls: type[HubMeetingScheduled], attendees: Collection[uuid.UUID]
+) -> HubMeetingScheduled:
+    return cls(
+        board=row.board,  # type: ignore[attr-defined]
+        meeting_id=row.id,  # type: ignore[attr-defined]
+        hub_id=row.hub_id,  # type: ignore[attr-defined]
+        starts_at=row.starts_at,  # type: ignore[attr-defined]
+        ends_at=row.ends_at,  # type: ignore[attr-defined]
+        location=row.location,  # type: ignore[attr-defined]
+        release_time=row.release_time,  # type: ignore[attr-defined]
+        sequence=row.sequence,  # type: ignore[attr-defined]
+        attendees=sorted(attendees),
+    )
+
+
+async def follow_hubs(
+    uow: UnitOfWork,
+    *,
+    board: str,
+    today: date,
+    dissolved: Collection[uuid.UUID] = (),
+    left: Mapping[uuid.UUID, Collection[str]] | None = None,
+    joined: Mapping[uuid.UUID, Collection[str]] | None = None,
+) -> FollowOutcome:
+    """Carry hub changes over to the hubs' meetings from ``today`` on (the caller holds the board)."""
+    out = FollowOutcome()
+    left = left or {}
+    joined = joined or {}
+    for row in await future_meetings(uow.session, board, list(dissolved), today):
+        await release(uow, board, row.day, row.releases)
+        out.places_returned += row.releases
+        row.status = "cancelled"
+        row.releases = 0
+        row.sequence += 1
+        row.updated_at = datetime.now(UTC)
+        out.cancelled += 1
+        uow.publish(_event(row, HubMeetingCancelled, row.attendees))
+    changed = sorted(set(left) | set(joined))
+    for row in await future_meetings(uow.session, board, changed, today):
+        going = {uuid.UUID(p) for p in left.get(row.hub_id, ())} & set(row.attendees)
+        coming = {uuid.UUID(p) for p in joined.get(row.hub_id, ())} - set(row.attendees)
+        if going:
+            # Each leaver with a class frees their occasional teacher (never below zero).
+            back = min(len(going), row.releases) if row.release_time else 0
+            await release(uow, board, row.day, back)
+            out.places_returned += back
+            row.releases -= back
+            row.with_class = max(row.with_class - len(going), 0)
+            row.attendees = [a for a in row.attendees if a not in going]
+            row.sequence += 1
+            out.uninvited += len(going)
+            uow.publish(_event(row, HubMeetingCancelled, going))
+        if coming:
+            if row.release_time:
+                try:
+                    await book(uow, board, {row.day: len(coming)})
+                    row.releases += len(coming)
+                except CapacityTaken:
+                    out.uncovered += len(coming)
+            row.with_class += len(coming)
+            row.attendees = sorted({*row.attendees, *coming})
+            row.sequence += 1
+            out.invited += len(coming)
+            uow.publish(_event(row, HubMeetingScheduled, coming))
+        if going or coming:
+            row.updated_at = datetime.now(UTC)
+    await uow.session.flush()
+    return out

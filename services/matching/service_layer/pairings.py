@@ -1,0 +1,149 @@
+"""One-to-one pairing by hand: pair, re-pair, unpair a beginning teacher, under the same hard rules
+as a run (never one's evaluator, within the mentor's capacity, in the teacher's language). Each is
+a standing decision every later run keeps until the coordinator releases it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from services.matching.adapters import repository
+from services.matching.adapters.tables import PairingRow, StandingDecisionRow
+from services.matching.domain.placement_model import Pairing
+from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.events.matching import MentorPaired
+
+
+class InvalidFields(Exception):
+    """Several fields of a request are wrong at once (HTTP 422 naming each)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
+        self.errors = errors
+
+
+async def pair(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    board: str,
+    program_year: str,
+    teacher_id: uuid.UUID,
+    mentor_id: uuid.UUID,
+    note: str | None,
+) -> PairingRow:
+    """Pair (or re-pair) ``teacher_id`` with ``mentor_id``; MentorPaired is announced when it changes."""
+    session = uow.session
+    await repository.lock_board(session, board)
+    rules = await repository.load_rules(session, board)
+    people = await repository.load_people(session, board, program_year, rules.region)
+    teacher = people.teachers.get(str(teacher_id))
+    mentor = people.mentors.get(str(mentor_id))
+    errors: list[tuple[str, str]] = []
+    if teacher is None or teacher.role != "beginning_teacher":
+        errors.append(("teacher_id", "not an active beginning teacher of this board and program year"))
+    if mentor is None:
+        errors.append(("mentor_id", "not an active mentor of this board and program year"))
+    if errors:
+        raise InvalidFields(errors)
+    assert teacher is not None and mentor is not None
+    if mentor.evaluates(teacher):
+        raise MatchingConflict(
+            "this mentor evaluates the teacher; mentorship is non-evaluative", field="mentor_id"
+        )
+    if mentor.language != teacher.language:
+        raise MatchingConflict(
+            f"the mentor mentors in {mentor.language}, the teacher works in {teacher.language}",
+            field="mentor_id",
+        )
+    existing = await repository.pairings_of(session, board, program_year)
+    current = existing.get(str(teacher_id))
+    if current is not None and current.mentor_id == mentor_id:
+        return current
+    load = sum(1 for row in existing.values() if row.mentor_id == mentor_id)
+    if load + 1 > mentor.one_to_one_capacity:
+        raise MatchingConflict(
+            f"the mentor already mentors {load} teacher(s) one to one (capacity {mentor.one_to_one_capacity})",
+            field="mentor_id",
+        )
+    if current is not None:
+        await session.delete(current)
+        await session.flush()
+    await repository.add_pairings(
+        session,
+        board=board,
+        program_year=program_year,
+        pairings=[Pairing(str(teacher_id), str(mentor_id), "paired by the coordinator")],
+        run_id=None,
+    )
+    await _decide(uow, principal, board, program_year, "pairing", teacher_id, mentor_id, note)
+    uow.publish(
+        MentorPaired(
+            board=board,
+            program_year=program_year,
+            teacher_id=teacher_id,
+            mentor_id=mentor_id,
+            explanation="paired by the coordinator",
+        )
+    )
+    await session.flush()
+    return (await repository.pairings_of(session, board, program_year))[str(teacher_id)]
+
+
+async def unpair(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    board: str,
+    program_year: str,
+    teacher_id: uuid.UUID,
+    note: str | None,
+) -> None:
+    """End a teacher's one-to-one pairing; later runs leave them without one until released."""
+    session = uow.session
+    await repository.lock_board(session, board)
+    existing = await repository.pairings_of(session, board, program_year)
+    if str(teacher_id) not in existing:
+        raise Invalid("teacher_id", "this teacher has no one-to-one mentor")
+    await repository.delete_pairing(session, board, program_year, str(teacher_id))
+    await _decide(uow, principal, board, program_year, "unpaired", teacher_id, None, note)
+    await session.flush()
+
+
+async def _decide(
+    uow: UnitOfWork,
+    principal: Principal,
+    board: str,
+    program_year: str,
+    kind: str,
+    teacher_id: uuid.UUID,
+    mentor_id: uuid.UUID | None,
+    note: str | None,
+) -> None:
+    await repository.replace_decisions(
+        uow.session,
+        board=board,
+        program_year=program_year,
+        participant_id=str(teacher_id),
+        kinds=("pairing", "unpaired"),
+    )
+    uow.session.add(
+        StandingDecisionRow(
+            board=board,
+            program_year=program_year,
+            kind=kind,
+            participant_id=teacher_id,
+            mentor_id=mentor_id,
+            note=note,
+            actor=principal.subject,
+            at=datetime.now(UTC),
+        )
+    )
+
+
+async def release_decision(uow: UnitOfWork, *, board: str, decision_id: int) -> None:
+    """Release a standing decision: the next run decides that question again."""
+    if not await repository.delete_decision(uow.session, board, decision_id):
+        raise NotFound("No such standing decision in your board.", field="decision_id")
