@@ -409,3 +409,173 @@ async def test_a_coordinators_year_keeps_its_promises(system: System, smtp: Smtp
         assert held == []
         # The coordinator's note never reached anyone's mailbox.
         assert not [m for m in smtp.sink.messages if "trained in June" in m.as_string()]
+
+
+def calendar_of(message: Any) -> str:
+    """The message's iCalendar part (text/calendar), unfolded; empty if it has none."""
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return str(part.get_content()).replace("\r\n ", "").replace("\n ", "")
+    return ""
+
+
+async def test_meetings_follow_their_hub_cancel_to_every_invitee_and_places_return(
+    system: System, smtp: SmtpServer, token
+) -> None:
+    """A dissolved hub's future meetings reach each invitee as METHOD:CANCEL and give their places
+    back; a moved member gets CANCEL for the old hub's meetings and REQUEST for the new hub's."""
+    board = unique_board()
+    admin = token("province_admin")
+    coordinator = auth(token("board_coordinator", board=board))
+    reg, mat = system.url("registration"), system.url("matching")
+    base = f"/v1/boards/{board}/program-years/{YEAR}"
+    matching_db = system.database_url("matching")
+    with httpx.Client(timeout=30) as client:
+        create_board(client, reg, admin, board)
+    people = [
+        *(
+            person(
+                board,
+                "mentor",
+                n,
+                grade_band="junior",
+                expertise_themes=["intermediate_mathematics"],
+                trained=True,
+                hub_capacity=1,
+                one_to_one_capacity=0,
+            )
+            for n in range(8)
+        ),
+        *(
+            person(board, "beginning_teacher", n, grade_band="junior", themes=["intermediate_mathematics"])
+            for n in range(28)
+        ),
+    ]
+    async with httpx.AsyncClient(timeout=60) as client:
+        ids = {}
+        for body in people:
+            response = await client.post(f"{reg}/v1/participants", json=body, headers=auth(admin))
+            assert response.status_code == 201, response.text
+            ids[body["email"]] = str(response.json()["id"])
+        email_of = {v: k for k, v in ids.items()}
+
+        async def matching_knows_everyone() -> bool:
+            rows = await fetch(matching_db, "SELECT count(*) FROM participants WHERE board = $1", board)
+            return rows[0][0] == len(people)
+
+        assert await wait_until(matching_knows_everyone, timeout=30)
+        run = (await client.post(f"{mat}{base}/matching-runs", headers=coordinator)).json()
+        assert (
+            await client.post(f"{mat}{base}/matching-runs/{run['id']}/publish", headers=coordinator)
+        ).status_code == 200
+        hubs = (await client.get(f"{mat}/v1/hubs", params={"board": board}, headers=coordinator)).json()[
+            "items"
+        ]
+        assert len(hubs) == 4
+        assert (
+            await client.put(
+                f"{mat}/v1/boards/{board}/calendars/{YEAR}",
+                json={"first_day": "2026-09-01", "last_day": "2027-06-30"},
+                headers=coordinator,
+            )
+        ).status_code == 200
+        first = date(2026, 9, 1)
+        csv_text = "date,available\n" + "".join(
+            f"{d.isoformat()},40\n"
+            for d in (first + timedelta(days=i) for i in range(303))
+            if d.weekday() < 5
+        )
+        assert (
+            await client.post(
+                f"{mat}/v1/boards/{board}/release-capacity/csv",
+                content=csv_text.encode(),
+                headers={**coordinator, "content-type": "text/csv"},
+            )
+        ).status_code == 200
+        scheduled = await client.post(
+            f"{mat}/v1/boards/{board}/hub-meetings/schedule",
+            json={"program_year": YEAR, "meetings_per_hub": 2},
+            headers=coordinator,
+        )
+        assert scheduled.status_code == 200, scheduled.text
+        meetings = scheduled.json()["scheduled"]
+        assert len(meetings) == 8
+
+        # A move: the mover hears CANCEL for the old hub's meetings and REQUEST for the new one's.
+        source, target = hubs[0], hubs[1]
+        mover = source["members"][0]["participant_id"]
+        moved = await client.post(
+            f"{mat}/v1/hubs/{source['id']}/moves",
+            json={"participant_id": mover, "to_hub_id": target["id"], "force": True},
+            headers=coordinator,
+        )
+        assert moved.status_code == 200, moved.text
+
+        def invites_to(who: str, method: str) -> list[str]:
+            return [
+                calendar_of(m)
+                for m in smtp.sink.messages
+                if address(m) == email_of[who]
+                and template(m) == "hub_meeting"
+                and f"METHOD:{method}" in calendar_of(m)
+            ]
+
+        old = [m["id"] for m in meetings if m["hub_id"] == source["id"]]
+        new = [m["id"] for m in meetings if m["hub_id"] == target["id"]]
+        assert await wait_until(lambda: len(invites_to(mover, "CANCEL")) >= len(old), timeout=30)
+        assert await wait_until(lambda: len(invites_to(mover, "REQUEST")) >= len(old) + len(new), timeout=30)
+        cancels = invites_to(mover, "CANCEL")
+        assert sorted(next(m for m in old if m in c) for c in cancels) == sorted(old)
+        assert all(any(m in c for c in invites_to(mover, "REQUEST")) for m in new)
+
+        # Bigger hubs: two hubs instead of four, so at least two dissolve on publish.
+        policy = await client.put(
+            f"{mat}/v1/boards/{board}/matching-policy",
+            json={"min_hub_size": 12, "max_hub_size": 16},
+            headers=coordinator,
+        )
+        assert policy.status_code == 200, policy.text
+        current = {
+            h["id"]: [p["participant_id"] for p in (*h["members"], *h["leaders"])]
+            for h in (
+                await client.get(f"{mat}/v1/hubs", params={"board": board}, headers=coordinator)
+            ).json()["items"]
+        }
+        rerun = (await client.post(f"{mat}{base}/matching-runs", headers=coordinator)).json()
+        draft = (
+            await client.get(f"{mat}{base}/matching-runs/{rerun['id']}/draft", headers=coordinator)
+        ).json()
+        dissolved = draft["difference"]["dissolved"]
+        assert len(dissolved) >= 2
+        published = await client.post(f"{mat}{base}/matching-runs/{rerun['id']}/publish", headers=coordinator)
+        assert published.status_code == 200, published.text
+        assert published.json()["counts"]["meetings_cancelled"] == sum(
+            1 for m in meetings if m["hub_id"] in dissolved
+        )
+        rows = await fetch(
+            matching_db, "SELECT id, hub_id, attendees FROM hub_meetings WHERE board = $1 AND hub_id = ANY($2::uuid[])",
+            board, [uuid.UUID(h) for h in dissolved],
+        )  # fmt: skip
+        for row in rows:
+            invitees = [str(a) for a in row["attendees"]]
+            assert sorted(invitees) == sorted(current[str(row["hub_id"])])
+            for who in invitees:  # each invitee gets this meeting's CANCEL
+                assert await wait_until(
+                    lambda who=who, row=row: [c for c in invites_to(who, "CANCEL") if str(row["id"]) in c],
+                    timeout=30,
+                ), (who, row["id"])
+        statuses = await fetch(
+            matching_db,
+            "SELECT DISTINCT status FROM hub_meetings WHERE board = $1 AND hub_id = ANY($2::uuid[])",
+            board,
+            [uuid.UUID(h) for h in dissolved],
+        )
+        assert [r["status"] for r in statuses] == ["cancelled"]
+        held = await fetch(
+            matching_db,
+            "SELECT b.day FROM release_day_bookings b LEFT JOIN hub_meetings m ON m.board = b.board "
+            "AND m.day = b.day AND m.status = 'scheduled' WHERE b.board = $1 GROUP BY b.day, b.booked "
+            "HAVING b.booked <> coalesce(sum(m.releases), 0)",
+            board,
+        )
+        assert held == []  # every place the cancelled meetings held is back
