@@ -191,7 +191,11 @@ async def list_hubs(
     board: Annotated[str | None, Query(max_length=40)] = None,
     program_year: Annotated[str | None, Query(pattern=YEAR_PATTERN)] = None,
     theme: Annotated[str | None, Query(max_length=60)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    q: Annotated[
+        str | None, Query(max_length=100, description="a member's or leader's name or HR id")
+    ] = None,
+    school: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HubPage:
     if board is not None:
@@ -205,6 +209,8 @@ async def list_hubs(
             theme=theme,
             limit=limit,
             offset=offset,
+            q=q,
+            school=school,
         )
     return HubPage(items=[HubPublic(**i) for i in items], total=total, limit=limit, offset=offset)
 

@@ -31,6 +31,7 @@ class RunPublic(BaseModel):
 class PersonInHub(BaseModel):
     participant_id: uuid.UUID
     display_name: str | None
+    school: str | None = None
     explanation: str
 
 

@@ -36,15 +36,31 @@ async def names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UU
     return dict(rows.tuples().all())
 
 
-def _person(member: HubMember, known: dict[uuid.UUID, str]) -> dict[str, Any]:
+async def names_and_schools(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        sa.select(ParticipantView.participant_id, ParticipantView.display_name, ParticipantView.school).where(
+            ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
+        )
+    )
+    return {p: (n, s) for p, n, s in rows.tuples().all()}
+
+
+def _person(member: HubMember, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
+    name, school = known.get(member.participant_id, (None, None))
     return {
         "participant_id": member.participant_id,
-        "display_name": known.get(member.participant_id),
+        "display_name": name,
+        "school": school,
         "explanation": member.explanation,
     }
 
 
-def hub_view(stored: StoredHub, known: dict[uuid.UUID, str]) -> dict[str, Any]:
+def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
     row = stored.row
     return {
         "id": row.id,
@@ -65,7 +81,9 @@ def hub_view(stored: StoredHub, known: dict[uuid.UUID, str]) -> dict[str, Any]:
 
 
 async def hub_views(session: AsyncSession, hubs: list[StoredHub]) -> list[dict[str, Any]]:
-    known = await names(session, (m.participant_id for h in hubs for m in (*h.members, *h.leaders)))
+    known = await names_and_schools(
+        session, (m.participant_id for h in hubs for m in (*h.members, *h.leaders))
+    )
     return [hub_view(h, known) for h in hubs]
 
 
@@ -78,8 +96,23 @@ async def list_hubs(
     theme: str | None,
     limit: int,
     offset: int,
+    q: str | None = None,
+    school: str | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     filters = []
+    if q or school:
+        # Hubs with a member or leader of that name (or HR id) or from that school.
+        person = sa.select(HubMember.hub_id).join(
+            ParticipantView,
+            ParticipantView.participant_id == HubMember.participant_id,  # type: ignore[arg-type]
+        )
+        if q:
+            person = person.where(
+                sa.or_(ParticipantView.display_name.ilike(f"%{q}%"), ParticipantView.hr_id == q)  # type: ignore[attr-defined]
+            )
+        if school:
+            person = person.where(ParticipantView.school == school)  # type: ignore[arg-type]
+        filters.append(HubRow.id.in_(person))  # type: ignore[attr-defined]
     if boards is not None:
         filters.append(HubRow.board.in_(boards))  # type: ignore[attr-defined]
     if board:

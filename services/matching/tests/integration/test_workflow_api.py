@@ -1,0 +1,96 @@
+"""The coordinator's workflow over HTTP on the running matching service: draft review and publish,
+pairing by hand with problem+json naming every bad field, and the lists a coordinator works from
+(pairings, hubs, observation visits) with names and schools, filtered, sorted and paginated."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from services.matching.tests.integration.people import YEAR, mentor_event, pid, synthetic, teacher_event
+from services.matching.tests.integration.test_matching_api import BusTap, _known, bus, eventually  # noqa: F401
+from shared.testing.helpers import auth, unique_board
+from shared.testing.processes import System
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_draft_pairings_and_lists_over_http(matching_system: System, bus: BusTap, token):  # noqa: F811
+    board = unique_board()
+    teachers, mentors = synthetic(board, 30, 10, seed=4)
+    await bus.publish(
+        *(mentor_event(m, board) for m in mentors), *(teacher_event(t, board) for t in teachers)
+    )
+    assert await eventually(lambda: _known(matching_system, board, 40))
+    mine = auth(token("board_coordinator", board=board))
+    theirs = auth(token("board_coordinator", board=unique_board()))
+    base = f"/v1/boards/{board}/program-years/{YEAR}"
+    async with httpx.AsyncClient(base_url=matching_system.url("matching"), timeout=30) as client:
+        run = (await client.post(f"{base}/matching-runs", headers=mine)).json()
+        draft = await client.get(f"{base}/matching-runs/{run['id']}/draft", headers=mine)
+        assert draft.status_code == 200 and draft.json()["run"]["status"] == "draft"
+        assert all(p["display_name"] and p["school"] for h in draft.json()["hubs"] for p in h["members"])
+        # Nothing is visible to participants until the draft is published.
+        assert (await client.get("/v1/hubs", params={"board": board}, headers=mine)).json()["total"] == 0
+        assert (
+            await client.post(f"{base}/matching-runs/{run['id']}/publish", headers=mine)
+        ).status_code == 200
+        again = await client.post(f"{base}/matching-runs/{run['id']}/publish", headers=mine)
+        assert again.status_code == 409 and again.json()["errors"][0]["field"] == "run_id"
+
+        # Hubs with names and schools, searchable by a member's name.
+        hubs = (await client.get("/v1/hubs", params={"board": board, "limit": 1000}, headers=mine)).json()
+        someone = hubs["items"][0]["members"][0]
+        assert someone["school"] and someone["display_name"]
+        found = (
+            await client.get("/v1/hubs", params={"board": board, "q": someone["display_name"]}, headers=mine)
+        ).json()
+        assert [h["id"] for h in found["items"]] == [hubs["items"][0]["id"]]
+
+        # Pairing by hand: both unknown ids named at once (422), then the hard rules (409 naming the field).
+        bad = await client.post(
+            f"{base}/pairings",
+            json={"teacher_id": str(uuid.uuid4()), "mentor_id": str(uuid.uuid4())},
+            headers=mine,
+        )
+        assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in bad.json()["errors"]] == ["teacher_id", "mentor_id"]
+        evaluator = next(m for m in mentors if m.evaluates_hr_ids)
+        evaluated = next(t for t in teachers if t.hr_id in evaluator.evaluates_hr_ids)
+        refused = await client.post(
+            f"{base}/pairings",
+            json={
+                "teacher_id": str(pid(f"{board}/{evaluated.participant_id}")),
+                "mentor_id": str(pid(f"{board}/{evaluator.participant_id}")),
+            },
+            headers=mine,
+        )
+        assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "mentor_id"
+        assert "evaluates" in refused.json()["detail"]
+        assert (await client.post(f"{base}/pairings", json={}, headers=theirs)).status_code in (403, 404, 422)
+
+        # The pairings list: names, a filter by name, sorted, paginated.
+        page = (
+            await client.get(f"{base}/pairings", params={"limit": 5, "sort": "-teacher_name"}, headers=mine)
+        ).json()
+        assert page["total"] >= len(page["items"]) > 0 and page["limit"] == 5
+        names = [x["teacher_name"] for x in page["items"]]
+        assert names == sorted(names, reverse=True) and all(x["mentor_name"] for x in page["items"])
+        first = page["items"][0]
+        one = (await client.get(f"{base}/pairings", params={"q": first["teacher_name"]}, headers=mine)).json()
+        assert first["teacher_id"] in [x["teacher_id"] for x in one["items"]]
+        assert (await client.get(f"{base}/pairings", headers=theirs)).status_code == 404
+
+        # Unpair: the teacher has no mentor, the standing decision is listed, releasing it is possible.
+        gone = await client.delete(f"{base}/pairings/{first['teacher_id']}", headers=mine)
+        assert gone.status_code == 204
+        decisions = (await client.get(f"{base}/standing-decisions", headers=mine)).json()
+        assert [(d["kind"], d["participant_id"]) for d in decisions] == [("unpaired", first["teacher_id"])]
+        released = await client.delete(f"{base}/standing-decisions/{decisions[0]['id']}", headers=mine)
+        assert released.status_code == 204
+        assert (await client.get(f"{base}/standing-decisions", headers=mine)).json() == []
+
+        visits = await client.get(f"{base}/observation-visits", params={"sort": "-day"}, headers=mine)
+        assert visits.status_code == 200 and visits.json()["total"] == 0
