@@ -113,14 +113,34 @@ async def read_run(
 @router.get(
     "/boards/{board}/program-years/{program_year}/unplaced",
     response_model=list[UnplacedPublic],
-    summary="Teachers no hub could take, with the reason",
+    summary="Teachers no hub could take, with the reason (X-Total-Count: how many match)",
 )
 async def list_unplaced(
-    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+    board: BoardPath,
+    program_year: YearPath,
+    request: Request,
+    response: Response,
+    principal: Coordinator,
+    q: Annotated[str | None, Query(max_length=100, description="name or HR id")] = None,
+    sort: Annotated[str, Query(pattern=r"^-?(recorded_at|display_name)$")] = "recorded_at",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return await queries.list_unplaced(uow.session, board, program_year)
+        rows = await queries.list_unplaced(uow.session, board, program_year)
+        hr = await queries.hr_ids(uow.session, [r["participant_id"] for r in rows]) if q else {}
+    if q:
+        needle = q.casefold()
+        rows = [
+            r
+            for r in rows
+            if needle in (r["display_name"] or "").casefold() or hr.get(r["participant_id"]) == q
+        ]
+    key = sort.lstrip("-")
+    rows.sort(key=lambda r: (r[key] or "", str(r["participant_id"])), reverse=sort.startswith("-"))
+    response.headers["X-Total-Count"] = str(len(rows))
+    return rows[offset : offset + limit]
 
 
 @router.get(

@@ -50,6 +50,18 @@ async def names_and_schools(
     return {p: (n, s) for p, n, s in rows.tuples().all()}
 
 
+async def hr_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        sa.select(ParticipantView.participant_id, ParticipantView.hr_id).where(
+            ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
+        )
+    )
+    return dict(rows.tuples().all())
+
+
 def _person(member: HubMember, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
     name, school = known.get(member.participant_id, (None, None))
     return {

@@ -92,5 +92,17 @@ async def test_draft_pairings_and_lists_over_http(matching_system: System, bus: 
         assert released.status_code == 204
         assert (await client.get(f"{base}/standing-decisions", headers=mine)).json() == []
 
+        everyone = await client.get(f"{base}/unplaced", headers=mine)
+        page_of_one = await client.get(
+            f"{base}/unplaced", params={"limit": 1, "sort": "-display_name"}, headers=mine
+        )
+        assert everyone.status_code == page_of_one.status_code == 200
+        assert int(page_of_one.headers["x-total-count"]) == len(everyone.json())
+        assert len(page_of_one.json()) == min(1, len(everyone.json()))
+        if everyone.json():
+            named = everyone.json()[0]["display_name"]
+            found_unplaced = (await client.get(f"{base}/unplaced", params={"q": named}, headers=mine)).json()
+            assert everyone.json()[0]["participant_id"] in [u["participant_id"] for u in found_unplaced]
+
         visits = await client.get(f"{base}/observation-visits", params={"sort": "-day"}, headers=mine)
         assert visits.status_code == 200 and visits.json()["total"] == 0
