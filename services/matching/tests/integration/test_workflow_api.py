@@ -5,7 +5,9 @@ pairing by hand with problem+json naming every bad field, and the lists a coordi
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, time, timedelta
 
+import asyncpg
 import httpx
 import pytest
 
@@ -13,6 +15,7 @@ from services.matching.tests.integration.people import YEAR, mentor_event, pid, 
 from services.matching.tests.integration.test_matching_api import BusTap, _known, bus, eventually  # noqa: F401
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
+from shared.wakeup import asyncpg_dsn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -104,5 +107,27 @@ async def test_draft_pairings_and_lists_over_http(matching_system: System, bus: 
             found_unplaced = (await client.get(f"{base}/unplaced", params={"q": named}, headers=mine)).json()
             assert everyone.json()[0]["participant_id"] in [u["participant_id"] for u in found_unplaced]
 
+        # Observation visits with the visitor's and host's names and schools, filtered and sorted.
+        visitor, host = (str(pid(f"{board}/{t.participant_id}")) for t in teachers[:2])
+        conn = await asyncpg.connect(asyncpg_dsn(matching_system.database_url("matching")))
+        try:
+            for n, day in enumerate((date(2027, 2, 3), date(2027, 3, 4))):
+                start = datetime.combine(day, time(9), UTC)
+                await conn.execute(
+                    "INSERT INTO observations (id, board, program_year, visitor_id, host_id, day, starts_at, "
+                    "ends_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    uuid.uuid4(), board, YEAR, uuid.UUID(visitor if n == 0 else host),
+                    uuid.UUID(host if n == 0 else visitor), day, start, start + timedelta(hours=6), "scheduled",
+                )  # fmt: skip
+        finally:
+            await conn.close()
         visits = await client.get(f"{base}/observation-visits", params={"sort": "-day"}, headers=mine)
-        assert visits.status_code == 200 and visits.json()["total"] == 0
+        assert visits.status_code == 200 and visits.json()["total"] == 2
+        items = visits.json()["items"]
+        assert [i["day"] for i in items] == ["2027-03-04", "2027-02-03"]
+        assert all(i["visitor_name"] and i["host_name"] and i["host_school"] for i in items)
+        only = await client.get(
+            f"{base}/observation-visits", params={"participant_id": host, "limit": 1}, headers=mine
+        )
+        assert only.json()["total"] == 2 and len(only.json()["items"]) == 1
+        assert (await client.get(f"{base}/observation-visits", headers=theirs)).status_code == 404
