@@ -26,6 +26,7 @@ from services.matching.domain.release_day_report import ReleaseDayReport, report
 from services.matching.domain.release_days import MAX_MEETINGS_PER_HUB, HubToSchedule, SchedulingPolicy
 from services.matching.service_layer import observations
 from services.matching.service_layer import release_days as service
+from services.matching.service_layer.hubs import Invalid, MatchingConflict
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem
 from shared.runtime import runtime_of
@@ -399,16 +400,31 @@ async def schedule(
                     f"hubs: board {board} has no hubs in {body.program_year}; form them or list them in `hubs`",
                     errors=[{"field": "hubs", "message": "no hubs to schedule"}],
                 )
-        outcome = await service.schedule_hub_meetings(
-            uow,
-            board=board,
-            program_year=body.program_year,
-            hubs=hubs,
-            policy=policy,
-            extra_busy={str(p): days for p, days in body.workshop_days.items()},
-            location=body.location,
-            today=datetime.now(UTC).date(),
-        )
+        try:
+            outcome = await service.schedule_hub_meetings(
+                uow,
+                board=board,
+                program_year=body.program_year,
+                hubs=hubs,
+                policy=policy,
+                extra_busy={str(p): days for p, days in body.workshop_days.items()},
+                location=body.location,
+                today=datetime.now(UTC).date(),
+            )
+        except Invalid as exc:
+            raise Problem(
+                422,
+                "Invalid input",
+                f"{exc.field}: {exc.message}",
+                errors=[{"field": exc.field, "message": exc.message}],
+            ) from exc
+        except MatchingConflict as exc:
+            raise Problem(
+                409,
+                "Occasional teachers taken",
+                exc.reason,
+                headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
+            ) from exc
         await uow.commit()
     return ScheduleResult(
         scheduled=[MeetingPublic.model_validate(m) for m in outcome.meetings],

@@ -36,6 +36,7 @@ from services.matching.adapters.meeting_tables import (
 from services.matching.domain import release_days as scheduler
 from services.matching.domain.release_day_report import ReleaseDayReport, ReleaseUse, build_report
 from services.matching.domain.release_days import BoardCalendar, HubToSchedule, SchedulingPolicy
+from services.matching.service_layer.hubs import Invalid, MatchingConflict
 from shared.db import UnitOfWork
 from shared.events.matching import HubMeetingCancelled, HubMeetingRescheduled, HubMeetingScheduled
 from shared.problems import Problem, field_problem
@@ -351,7 +352,7 @@ async def schedule_hub_meetings(
         start = max(start, today)  # never a meeting on a day already gone
     end = min(policy.end or calendar.last_day, calendar.last_day)
     if end < start:
-        raise field_problem("end", "the window is outside the school year")
+        raise Invalid("end", "the window is outside the school year (or entirely before today)")
     ids = [uuid.UUID(h.hub_id) for h in hubs]
     existing = set(
         (
@@ -391,11 +392,8 @@ async def schedule_hub_meetings(
     try:
         await book(uow, board, plan.releases_by_day())
     except CapacityTaken as exc:
-        raise Problem(
-            409,
-            "Occasional teachers taken",
-            f"another booking took the occasional teachers of {exc.args[0]}; retry",
-            headers={"Retry-After": "1"},
+        raise MatchingConflict(
+            f"another booking took the occasional teachers of {exc.args[0]}; retry", retry_after=1
         ) from exc
     rows: list[HubMeetingRow] = []
     with_class = {h.hub_id: h.releases for h in todo}
