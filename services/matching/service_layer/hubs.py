@@ -12,7 +12,7 @@ from services.matching.adapters.tables import HubMember
 from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
 from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
 from shared.events.envelope import IntegrationEvent
-from shared.events.matching import ChangeKind, HubFormed, HubMembershipChanged
+from shared.events.matching import ChangeKind, HubFormed, HubMembershipChanged, Reason
 
 
 class MatchingConflict(Exception):
@@ -75,6 +75,7 @@ def membership_changed(
     reason: str,
     cause: IntegrationEvent | None = None,
     change: ChangeKind = "",
+    member_reasons: dict[str, list[Reason]] | None = None,
 ) -> HubMembershipChanged:
     """``reason`` is prose kept for older readers; it never carries a coordinator's note or an id."""
     return HubMembershipChanged(
@@ -88,6 +89,7 @@ def membership_changed(
         leaders=ids(hub.leaders),
         reason=reason,
         change=change,
+        member_reasons=member_reasons or {},
     )
 
 

@@ -33,6 +33,7 @@ from services.matching.service_layer.hubs import (
 from services.matching.service_layer.meetings_follow import follow_hubs
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.events.matching import Reason
 
 
 async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> StoredHub:
@@ -191,7 +192,12 @@ async def move_member(
     )
     uow.publish(
         membership_changed(
-            target.domain(), target.row.program_year, added=[pid], reason=reason, change="coordinator_move"
+            target.domain(),
+            target.row.program_year,
+            added=[pid],
+            reason=reason,
+            change="coordinator_move",
+            member_reasons={pid: [Reason(code="coordinator_decision")]},
         )
     )
     await uow.session.flush()
@@ -301,6 +307,7 @@ async def swap_leader(
             removed=removed,
             reason=f"the coordinator changed the hub's leaders: {what}",
             change="leader_change",
+            member_reasons={incoming.participant_id: [Reason(code="coordinator_decision")]},
         )
     )
     await uow.session.flush()

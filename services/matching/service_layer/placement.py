@@ -30,7 +30,7 @@ from services.matching.service_layer.meetings_follow import follow_hubs
 from services.matching.service_layer.participants import record_participant, record_participants
 from shared.bus.group_commit import Batchable
 from shared.db import UnitOfWork
-from shared.events.matching import MentorPaired, ParticipantUnplaced
+from shared.events.matching import MentorPaired, ParticipantUnplaced, Reason
 from shared.events.registration import (
     MentorRegistered,
     ParticipantUpdated,
@@ -143,6 +143,7 @@ async def place_late(
             reason=why,
             cause=cause,
             change="late_joiner",
+            member_reasons={participant_id: [Reason(code="late_joiner")]},
         )
     )
     await follow_hubs(

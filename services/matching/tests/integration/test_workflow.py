@@ -229,6 +229,10 @@ async def test_a_rerun_keeps_hub_ids_and_every_standing_decision(factory: Factor
         "coordinator_move",
         "leader_change",
     }  # the lock announced nothing
+    joined = next(e for e in announced if e["type"] == "HubMembershipChanged" and mover in e["added"])
+    assert joined["hub_id"] == b and joined["member_reasons"] == {
+        mover: [{"code": "coordinator_decision", "values": {}}]
+    }
 
     # A rerun with nothing new: an empty difference, and publishing it changes and announces nothing.
     async with UnitOfWork(factory) as uow:
