@@ -409,6 +409,18 @@ async def test_a_coordinators_year_keeps_its_promises(system: System, smtp: Smtp
         assert held == []
         # The coordinator's note never reached anyone's mailbox.
         assert not [m for m in smtp.sink.messages if "trained in June" in m.as_string()]
+        # No internal id in what people read (links aside).
+        internal = {*ids.values(), *decided, *(m["id"] for m in meetings)}
+        leaks = []
+        for m in smtp.sink.messages:
+            if address(m) not in {*ids, late["email"]}:
+                continue
+            for part in m.walk():
+                if part.get_content_type() == "text/plain":
+                    for line in str(part.get_content()).splitlines():
+                        if "http" not in line and any(i in line for i in internal):
+                            leaks.append((template(m), line))
+        assert leaks == []
 
 
 def calendar_of(message: Any) -> str:
