@@ -20,6 +20,7 @@ from services.matching.domain.placement_model import Teacher, Unplaced
 from services.matching.service_layer.hubs import (
     add_person,
     append_explanation,
+    envelope,
     explanations,
     hub_formed,
     membership_changed,
@@ -89,7 +90,7 @@ async def _place_if_late(uow: UnitOfWork, event: TeacherRegistered) -> None:
 
 
 async def place_late(
-    uow: UnitOfWork, board: str, program_year: str, participant_id: str, cause: _ParticipantEvent
+    uow: UnitOfWork, board: str, program_year: str, participant_id: str, cause: _ParticipantEvent | None
 ) -> None:
     """Place one teacher in the best unlocked hub with room, or record why not (and form a new hub
     once enough unplaced teachers of a compatible cluster have gathered). Holds the board lock."""
@@ -116,7 +117,7 @@ async def place_late(
         if participant_id not in placed:
             uow.publish(
                 ParticipantUnplaced(
-                    **cause.caused(),  # type: ignore[arg-type]
+                    **envelope(cause, board),  # type: ignore[arg-type]
                     program_year=program_year,
                     participant_id=uuid.UUID(participant_id),
                     reason=outcome.reason,
@@ -159,7 +160,7 @@ async def _form_from_unplaced(
     people: repository.People,
     stored: list[StoredHub],
     rules: repository.BoardRules,
-    cause: _ParticipantEvent,
+    cause: _ParticipantEvent | None,
 ) -> set[str]:
     """Enough unplaced teachers of a compatible cluster form a hub of their own, led by mentors
     with capacity left; returns who was placed."""
@@ -199,7 +200,7 @@ async def _pair(
     program_year: str,
     teachers: list[Teacher],
     people: repository.People,
-    cause: _ParticipantEvent,
+    cause: _ParticipantEvent | None,
 ) -> None:
     """One-to-one mentors for teachers who have none, from mentors with capacity left."""
     existing = await repository.pairings_of(uow.session, board, program_year)
@@ -217,7 +218,7 @@ async def _pair(
     for pairing in pairings:
         uow.publish(
             MentorPaired(
-                **cause.caused(),  # type: ignore[arg-type]
+                **envelope(cause, board),  # type: ignore[arg-type]
                 program_year=program_year,
                 teacher_id=uuid.UUID(pairing.teacher_id),
                 mentor_id=uuid.UUID(pairing.mentor_id),

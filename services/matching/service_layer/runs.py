@@ -34,6 +34,7 @@ from services.matching.service_layer.hubs import (
     membership_changed,
 )
 from services.matching.service_layer.meetings_follow import follow_hubs
+from services.matching.service_layer.placement import place_late
 from shared.db import UnitOfWork
 from shared.events.matching import MentorPaired, ParticipantUnplaced
 
@@ -377,6 +378,9 @@ async def publish_run(
     await repository.set_status(session, leading, "leading")
     await repository.set_status(session, set(people.mentors) - leading, "available")
 
+    # Teachers who registered while the draft was open are placed now, as late joiners.
+    waiting = sorted(set(people.teachers) - placed - set(draft_unplaced))
+
     # Announce only what changed.
     for key in diff.formed:
         uow.publish(hub_formed(hubs[key], program_year))
@@ -421,6 +425,10 @@ async def publish_run(
                     board=board, program_year=program_year, participant_id=uuid.UUID(pid), reason=reason
                 )
             )
+
+    await session.flush()
+    for participant_id in waiting:
+        await place_late(uow, board, program_year, participant_id, cause=None)
 
     run.status = "published"
     run.published_at = clock()

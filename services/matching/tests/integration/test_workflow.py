@@ -411,3 +411,31 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
         await uow.commit()
     assert rerun.draft["solved"] is True  # type: ignore[index]
     assert teacher_id not in {p["teacher_id"] for p in rerun.draft["pairings"]}  # type: ignore[index]
+
+
+async def test_who_registers_while_a_draft_is_open_is_placed_when_it_is_published(factory: Factory):
+    board = unique_board()
+    await register(factory, board)
+    async with UnitOfWork(factory) as uow:
+        draft = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="test")
+        await uow.commit()
+    late_teachers, _ = synthetic(board, 41, 0, seed=3)
+    newcomer = teacher_event(late_teachers[-1], board)
+    async with UnitOfWork(factory) as uow:
+        await on_teacher_registered(uow, newcomer)
+        await uow.commit()
+    async with UnitOfWork(factory) as uow:
+        view = await repository.participant(uow.session, newcomer.participant.participant_id)
+        assert view is not None and view.placement_status == "awaiting_placement"  # no hubs yet
+        await runs.publish_run(uow, board=board, program_year=YEAR, run_id=draft.id, published_by="test")
+        await uow.commit()
+    async with UnitOfWork(factory) as uow:
+        view = await repository.participant(uow.session, newcomer.participant.participant_id)
+    assert view is not None and view.placement_status in ("placed", "unplaced")
+    told = [
+        e
+        for e in await outbox(factory, board, "HubMembershipChanged", "HubFormed", "ParticipantUnplaced")
+        if str(newcomer.participant.participant_id)
+        in (*e.get("added", ()), *e.get("members", ()), e.get("participant_id"))
+    ]
+    assert told
