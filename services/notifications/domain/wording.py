@@ -32,7 +32,7 @@ def format_when(moment: datetime, language: str, zone: tzinfo) -> str:
     """A date and time as people of the board read it: "Tuesday, October 6, 2026, 4:00 p.m." /
     "mardi 6 octobre 2026, 16 h 00" (Canadian French uses the 24-hour clock)."""
     local = moment.astimezone(zone)
-    return f"{format_date(local, language, zone)}, {format_clock(local, language, zone)}"
+    return f"{format_weekday_date(local, language, zone)}, {format_clock(local, language, zone)}"
 
 
 def format_weekday_date(moment: datetime, language: str, zone: tzinfo) -> str:
@@ -41,11 +41,6 @@ def format_weekday_date(moment: datetime, language: str, zone: tzinfo) -> str:
 
 
 def format_date(moment: datetime, language: str, zone: tzinfo) -> str:
-    """With the weekday: people plan by it."""
-    return format_weekday_date(moment, language, zone)
-
-
-def format_day(moment: datetime, language: str, zone: tzinfo) -> str:
     """ "October 6, 2026" / "6 octobre 2026"."""
     return _babel_date(moment.astimezone(zone), "long", locale=locale_of(language))
 

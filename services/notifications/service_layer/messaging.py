@@ -248,11 +248,16 @@ class Messenger:
                 | registration.EnrolmentCancelled()
             ):
                 return [PARTICIPANT + str(event.participant_id)]
-            case grants.GrantSubmitted() | grants.GrantDeclined() | grants.GrantWithdrawn():
+            case (
+                grants.GrantSubmitted()
+                | grants.GrantApproved()
+                | grants.GrantDeclined()
+                | grants.GrantWithdrawn()
+            ):
                 found = ["applicant"] if event.contact_email else []
                 return found + [REVIEWER + r for r in self.settings.grant_reviewer_emails]
-            case grants.GrantApproved() | grants.GrantPaid():
-                return ["applicant"] if event.contact_email else []
+            case grants.GrantPaid():
+                return ["applicant"] if event.contact_email else []  # the payment is the applicant's news
         return []
 
     async def _enrolled(self, uow: UnitOfWork, session_id: uuid.UUID, statuses: Sequence[str]) -> list[str]:
