@@ -119,7 +119,7 @@ async def test_grant_news_goes_to_the_applicant_and_the_reviewers(notif: Notific
     assert "ready for review" in text_of(got[REVIEWERS[0]][-1])
     await notif.handle(GrantApproved(**fields, awarded_amount="4000.00"))  # type: ignore[arg-type]
     got = await notif.mails_to(fields["contact_email"], *REVIEWERS, template="grant_update", each=2)  # type: ignore[arg-type]
-    assert "$4,000.00" in text_of(got[fields["contact_email"]][1])  # type: ignore[index]  (Babel, en_CA)
+    assert "$4,000.00" in text_of(got[fields["contact_email"]][1])  # type: ignore[index]
     declined = {**fields, "application_id": uuid.uuid4(), "contact_email": None}
     await notif.handle(GrantDeclined(**declined, reason="Outside the program's scope"))  # type: ignore[arg-type]
     await notif.mails_to(*REVIEWERS, template="grant_update", each=3)

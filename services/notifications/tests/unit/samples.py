@@ -4,6 +4,7 @@ its variants: what the template tests render."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain import explaining, messages
@@ -31,7 +32,7 @@ DATA = [
 ]
 
 # One fact of every code matching may send, with its values.
-REASONS: dict[str, dict[str, object]] = {
+REASONS: dict[str, dict[str, Any]] = {
     "hub_theme": {"theme": "assessment", "teachers": 5},
     "hub_band": {"band": "junior"},
     "hub_size": {"teachers": 7, "leaders": 1},

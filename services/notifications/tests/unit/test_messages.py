@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import typing
+from typing import Any
 
 import pytest
 
@@ -92,7 +93,7 @@ def test_every_reason_code_is_worded_in_both_languages() -> None:
 
 
 def test_unknown_codes_and_missing_values_are_left_out() -> None:
-    facts = [
+    facts: list[tuple[str, dict[str, Any]]] = [
         ("a_code_from_the_future", {"x": 1}),
         ("hub_theme", {"theme": "a_theme_not_published_yet", "teachers": 3}),
         ("hub_size", {}),
