@@ -71,7 +71,7 @@ def _header(name: str, value: str) -> str | Header:
 def _address(name: str, value: str) -> str | Header:
     display, address = parseaddr(value)
     if not address.isascii():  # an SMTPUTF8 address: written as UTF-8 (RFC 6532), never encoded
-        return formataddr((display, address)) if display.isascii() else address
+        return f'"{display}" <{address}>' if display and display.isascii() and '"' not in display else address
     if display.isascii():
         return formataddr((display, address))
     header = Header(display, _UTF8, header_name=name)
