@@ -6,6 +6,7 @@ events (``adapters.tables.ThemeName`` / ``BoardName``), passed in as plain value
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 
 Language = Literal["en", "fr"]
+_PADDED_HOUR = re.compile(r"^0(\d h)")
 LOCALES: dict[Language, str] = {"en": "en_CA", "fr": "fr_CA"}
 
 
@@ -48,9 +50,9 @@ def format_date(moment: datetime, language: str, zone: tzinfo) -> str:
 def format_clock(moment: datetime, language: str, zone: tzinfo) -> str:
     """ "4:00 p.m." / "16 h 00"."""
     # CLDR puts a narrow no-break space before "p.m."; plain text mail shows a plain one more reliably.
-    return _babel_time(moment.astimezone(zone), "short", tzinfo=zone, locale=locale_of(language)).replace(
-        "\u202f", " "
-    )
+    # fr_CA writes "09 h 00"; the Office québécois de la langue française writes the hour unpadded.
+    text = _babel_time(moment.astimezone(zone), "short", tzinfo=zone, locale=locale_of(language))
+    return _PADDED_HOUR.sub(r"\1", text.replace("\u202f", " "))
 
 
 def format_amount(amount: str | None, language: str) -> str | None:
