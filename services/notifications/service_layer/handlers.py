@@ -8,7 +8,7 @@ a no-op, and the delivery log's uniqueness (event, recipient, template) is the s
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -58,6 +58,16 @@ class NotificationHandlers:
     async def hub_formed(self, uow: UnitOfWork, event: matching.HubFormed) -> None:
         zone = self.messenger.zone(event.board)
         dates = [aware(d, zone) for d in event.meeting_dates]
+        known = await uow.session.get(Hub, event.hub_id, populate_existing=True)
+        # The same hub announced again, unchanged (a rerun that changed nothing): nobody hears of it.
+        unchanged = (
+            known is not None
+            and known.updated_at < event.occurred_at
+            and known.theme == event.theme
+            and sorted(map(str, known.members)) == sorted(map(str, event.members))
+            and sorted(map(str, known.leaders)) == sorted(map(str, event.leaders))
+            and [datetime.fromisoformat(d) for d in known.meeting_dates] == dates
+        )
         table = Hub.__table__  # type: ignore[attr-defined]
         statement = insert(table).values(
             hub_id=event.hub_id,
@@ -112,7 +122,8 @@ class NotificationHandlers:
                 due_at=reminder_due_at(start, self.lead, event.occurred_at),
                 payload={"item_id": str(meeting_id)},
             )
-        await self.messenger.deliver(uow, event)
+        if not unchanged:
+            await self.messenger.deliver(uow, event)
         await self.messenger.release(uow, f"hub:{event.hub_id}")
 
     async def hub_membership_changed(self, uow: UnitOfWork, event: matching.HubMembershipChanged) -> None:

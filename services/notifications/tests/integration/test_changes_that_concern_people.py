@@ -415,3 +415,27 @@ async def test_a_theme_the_province_adds_arrives_with_its_french_name_and_boards
     for mail in (french, english):
         assert board not in readable(mail)
         assert_clean(mail, french=mail is french)
+
+
+async def test_a_hub_announced_again_unchanged_tells_no_one(notif: Notifications):
+    board = unique_board()
+    member, leader = person(board), person(board, role="mentor")
+    await notif.register(board, member, leader)
+    fields = dict(
+        board=board,
+        hub_id=uuid.uuid4(),
+        program_year="2026-2027",
+        theme="assessment",
+        members=[member.participant_id],
+        leaders=[leader.participant_id],
+        meeting_dates=[in_days(30)],
+    )
+    first = HubFormed(**fields)  # type: ignore[arg-type]
+    await notif.handle(first)
+    assert await sent_for(notif, first.event_id) == 2
+    again = HubFormed(**fields)  # type: ignore[arg-type]  # a rerun that changed nothing
+    await notif.handle(again)
+    assert await handled(notif, again.event_id) and await sent_for(notif, again.event_id) == 0
+    changed = HubFormed(**{**fields, "meeting_dates": [in_days(31)]})  # type: ignore[arg-type]
+    await notif.handle(changed)
+    assert await sent_for(notif, changed.event_id) == 2
