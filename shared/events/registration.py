@@ -122,7 +122,11 @@ class EnrolmentCancelled(IntegrationEvent):
 
 
 class BoardRegistered(IntegrationEvent):
-    """A school board joined the province's program; readers keep its name for what people read."""
+    """A school board joined the province's program; readers keep its name for what people read.
+
+    The province keeps the list of boards: ``board`` (the envelope's tenant) is ``"province"``, the
+    board itself is ``code``.
+    """
 
     PRODUCER = "registration"
     code: str

@@ -28,8 +28,10 @@ PROVINCE = "province"  # the taxonomy is the province's, not a board's (as provi
 
 
 def board_registered(board: Board) -> BoardRegistered:
+    # The list of boards is the province's (its admins create them): the envelope's tenant is the
+    # province, the board itself is ``code``.
     return BoardRegistered(
-        board=board.code,
+        board=PROVINCE,
         code=board.code,
         name=board.name,
         language=board.language,  # type: ignore[arg-type]
@@ -38,7 +40,7 @@ def board_registered(board: Board) -> BoardRegistered:
 
 
 def board_renamed(board: Board) -> BoardRenamed:
-    return BoardRenamed(board=board.code, code=board.code, name=board.name)
+    return BoardRenamed(board=PROVINCE, code=board.code, name=board.name)
 
 
 def theme_defined(theme: Theme) -> ThemeDefined:
