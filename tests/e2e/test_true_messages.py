@@ -56,7 +56,7 @@ async def test_a_french_teacher_reads_the_board_by_name_and_gets_a_cancel_when_l
         welcome = smtp.sink.wait_for(lambda m: body["email"] in str(m["To"]), timeout=15)
         assert len(welcome) == 1
         text = readable(welcome[0])
-        assert "Bienvenue au programme de mentorat 2026-2027 de Conseil scolaire Boréal." in text
+        assert "Bienvenue au programme de mentorat 2026-2027 : Conseil scolaire Boréal." in text
         assert board not in text and not UUID.search(text)
 
         coordinator = token("board_coordinator", board=board)

@@ -395,7 +395,9 @@ async def test_a_theme_the_province_adds_arrives_with_its_french_name_and_boards
     teacher, leader = person(board, language="fr"), person(board, role="mentor")
     await notif.register(board, teacher, leader)
     welcome = notif.mails(str(teacher.email), "welcome")[0]
-    assert "de Elm Valley District School Board" in text_of(welcome) and board not in readable(welcome)
+    assert "2026-2027 : Elm Valley District School Board." in text_of(welcome) and board not in readable(
+        welcome
+    )
     await notif.handle(BoardRenamed(board=board, code=board, name="Conseil scolaire Elm Valley"))
     await notif.handle(
         HubFormed(
