@@ -35,7 +35,7 @@ from services.notifications.adapters.tables import (
     ScheduledItem,
 )
 from services.notifications.config import Settings
-from services.notifications.domain import explaining, messages, wording
+from services.notifications.domain import audience, explaining, messages, wording
 from services.notifications.domain.calendar import (
     CalendarEntry,
     Invite,
@@ -219,7 +219,14 @@ class Messenger:
             case matching.HubFormed():
                 return [PARTICIPANT + str(p) for p in unique([*event.members, *event.leaders])]
             case matching.HubMembershipChanged():
-                return [PARTICIPANT + str(p) for p in hub_change_audience(event)]
+                who = audience.hub_change(
+                    added=event.added,
+                    removed=event.removed,
+                    members=event.members,
+                    leaders=event.leaders,
+                    change=event.change,
+                )
+                return [PARTICIPANT + str(p) for p in who]
             case matching.MentorPaired():
                 return [PARTICIPANT + str(event.teacher_id), PARTICIPANT + str(event.mentor_id)]
             case matching.MentorUnpaired():
@@ -764,17 +771,6 @@ GRANT_CHANGES: dict[type[IntegrationEvent], messages.GrantChange] = {
     grants.GrantPaid: "paid",
     grants.GrantWithdrawn: "withdrawn",
 }
-
-
-def hub_change_audience(event: matching.HubMembershipChanged) -> list[uuid.UUID]:
-    """Who hears about a membership change: whoever joined or left; the other members only when
-    the change is one they should know of (a member came or went, new hub leaders). A change with
-    no kind (a lock, a rerun that changed nothing) or that concerns no one else tells no one else."""
-    concerned = unique([*event.added, *event.removed])
-    everyone = unique([*event.members, *event.leaders])
-    if event.change and event.change != "dissolved" and (concerned or event.change == "leader_change"):
-        return unique([*concerned, *everyone])
-    return concerned
 
 
 async def lock(uow: UnitOfWork, key: str) -> None:
