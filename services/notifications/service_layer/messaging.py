@@ -327,13 +327,19 @@ class Messenger:
                 return await self._enrolment_cancelled(uow, event, contact)
         return []
 
-    async def _names(self, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def _names(
+        self, uow: UnitOfWork, ids: Sequence[uuid.UUID], *, withdrawn: bool = False
+    ) -> dict[uuid.UUID, str]:
+        """Names of ``ids`` known here; someone who withdrew only with ``withdrawn`` (who left, or
+        whose pairing ended), never as a current member."""
         if not ids:
             return {}
         rows = await uow.session.execute(
             sa.select(Contact).where(Contact.participant_id.in_(list(ids)))  # type: ignore[attr-defined]
         )
-        return {c.participant_id: full_name(c) for c in rows.scalars() if c.status != "withdrawn"}
+        return {
+            c.participant_id: full_name(c) for c in rows.scalars() if withdrawn or c.status != "withdrawn"
+        }
 
     async def _theme(self, uow: UnitOfWork, code: str, language: str) -> str | None:
         return (await theme_namer(uow, language))(code) if code else None
@@ -456,7 +462,7 @@ class Messenger:
         if me not in event.members and me not in event.leaders:
             return []
         members, leaders, _ = await self._people(uow, event.members, event.leaders, me)
-        names = await self._names(uow, unique([*event.added, *event.removed]))
+        names = await self._names(uow, unique([*event.added, *event.removed]), withdrawn=True)
         joined = me in event.added
         live = [m for m in meetings if not m.cancelled]
         draft = messages.hub_changed(
@@ -506,7 +512,9 @@ class Messenger:
         partner = await uow.session.get(Contact, partner_id, populate_existing=True)
         if partner is None:
             return Waiting(contact_key(partner_id))  # the introduction is nothing without the partner
-        previous = (await self._names(uow, [previous_id])).get(previous_id) if previous_id else None
+        previous = (
+            (await self._names(uow, [previous_id], withdrawn=True)).get(previous_id) if previous_id else None
+        )
         draft = messages.mentor_paired(
             contact.language,
             is_mentor=is_mentor,
@@ -529,7 +537,7 @@ class Messenger:
     ) -> Composed:
         is_mentor = contact.participant_id != event.teacher_id
         partner_id = partner_id or (event.teacher_id if is_mentor else event.mentor_id)
-        partner = (await self._names(uow, [partner_id])).get(partner_id)
+        partner = (await self._names(uow, [partner_id], withdrawn=True)).get(partner_id)
         if partner is None:
             return Waiting(contact_key(partner_id))
         draft = messages.mentor_unpaired(

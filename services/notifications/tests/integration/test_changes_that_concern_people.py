@@ -38,6 +38,7 @@ from shared.events.registration import (
     BoardRenamed,
     EnrolmentCancelled,
     EnrolmentConfirmed,
+    ParticipantWithdrawn,
     SessionScheduled,
     ThemeDefined,
 )
@@ -441,3 +442,34 @@ async def test_a_hub_announced_again_unchanged_tells_no_one(notif: Notifications
     changed = HubFormed(**{**fields, "meeting_dates": [in_days(31)]})  # type: ignore[arg-type]
     await notif.handle(changed)
     assert await sent_for(notif, changed.event_id) == 2
+
+
+async def test_a_teacher_who_withdrew_is_unpaired_and_only_the_mentor_hears_it(notif: Notifications):
+    board = unique_board()
+    teacher, mentor = person(board), person(board, role="mentor", language="fr")
+    await notif.register(board, teacher, mentor)
+    await notif.handle(
+        MentorPaired(
+            board=board,
+            program_year="2026-2027",
+            teacher_id=teacher.participant_id,
+            mentor_id=mentor.participant_id,
+        )
+    )
+    await notif.mails_to(str(mentor.email), template="mentor_paired")
+    withdrawn = teacher.model_copy(update={"revision": 2, "status": "withdrawn"})
+    await notif.handle(ParticipantWithdrawn(board=board, participant=withdrawn))
+    ended = MentorUnpaired(
+        board=board,
+        program_year="2026-2027",
+        teacher_id=teacher.participant_id,
+        mentor_id=mentor.participant_id,
+        change="withdrawal",
+    )
+    await notif.handle(ended)
+    mail = (await notif.mails_to(str(mentor.email), template="mentor_unpaired"))[str(mentor.email)][0]
+    assert f"Vous n'êtes plus le mentor à l'école de {full(teacher)}" in text_of(mail)
+    assert await sent_for(notif, ended.event_id) == 1  # not the teacher, who withdrew
+    assert not await notif.scalar(
+        "SELECT count(*) FROM awaiting_messages WHERE event_id = :e", e=ended.event_id
+    )
