@@ -156,3 +156,25 @@ class ObservationScheduled(IntegrationEvent):
     host_id: uuid.UUID
     starts_at: datetime
     ends_at: datetime
+
+
+class ObservationRescheduled(ObservationScheduled):
+    """An observation visit moved; ``sequence`` grows so calendars update the same entry."""
+
+    sequence: int = 1
+
+
+class ObservationCancelled(ObservationScheduled):
+    """An observation visit will not take place (its release day is given back)."""
+
+    sequence: int = 1
+
+
+class MentorUnpaired(IntegrationEvent):
+    """A one-to-one pairing ended (unpaired by a coordinator, or replaced by a new MentorPaired)."""
+
+    PRODUCER = "matching"
+    program_year: str
+    teacher_id: uuid.UUID
+    mentor_id: uuid.UUID
+    change: Literal["unpaired", "repaired", "withdrawal"] = "unpaired"

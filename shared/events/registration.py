@@ -109,3 +109,47 @@ class AttendanceRecorded(IntegrationEvent):
     session_id: uuid.UUID
     participant_id: uuid.UUID
     attended: bool
+
+
+class EnrolmentCancelled(IntegrationEvent):
+    """A participant no longer holds a seat (or a waiting-list place) in a session: they withdrew,
+    or a coordinator withdrew them. The session itself goes on."""
+
+    PRODUCER = "registration"
+    session_id: uuid.UUID
+    participant_id: uuid.UUID
+    was_confirmed: bool = True  # False: they were on the waiting list (no calendar entry to cancel)
+
+
+class BoardRegistered(IntegrationEvent):
+    """A school board joined the province's program; readers keep its name for what people read.
+
+    The province keeps the list of boards: ``board`` (the envelope's tenant) is ``"province"``, the
+    board itself is ``code``.
+    """
+
+    PRODUCER = "registration"
+    code: str
+    name: str
+    language: Language = "en"
+    timezone: str = "America/Toronto"
+
+
+class BoardRenamed(IntegrationEvent):
+    """A board's name changed."""
+
+    PRODUCER = "registration"
+    code: str
+    name: str
+
+
+class ThemeDefined(IntegrationEvent):
+    """A theme of the provincial taxonomy, with its English and French names (new, or renamed).
+
+    ``board`` is the envelope's tenant: the taxonomy is the province's, so it is ``"province"``.
+    """
+
+    PRODUCER = "registration"
+    code: str
+    name_en: str
+    name_fr: str

@@ -52,10 +52,15 @@ class SmtpSink:
 
 
 class SmtpServer:
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, *, smtputf8: bool = False):
+        """``smtputf8``: offer SMTPUTF8 (RFC 6531), so internationalised addresses are accepted."""
         self.sink = SmtpSink()
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=port or free_port())
+        self.smtputf8 = smtputf8
+        self.controller = self._controller(port or free_port())
         self.running = False
+
+    def _controller(self, port: int) -> Controller:
+        return Controller(self.sink, hostname="127.0.0.1", port=port, enable_SMTPUTF8=self.smtputf8)
 
     @property
     def port(self) -> int:
@@ -73,7 +78,7 @@ class SmtpServer:
 
     def start_again(self) -> SmtpServer:
         """Come back on the same port with the same mailbox (a controller cannot be restarted)."""
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller = self._controller(self.port)
         return self.start()
 
 

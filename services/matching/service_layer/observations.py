@@ -21,7 +21,7 @@ from services.matching.adapters.tables import ParticipantView
 from services.matching.domain import release_days as scheduler
 from services.matching.service_layer import release_days as ledger
 from shared.db import UnitOfWork
-from shared.events.matching import ObservationScheduled
+from shared.events.matching import ObservationCancelled, ObservationScheduled
 from shared.problems import Problem, field_problem
 
 DEBRIEF_MAX_CHARS = 4000
@@ -144,6 +144,16 @@ async def cancel_observation(uow: UnitOfWork, observation_id: uuid.UUID) -> Obse
         await ledger.release(uow, row.board, row.day, row.releases)
         row.status = "cancelled"
         await uow.session.flush()
+        uow.publish(
+            ObservationCancelled(
+                board=row.board,
+                observation_id=row.id,
+                visitor_id=row.visitor_id,
+                host_id=row.host_id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+            )
+        )
     return row
 
 

@@ -40,12 +40,24 @@ _UTF8 = _utf8_qp()
 class _MailPolicy(Compat32):
     """Folds encoded (non-ASCII) headers at 78 columns as RFC 2047 asks, and writes plain ASCII
     ones whole (SMTP allows 998): a folded ``List-Unsubscribe`` URL comes back from parsers with a
-    leading space."""
+    leading space. With ``utf8`` (a message sent with SMTPUTF8, RFC 6532) an address header keeps
+    its non-ASCII address as UTF-8, which RFC 2047 cannot encode."""
+
+    utf8 = False
 
     def _fold(self, name: str, value: Any, sanitize: bool) -> str:
-        if isinstance(value, str) and value.isascii() and "\n" not in value and "\r" not in value:
-            return f"{name}: {value}{self.linesep}"
+        if isinstance(value, str) and "\n" not in value and "\r" not in value:
+            if value.isascii() or (self.utf8 and name.lower() in _ADDRESS_HEADERS):
+                return f"{name}: {value}{self.linesep}"
         return super()._fold(name, value, sanitize)  # type: ignore[no-any-return,misc]
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if self.utf8:
+            return self._fold(name, value, sanitize=False).encode("utf-8")
+        return super().fold_binary(name, value)  # type: ignore[no-any-return]
+
+
+_ADDRESS_HEADERS = ("to", "from")
 
 
 _POLICY = _MailPolicy()
@@ -58,6 +70,8 @@ def _header(name: str, value: str) -> str | Header:
 
 def _address(name: str, value: str) -> str | Header:
     display, address = parseaddr(value)
+    if not address.isascii():  # an SMTPUTF8 address: written as UTF-8 (RFC 6532), never encoded
+        return f'"{display}" <{address}>' if display and display.isascii() and '"' not in display else address
     if display.isascii():
         return formataddr((display, address))
     header = Header(display, _UTF8, header_name=name)
@@ -103,11 +117,12 @@ def build_message(
     return message
 
 
-def flatten(message: Message) -> bytes:
+def flatten(message: Message, *, utf8: bool = False) -> bytes:
     """The message as SMTP carries it (CRLF line ends), folded by our policy (aiosmtplib's own
-    flattening would use the stock compat32 one)."""
+    flattening would use the stock compat32 one); ``utf8`` for a message sent with SMTPUTF8."""
     out = io.BytesIO()
-    BytesGenerator(out, policy=_POLICY.clone(linesep="\r\n")).flatten(message)
+    policy = _POLICY.clone(linesep="\r\n", utf8=utf8)  # type: ignore[call-arg]  # our policy's own attribute
+    BytesGenerator(out, policy=policy).flatten(message)
     return out.getvalue()
 
 
@@ -119,6 +134,7 @@ class SmtpMailer:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._idle: list[aiosmtplib.SMTP] = []
+        self._smtputf8: tuple[bool, float] | None = None
 
     def _client(self) -> aiosmtplib.SMTP:
         return aiosmtplib.SMTP(
@@ -145,18 +161,43 @@ class SmtpMailer:
         except (aiosmtplib.SMTPException, OSError, TimeoutError):
             return False
 
+    async def offers_smtputf8(self) -> bool:
+        """Does the SMTP server offer SMTPUTF8 (EHLO)? Remembered for a minute; an unreachable
+        server counts as not offering it (an address that needs it is then refused, not lost)."""
+        loop = asyncio.get_running_loop()
+        if self._smtputf8 is not None and loop.time() - self._smtputf8[1] < 60:
+            return self._smtputf8[0]
+        client = aiosmtplib.SMTP(
+            hostname=self.settings.smtp_host,
+            port=self.settings.smtp_port,
+            timeout=5,
+            start_tls=self.settings.smtp_starttls,
+        )
+        try:
+            await client.connect()
+            await client.ehlo()
+            offered = client.supports_extension("smtputf8")
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            return False
+        self._smtputf8 = (offered, loop.time())
+        return offered
+
     async def close(self) -> None:
         while self._idle:
             await _close(self._idle.pop())
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Message, *, smtputf8: bool = False) -> None:
+        """Send ``message``; ``smtputf8`` for an internationalised recipient (a server that does not
+        offer SMTPUTF8 refuses it for good: :class:`PermanentFailure` with the reason)."""
         sender, recipient = parseaddr(str(message["From"]))[1], parseaddr(str(message["To"]))[1]
-        raw = flatten(message)
+        raw = flatten(message, utf8=smtputf8)
+        options = ["SMTPUTF8"] if smtputf8 else None
         client = self._idle.pop() if self._idle else None
         try:
             if client is not None:
                 try:
-                    await client.sendmail(sender, [recipient], raw)
+                    await client.sendmail(sender, [recipient], raw, mail_options=options)
                 except aiosmtplib.SMTPServerDisconnected:
                     # The server closed the idle connection (its timeout, a restart): once more, afresh.
                     await _close(client)
@@ -164,7 +205,13 @@ class SmtpMailer:
             if client is None:
                 client = self._client()
                 await client.connect()
-                await client.sendmail(sender, [recipient], raw)
+                await client.sendmail(sender, [recipient], raw, mail_options=options)
+        except aiosmtplib.SMTPNotSupported as exc:
+            if client is not None and client.is_connected:
+                self._idle.append(client)  # nothing was sent on it: still good for the next message
+            raise PermanentFailure(
+                "the mail server does not offer SMTPUTF8, which an internationalised address needs"
+            ) from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             await _close(client)
             codes = [r.code for r in exc.recipients]

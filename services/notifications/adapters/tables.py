@@ -166,3 +166,36 @@ class GrantSubmission(NotificationsTable, table=True):
     board: str = Field(sa_column=Column(sa.String(40), primary_key=True))
     program_year: str = Field(sa_column=Column(sa.String(9), primary_key=True))
     application_id: uuid.UUID
+
+
+class BoardName(NotificationsTable, table=True):
+    """A board as registration names it (BoardRegistered, BoardRenamed): messages name it so."""
+
+    __tablename__ = "boards"
+
+    code: str = Field(sa_column=Column(sa.String(40), primary_key=True))
+    name: str
+    language: str = "en"
+    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class ThemeName(NotificationsTable, table=True):
+    """A theme of the provincial taxonomy with its names (ThemeDefined): the only copy notifications has."""
+
+    __tablename__ = "themes"
+
+    code: str = Field(sa_column=Column(sa.String(60), primary_key=True))
+    name_en: str
+    name_fr: str
+    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class Pairing(NotificationsTable, table=True):
+    """A teacher's current one-to-one mentor (MentorPaired, MentorUnpaired); null when unpaired."""
+
+    __tablename__ = "pairings"
+
+    teacher_id: uuid.UUID = Field(primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    mentor_id: uuid.UUID | None = None
+    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))

@@ -56,6 +56,11 @@ def session_uid(session_id: uuid.UUID) -> str:
     return f"session-{session_id}@{UID_DOMAIN}"
 
 
+def observation_uid(observation_id: uuid.UUID) -> str:
+    """The UID of a classroom observation visit (the visitor's and the host's entries alike)."""
+    return f"observation-{observation_id}@{UID_DOMAIN}"
+
+
 def hub_meeting_id(hub_id: uuid.UUID, index: int) -> uuid.UUID:
     """The id of the ``index``-th meeting date (in the event's order) a hub was formed with.
 

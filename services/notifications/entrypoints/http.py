@@ -14,12 +14,15 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from services.notifications.adapters.mailer import SmtpMailer
 from services.notifications.adapters.tables import BoardContact, Contact, Notification
+from services.notifications.domain.addresses import needs_smtputf8
 from services.notifications.service_layer import boards
+from services.notifications.service_layer.delivery import MailDispatcher
 from services.notifications.service_layer.preferences import set_preferences, verify_unsubscribe_token
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem
-from shared.runtime import runtime_of
+from shared.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 AnyUser = Annotated[Principal, Depends(current_principal)]
@@ -222,6 +225,10 @@ async def update_participant_preferences(
 # -- board contacts -------------------------------------------------------------------------------
 
 
+def _mailer(runtime: Runtime) -> SmtpMailer:
+    return next(w for w in runtime.workers if isinstance(w, MailDispatcher)).mailer
+
+
 class BoardContactCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
@@ -252,6 +259,16 @@ async def add_board_contact(
 ) -> BoardContact:
     ensure_board(principal, board)
     runtime = runtime_of(request)
+    if needs_smtputf8(str(body.email)) and not await _mailer(runtime).offers_smtputf8():
+        raise Problem(
+            422,
+            "Address cannot be delivered",
+            "email: an internationalised address (non-ASCII before the @) needs a mail server that "
+            "offers SMTPUTF8, and the configured one does not",
+            errors=[
+                {"field": "email", "message": "the mail server cannot deliver to this address (no SMTPUTF8)"}
+            ],
+        )
     async with runtime.uow(board=board) as uow:
         created = await boards.add_board_contact(
             uow,

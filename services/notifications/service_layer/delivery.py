@@ -25,6 +25,7 @@ from services.notifications.adapters.mailer import (
 )
 from services.notifications.adapters.tables import Notification
 from services.notifications.config import Settings
+from services.notifications.domain.addresses import UndeliverableAddress, smtp_address
 from services.notifications.service_layer.outgoing import MAIL_CHANNEL
 from services.notifications.service_layer.preferences import preferences_url
 from shared.bus.errors import describe_error
@@ -161,18 +162,25 @@ class MailDispatcher:
 
     async def _attempt(self, row: Notification) -> None:
         row.attempts += 1
-        message = build_message(
-            sender=self.settings.smtp_from,
-            to=row.recipient_email,
-            subject=row.subject,
-            text=row.body_text,
-            html=row.body_html,
-            calendar=row.calendar,
-            calendar_method=calendar_method(row.calendar) if row.calendar else "REQUEST",
-            headers=self._headers(row),
-        )
         try:
-            await self.mailer.send(message)
+            to, smtputf8 = smtp_address(row.recipient_email)
+            message = build_message(
+                sender=self.settings.smtp_from,
+                to=to,
+                subject=row.subject,
+                text=row.body_text,
+                html=row.body_html,
+                calendar=row.calendar,
+                calendar_method=calendar_method(row.calendar) if row.calendar else "REQUEST",
+                headers=self._headers(row),
+            )
+            await self.mailer.send(message, smtputf8=smtputf8)
+        except (UndeliverableAddress, UnicodeError) as exc:
+            # The same on every attempt: fail now, with the reason (never the address itself).
+            row.state = "failed"
+            row.last_error = f"address cannot be written for SMTP: {exc.__class__.__name__}"[:500]
+            log.warning("notification %s failed: undeliverable address", row.id)
+            return
         except PermanentFailure as exc:
             row.state = "failed"
             row.last_error = str(exc)[:500]

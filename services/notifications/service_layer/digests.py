@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifications.adapters.tables import Contact, Notification
 from services.notifications.config import Settings
-from services.notifications.domain import wording
+from services.notifications.domain import messages
 from services.notifications.domain.digest import HeldMessage, digest_entries, digest_event_id
 from services.notifications.domain.timing import digest_cutoff
 from services.notifications.service_layer.messaging import Messenger, Outgoing
@@ -72,21 +72,9 @@ async def send_digests(
             recipient = contact or Recipient(email=email, language=held[-1].language)
             lang = recipient.language
             zone = messenger.zone(board)
-            entries = [
-                {"subject": e.subject, "text": e.text, "date": wording.format_date(e.created_at, lang, zone)}
-                for e in digest_entries(HeldMessage(n.subject, n.body_text, n.created_at) for n in held)
-            ]
+            entries = digest_entries(HeldMessage(n.subject, n.body_text, n.created_at) for n in held)
             event_id = digest_event_id(email, cutoff)
-            outgoing = Outgoing(
-                recipient,
-                "digest",
-                "digest",
-                {
-                    "entries": entries,
-                    "count": len(entries),
-                    "week_of": wording.format_date(cutoff, lang, zone),
-                },
-            )
+            outgoing = Outgoing(recipient, messages.digest(lang, entries=entries, week_of=cutoff, zone=zone))
             if not await messenger.queue(uow, event_id, board, outgoing):
                 # This week's digest already went out (another replica): these wait for next week's.
                 continue

@@ -8,18 +8,28 @@ a no-op, and the delivery log's uniqueness (event, recipient, template) is the s
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from services.notifications.adapters import names
 from services.notifications.adapters.tables import Enrolment, GrantSubmission, Hub, ScheduledItem
 from services.notifications.config import Settings
 from services.notifications.domain.calendar import hub_meeting_id
 from services.notifications.domain.timing import reminder_due_at
 from services.notifications.service_layer import reminders
 from services.notifications.service_layer.contacts import upsert_contact
-from services.notifications.service_layer.messaging import Messenger, aware, contact_key, parse_when
+from services.notifications.service_layer.messaging import (
+    FORMER,
+    PARTICIPANT,
+    REPAIRED,
+    GrantEvent,
+    Messenger,
+    aware,
+    contact_key,
+    parse_when,
+)
 from shared.db import UnitOfWork
 from shared.events import grants, matching, registration
 
@@ -48,6 +58,16 @@ class NotificationHandlers:
     async def hub_formed(self, uow: UnitOfWork, event: matching.HubFormed) -> None:
         zone = self.messenger.zone(event.board)
         dates = [aware(d, zone) for d in event.meeting_dates]
+        known = await uow.session.get(Hub, event.hub_id, populate_existing=True)
+        # The same hub announced again, unchanged (a rerun that changed nothing): nobody hears of it.
+        unchanged = (
+            known is not None
+            and known.updated_at < event.occurred_at
+            and known.theme == event.theme
+            and sorted(map(str, known.members)) == sorted(map(str, event.members))
+            and sorted(map(str, known.leaders)) == sorted(map(str, event.leaders))
+            and [datetime.fromisoformat(d) for d in known.meeting_dates] == dates
+        )
         table = Hub.__table__  # type: ignore[attr-defined]
         statement = insert(table).values(
             hub_id=event.hub_id,
@@ -102,7 +122,8 @@ class NotificationHandlers:
                 due_at=reminder_due_at(start, self.lead, event.occurred_at),
                 payload={"item_id": str(meeting_id)},
             )
-        await self.messenger.deliver(uow, event)
+        if not unchanged:
+            await self.messenger.deliver(uow, event)
         await self.messenger.release(uow, f"hub:{event.hub_id}")
 
     async def hub_membership_changed(self, uow: UnitOfWork, event: matching.HubMembershipChanged) -> None:
@@ -130,10 +151,85 @@ class NotificationHandlers:
         await self.messenger.deliver(uow, event)
         await self.messenger.release(uow, f"hub:{event.hub_id}")
 
-    async def deliver_only(
-        self, uow: UnitOfWork, event: matching.MentorPaired | matching.ParticipantUnplaced
-    ) -> None:
+    async def deliver_only(self, uow: UnitOfWork, event: matching.ParticipantUnplaced) -> None:
         await self.messenger.deliver(uow, event)
+
+    # -- one-to-one pairings ------------------------------------------------------------------------
+
+    async def mentor_paired(self, uow: UnitOfWork, event: matching.MentorPaired) -> None:
+        """Introduce a teacher and their mentor; a pairing they already have says nothing again; a
+        re-pairing tells the teacher whom the new mentor replaces and the former mentor that it ended."""
+        former = await names.current_mentor(uow, event.teacher_id)
+        if former == event.mentor_id:
+            return
+        await names.set_mentor(
+            uow,
+            board=event.board,
+            teacher_id=event.teacher_id,
+            mentor_id=event.mentor_id,
+            updated_at=event.occurred_at,
+        )
+        if former is None:
+            await self.messenger.deliver(uow, event)
+            return
+        await self.messenger.deliver(
+            uow,
+            event,
+            [
+                f"{REPAIRED}{event.teacher_id}:{former}",
+                PARTICIPANT + str(event.mentor_id),
+                f"{FORMER}{former}:{event.teacher_id}",
+            ],
+        )
+
+    async def mentor_unpaired(self, uow: UnitOfWork, event: matching.MentorUnpaired) -> None:
+        current = await names.current_mentor(uow, event.teacher_id)
+        if current != event.mentor_id:
+            return  # already replaced (its MentorPaired told everyone) or never known as paired
+        await names.set_mentor(
+            uow, board=event.board, teacher_id=event.teacher_id, mentor_id=None, updated_at=event.occurred_at
+        )
+        await self.messenger.deliver(uow, event)
+
+    # -- names people read --------------------------------------------------------------------------
+
+    async def board_named(
+        self, uow: UnitOfWork, event: registration.BoardRegistered | registration.BoardRenamed
+    ) -> None:
+        await names.remember_board(
+            uow,
+            code=event.code,
+            name=event.name,
+            language=event.language if isinstance(event, registration.BoardRegistered) else None,
+            updated_at=event.occurred_at,
+        )
+
+    async def theme_defined(self, uow: UnitOfWork, event: registration.ThemeDefined) -> None:
+        await names.remember_theme(
+            uow, code=event.code, name_en=event.name_en, name_fr=event.name_fr, updated_at=event.occurred_at
+        )
+
+    # -- observation visits -------------------------------------------------------------------------
+
+    async def observation(self, uow: UnitOfWork, event: matching.ObservationScheduled) -> None:
+        """An observation visit planned, moved or cancelled: the visitor and the host each hear it,
+        with the calendar entry they keep for it."""
+        zone = self.messenger.zone(event.board)
+        applied = await self._remember_item(
+            uow,
+            item_id=event.observation_id,
+            values={
+                "kind": "observation",
+                "board": event.board,
+                "starts_at": aware(event.starts_at, zone),
+                "ends_at": aware(event.ends_at, zone),
+                "attendees": [str(event.visitor_id), str(event.host_id)],
+            },
+            sequence=getattr(event, "sequence", 0),
+            cancelled=isinstance(event, matching.ObservationCancelled),
+        )
+        if applied:
+            await self.messenger.deliver(uow, event)
 
     # -- meetings and sessions ----------------------------------------------------------------------
 
@@ -266,11 +362,30 @@ class NotificationHandlers:
         if applied.first() is not None:
             await self.messenger.deliver(uow, event)
 
+    async def enrolment_cancelled(self, uow: UnitOfWork, event: registration.EnrolmentCancelled) -> None:
+        """Withdrawn from a session: they hear it once, with a cancellation of their calendar entry."""
+        table = Enrolment.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(
+            session_id=event.session_id,
+            participant_id=event.participant_id,
+            board=event.board,
+            status="cancelled",
+            position=None,
+            updated_at=event.occurred_at,
+        )
+        applied = await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.session_id, table.c.participant_id],
+                set_={c: statement.excluded[c] for c in ("status", "position", "updated_at")},
+                where=statement.excluded.updated_at > table.c.updated_at,
+            ).returning(table.c.session_id)
+        )
+        if applied.first() is not None:
+            await self.messenger.deliver(uow, event)
+
     # -- grants -----------------------------------------------------------------------------------
 
-    async def grant(
-        self, uow: UnitOfWork, event: grants.GrantSubmitted | grants.GrantApproved | grants.GrantDeclined
-    ) -> None:
+    async def grant(self, uow: UnitOfWork, event: GrantEvent) -> None:
         if isinstance(event, grants.GrantSubmitted):
             table = GrantSubmission.__table__  # type: ignore[attr-defined]
             await uow.session.execute(

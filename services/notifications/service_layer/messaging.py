@@ -17,14 +17,15 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from services.notifications.adapters.calendar import to_ics
+from services.notifications.adapters.names import board_name, theme_namer
 from services.notifications.adapters.tables import (
     AwaitingMessage,
     BoardContact,
@@ -34,11 +35,13 @@ from services.notifications.adapters.tables import (
     ScheduledItem,
 )
 from services.notifications.config import Settings
-from services.notifications.domain import wording
+from services.notifications.domain import audience, explaining, messages, wording
 from services.notifications.domain.calendar import (
+    CalendarEntry,
     Invite,
     hub_formation_invite,
     meeting_uid,
+    observation_uid,
     session_uid,
     single_entry_invite,
 )
@@ -52,6 +55,8 @@ from shared.events.envelope import IntegrationEvent
 log = logging.getLogger(__name__)
 
 PARTICIPANT = "participant:"
+REPAIRED = "repaired:"  # repaired:<teacher>:<former mentor>
+FORMER = "former:"  # former:<former mentor>:<teacher>
 REVIEWER = "reviewer:"
 EVERYONE = "*"  # the targets themselves are not known yet (a meeting of a hub not seen yet)
 
@@ -59,11 +64,8 @@ EVERYONE = "*"  # the targets themselves are not known yet (a meeting of a hub n
 @dataclass(frozen=True)
 class Outgoing:
     recipient: Contact | Recipient
-    template: str
-    reason: str  # a key of wording.WHY
-    context: dict[str, Any] = field(default_factory=dict)
+    draft: messages.Draft
     invite: Invite | None = None
-    urgent: bool = True
 
 
 @dataclass(frozen=True)
@@ -201,12 +203,10 @@ class Messenger:
             uow,
             event_id=event_id,
             board=board,
+            board_name=await board_name(uow, board),
             recipient=recipient,
-            template=out.template,
-            why=wording.why(out.reason, recipient.language),
-            context=out.context,
+            draft=out.draft,
             calendar=calendar,
-            urgent=out.urgent,
             base_url=self.settings.public_base_url,
             secret=self.settings.jwt_secret,
         )
@@ -219,9 +219,19 @@ class Messenger:
             case matching.HubFormed():
                 return [PARTICIPANT + str(p) for p in unique([*event.members, *event.leaders])]
             case matching.HubMembershipChanged():
-                people = unique([*event.members, *event.leaders, *event.removed])
-                return [PARTICIPANT + str(p) for p in people]
+                who = audience.hub_change(
+                    added=event.added,
+                    removed=event.removed,
+                    members=event.members,
+                    leaders=event.leaders,
+                    change=event.change,
+                )
+                return [PARTICIPANT + str(p) for p in who]
             case matching.MentorPaired():
+                return [PARTICIPANT + str(event.teacher_id), PARTICIPANT + str(event.mentor_id)]
+            case matching.MentorUnpaired():
+                if event.change == "repaired":
+                    return []  # the new MentorPaired tells both the teacher and this mentor
                 return [PARTICIPANT + str(event.teacher_id), PARTICIPANT + str(event.mentor_id)]
             case matching.ParticipantUnplaced():
                 return ["coordinators"]
@@ -233,15 +243,28 @@ class Messenger:
                         return Waiting(f"hub:{event.hub_id}")
                     attendees = [uuid.UUID(str(p)) for p in [*hub.members, *hub.leaders]]
                 return [PARTICIPANT + str(p) for p in unique(attendees)]
+            case matching.ObservationScheduled():
+                return [PARTICIPANT + str(p) for p in unique([event.visitor_id, event.host_id])]
             case registration.SessionCancelled():
                 return await self._enrolled(uow, event.session_id, ("confirmed", "waitlisted"))
             case registration.SessionChanged():
                 return await self._enrolled(uow, event.session_id, ("confirmed",))
-            case registration.EnrolmentConfirmed() | registration.EnrolmentWaitlisted():
+            case (
+                registration.EnrolmentConfirmed()
+                | registration.EnrolmentWaitlisted()
+                | registration.EnrolmentCancelled()
+            ):
                 return [PARTICIPANT + str(event.participant_id)]
-            case grants.GrantSubmitted() | grants.GrantApproved() | grants.GrantDeclined():
+            case (
+                grants.GrantSubmitted()
+                | grants.GrantApproved()
+                | grants.GrantDeclined()
+                | grants.GrantWithdrawn()
+            ):
                 found = ["applicant"] if event.contact_email else []
                 return found + [REVIEWER + r for r in self.settings.grant_reviewer_emails]
+            case grants.GrantPaid():
+                return ["applicant"] if event.contact_email else []  # the payment is the applicant's news
         return []
 
     async def _enrolled(self, uow: UnitOfWork, session_id: uuid.UUID, statuses: Sequence[str]) -> list[str]:
@@ -256,6 +279,18 @@ class Messenger:
     # -- what ---------------------------------------------------------------------------------------
 
     async def compose(self, uow: UnitOfWork, event: IntegrationEvent, target: str) -> Composed:
+        if target.startswith((REPAIRED, FORMER)) and isinstance(event, matching.MentorPaired):
+            # A re-pairing: the teacher hears whom the new mentor replaces; the former mentor that
+            # the pairing ended. (Targets carry the former mentor: it is known only when it happens.)
+            kind, who, other = target.split(":")
+            contact = await uow.session.get(Contact, uuid.UUID(who), populate_existing=True)
+            if contact is None:
+                return Waiting(contact_key(who))
+            if contact.status == "withdrawn":
+                return []
+            if kind + ":" == REPAIRED:
+                return await self._paired(uow, event, contact, previous_id=uuid.UUID(other))
+            return await self._unpaired(uow, event, contact, partner_id=uuid.UUID(other))
         if target.startswith(PARTICIPANT):
             participant_id = uuid.UUID(target.removeprefix(PARTICIPANT))
             contact = await uow.session.get(Contact, participant_id, populate_existing=True)
@@ -266,7 +301,7 @@ class Messenger:
             return await self._for_participant(uow, event, contact)
         if target == "coordinators" and isinstance(event, matching.ParticipantUnplaced):
             return await self._unplaced(uow, event)
-        if isinstance(event, grants.GrantSubmitted | grants.GrantApproved | grants.GrantDeclined):
+        if isinstance(event, GRANT_EVENTS):
             return await self._grant(uow, event, target)
         return []
 
@@ -278,138 +313,237 @@ class Messenger:
                 return await self._hub_changed(uow, event, contact)
             case matching.MentorPaired():
                 return await self._paired(uow, event, contact)
+            case matching.MentorUnpaired():
+                return await self._unpaired(uow, event, contact)
             case matching.HubMeetingScheduled():
                 return await self._meeting(uow, event, contact)
+            case matching.ObservationScheduled():
+                return await self._observation(uow, event, contact)
             case registration.SessionScheduled():
                 return await self._session(uow, event, contact)
             case registration.EnrolmentConfirmed() | registration.EnrolmentWaitlisted():
                 return await self._enrolment(uow, event, contact)
+            case registration.EnrolmentCancelled():
+                return await self._enrolment_cancelled(uow, event, contact)
         return []
 
-    async def _names(self, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def _names(
+        self, uow: UnitOfWork, ids: Sequence[uuid.UUID], *, withdrawn: bool = False
+    ) -> dict[uuid.UUID, str]:
+        """Names of ``ids`` known here; someone who withdrew only with ``withdrawn`` (who left, or
+        whose pairing ended), never as a current member."""
         if not ids:
             return {}
         rows = await uow.session.execute(
             sa.select(Contact).where(Contact.participant_id.in_(list(ids)))  # type: ignore[attr-defined]
         )
-        return {c.participant_id: full_name(c) for c in rows.scalars()}
-
-    async def _hub_context(
-        self,
-        uow: UnitOfWork,
-        *,
-        board: str,
-        theme: str,
-        members: Sequence[uuid.UUID],
-        leaders: Sequence[uuid.UUID],
-        meeting_dates: Sequence[datetime],
-        contact: Contact,
-    ) -> dict[str, Any]:
-        lang = contact.language
-        zone = self.zone(board)
-        names = await self._names(uow, unique([*members, *leaders]))
-        me = contact.participant_id
         return {
-            "theme": wording.theme_label(theme, lang),
-            "is_leader": me in leaders,
-            "members": [names[m] for m in members if m != me and m in names],
-            "leaders": [names[m] for m in leaders if m != me and m in names],
-            "unknown_count": sum(1 for m in unique([*members, *leaders]) if m != me and m not in names),
-            "meetings": [wording.format_when(aware(d, zone), lang, zone) for d in meeting_dates],
+            c.participant_id: full_name(c) for c in rows.scalars() if withdrawn or c.status != "withdrawn"
         }
 
+    async def _theme(self, uow: UnitOfWork, code: str, language: str) -> str | None:
+        return (await theme_namer(uow, language))(code) if code else None
+
+    async def _explain(
+        self,
+        uow: UnitOfWork,
+        reasons: Sequence[matching.Reason],
+        language: str,
+        audience: explaining.Audience = "member",
+    ) -> list[str]:
+        namer = await theme_namer(uow, language)
+        return explaining.explain([(r.code, r.values) for r in reasons], language, namer, audience)
+
+    async def _people(
+        self, uow: UnitOfWork, members: Sequence[uuid.UUID], leaders: Sequence[uuid.UUID], me: uuid.UUID
+    ) -> tuple[list[str], list[str], int]:
+        names = await self._names(uow, unique([*members, *leaders]))
+        others = [m for m in unique([*members, *leaders]) if m != me]
+        return (
+            [names[m] for m in members if m != me and m in names and m not in leaders],
+            [names[m] for m in leaders if m != me and m in names],
+            sum(1 for m in others if m not in names),
+        )
+
     def _hub_invite(
-        self, board: str, hub_id: uuid.UUID, theme: str, dates: Sequence[datetime], lang: str, stamp: datetime
+        self, board: str, hub_id: uuid.UUID, summary: str, dates: Sequence[datetime], stamp: datetime
     ) -> Invite | None:
         zone = self.zone(board)
         return hub_formation_invite(
             hub_id=hub_id,
             meeting_dates=[aware(d, zone) for d in dates],
             duration=timedelta(minutes=self.settings.hub_meeting_minutes),
-            summary=wording.hub_summary(theme, lang),
+            summary=summary,
             location=None,
             stamp=stamp,
         )
 
     async def _hub_formed(self, uow: UnitOfWork, event: matching.HubFormed, contact: Contact) -> Composed:
-        context = await self._hub_context(
-            uow,
-            board=event.board,
-            theme=event.theme,
-            members=event.members,
-            leaders=event.leaders,
-            meeting_dates=event.meeting_dates,
-            contact=contact,
+        lang = contact.language
+        me = contact.participant_id
+        zone = self.zone(event.board)
+        members, leaders, unknown = await self._people(uow, event.members, event.leaders, me)
+        theme = await self._theme(uow, event.theme, lang)
+        facts = [*event.reasons, *event.member_reasons.get(str(me), [])]
+        draft = messages.hub_formed(
+            lang,
+            program_year=event.program_year,
+            theme=theme,
+            is_leader=me in event.leaders,
+            members=members,
+            leaders=leaders,
+            unknown_count=unknown,
+            meetings=[aware(d, zone) for d in event.meeting_dates],
+            zone=zone,
+            explanations=await self._explain(uow, facts, lang),
         )
-        context |= {"program_year": event.program_year, "explanation": event.explanation}
         invite = self._hub_invite(
-            event.board, event.hub_id, event.theme, event.meeting_dates, contact.language, event.occurred_at
+            event.board,
+            event.hub_id,
+            wording.hub_summary(theme, lang),
+            event.meeting_dates,
+            event.occurred_at,
         )
-        return [Outgoing(contact, "hub_formed", "hub", context, invite)]
+        return [Outgoing(contact, draft, invite)]
+
+    async def _hub_meetings(self, uow: UnitOfWork, hub_id: uuid.UUID, after: datetime) -> list[ScheduledItem]:
+        rows = await uow.session.execute(
+            sa.select(ScheduledItem)
+            .where(
+                ScheduledItem.hub_id == hub_id,  # type: ignore[arg-type]
+                ScheduledItem.kind == "meeting",  # type: ignore[arg-type]
+                ScheduledItem.starts_at > after,  # type: ignore[arg-type,operator]
+            )
+            .order_by(ScheduledItem.starts_at)  # type: ignore[arg-type]
+            .execution_options(populate_existing=True)
+        )
+        return list(rows.scalars())
 
     async def _hub_changed(
         self, uow: UnitOfWork, event: matching.HubMembershipChanged, contact: Contact
     ) -> Composed:
-        hub = await uow.session.get(Hub, event.hub_id)
-        dates = [datetime.fromisoformat(d) for d in hub.meeting_dates] if hub else []
         me = contact.participant_id
         lang = contact.language
+        zone = self.zone(event.board)
+        theme = await self._theme(uow, event.theme, lang)
+        meetings = await self._hub_meetings(uow, event.hub_id, event.occurred_at)
         if me in event.removed and me not in event.members and me not in event.leaders:
-            invite = None
-            if dates:
-                zone = self.zone(event.board)
-                invite = hub_formation_invite(
-                    hub_id=event.hub_id,
-                    meeting_dates=[aware(d, zone) for d in dates],
-                    duration=timedelta(minutes=self.settings.hub_meeting_minutes),
-                    summary=wording.hub_summary(event.theme, lang),
-                    location=None,
+            # Every future meeting of the hub they were invited to leaves their calendar.
+            mine = [m for m in meetings if not m.attendees or str(me) in [str(a) for a in m.attendees]]
+            invite = (
+                Invite(
+                    method="CANCEL",
+                    entries=tuple(
+                        CalendarEntry(
+                            uid=meeting_uid(m.item_id),
+                            starts_at=m.starts_at,
+                            ends_at=m.ends_at,
+                            summary=wording.hub_summary(theme, lang),
+                            sequence=m.sequence + 1,
+                            location=m.location,
+                            cancelled=True,
+                        )
+                        for m in mine
+                    ),
                     stamp=event.occurred_at,
-                    sequence=1,
-                    cancel=True,
                 )
-            context: dict[str, Any] = {
-                "theme": wording.theme_label(event.theme, lang),
-                "reason": event.reason,
-            }
-            return [Outgoing(contact, "hub_removed", "hub", context, invite)]
-        context = await self._hub_context(
-            uow,
-            board=event.board,
-            theme=event.theme,
-            members=event.members,
-            leaders=event.leaders,
-            meeting_dates=dates,
-            contact=contact,
-        )
-        names = await self._names(uow, unique([*event.added, *event.removed]))
+                if mine
+                else None
+            )
+            dissolved = event.change == "dissolved" or not (event.members or event.leaders)
+            draft = messages.hub_removed(
+                lang,
+                theme=theme,
+                dissolved=dissolved,
+                meetings_cancelled=bool(meetings) and all(m.cancelled for m in meetings),
+                calendar_cancelled=invite is not None,
+            )
+            return [Outgoing(contact, draft, invite)]
+        if me not in event.members and me not in event.leaders:
+            return []
+        members, leaders, _ = await self._people(uow, event.members, event.leaders, me)
+        names = await self._names(uow, unique([*event.added, *event.removed]), withdrawn=True)
         joined = me in event.added
-        context |= {
-            "you_joined": joined,
-            "added": [names[p] for p in event.added if p != me and p in names],
-            "removed": [names[p] for p in event.removed if p in names],
-            "reason": event.reason,
-        }
-        if joined:
-            invite = self._hub_invite(event.board, event.hub_id, event.theme, dates, lang, event.occurred_at)
-            return [Outgoing(contact, "hub_changed", "hub", context, invite)]
-        # Someone else joined or left: worth knowing, not urgent (it can wait for a weekly digest).
-        return [Outgoing(contact, "hub_changed", "hub", context, None, urgent=False)]
+        live = [m for m in meetings if not m.cancelled]
+        draft = messages.hub_changed(
+            lang,
+            theme=theme,
+            you_joined=joined,
+            is_leader=me in event.leaders,
+            added=[names[p] for p in event.added if p != me and p in names],
+            removed=[names[p] for p in event.removed if p in names],
+            new_leaders=event.change == "leader_change",
+            members=members,
+            leaders=leaders,
+            meetings=[m.starts_at for m in live],
+            zone=zone,
+            explanations=await self._explain(uow, event.member_reasons.get(str(me), []), lang)
+            if joined
+            else [],
+        )
+        if joined and live:
+            invite = Invite(
+                method="REQUEST",
+                entries=tuple(
+                    CalendarEntry(
+                        uid=meeting_uid(m.item_id),
+                        starts_at=m.starts_at,
+                        ends_at=m.ends_at,
+                        summary=wording.hub_summary(theme, lang),
+                        sequence=m.sequence,
+                        location=m.location,
+                    )
+                    for m in live
+                ),
+                stamp=event.occurred_at,
+            )
+            return [Outgoing(contact, draft, invite)]
+        return [Outgoing(contact, draft, None)]
 
-    async def _paired(self, uow: UnitOfWork, event: matching.MentorPaired, contact: Contact) -> Composed:
+    async def _paired(
+        self,
+        uow: UnitOfWork,
+        event: matching.MentorPaired,
+        contact: Contact,
+        previous_id: uuid.UUID | None = None,
+    ) -> Composed:
         is_mentor = contact.participant_id == event.mentor_id
         partner_id = event.teacher_id if is_mentor else event.mentor_id
         partner = await uow.session.get(Contact, partner_id, populate_existing=True)
         if partner is None:
             return Waiting(contact_key(partner_id))  # the introduction is nothing without the partner
-        context = {
-            "is_mentor": is_mentor,
-            "partner_name": full_name(partner),
-            "partner_email": partner.email,
-            "program_year": event.program_year,
-            "explanation": event.explanation,
-        }
-        return [Outgoing(contact, "mentor_paired", "pairing", context)]
+        previous = (
+            (await self._names(uow, [previous_id], withdrawn=True)).get(previous_id) if previous_id else None
+        )
+        draft = messages.mentor_paired(
+            contact.language,
+            is_mentor=is_mentor,
+            partner_name=full_name(partner),
+            partner_email=partner.email,
+            program_year=event.program_year,
+            explanations=await self._explain(
+                uow, event.reasons, contact.language, "mentor" if is_mentor else "teacher"
+            ),
+            previous_mentor=previous,
+        )
+        return [Outgoing(contact, draft)]
+
+    async def _unpaired(
+        self,
+        uow: UnitOfWork,
+        event: matching.MentorUnpaired | matching.MentorPaired,
+        contact: Contact,
+        partner_id: uuid.UUID | None = None,
+    ) -> Composed:
+        is_mentor = contact.participant_id != event.teacher_id
+        partner_id = partner_id or (event.teacher_id if is_mentor else event.mentor_id)
+        partner = (await self._names(uow, [partner_id], withdrawn=True)).get(partner_id)
+        if partner is None:
+            return Waiting(contact_key(partner_id))
+        draft = messages.mentor_unpaired(
+            contact.language, is_mentor=is_mentor, partner_name=partner, program_year=event.program_year
+        )
+        return [Outgoing(contact, draft)]
 
     async def _unplaced(self, uow: UnitOfWork, event: matching.ParticipantUnplaced) -> Composed:
         participant = await uow.session.get(Contact, event.participant_id, populate_existing=True)
@@ -418,20 +552,16 @@ class Messenger:
         coordinators = await board_contacts(uow, event.board, roles=("coordinator",))
         if not coordinators:
             return Waiting(f"board:{event.board}")
-        return [
-            Outgoing(
-                Recipient(email=c.email, language=c.language, given_name=c.name),
-                "participant_unplaced",
-                "coordinator",
-                {
-                    "participant_name": full_name(participant),
-                    "participant_role": participant.role,
-                    "reason": event.reason,
-                    "program_year": event.program_year,
-                },
+        outgoing = []
+        for c in coordinators:
+            draft = messages.participant_unplaced(
+                c.language,
+                participant_name=full_name(participant),
+                program_year=event.program_year,
+                reasons=await self._explain(uow, event.reasons, c.language, "coordinator"),
             )
-            for c in coordinators
-        ]
+            outgoing.append(Outgoing(Recipient(email=c.email, language=c.language, given_name=c.name), draft))
+        return outgoing
 
     async def _meeting(
         self, uow: UnitOfWork, event: matching.HubMeetingScheduled, contact: Contact
@@ -443,7 +573,7 @@ class Messenger:
         lang = contact.language
         zone = self.zone(event.board)
         cancelled = isinstance(event, matching.HubMeetingCancelled)
-        change = (
+        change: Literal["scheduled", "rescheduled", "cancelled"] = (
             "cancelled"
             if cancelled
             else "rescheduled"
@@ -451,31 +581,71 @@ class Messenger:
             else "scheduled"
         )
         starts, ends = aware(event.starts_at, zone), aware(event.ends_at, zone)
-        summary = wording.hub_summary(hub.theme if hub else "", lang)
+        theme = await self._theme(uow, hub.theme, lang) if hub else None
         invite = single_entry_invite(
             uid=meeting_uid(event.meeting_id),
             sequence=event.sequence,
             starts_at=starts,
             ends_at=ends,
-            summary=summary,
+            summary=wording.hub_summary(theme, lang),
             location=event.location,
             stamp=event.occurred_at,
             cancelled=cancelled,
         )
-        context = {
-            "change": change,
-            "theme": wording.theme_label(hub.theme, lang) if hub else None,
-            "when": wording.format_when(starts, lang, zone),
-            "until": wording.format_when(ends, lang, zone).rsplit(", ", 1)[-1],
-            "location": event.location,
-            "release_time": event.release_time,
-        }
-        return [Outgoing(contact, "hub_meeting", "hub", context, invite)]
+        draft = messages.hub_meeting(
+            lang,
+            change=change,
+            theme=theme,
+            span=messages.Span(starts, ends, zone),
+            location=event.location,
+            release_time=event.release_time,
+        )
+        return [Outgoing(contact, draft, invite)]
 
-    def _session_invite(self, item: ScheduledItem, stamp: datetime, cancelled: bool) -> Invite:
+    async def _observation(
+        self, uow: UnitOfWork, event: matching.ObservationScheduled, contact: Contact
+    ) -> Composed:
+        sequence = getattr(event, "sequence", 0)
+        item = await uow.session.get(ScheduledItem, event.observation_id, populate_existing=True)
+        if item is not None and item.sequence > sequence:
+            return []
+        lang = contact.language
+        zone = self.zone(event.board)
+        is_visitor = contact.participant_id == event.visitor_id
+        partner_id = event.host_id if is_visitor else event.visitor_id
+        cancelled = isinstance(event, matching.ObservationCancelled)
+        change: Literal["scheduled", "rescheduled", "cancelled"] = (
+            "cancelled"
+            if cancelled
+            else "rescheduled"
+            if isinstance(event, matching.ObservationRescheduled)
+            else "scheduled"
+        )
+        starts, ends = aware(event.starts_at, zone), aware(event.ends_at, zone)
+        invite = single_entry_invite(
+            uid=observation_uid(event.observation_id),
+            sequence=sequence,
+            starts_at=starts,
+            ends_at=ends,
+            summary=wording.observation_summary(lang),
+            stamp=event.occurred_at,
+            cancelled=cancelled,
+        )
+        draft = messages.observation(
+            lang,
+            change=change,
+            is_visitor=is_visitor,
+            partner_name=(await self._names(uow, [partner_id])).get(partner_id),
+            span=messages.Span(starts, ends, zone),
+        )
+        return [Outgoing(contact, draft, invite)]
+
+    def _session_invite(
+        self, item: ScheduledItem, stamp: datetime, cancelled: bool, sequence: int | None = None
+    ) -> Invite:
         return single_entry_invite(
             uid=session_uid(item.item_id),
-            sequence=item.sequence,
+            sequence=item.sequence if sequence is None else sequence,
             starts_at=item.starts_at,
             ends_at=item.ends_at,
             summary=item.title or "Mentorweb",
@@ -485,16 +655,14 @@ class Messenger:
             cancelled=cancelled,
         )
 
-    def _session_context(self, item: ScheduledItem, board: str, lang: str) -> dict[str, Any]:
-        zone = self.zone(board)
-        return {
-            "title": item.title,
-            "kind": item.kind,
-            "when": wording.format_when(item.starts_at, lang, zone),
-            "until": wording.format_when(item.ends_at, lang, zone).rsplit(", ", 1)[-1],
-            "location": item.location,
-            "online_url": item.online_url,
-        }
+    def _session_values(self, item: ScheduledItem, board: str) -> messages.Session:
+        return messages.Session(
+            title=item.title,
+            kind=item.kind,
+            span=messages.Span(item.starts_at, item.ends_at, self.zone(board)),
+            location=item.location,
+            online_url=item.online_url,
+        )
 
     async def _session(
         self, uow: UnitOfWork, event: registration.SessionScheduled, contact: Contact
@@ -505,11 +673,15 @@ class Messenger:
         enrolment = await uow.session.get(Enrolment, (event.session_id, contact.participant_id))
         confirmed = enrolment is not None and enrolment.status == "confirmed"
         cancelled = isinstance(event, registration.SessionCancelled)
-        context = self._session_context(item, event.board, contact.language)
-        context |= {"change": "cancelled" if cancelled else "changed", "confirmed": confirmed}
+        draft = messages.session_update(
+            contact.language,
+            session=self._session_values(item, event.board),
+            change="cancelled" if cancelled else "changed",
+            confirmed=confirmed,
+        )
         # Only confirmed participants have it in their calendar; the waitlisted just hear the news.
         invite = self._session_invite(item, event.occurred_at, cancelled) if confirmed else None
-        return [Outgoing(contact, "session_update", "session", context, invite)]
+        return [Outgoing(contact, draft, invite)]
 
     async def _enrolment(
         self,
@@ -526,50 +698,87 @@ class Messenger:
         confirmed = isinstance(event, registration.EnrolmentConfirmed)
         if enrolment is not None and enrolment.status != ("confirmed" if confirmed else "waitlisted"):
             return []  # overtaken by a later change of this enrolment
-        context = self._session_context(item, event.board, contact.language)
-        if confirmed:
-            context["promoted"] = event.promoted_from_waitlist  # type: ignore[union-attr]
+        session = self._session_values(item, event.board)
+        if isinstance(event, registration.EnrolmentConfirmed):
             invite = self._session_invite(item, event.occurred_at, cancelled=False)
-            return [Outgoing(contact, "enrolment_confirmed", "session", context, invite)]
-        context["position"] = event.position  # type: ignore[union-attr]
-        return [Outgoing(contact, "enrolment_waitlisted", "session", context, None, urgent=False)]
-
-    async def _grant(
-        self,
-        uow: UnitOfWork,
-        event: grants.GrantSubmitted | grants.GrantApproved | grants.GrantDeclined,
-        target: str,
-    ) -> Composed:
-        change = {
-            grants.GrantSubmitted: "submitted",
-            grants.GrantApproved: "approved",
-            grants.GrantDeclined: "declined",
-        }[type(event)]
-        if target == "applicant" and event.contact_email:
-            email, name, reason, audience = (
-                event.contact_email,
-                event.contact_name or "",
-                "grant_applicant",
-                "applicant",
+            draft = messages.enrolment_confirmed(
+                contact.language, session=session, promoted=event.promoted_from_waitlist
             )
+            return [Outgoing(contact, draft, invite)]
+        return [
+            Outgoing(
+                contact,
+                messages.enrolment_waitlisted(contact.language, session=session, position=event.position),
+            )
+        ]
+
+    async def _enrolment_cancelled(
+        self, uow: UnitOfWork, event: registration.EnrolmentCancelled, contact: Contact
+    ) -> Composed:
+        item = await uow.session.get(ScheduledItem, event.session_id, populate_existing=True)
+        if item is None:
+            return Waiting(f"session:{event.session_id}")
+        enrolment = await uow.session.get(Enrolment, (event.session_id, event.participant_id))
+        if item.cancelled or (enrolment is not None and enrolment.status != "cancelled"):
+            return []  # the session is cancelled (they heard), or they enrolled again since
+        draft = messages.enrolment_cancelled(
+            contact.language,
+            session=self._session_values(item, event.board),
+            was_confirmed=event.was_confirmed,
+        )
+        # Their calendar entry goes (a CANCEL for this attendee, one sequence past the invitation).
+        invite = (
+            self._session_invite(item, event.occurred_at, cancelled=True, sequence=item.sequence + 1)
+            if event.was_confirmed
+            else None
+        )
+        return [Outgoing(contact, draft, invite)]
+
+    async def _grant(self, uow: UnitOfWork, event: GrantEvent, target: str) -> Composed:
+        change: messages.GrantChange = GRANT_CHANGES[type(event)]
+        if target == "applicant" and event.contact_email:
+            email, name, audience = event.contact_email, event.contact_name or "", "applicant"
         elif target.startswith(REVIEWER):
-            email, name, reason, audience = target.removeprefix(REVIEWER), "", "grant_reviewer", "reviewer"
+            email, name, audience = target.removeprefix(REVIEWER), "", "reviewer"
         else:
             return []
         language = await language_for_email(uow, event.board, email)
-        context = {
-            "change": change,
-            "audience": audience,
-            "organisation": event.applicant_organisation,
-            "stream": event.stream,
-            "program_year": event.program_year,
-            "requested_total": event.requested_total,
-            "awarded_amount": getattr(event, "awarded_amount", None),
-            "decline_reason": getattr(event, "reason", None),
-            "contact_name": event.contact_name,
-        }
-        recipient = Recipient(email=email, language=language, given_name=name)
-        return [Outgoing(recipient, "grant_update", reason, context)]
+        draft = messages.grant_update(
+            language,
+            change=change,
+            audience=audience,  # type: ignore[arg-type]
+            organisation=event.applicant_organisation,
+            stream=event.stream,
+            program_year=event.program_year,
+            requested_total=event.requested_total,
+            awarded_amount=getattr(event, "awarded_amount", None),
+            decline_reason=event.reason if isinstance(event, grants.GrantDeclined) else None,
+            contact_name=event.contact_name,
+        )
+        return [Outgoing(Recipient(email=email, language=language, given_name=name), draft)]
+
+
+GrantEvent = (
+    grants.GrantSubmitted
+    | grants.GrantApproved
+    | grants.GrantDeclined
+    | grants.GrantPaid
+    | grants.GrantWithdrawn
+)
+GRANT_EVENTS = (
+    grants.GrantSubmitted,
+    grants.GrantApproved,
+    grants.GrantDeclined,
+    grants.GrantPaid,
+    grants.GrantWithdrawn,
+)
+GRANT_CHANGES: dict[type[IntegrationEvent], messages.GrantChange] = {
+    grants.GrantSubmitted: "submitted",
+    grants.GrantApproved: "approved",
+    grants.GrantDeclined: "declined",
+    grants.GrantPaid: "paid",
+    grants.GrantWithdrawn: "withdrawn",
+}
 
 
 async def lock(uow: UnitOfWork, key: str) -> None:

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from services.notifications.adapters.rendering import render
 from services.notifications.adapters.tables import Contact, Notification
 from services.notifications.domain.digest import initial_state
+from services.notifications.domain.messages import Draft
+from services.notifications.domain.wording import board_phrase
 from services.notifications.service_layer.preferences import MAIL_CHANNEL, preferences_url
 from shared.db import UnitOfWork
 from shared.statements import InsertOnConflict
@@ -65,12 +67,10 @@ def compose_notification(
     *,
     event_id: uuid.UUID,
     board: str,
+    board_name: str | None,
     recipient: Contact | Recipient,
-    template: str,
-    why: str,
-    context: dict[str, Any],
+    draft: Draft,
     calendar: str | None = None,
-    urgent: bool = True,
     base_url: str,
     secret: str,
 ) -> dict[str, Any]:
@@ -78,36 +78,37 @@ def compose_notification(
 
     Non-urgent messages wait for the weekly digest of recipients who chose it (state ``held``) and are
     dropped for those who unsubscribed (``suppressed``); invitations and urgent messages go at once.
+    The board is named by its name (never its code) in the draft's language.
     """
     state = initial_state(
-        urgent=urgent,
+        urgent=draft.urgent,
         has_calendar=calendar is not None,
         unsubscribed=recipient.unsubscribed,
         preference=recipient.delivery_preference,
     )
     full_context = {
-        "board": board,
-        "why": why,
+        "board": board_phrase(board_name, draft.language),
+        "why": draft.why,
         "given_name": recipient.given_name,
         "preferences_url": preferences_url(base_url, secret, recipient.participant_id)
         if recipient.participant_id is not None
         else None,
-        **context,
+        **draft.context,
     }
-    message = render(template, recipient.language, full_context)
+    message = render(draft.template, draft.language, full_context)
     return {
         "id": uuid.uuid4(),
         "event_id": event_id,
         "board": board,
         "recipient_id": recipient.participant_id,
         "recipient_email": recipient.email,
-        "language": recipient.language,
-        "template": template,
+        "language": draft.language,
+        "template": draft.template,
         "subject": message.subject,
         "body_text": message.text,
         "body_html": message.html,
         "calendar": calendar,
-        "urgent": urgent,
+        "urgent": draft.urgent,
         "state": state,
     }
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.notifications.adapters.names import theme_namer
 from services.notifications.adapters.tables import (
     BoardContact,
     Contact,
@@ -29,7 +30,7 @@ from services.notifications.adapters.tables import (
     ScheduledItem,
 )
 from services.notifications.config import Settings
-from services.notifications.domain import wording
+from services.notifications.domain import messages
 from services.notifications.domain.digest import reminder_event_id
 from services.notifications.domain.timing import (
     grant_deadline,
@@ -205,20 +206,21 @@ async def _scheduled(
         if contact.status == "withdrawn":
             continue
         lang = contact.language
-        title = (
-            item.title if item.kind != "meeting" else (wording.theme_label(hub.theme, lang) if hub else None)
+        if item.kind == "meeting":
+            title = (await theme_namer(uow, lang))(hub.theme) if hub else None
+        else:
+            title = item.title
+        draft = messages.reminder(
+            lang,
+            what="meeting" if item.kind == "meeting" else "session",
+            title=title,
+            starts_at=item.starts_at,
+            zone=zone,
+            days=days,
+            location=item.location,
+            online_url=item.online_url,
         )
-        context = {
-            "what": "meeting" if item.kind == "meeting" else "session",
-            "title": title,
-            "when": wording.format_when(item.starts_at, lang, zone),
-            "location": item.location,
-            "online_url": item.online_url,
-            "days": days,
-        }
-        outgoing.append(
-            Outgoing(contact, "reminder", "hub" if item.kind == "meeting" else "session", context)
-        )
+        outgoing.append(Outgoing(contact, draft))
     return outgoing, None if outgoing else "no recipients"
 
 
@@ -236,13 +238,9 @@ async def _grant_deadline(
     outgoing = [
         Outgoing(
             Recipient(email=c.email, language=c.language, given_name=c.name),
-            "reminder_grant_deadline",
-            "coordinator",
-            {
-                "program_year": program_year,
-                "deadline": wording.format_date(deadline, c.language, zone),
-                "days_left": days_left,
-            },
+            messages.reminder_grant_deadline(
+                c.language, program_year=program_year, deadline=deadline, zone=zone, days_left=days_left
+            ),
         )
         for c in await board_contacts(uow, reminder.board)
     ]

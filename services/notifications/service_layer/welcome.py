@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from services.notifications.adapters.names import board_name
 from services.notifications.config import Settings
+from services.notifications.domain import messages
 from services.notifications.service_layer.contacts import contacts, upsert_contacts
 from services.notifications.service_layer.messaging import Messenger, contact_key
 from services.notifications.service_layer.outgoing import compose_notification, queue_notifications
@@ -24,16 +26,16 @@ def welcome_handler(settings: Settings) -> Batchable:
         rows = []
         for event in events:
             recipient = recipients[event.participant.participant_id]
+            draft = messages.welcome(
+                recipient.language, program_year=event.participant.program_year, role=event.participant.role
+            )
             rows.append(
                 compose_notification(
                     event_id=event.event_id,
                     board=event.board,
+                    board_name=await board_name(uow, event.board),
                     recipient=recipient,
-                    template="welcome",
-                    why="you were registered in its mentorship program"
-                    if recipient.language == "en"
-                    else "vous avez été inscrit à son programme de mentorat",
-                    context={"program_year": event.participant.program_year, "role": event.participant.role},
+                    draft=draft,
                     base_url=settings.public_base_url,
                     secret=settings.jwt_secret,
                 )

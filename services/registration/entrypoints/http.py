@@ -42,7 +42,7 @@ from services.registration.entrypoints.schemas import (
     ThemePublic,
     Withdrawal,
 )
-from services.registration.service_layer import importing, registering
+from services.registration.service_layer import announcing, importing, registering
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.db import UnitOfWork
 from shared.problems import Problem, field_problem
@@ -72,6 +72,7 @@ async def create_board(body: BoardCreate, request: Request, principal: Admin) ->
             )
         board = Board(**body.model_dump())
         uow.session.add(board)
+        uow.publish(announcing.board_registered(board))
         await uow.commit()
         return board
 
@@ -215,10 +216,13 @@ async def read_board(code: str, request: Request, principal: AnyUser) -> Board:
 async def update_board(code: str, body: BoardUpdate, request: Request, principal: Admin) -> Board:
     async with runtime_of(request).uow() as uow:
         board = await _board(uow, principal, code)
+        old_name = board.name
         for field, value in body.model_dump(exclude_unset=True).items():
             if value is None and field in ("name", "language", "timezone"):
                 raise field_problem(field, "cannot be null")
             setattr(board, field, value)
+        if board.name != old_name:
+            uow.publish(announcing.board_renamed(board))
         await uow.commit()
         return board
 
@@ -347,6 +351,7 @@ async def create_theme(body: ThemeCreate, request: Request, principal: Admin) ->
             )
         theme = Theme(**body.model_dump())
         uow.session.add(theme)
+        uow.publish(announcing.theme_defined(theme))
         await uow.commit()
         registering.forget_cached_catalog()  # this replica sees it at once; others within 30 s
         return theme

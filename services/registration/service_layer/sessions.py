@@ -32,6 +32,7 @@ from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
 from shared.db import UnitOfWork
 from shared.events.registration import (
     AttendanceRecorded,
+    EnrolmentCancelled,
     EnrolmentConfirmed,
     EnrolmentWaitlisted,
     SessionCancelled,
@@ -428,9 +429,19 @@ async def cancel_enrolment(
     mine = next((e for e in live if e.participant_id == participant_id), None)
     if mine is None:
         raise Problem(404, "Not found", "This participant is not enrolled.")
+    was_confirmed = mine.status == "confirmed"
     mine.status = "cancelled"
     mine.updated_at = datetime.now(UTC)
     await uow.session.flush()
+    for session in target.sessions:
+        uow.publish(
+            EnrolmentCancelled(
+                board=mine.board,
+                session_id=session.id,
+                participant_id=participant_id,
+                was_confirmed=was_confirmed,
+            )
+        )
     promoted = await _promote(uow, target)
     return CancellationOutcome(mine, promoted)
 

@@ -25,7 +25,7 @@ from services.notifications.service_layer.scheduler import Scheduler
 from shared.auth import mint_token
 from shared.events.catalog import encode
 from shared.events.envelope import IntegrationEvent
-from shared.events.registration import MentorRegistered, ParticipantProfile, TeacherRegistered
+from shared.events.registration import MentorRegistered, ParticipantProfile, TeacherRegistered, ThemeDefined
 from shared.runtime import Runtime, create_app
 from shared.testing.helpers import auth
 from shared.testing.infrastructure import Infrastructure
@@ -61,6 +61,18 @@ def person(
         email=f"{tag or 'p'}{n}.{uuid.uuid4().hex[:6]}@board.example.org",
         language=language,  # type: ignore[arg-type]
     )
+
+
+# Themes the tests use, as registration announces its taxonomy (test data, not a copy in production).
+TAXONOMY = (
+    ThemeDefined(board="province", code="assessment", name_en="Assessment", name_fr="Évaluation"),
+    ThemeDefined(
+        board="province",
+        code="early_years_literacy",
+        name_en="Early-years literacy",
+        name_fr="Littératie des premières années",
+    ),
+)
 
 
 def registered(board: str, profile: ParticipantProfile) -> IntegrationEvent:
@@ -208,7 +220,9 @@ async def start_notifications(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://notifications.test", timeout=30
         ) as client:
-            yield Notifications(runtime, settings, smtp, client, clock, exchange)
+            harness = Notifications(runtime, settings, smtp, client, clock, exchange)
+            await harness.handle(*TAXONOMY)
+            yield harness
     finally:
         await connection.close()
         await runtime.stop()

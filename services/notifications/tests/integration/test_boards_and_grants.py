@@ -12,7 +12,7 @@ import pytest
 from services.notifications.domain.timing import grant_deadline, upcoming_grant_program_year
 from services.notifications.tests.integration.helpers import REVIEWERS, Notifications, person, text_of
 from shared.events.grants import GrantApproved, GrantDeclined, GrantSubmitted
-from shared.events.matching import ParticipantUnplaced
+from shared.events.matching import ParticipantUnplaced, Reason
 from shared.testing.helpers import unique_board
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -72,6 +72,7 @@ async def test_unplaced_teacher_reaches_the_coordinators_even_before_there_are_a
         program_year="2026-2027",
         participant_id=teacher.participant_id,
         reason="No hub for senior arts this year; nearest theme is full.",
+        reasons=[Reason(code="no_hub_with_room", values={"hubs": 2})],
     )
     await notif.handle(unplaced)
     assert (
@@ -92,7 +93,9 @@ async def test_unplaced_teacher_reaches_the_coordinators_even_before_there_are_a
         str(mail["Subject"])
         == f"Pas encore placé dans un carrefour : {teacher.given_name} {teacher.family_name}"
     )
-    assert "No hub for senior arts" in text_of(mail)
+    # The reason worded from its fact in the coordinator's language, never the event's English prose.
+    assert "Tous les carrefours compatibles sont complets (2)." in text_of(mail)
+    assert "No hub for senior arts" not in text_of(mail)
     assert mail["List-Unsubscribe"] is None  # a board contact, not a participant
     await notif.settle(0.3)
     assert notif.mails(committee["email"], "participant_unplaced") == []  # coordinators only
@@ -116,7 +119,7 @@ async def test_grant_news_goes_to_the_applicant_and_the_reviewers(notif: Notific
     assert "ready for review" in text_of(got[REVIEWERS[0]][-1])
     await notif.handle(GrantApproved(**fields, awarded_amount="4000.00"))  # type: ignore[arg-type]
     got = await notif.mails_to(fields["contact_email"], *REVIEWERS, template="grant_update", each=2)  # type: ignore[arg-type]
-    assert "$4000.00" in text_of(got[fields["contact_email"]][1])  # type: ignore[index]
+    assert "$4,000.00" in text_of(got[fields["contact_email"]][1])  # type: ignore[index]
     declined = {**fields, "application_id": uuid.uuid4(), "contact_email": None}
     await notif.handle(GrantDeclined(**declined, reason="Outside the program's scope"))  # type: ignore[arg-type]
     await notif.mails_to(*REVIEWERS, template="grant_update", each=3)

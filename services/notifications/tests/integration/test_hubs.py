@@ -167,6 +167,7 @@ async def test_membership_change_tells_the_newcomer_the_hub_and_the_one_who_left
         members=[a.participant_id, c.participant_id],
         leaders=[l1.participant_id, l2.participant_id],
         reason="coordinator override",
+        change="coordinator_move",
     )
     await notif.handle(change)
 

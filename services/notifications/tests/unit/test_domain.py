@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.notifications.domain import wording
+from services.notifications.domain import messages, wording
 from services.notifications.domain.calendar import (
     hub_formation_invite,
     hub_meeting_id,
@@ -151,8 +151,8 @@ def test_wording_in_both_languages() -> None:
     moment = datetime(2026, 10, 6, 20, 0, tzinfo=UTC)  # 16:00 in Toronto
     assert wording.format_when(moment, "en", TORONTO) == "Tuesday, October 6, 2026, 4:00 p.m."
     assert wording.format_when(moment, "fr", TORONTO) == "mardi 6 octobre 2026, 16 h 00"
-    assert wording.theme_label("assessment", "fr") == "Évaluation"
-    assert wording.theme_label("outdoor_learning", "en") == "Outdoor learning"
+    assert wording.hub_summary("Évaluation", "fr") == "Carrefour de mentorat : Évaluation"
+    assert wording.board_phrase(None, "fr") == "votre conseil scolaire"
     assert wording.join_names(["Ana", "Ben", "Chloé"], "fr") == "Ana, Ben et Chloé"
     assert wording.hub_summary("", "fr") == "Carrefour de mentorat"
-    assert wording.why("hub", "fr").startswith("vous")
+    assert messages.why("hub", "fr").startswith("vous")

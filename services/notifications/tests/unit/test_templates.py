@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from services.notifications.adapters.rendering import TEMPLATES, render
+from services.notifications.tests.unit.samples import drafts
 
 pytestmark = pytest.mark.unit
 
@@ -17,70 +18,10 @@ BASE: dict[str, Any] = {
     "given_name": "Zoé",
     "preferences_url": "http://x/unsubscribe?t=1",
 }
-SESSION: dict[str, Any] = {
-    "title": "Workshop 1",
-    "kind": "workshop",
-    "when": "Tuesday, October 6, 2026, 4:00 p.m.",
-    "until": "6:00 p.m.",
-    "location": "Board office",
-    "online_url": None,
-}
-HUB: dict[str, Any] = {
-    "theme": "Assessment",
-    "is_leader": False,
-    "members": ["Ana Roy", "Ben Tremblay"],
-    "leaders": ["Chloé Gagnon", "Dev Singh"],
-    "unknown_count": 1,
-    "meetings": ["Tuesday, October 6, 2026, 4:00 p.m."],
-}
-CONTEXTS: dict[str, dict[str, Any]] = {
-    "welcome": {"program_year": "2026-2027", "role": "beginning_teacher"},
-    "hub_formed": {**HUB, "program_year": "2026-2027", "explanation": "Shared goals in assessment."},
-    "hub_changed": {**HUB, "you_joined": False, "added": ["Eve Roy"], "removed": [], "reason": "late joiner"},
-    "hub_removed": {"theme": "Assessment", "reason": ""},
-    "mentor_paired": {
-        "is_mentor": True,
-        "partner_name": "Ana Roy",
-        "partner_email": "ana@example.org",
-        "program_year": "2026-2027",
-        "explanation": "",
-    },
-    "participant_unplaced": {
-        "participant_name": "Ana Roy",
-        "participant_role": "beginning_teacher",
-        "reason": "no hub for senior arts",
-        "program_year": "2026-2027",
-    },
-    "hub_meeting": {
-        "change": "rescheduled",
-        "theme": "Assessment",
-        "when": "x",
-        "until": "y",
-        "location": "Room 4",
-        "release_time": True,
-    },
-    "session_update": {**SESSION, "change": "changed", "confirmed": True},
-    "enrolment_confirmed": {**SESSION, "promoted": True},
-    "enrolment_waitlisted": {**SESSION, "position": 3},
-    "grant_update": {
-        "change": "approved",
-        "audience": "applicant",
-        "organisation": "ELM steering committee",
-        "stream": "beginning_teacher",
-        "program_year": "2026-2027",
-        "requested_total": "4000.00",
-        "awarded_amount": "3500.00",
-        "decline_reason": None,
-        "contact_name": "Ana Roy",
-    },
-    "reminder": {**SESSION, "what": "session", "days": 3},
-    "reminder_grant_deadline": {"program_year": "2026-2027", "deadline": "June 30, 2027", "days_left": 14},
-    "digest": {
-        "entries": [{"subject": "A", "text": "first", "date": "May 1, 2027"}],
-        "count": 1,
-        "week_of": "May 3, 2027",
-    },
-}
+# The context each template gets from its composer (domain.messages), one variant per template.
+CONTEXTS: dict[str, dict[str, Any]] = {}
+for _draft in drafts("en").values():
+    CONTEXTS.setdefault(_draft.template, _draft.context)
 
 
 def test_every_subject_has_a_context_and_both_languages() -> None:

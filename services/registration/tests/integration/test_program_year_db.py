@@ -512,3 +512,31 @@ async def test_attendance_and_a_new_school_leaders_two_workshops(db: Db, token):
     assert (await db.client.get(url, headers=peer)).status_code == 404
     other = auth(token("board_coordinator", board=await db.new_board()))
     assert (await db.client.get(url, headers=other)).status_code == 404
+
+
+async def test_leaving_a_session_publishes_enrolment_cancelled_for_the_one_who_left(db: Db):
+    board = await db.new_board()
+    first, second = await db.people(board, "beginning_teacher", 2)
+    async with db.uow() as uow:
+        row = await sessions.create_session(
+            uow,
+            {
+                **workshop(board, capacity=1),
+                "starts_at": datetime(2026, 10, 20, 15, tzinfo=UTC),
+                "ends_at": datetime(2026, 10, 20, 21, tzinfo=UTC),
+            },
+        )
+        await uow.commit()
+    for person in (first, second):
+        async with db.uow() as uow:
+            await sessions.enrol(uow, person, session_id=row.id)
+            await uow.commit()
+    for person in (first, second):  # the confirmed one, then the one promoted in their place
+        async with db.uow() as uow:
+            await sessions.cancel_enrolment(uow, person.id, session_id=row.id)
+            await uow.commit()
+    left = await db.events("EnrolmentCancelled", session_id=str(row.id))
+    assert [(e["participant_id"], e["was_confirmed"], e["board"]) for e in left] == [
+        (str(first.id), True, board),
+        (str(second.id), True, board),
+    ]
