@@ -56,6 +56,8 @@ class PhaseIn(BaseModel):
 
 class PhasePublic(PhaseIn):
     position: int
+    # What closed the phase: null for a coordinator (or still open), else the fact (e.g. GrantSubmitted).
+    completed_by: str | None = None
 
 
 class PhaseUpdate(BaseModel):

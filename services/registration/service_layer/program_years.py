@@ -44,6 +44,7 @@ def _phase(row: ProgramPhaseRow) -> Phase:
         min_workshops=row.min_workshops,
         completed_on=row.completed_on,
         position=row.position,
+        completed_by=row.completed_by,
     )
 
 
@@ -60,6 +61,7 @@ def _row(program_year_id: uuid.UUID, phase: Phase) -> ProgramPhaseRow:
         milestone=phase.milestone,
         min_workshops=phase.min_workshops,
         completed_on=phase.completed_on,
+        completed_by=phase.completed_by,
     )
 
 
@@ -161,6 +163,9 @@ async def edit_phase(
     values = dict(changes)
     if "audience" in values:
         values["audience"] = tuple(values["audience"])
+    if "completed_on" in values:
+        values["completed_by"] = None  # closed or reopened by hand
+
     updated = replace(current, **values)
     phases = [updated if p.key == key else p for p in view.phases]
     return await _store(uow, view, phases)
@@ -172,6 +177,19 @@ async def add_phase(uow: UnitOfWork, program_year_id: uuid.UUID, phase: Phase) -
     )
     view = await get_program_year(uow, program_year_id)
     return await _store(uow, view, [*view.phases, phase])
+
+
+async def lock_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:
+    """The program year, locked for this transaction (its phases change one edit at a time)."""
+    await uow.session.execute(
+        sa.select(ProgramYearRow.id).where(ProgramYearRow.id == program_year_id).with_for_update()  # type: ignore[arg-type]
+    )
+    return await get_program_year(uow, program_year_id)
+
+
+async def store_phases(uow: UnitOfWork, view: ProgramYearView, phases: list[Phase]) -> ProgramYearView:
+    """Replace the (locked) program year's phases after validating them."""
+    return await _store(uow, view, phases)
 
 
 async def _store(uow: UnitOfWork, view: ProgramYearView, phases: list[Phase]) -> ProgramYearView:

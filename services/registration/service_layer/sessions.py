@@ -29,6 +29,7 @@ from services.registration.adapters.program_tables import (
 from services.registration.adapters.tables import Board, Participant
 from services.registration.domain import enrolment as rules
 from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
+from services.registration.service_layer import timeline_facts
 from shared.db import UnitOfWork
 from shared.events.registration import (
     AttendanceRecorded,
@@ -531,6 +532,13 @@ async def record_attendance(
             )
         )
     await uow.session.flush()
+    present = {boards[participant_id] for participant_id, attended in records if attended}
+    if row.kind == "workshop" and present:
+        # Held with attendance: the workshop phase it fulfils is done for the boards present.
+        held_on = row.starts_at.astimezone(_zone(row.timezone)).date()
+        await timeline_facts.workshop_held(
+            uow, boards=present, program_year=row.program_year, held_on=held_on, audience=row.audience
+        )
     return changed
 
 
