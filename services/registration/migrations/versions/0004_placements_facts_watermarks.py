@@ -30,6 +30,10 @@ def upgrade() -> None:
     op.create_index("ix_placements_ref", "placements", ["kind", "ref"])
     # What closed a phase: NULL = a coordinator (or not closed), else the fact (e.g. GrantSubmitted).
     op.add_column("program_phases", sa.Column("completed_by", sa.String(60)))
+    # An import's report lists refused rows and also skipped and withdrawn ones, saying which.
+    op.add_column(
+        "import_errors", sa.Column("outcome", sa.String(20), nullable=False, server_default="refused")
+    )
     op.create_table(
         "participant_watermarks",
         sa.Column("board", sa.String(40), primary_key=True),
@@ -41,5 +45,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("participant_watermarks")
+    op.drop_column("import_errors", "outcome")
     op.drop_column("program_phases", "completed_by")
     op.drop_table("placements")
