@@ -41,6 +41,7 @@ from services.registration.domain.imports import (
 from services.registration.domain.oneroster import check_oneroster, oneroster_problems, parse_oneroster
 from services.registration.domain.participants import is_teacher
 from services.registration.domain.tabular import FileProblem, RowError
+from services.registration.service_layer import watermarks
 from services.registration.service_layer.errors import InvalidInput
 from services.registration.service_layer.registering import profile_from_row, theme_codes
 from shared.db import UnitOfWork
@@ -147,6 +148,7 @@ async def submit_import(
     await uow.session.flush()
     uow.session.add(ImportFile(import_id=job.id, content=content))
     await uow.session.flush()
+    await watermarks.count_for_import(uow, board, program_year)  # an import is under way
     await uow.session.execute(sa.text(f"NOTIFY {IMPORT_CHANNEL}"))
     await uow.session.refresh(job)
     return job
@@ -247,12 +249,18 @@ class ImportWorker:
             return job
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
-        async with self.session_factory() as session, session.begin():
-            await session.execute(
-                sa.update(Import)
-                .where(Import.id == import_id)  # type: ignore[arg-type]
-                .values(state="failed", error=reason, finished_at=sa.func.now())
-            )
+        async with UnitOfWork(self.session_factory) as uow:
+            failed = (
+                await uow.session.execute(
+                    sa.update(Import)
+                    .where(Import.id == import_id)  # type: ignore[arg-type]
+                    .values(state="failed", error=reason, finished_at=sa.func.now())
+                    .returning(Import.board, Import.program_year)  # type: ignore[arg-type]
+                )
+            ).one()
+            # No longer importing: matching may run on what the board holds.
+            await watermarks.count_for_import(uow, failed.board, failed.program_year)
+            await uow.commit()
 
     async def _context(self, job: Import) -> ImportContext:
         async with UnitOfWork(self.session_factory, board=job.board) as uow:
@@ -363,6 +371,10 @@ class ImportWorker:
                     )
                 )
                 uow.publish(*events)
+                # What the board now holds (and, at the end, that the import is over), with the changes.
+                await watermarks.count_after_changes(uow)
+                if finished:
+                    await watermarks.count_for_import(uow, job.board, job.program_year)
                 await uow.commit()
 
     async def _apply_items(
