@@ -76,6 +76,12 @@ def session_event(
 
 
 def _check(data: Mapping[str, Any]) -> None:
+    """The session's rules and its dates inside its program year; every problem named at once."""
+    problems: list[tuple[str, str]] = []
+    if data.get("program_year"):
+        problems += rules.dates_outside_program_year(
+            data["program_year"], {"starts_at": data.get("starts_at"), "ends_at": data.get("ends_at")}
+        )
     try:
         rules.check_session(
             kind=data["kind"],
@@ -88,7 +94,15 @@ def _check(data: Mapping[str, Any]) -> None:
             cohort_id=data.get("cohort_id"),
         )
     except rules.SessionRuleError as exc:
-        raise field_problem(exc.field, exc.message) from exc
+        if exc.field not in {field for field, _ in problems}:
+            problems.append((exc.field, exc.message))
+    if problems:
+        raise Problem(
+            422,
+            "Invalid input",
+            "; ".join(f"{field}: {message}" for field, message in problems),
+            errors=[{"field": field, "message": message} for field, message in problems],
+        )
 
 
 async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
@@ -204,6 +218,7 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     if unknown:
         raise field_problem(unknown[0], "cannot be changed")
     proposed = {
+        "program_year": row.program_year,
         "kind": row.kind,
         "starts_at": row.starts_at,
         "ends_at": row.ends_at,
