@@ -22,3 +22,12 @@ class NotFound(RegistrationError):
     def __init__(self, what: str):
         super().__init__(f"no such {what}")
         self.what = what
+
+
+class AlreadyExists(RegistrationError):
+    """A unique rule refused the change; ``field`` names what collides."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

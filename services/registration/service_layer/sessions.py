@@ -30,6 +30,7 @@ from services.registration.adapters.tables import Board, Participant
 from services.registration.domain import enrolment as rules
 from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
 from services.registration.service_layer import timeline_facts
+from services.registration.service_layer.errors import InvalidInput
 from shared.db import UnitOfWork
 from shared.events.registration import (
     AttendanceRecorded,
@@ -97,12 +98,7 @@ def _check(data: Mapping[str, Any]) -> None:
         if exc.field not in {field for field, _ in problems}:
             problems.append((exc.field, exc.message))
     if problems:
-        raise Problem(
-            422,
-            "Invalid input",
-            "; ".join(f"{field}: {message}" for field, message in problems),
-            errors=[{"field": field, "message": message} for field, message in problems],
-        )
+        raise InvalidInput(problems)
 
 
 async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
