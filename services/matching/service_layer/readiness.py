@@ -26,7 +26,9 @@ class ReadinessError(Exception):
 
 class UnknownBoard(ReadinessError):
     def __init__(self, board: str):
-        super().__init__(f"registration knows no board {board!r}")
+        super().__init__(
+            f"registration holds nobody for board {board!r} (an unknown board, or none registered yet)"
+        )
         self.board = board
 
 
