@@ -338,3 +338,13 @@ def close_by_fact(phases: Sequence[Phase], keys: Iterable[str], on: date, fact: 
         replace(p, completed_on=on, completed_by=fact) if p.key in chosen and p.completed_on is None else p
         for p in phases
     ]
+
+
+def reopen_by_fact(phases: Sequence[Phase], keys: Iterable[str], closed_by: Iterable[str]) -> list[Phase]:
+    """The phases with ``keys`` open again when one of the facts ``closed_by`` closed them (a grant
+    application withdrawn undoes its submission); a coordinator's closure or another fact's stays."""
+    chosen, facts = set(keys), set(closed_by)
+    return [
+        replace(p, completed_on=None, completed_by=None) if p.key in chosen and p.completed_by in facts else p
+        for p in phases
+    ]

@@ -1,10 +1,10 @@
 """Events registration consumes: placement news from matching, grant progress for the timeline."""
 
 from services.registration.service_layer.placement import mark_hub_members_placed, mark_pair_placed
-from services.registration.service_layer.timeline_facts import grant_progressed
+from services.registration.service_layer.timeline_facts import grant_progressed, grant_withdrawn
 from shared.bus.consumer import Handler
 from shared.events.envelope import IntegrationEvent
-from shared.events.grants import GrantPaid, GrantSubmitted
+from shared.events.grants import GrantPaid, GrantSubmitted, GrantWithdrawn
 from shared.events.matching import HubFormed, HubMembershipChanged, MentorPaired
 
 HANDLERS: dict[type[IntegrationEvent], Handler] = {
@@ -13,4 +13,5 @@ HANDLERS: dict[type[IntegrationEvent], Handler] = {
     MentorPaired: mark_pair_placed,
     GrantSubmitted: grant_progressed,
     GrantPaid: grant_progressed,
+    GrantWithdrawn: grant_withdrawn,
 }

@@ -13,7 +13,7 @@ from services.registration.domain import timeline
 from services.registration.domain.timeline import Phase
 from services.registration.service_layer import program_years
 from shared.db import UnitOfWork
-from shared.events.grants import GrantPaid, GrantSubmitted
+from shared.events.grants import GrantPaid, GrantSubmitted, GrantWithdrawn
 
 
 async def close_phases_by_fact(
@@ -89,3 +89,16 @@ async def workshop_held(
             fact="WorkshopHeld",
             fulfilled=lambda phases: timeline.workshop_phases_held(phases, held_on, audience),
         )
+
+
+async def grant_withdrawn(uow: UnitOfWork, event: GrantWithdrawn) -> None:
+    """The board withdrew its grant application: a grant phase its submission closed is open again
+    (one a coordinator closed by hand, or a payment, stays closed)."""
+    views = await program_years.list_program_years(uow, boards=[event.board], program_year=event.program_year)
+    own = next((v for v in views if v.row.board == event.board), None)
+    if own is None:
+        return
+    own = await program_years.lock_program_year(uow, own.row.id)
+    reopened = timeline.reopen_by_fact(own.phases, timeline.grant_phases(own.phases), ["GrantSubmitted"])
+    if reopened != own.phases:
+        await program_years.store_phases(uow, own, reopened)

@@ -15,7 +15,7 @@ import pytest
 
 from shared.events.catalog import encode
 from shared.events.envelope import IntegrationEvent
-from shared.events.grants import GrantPaid, GrantSubmitted
+from shared.events.grants import GrantPaid, GrantSubmitted, GrantWithdrawn
 from shared.events.matching import HubFormed, HubMembershipChanged, MentorPaired
 from shared.testing.helpers import auth
 from shared.testing.processes import System
@@ -201,6 +201,16 @@ async def test_phases_close_from_the_facts_and_a_coordinator_can_reopen_them(
     assert done == "GrantSubmitted"
     assert not any(
         "grant_application" in n for n in standing(client, url, coordinator, board, "2027-06-01")["notes"]
+    )
+
+    # Withdrawn, the application is no longer submitted: the phase is due again; submitted anew, done.
+    await publish(registration, GrantWithdrawn(application_id=application, **grant))
+    assert eventually(
+        lambda: "grant_application" not in closed(standing(client, url, coordinator, board, "2027-06-01"))
+    )
+    await publish(registration, GrantSubmitted(application_id=application, **grant))
+    assert eventually(
+        lambda: closed(standing(client, url, coordinator, board, "2027-06-01")).get("grant_application")
     )
 
     # The coordinator reopens it by hand; the grant is then paid, which closes it again.
