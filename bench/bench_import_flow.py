@@ -135,7 +135,8 @@ async def main(rows: int, time_box: float) -> dict[str, Any]:
                             if state["state"] in ("completed", "failed"):
                                 done_at["registration"] = now
                                 events = await databases["registration"].fetchval(
-                                    "SELECT count(*) FROM outbox"
+                                    # Participant events (ParticipantsCounted goes to matching only).
+                                    "SELECT count(*) FROM outbox WHERE event_type <> 'ParticipantsCounted'"
                                 )
                         for service in ("matching", "notifications"):
                             if done_at[service] is None and events is not None:

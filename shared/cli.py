@@ -203,5 +203,62 @@ def journey(participant_id: Annotated[str, typer.Argument(help="participant UUID
     Console().print(table)
 
 
+@app.command()
+def audit(
+    action: Annotated[str, typer.Argument(help="list | replay")] = "list",
+    participant: Annotated[str | None, typer.Option(help="events naming this participant id")] = None,
+    hub: Annotated[str | None, typer.Option(help="events of this hub id")] = None,
+    board: Annotated[str | None, typer.Option(help="events of this board code")] = None,
+    event_type: Annotated[list[str] | None, typer.Option("--type", help="only these event types")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO time: from (also where the scan starts)")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO time: up to")] = None,
+    full: Annotated[bool, typer.Option(help="print whole events (names, addresses: personal data)")] = False,
+    to: Annotated[str | None, typer.Option(help="replay: the service whose queue gets the events")] = None,
+    limit: Annotated[int | None, typer.Option(help="at most this many events")] = None,
+    idle: Annotated[float, typer.Option(help="seconds without a message that end the scan")] = 1.5,
+) -> None:
+    """Read the audit history of every event (by participant, hub, board, type or time), or replay
+    the selected events to one service's queue (its inbox makes that idempotent). Prints ids only
+    unless --full is given."""
+    from datetime import UTC, datetime
+
+    from shared.bus import audit as history
+
+    def when(text: str | None) -> datetime | None:
+        if text is None:
+            return None
+        value = datetime.fromisoformat(text)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    settings = ServiceSettings()
+    selection = history.AuditFilter(
+        participant=participant,
+        hub=hub,
+        board=board,
+        event_types=tuple(event_type or ()),
+        since=when(since),
+        until=when(until),
+    )
+    events = asyncio.run(history.collect_history(settings, selection, idle_seconds=idle, limit=limit))
+    if action == "list":
+        for event in events:
+            typer.echo(json.dumps(event.body if full else event.summary(), default=str, ensure_ascii=False))
+        console.print(f"{len(events)} event(s) in {history.audit_stream_name(settings)}")
+    elif action == "replay":
+        if to is None:
+            raise typer.BadParameter("replay needs --to SERVICE")
+        import importlib
+
+        from shared.migrations import settings_for
+
+        target = settings_for(to)
+        spec = importlib.import_module(f"services.{to}.bootstrap").build_spec(target)
+        keys = {cls.routing_key() for cls in spec.handlers}
+        sent = asyncio.run(history.replay(settings, events, to_queue=target.queue_name, routing_keys=keys))
+        console.print(f"replayed {sent} of {len(events)} event(s) to {target.queue_name}")
+    else:
+        raise typer.BadParameter("action must be list or replay")
+
+
 if __name__ == "__main__":
     app()

@@ -62,6 +62,9 @@ class ServiceSettings(BaseSettings):
     # it, the event is taken to have no subscriber (a legitimate pub/sub outcome) and marked
     # published with that note.
     relay_unroutable_grace_seconds: float = Field(default=120.0, ge=0)
+    # Retention of the audit stream (shared/bus/audit.py), RabbitMQ's x-max-age: a number and one of
+    # Y, M, D, h, m, s. Applies when the stream is first declared; later, change it with a policy.
+    audit_max_age: str = Field(default="400D", pattern=r"^[1-9][0-9]*(Y|M|D|h|m|s)$")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:

@@ -9,6 +9,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractQueue
 
+from shared.bus.audit import declare_audit_stream
 from shared.settings import ServiceSettings
 
 
@@ -32,6 +33,8 @@ async def declare_exchanges(
     await channel.declare_exchange(
         settings.dead_letter_exchange_name, aio_pika.ExchangeType.DIRECT, durable=True
     )
+    # Every event is archived, so none is ever published to no one (shared/bus/audit.py).
+    await declare_audit_stream(channel, settings)
     return exchange
 
 

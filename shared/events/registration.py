@@ -153,3 +153,20 @@ class ThemeDefined(IntegrationEvent):
     code: str
     name_en: str
     name_fr: str
+
+
+class ParticipantsCounted(IntegrationEvent):
+    """What registration holds for a board's program year, sent after every change of its
+    participants (a registration, an update, a withdrawal, each import chunk, an import queued).
+
+    Matching is up to date for the board and year when it holds ``participants`` participants
+    whose revisions add up to ``revisions`` and no import is under way; ``sequence`` grows with
+    each count of the same board and year, so a reader keeps the newest whatever the arrival order.
+    """
+
+    PRODUCER = "registration"
+    program_year: str
+    sequence: int
+    participants: int
+    revisions: int
+    importing: bool = False

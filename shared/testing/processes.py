@@ -183,6 +183,9 @@ async def delete_bus_objects(rabbitmq_url: str, prefix: str) -> None:
                 channel = await connection.channel()
                 with contextlib.suppress(Exception):
                     await channel.queue_delete(queue)
+        channel = await connection.channel()
+        with contextlib.suppress(Exception):
+            await channel.queue_delete(f"{prefix}.audit")  # the audit stream (shared/bus/audit.py)
         for exchange in (f"{prefix}.events", f"{prefix}.dlx"):
             channel = await connection.channel()
             with contextlib.suppress(Exception):

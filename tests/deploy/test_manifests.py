@@ -492,3 +492,16 @@ def test_production_is_production() -> None:
 def test_dev_is_development() -> None:
     objects = render("dev")
     assert one(objects, "ConfigMap", _common_configmap(objects))["data"]["MENTORWEB_ENV"] == "development"
+
+
+@overlays
+def test_the_audit_stream_takes_every_event_as_the_code_declares_it(overlay: str) -> None:
+    from shared.bus.audit import audit_stream_arguments, audit_stream_name
+
+    objects = render(overlay)
+    settings = _settings("registration")
+    queues = {q["spec"]["name"]: q["spec"] for q in of_kind(objects, "Queue")}
+    stream = queues[audit_stream_name(settings)]
+    assert {**stream["arguments"], "x-queue-type": stream["type"]} == audit_stream_arguments(settings)
+    bindings = [b["spec"] for b in of_kind(objects, "Binding")]
+    assert [b["routingKey"] for b in bindings if b["destination"] == audit_stream_name(settings)] == ["#"]

@@ -6,10 +6,12 @@ from services.matching.service_layer.placement import (
     on_participant_withdrawn,
     on_registered,
 )
+from services.matching.service_layer.readiness import record_count
 from services.matching.service_layer.workshop_days import record_enrolment, record_session
 from shared.events.registration import (
     EnrolmentConfirmed,
     MentorRegistered,
+    ParticipantsCounted,
     ParticipantUpdated,
     ParticipantWithdrawn,
     SessionCancelled,
@@ -29,4 +31,6 @@ HANDLERS = {
     SessionChanged: record_session,
     SessionCancelled: record_session,
     EnrolmentConfirmed: record_enrolment,
+    # What registration holds per board and year: runs wait for matching to catch up.
+    ParticipantsCounted: record_count,
 }

@@ -18,6 +18,7 @@ from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import BoardPolicy, MatchingRun, Override
 from services.matching.domain.objective import Weights
+from services.matching.entrypoints.readiness_http import ensure_caught_up
 from services.matching.entrypoints.schemas import (
     YEAR_PATTERN,
     BoardPath,
@@ -80,6 +81,7 @@ async def start_run(
 ) -> MatchingRun:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
+        await ensure_caught_up(uow, board, program_year)  # complete data only (issue 17)
         with _problems():
             run = await runs.run_matching(
                 uow, board=board, program_year=program_year, requested_by=principal.subject

@@ -48,6 +48,7 @@ class ProgramPhaseRow(RegistrationTable, table=True):
     milestone: bool = True
     min_workshops: int | None = None
     completed_on: date | None = None
+    completed_by: str | None = Field(default=None, sa_column=Column(sa.String(60)))
 
 
 class NetworkCohortRow(RegistrationTable, table=True):

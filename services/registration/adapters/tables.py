@@ -155,3 +155,4 @@ class ImportRowError(RegistrationTable, table=True):
     row: int | None = None
     column: str | None = None
     message: str
+    outcome: str = "refused"

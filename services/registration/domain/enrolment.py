@@ -6,9 +6,9 @@ passes in are exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
@@ -160,3 +160,23 @@ def school_leader_progress(
         remaining=max(required - attended, 0),
         workshops=ordered,
     )
+
+
+def program_year_window(program_year: str) -> tuple[date, date]:
+    """The days a program year's sessions may fall on: 1 July of its first year to 30 June of its
+    second (the same turn of the year as a participant's default program year)."""
+    first = int(program_year[:4])
+    return date(first, 7, 1), date(first + 1, 6, 30)
+
+
+def dates_outside_program_year(
+    program_year: str, when: Mapping[str, datetime | None]
+) -> list[tuple[str, str]]:
+    """Each of ``when``'s (field, moment) that falls outside ``program_year``: (field, message), all
+    at once. The day is the moment's own (local) date."""
+    start, end = program_year_window(program_year)
+    return [
+        (name, f"must fall within program year {program_year} ({start.isoformat()} to {end.isoformat()})")
+        for name, moment in when.items()
+        if moment is not None and not start <= moment.date() <= end
+    ]

@@ -344,3 +344,14 @@ def _mentorweb_items(
 def check_mentorweb_csv(content: bytes) -> None:
     """Fail fast at upload (before queueing) when the file cannot be an import at all."""
     inspect_header(read_header(content))
+
+
+def lacks_program_year(content: bytes) -> bool:
+    """True when no row of a (readable) Mentorweb CSV can have a program year of its own: no
+    ``program_year`` column, or the column is empty in every row. Such a file needs the import's."""
+    columns = inspect_header(read_header(content))
+    if "program_year" not in columns:
+        return True
+    table = read_table(content)
+    at = columns.index("program_year")
+    return not any(len(fields) > at and fields[at].strip() for _, fields in table.records)

@@ -32,7 +32,6 @@ from services.registration.domain.tabular import (
     RowError,
     Table,
     normalise_header,
-    read_header,
     read_table,
 )
 
@@ -136,17 +135,49 @@ def _records(table: Table, file: str, index: dict[str, int]):  # type: ignore[no
         yield row, {name: fields[i].strip() for name, i in index.items()}
 
 
-def check_oneroster(content: bytes) -> None:
-    """Fail fast at upload when the bundle cannot be imported at all."""
-    bundle = open_bundle(content)
-    for file, required in (
-        ("orgs.csv", ("sourcedId", "name", "type")),
-        ("users.csv", ("sourcedId", "givenName", "familyName", "email")),
-    ):
-        header = {normalise_header(h) for h in read_header(bundle.files[file], file=file)}
+_REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "orgs.csv": ("sourcedId", "name", "type"),
+    "users.csv": ("sourcedId", "givenName", "familyName", "email"),
+    "roles.csv": ("userSourcedId", "role"),
+    SIDE_FILE: ("sourcedId",),
+}
+
+
+def oneroster_problems(content: bytes) -> list[str]:
+    """Every problem that makes the bundle unusable as a whole, each file's at once: not a zip, a
+    file missing, unreadable or without rows (users.csv), a required column missing, an unknown
+    column in the side file. Row problems are not among them: they are reported row by row."""
+    try:
+        bundle = open_bundle(content)
+    except FileProblem as exc:
+        return [str(exc)]
+    problems: list[str] = []
+    for file, required in _REQUIRED_COLUMNS.items():
+        if file not in bundle.files:
+            continue
+        try:
+            table = read_table(bundle.files[file], file=file, require_rows=False)
+        except FileProblem as exc:
+            problems.append(str(exc))
+            continue
+        header = {normalise_header(h) for h in table.header}
         missing = [r for r in required if r.lower() not in header]
         if missing:
-            raise FileProblem(f"{file}: missing column(s) {', '.join(missing)}")
+            problems.append(f"{file}: missing column(s) {', '.join(missing)}")
+        if file == "users.csv" and not table.records and not table.errors:
+            problems.append("users.csv: the file has a header but no rows")
+        if file == SIDE_FILE:
+            unknown = sorted(header - SIDE_COLUMNS)
+            if unknown:
+                problems.append(f"{SIDE_FILE}: unknown column(s) {', '.join(unknown)}")
+    return problems
+
+
+def check_oneroster(content: bytes) -> None:
+    """Fail fast at upload when the bundle cannot be imported at all (every problem named)."""
+    problems = oneroster_problems(content)
+    if problems:
+        raise FileProblem("; ".join(problems))
 
 
 def grade_band_of(grades: str) -> str:
@@ -185,26 +216,10 @@ def parse_oneroster(content: bytes, ctx: ImportContext) -> ParsedImport:
             if record.get("status", "").lower() != "tobedeleted":
                 code = (record.get("identifier") or sourced_id)[:80]
                 schools[code] = SchoolRecord(code=code, name=name[:200])
-
-    # 1.2: roles.csv, one row per (user, org, role); primary roles first.
-    roles_of: dict[str, list[tuple[bool, str, str]]] = {}
-    if "roles.csv" in bundle.files:
-        roles = read_table(bundle.files["roles.csv"], file="roles.csv", require_rows=False)
-        preamble.extend(roles.errors)
-        role_index = _columns(roles, "roles.csv", ("userSourcedId", "role"))
-        for _row, record in _records(roles, "roles.csv", role_index):
-            if isinstance(record, RowError):
-                preamble.append(record)
-                continue
-            if record.get("status", "").lower() == "tobedeleted":
-                continue
-            roles_of.setdefault(record["usersourcedid"], []).append(
-                (
-                    record.get("roletype", "").lower() == "primary",
-                    record["role"].lower(),
-                    record.get("orgsourcedid", ""),
+            else:
+                preamble.append(
+                    RowError(row, "status", "school marked tobedeleted: not added", "orgs.csv", "skipped")
                 )
-            )
 
     side: dict[str, tuple[int, dict[str, str]]] = {}
     if SIDE_FILE in bundle.files:
@@ -227,6 +242,45 @@ def parse_oneroster(content: bytes, ctx: ImportContext) -> ParsedImport:
         for _, fields in users.records
         if len(fields) > user_index["sourcedid"]
     }
+
+    # 1.2: roles.csv, one row per (user, org, role); primary roles first. A row naming a user or an
+    # org the bundle does not have is refused, a role being deleted skipped: each is listed.
+    roles_of: dict[str, list[tuple[bool, str, str]]] = {}
+    if "roles.csv" in bundle.files:
+        roles = read_table(bundle.files["roles.csv"], file="roles.csv", require_rows=False)
+        preamble.extend(roles.errors)
+        role_index = _columns(roles, "roles.csv", ("userSourcedId", "role"))
+        for role_row, record in _records(roles, "roles.csv", role_index):
+            if isinstance(record, RowError):
+                preamble.append(record)
+                continue
+            if record.get("status", "").lower() == "tobedeleted":
+                preamble.append(
+                    RowError(role_row, "status", "role marked tobedeleted: not used", "roles.csv", "skipped")
+                )
+                continue
+            refused: list[RowError] = []
+            user = record["usersourcedid"]
+            if user not in known_users:
+                refused.append(
+                    RowError(role_row, "userSourcedId", f"user {user!r} is not in users.csv", "roles.csv")
+                )
+            org = record.get("orgsourcedid", "")
+            if org and org not in org_names:
+                refused.append(
+                    RowError(role_row, "orgSourcedId", f"org {org!r} is not in orgs.csv", "roles.csv")
+                )
+            if refused:
+                preamble.extend(refused)
+                continue
+            roles_of.setdefault(record["usersourcedid"], []).append(
+                (
+                    record.get("roletype", "").lower() == "primary",
+                    record["role"].lower(),
+                    record.get("orgsourcedid", ""),
+                )
+            )
+
     for sourced_id, (side_row, _) in side.items():
         if sourced_id not in known_users:
             preamble.append(
@@ -292,9 +346,17 @@ class _People:
         else:
             orgs_listed = [e[2] for e in entries if e[2]]
         relevant = [e for e in entries if e[1] in DEFAULT_ROLES]
-        if not relevant and not side_fields.get("role"):
-            return ImportItem(row, "skip")  # students, guardians ...: not program participants
-        role = side_fields.get("role") or DEFAULT_ROLES[relevant[0][1]]
+        # A leaver is withdrawn by HR id whatever their role (their roles are often gone already).
+        leaving = record.get("status", "").lower() == "tobedeleted"
+        if not relevant and not side_fields.get("role") and not leaving:
+            # Students, guardians ...: not program participants; said so in the report.
+            named = ", ".join(sorted({e[1] for e in entries if e[1]})) or "none"
+            reason = (
+                f"role {named} is not a program role (teacher, administrator, principal, "
+                f"siteAdministrator) and {SIDE_FILE} gives none: not a participant"
+            )
+            return ImportItem(row, "skip", errors=[RowError(row, "role", reason, "users.csv", "skipped")])
+        role = side_fields.get("role") or (DEFAULT_ROLES[relevant[0][1]] if relevant else "")
         org_candidates = [e[2] for e in relevant if e[2]] + [record.get("primaryorgsourcedid", "")]
         org_candidates += orgs_listed
         school_org = next((o for o in org_candidates if o in school_ids), None)
@@ -307,7 +369,7 @@ class _People:
             "email": record["email"],
             "school": org_names.get(school_org, "") if school_org else "",
             "grade_band": grade_band_of(record.get("grades", "")),
-            "status": "withdrawn" if record.get("status", "").lower() == "tobedeleted" else "",
+            "status": "withdrawn" if leaving else "",
         }
         raw.update({k: v for k, v in side_fields.items() if v})
         action, data, problems = validate_row(raw, ctx)

@@ -30,6 +30,9 @@ class RowError:
     column: str | None
     message: str
     file: str | None = None
+    # "refused" (the row was not imported because of this), "skipped" (not a program participant, or
+    # nothing to do) or "withdrawn" (a leaver the file withdrew): every row not simply imported is listed.
+    outcome: str = "refused"
 
 
 def decode_text(data: bytes, *, file: str | None = None) -> tuple[str, str]:

@@ -76,6 +76,8 @@ class Phase:
     min_workshops: int | None = None
     completed_on: date | None = None
     position: int = 0
+    # What closed it: None for a coordinator's hand (or still open), else the fact, e.g. "GrantSubmitted".
+    completed_by: str | None = None
 
     def covers(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on
@@ -300,3 +302,49 @@ def covering(spans: Sequence[tuple[date, date]], on: date) -> list[int]:
     if later:
         return [min(later, key=lambda i: spans[i][0])]
     return [max(range(len(spans)), key=lambda i: spans[i][1])]
+
+
+# Facts that fulfil a phase, and which phases each fulfils.
+GRANT_PHASE_KEY = "grant_application"
+WORKSHOP_AUDIENCES = {"beginning_teacher": "beginning_teacher", "mentor": "mentor"}
+
+
+def workshop_phases_held(phases: Sequence[Phase], held_on: date, audience: Iterable[str]) -> list[str]:
+    """Keys of the workshop phases a workshop held on ``held_on`` for ``audience`` fulfils: a
+    workshop phase whose window covers the day and whose audience shares someone with the
+    workshop's (an empty audience is everyone). Per-person minimums (the new school leaders'
+    menu) are counted per person, never closed by one workshop."""
+    wanted = set(audience)
+    return [
+        p.key
+        for p in phases
+        if p.kind == "workshop"
+        and p.min_workshops is None
+        and p.covers(held_on)
+        and (not wanted or "all" in p.audience or wanted & set(p.audience))
+    ]
+
+
+def grant_phases(phases: Sequence[Phase]) -> list[str]:
+    """Keys of the phases a grant application submitted (or paid) fulfils."""
+    return [p.key for p in phases if p.key == GRANT_PHASE_KEY]
+
+
+def close_by_fact(phases: Sequence[Phase], keys: Iterable[str], on: date, fact: str) -> list[Phase]:
+    """The phases with ``keys`` closed on ``on`` by ``fact``; a phase already closed (by hand or by an
+    earlier fact) keeps its date. A coordinator's reopening is undone only by a new fact."""
+    chosen = set(keys)
+    return [
+        replace(p, completed_on=on, completed_by=fact) if p.key in chosen and p.completed_on is None else p
+        for p in phases
+    ]
+
+
+def reopen_by_fact(phases: Sequence[Phase], keys: Iterable[str], closed_by: Iterable[str]) -> list[Phase]:
+    """The phases with ``keys`` open again when one of the facts ``closed_by`` closed them (a grant
+    application withdrawn undoes its submission); a coordinator's closure or another fact's stays."""
+    chosen, facts = set(keys), set(closed_by)
+    return [
+        replace(p, completed_on=None, completed_by=None) if p.key in chosen and p.completed_by in facts else p
+        for p in phases
+    ]

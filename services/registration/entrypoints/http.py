@@ -22,7 +22,7 @@ from services.registration.adapters.tables import (
     Theme,
 )
 from services.registration.domain.imports import valid_program_year
-from services.registration.domain.tabular import FileProblem
+from services.registration.entrypoints.problems import problem_of
 from services.registration.entrypoints.schemas import (
     BoardCreate,
     BoardPublic,
@@ -43,6 +43,7 @@ from services.registration.entrypoints.schemas import (
     Withdrawal,
 )
 from services.registration.service_layer import announcing, importing, registering
+from services.registration.service_layer.errors import InvalidInput
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.db import UnitOfWork
 from shared.problems import Problem, field_problem
@@ -427,38 +428,41 @@ async def submit_import(request: Request, response: Response, principal: Registr
         return value.strip() or None if isinstance(value, str) else None
 
     board = text("board") or principal.board
-    if board is None:
-        raise field_problem("board", "required (province staff choose the board)")
-    if not principal.can_access_board(board):
+    if board is not None and not principal.can_access_board(board):
         raise Problem(
             403,
             "Forbidden",
             "board: you may only import into your own board",
             errors=[{"field": "board", "message": "not your board"}],
         )
+    # Every problem of the request is named at once (one 422), the file's included.
+    problems: list[tuple[str, str]] = []
+    if board is None:
+        problems.append(("board", "required (province staff choose the board)"))
     requested = text("format")
     if requested is not None and requested not in importing.FORMATS:
-        raise field_problem("format", f"must be one of {', '.join(importing.FORMATS)}")
+        problems.append(("format", f"must be one of {', '.join(importing.FORMATS)}"))
+        requested = None
     program_year = text("program_year")
     if program_year is not None and not valid_program_year(program_year):
-        raise field_problem("program_year", "must look like 2026-2027")
+        problems.append(("program_year", "must look like 2026-2027"))
+        program_year = None
     async with runtime.uow(board=board) as uow:
-        if await uow.session.get(Board, board) is None:
-            raise field_problem("board", "unknown board")
+        if board is not None and await uow.session.get(Board, board) is None:
+            problems.append(("board", "unknown board"))
         try:
             job = await importing.submit_import(
                 uow,
-                board=board,
+                request_problems=problems,
+                board=board or "",
                 content=content,
                 filename=upload.filename,
                 requested_format=requested,
                 program_year=program_year,
                 submitted_by=principal.subject,
             )
-        except FileProblem as exc:
-            raise field_problem("file", str(exc)) from exc
-        if job.format == "oneroster" and program_year is None:
-            raise field_problem("program_year", "required for a OneRoster bundle")
+        except InvalidInput as exc:
+            raise problem_of(exc) from exc
         await uow.commit()
     response.headers["Location"] = f"/v1/imports/{job.id}"
     return ImportPublic.model_validate(job)

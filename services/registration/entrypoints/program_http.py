@@ -18,13 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.registration.adapters.program_tables import EnrolmentRow, NetworkCohortRow, SessionRow
 from services.registration.adapters.tables import Participant
 from services.registration.domain.timeline import Phase, Standing
+from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.service_layer import program_years, registering, sessions
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.db import UnitOfWork
 from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["program year"])
+router = APIRouter(prefix="/v1", tags=["program year"], route_class=RegistrationRoute)
 
 Staff = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 AnyUser = Annotated[Principal, Depends(current_principal)]
@@ -56,6 +57,8 @@ class PhaseIn(BaseModel):
 
 class PhasePublic(PhaseIn):
     position: int
+    # What closed the phase: null for a coordinator (or still open), else the fact (e.g. GrantSubmitted).
+    completed_by: str | None = None
 
 
 class PhaseUpdate(BaseModel):

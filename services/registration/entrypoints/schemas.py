@@ -144,6 +144,10 @@ class ImportRowErrorPublic(BaseModel):
     row: int | None = Field(description="Record number in the file; the header is row 1")
     column: str | None
     message: str
+    outcome: str = Field(
+        default="refused",
+        description="refused (not imported), skipped (not a program participant, or nothing to do) or withdrawn",
+    )
 
 
 class ImportPublic(BaseModel):

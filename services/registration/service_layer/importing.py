@@ -35,11 +35,14 @@ from services.registration.domain.imports import (
     ImportItem,
     ParsedImport,
     check_mentorweb_csv,
+    lacks_program_year,
     parse_mentorweb_csv,
 )
-from services.registration.domain.oneroster import check_oneroster, parse_oneroster
+from services.registration.domain.oneroster import check_oneroster, oneroster_problems, parse_oneroster
 from services.registration.domain.participants import is_teacher
 from services.registration.domain.tabular import FileProblem, RowError
+from services.registration.service_layer import watermarks
+from services.registration.service_layer.errors import InvalidInput
 from services.registration.service_layer.registering import profile_from_row, theme_codes
 from shared.db import UnitOfWork
 from shared.events.envelope import IntegrationEvent
@@ -80,6 +83,37 @@ def detect_format(content: bytes, requested: str | None) -> str:
     return detected
 
 
+def upload_problems(
+    content: bytes, requested_format: str | None, program_year: str | None
+) -> list[tuple[str, str]]:
+    """Everything wrong with an upload as a whole, at once (field, message): a format that does not
+    match the file, a file that cannot be an import, a program year nobody gives."""
+    problems: list[tuple[str, str]] = []
+    try:
+        fmt = detect_format(content, requested_format)
+    except FileProblem as exc:
+        return [("file", str(exc))]
+    if fmt == "oneroster":
+        problems += [("file", message) for message in oneroster_problems(content)]
+    else:
+        try:
+            CHECKS[fmt](content)
+        except FileProblem as exc:
+            problems.append(("file", str(exc)))
+    if program_year is None:
+        if fmt == "oneroster":
+            problems.append(("program_year", "required for a OneRoster bundle"))
+        elif not problems and lacks_program_year(content):
+            problems.append(
+                (
+                    "program_year",
+                    "required: the file has no program_year column (or it is empty on every row); "
+                    "give the import's program_year, e.g. 2026-2027",
+                )
+            )
+    return problems
+
+
 async def submit_import(
     uow: UnitOfWork,
     *,
@@ -89,11 +123,18 @@ async def submit_import(
     requested_format: str | None,
     program_year: str | None,
     submitted_by: str,
+    request_problems: Sequence[tuple[str, str]] = (),
 ) -> Import:
-    """Check the file can be read at all (fast, at upload), store it and queue it for a worker."""
+    """Check the file can be read at all (fast, at upload), store it and queue it for a worker.
+
+    Every whole-file problem is refused now, all at once (``InvalidInput``), before it is queued."""
+    problems = list(request_problems)
+    named = {field for field, _ in problems}
+    found = await asyncio.to_thread(upload_problems, content, requested_format, program_year)
+    problems += [(field, message) for field, message in found if field not in named]
+    if problems:
+        raise InvalidInput(problems, "Invalid import")
     fmt = detect_format(content, requested_format)
-    # Decoding and the header are checked now so an unusable file is refused before it is queued.
-    await asyncio.to_thread(CHECKS[fmt], content)
     job = Import(
         id=uuid.uuid4(),
         board=board,
@@ -107,6 +148,7 @@ async def submit_import(
     await uow.session.flush()
     uow.session.add(ImportFile(import_id=job.id, content=content))
     await uow.session.flush()
+    await watermarks.count_for_import(uow, board, program_year)  # an import is under way
     await uow.session.execute(sa.text(f"NOTIFY {IMPORT_CHANNEL}"))
     await uow.session.refresh(job)
     return job
@@ -207,12 +249,18 @@ class ImportWorker:
             return job
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
-        async with self.session_factory() as session, session.begin():
-            await session.execute(
-                sa.update(Import)
-                .where(Import.id == import_id)  # type: ignore[arg-type]
-                .values(state="failed", error=reason, finished_at=sa.func.now())
-            )
+        async with UnitOfWork(self.session_factory) as uow:
+            failed = (
+                await uow.session.execute(
+                    sa.update(Import)
+                    .where(Import.id == import_id)  # type: ignore[arg-type]
+                    .values(state="failed", error=reason, finished_at=sa.func.now())
+                    .returning(Import.board, Import.program_year)  # type: ignore[arg-type]
+                )
+            ).one()
+            # No longer importing: matching may run on what the board holds.
+            await watermarks.count_for_import(uow, failed.board, failed.program_year)
+            await uow.commit()
 
     async def _context(self, job: Import) -> ImportContext:
         async with UnitOfWork(self.session_factory, board=job.board) as uow:
@@ -296,6 +344,7 @@ class ImportWorker:
                                 "row": e.row,
                                 "column": e.column,
                                 "message": e.message[:1000],
+                                "outcome": e.outcome,
                             }
                             for e in errors
                         ],
@@ -314,13 +363,18 @@ class ImportWorker:
                         withdrawn_count=Import.withdrawn_count + outcome.withdrawn,
                         skipped_count=Import.skipped_count + outcome.skipped,
                         failed_rows=Import.failed_rows + outcome.failed,
-                        error_count=Import.error_count + len(errors),
+                        # Refusals only; skipped and withdrawn rows are listed beside them.
+                        error_count=Import.error_count + sum(e.outcome == "refused" for e in errors),
                         schools_count=Import.schools_count + schools,
                         state="completed" if finished else "running",
                         finished_at=sa.func.now() if finished else None,
                     )
                 )
                 uow.publish(*events)
+                # What the board now holds (and, at the end, that the import is over), with the changes.
+                await watermarks.count_after_changes(uow)
+                if finished:
+                    await watermarks.count_for_import(uow, job.board, job.program_year)
                 await uow.commit()
 
     async def _apply_items(
@@ -337,6 +391,7 @@ class ImportWorker:
                 errors.extend(item.errors)
             elif item.action == "skip":
                 outcome.skipped += 1
+                errors.extend(item.errors)  # why it was skipped
         envelope = {"board": job.board, "correlation_id": job.id}
         rows_by_key = {(i.data["program_year"], i.data["hr_id"]): i.row for i in upserts}
         results = await bulk.upsert_participants(session, job.board, [i.data for i in upserts])
@@ -366,6 +421,7 @@ class ImportWorker:
         withdrawn = await bulk.withdraw_participants(session, job.board, [i.data for i in withdrawals])
         outcome.withdrawn += len(withdrawn)
         outcome.unchanged += len(withdrawals) - len(withdrawn)
+        errors.extend(_withdrawal_report(job, withdrawals, withdrawn))
         for row in withdrawn:
             events.append(
                 ParticipantWithdrawn(
@@ -375,6 +431,31 @@ class ImportWorker:
                 )
             )
         return outcome, events, errors
+
+
+def _withdrawal_report(
+    job: Import, withdrawals: Sequence[ImportItem], withdrawn: Sequence[Any]
+) -> list[RowError]:
+    """Every leaver of the file is listed: withdrawn now, or skipped with the reason."""
+    done = {(row["program_year"], row["hr_id"]) for row in withdrawn}
+    file, column = ("users.csv", "status") if job.format == "oneroster" else (None, "status")
+    report = []
+    for item in withdrawals:
+        key = (item.data.get("program_year"), item.data.get("hr_id"))
+        if key in done:
+            report.append(RowError(item.row, column, "withdrawn (marked as leaving)", file, "withdrawn"))
+        else:
+            report.append(
+                RowError(
+                    item.row,
+                    column,
+                    f"marked as leaving, but {item.data.get('hr_id')} is not registered in {key[0]} "
+                    "or already withdrawn: nothing to withdraw",
+                    file,
+                    "skipped",
+                )
+            )
+    return report
 
 
 def worker_factory(settings: Settings) -> Callable[[Any], ImportWorker]:

@@ -1,25 +1,29 @@
-"""Registration's view of placement, kept from matching's events."""
+"""Registration's view of placement, kept true from matching's events: a participant is 'placed'
+while they are in a hub (member or leader) or in a one-to-one pairing, 'registered' otherwise
+(removed from their last hub, their hub dissolved). A withdrawal is never undone by placement news."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from services.registration.adapters.tables import Participant
+from services.registration.adapters import placements
 from shared.db import UnitOfWork
-from shared.events.matching import HubFormed, HubMembershipChanged
+from shared.events.matching import HubFormed, HubMembershipChanged, MentorPaired
 
 
 async def mark_hub_members_placed(uow: UnitOfWork, event: HubFormed | HubMembershipChanged) -> None:
-    """Members and leaders of a hub are 'placed' (unless they withdrew in the meantime)."""
+    """The hub's members and leaders are exactly those the event lists: added people are placed,
+    removed people are placed only if another hub or a pairing still holds them."""
     people = [*event.members, *event.leaders]
-    if not people:
-        return
-    await uow.session.execute(
-        sa.update(Participant)
-        .where(
-            Participant.board == event.board,  # type: ignore[arg-type]
-            Participant.id.in_(people),  # type: ignore[attr-defined]
-            Participant.status == "registered",  # type: ignore[arg-type]
-        )
-        .values(status="placed", updated_at=sa.func.now())
+    await placements.set_hub_members(uow.session, board=event.board, hub_id=event.hub_id, people=people)
+    removed = event.removed if isinstance(event, HubMembershipChanged) else []
+    await placements.refresh_status(uow.session, board=event.board, people=[*people, *removed])
+
+
+async def mark_pair_placed(uow: UnitOfWork, event: MentorPaired) -> None:
+    """A beginning teacher and their one-to-one mentor are placed; a re-pairing frees the old mentor
+    unless a hub or another pairing holds them."""
+    previous = await placements.mentor_of(uow.session, board=event.board, teacher_id=event.teacher_id)
+    await placements.set_pairing(
+        uow.session, board=event.board, teacher_id=event.teacher_id, mentor_id=event.mentor_id
     )
+    people = [event.teacher_id, event.mentor_id, *previous]
+    await placements.refresh_status(uow.session, board=event.board, people=people)

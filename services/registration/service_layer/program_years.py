@@ -8,15 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
+from services.registration.adapters import program_year_store as store
 from services.registration.adapters.program_tables import ProgramPhaseRow, ProgramYearRow
-from services.registration.adapters.tables import Board
 from services.registration.domain import timeline
 from services.registration.domain.timeline import Phase, Standing, TimelineError
+from services.registration.service_layer.errors import AlreadyExists, InvalidInput, NotFound
 from shared.db import UnitOfWork
-from shared.problems import Problem, field_problem
 
 
 @dataclass(frozen=True)
@@ -44,6 +41,7 @@ def _phase(row: ProgramPhaseRow) -> Phase:
         min_workshops=row.min_workshops,
         completed_on=row.completed_on,
         position=row.position,
+        completed_by=row.completed_by,
     )
 
 
@@ -60,11 +58,8 @@ def _row(program_year_id: uuid.UUID, phase: Phase) -> ProgramPhaseRow:
         milestone=phase.milestone,
         min_workshops=phase.min_workshops,
         completed_on=phase.completed_on,
+        completed_by=phase.completed_by,
     )
-
-
-def _problem(error: TimelineError) -> Problem:
-    return field_problem(error.field, error.message)
 
 
 async def create_program_year(
@@ -76,66 +71,33 @@ async def create_program_year(
         planned = timeline.order(phases) if phases else timeline.default_phases(program_year)
         timeline.validate(program_year, planned)
     except TimelineError as exc:
-        raise _problem(exc) from exc
-    if board is not None and await uow.session.get(Board, board) is None:
-        raise field_problem("board", "unknown board")
+        raise InvalidInput([(exc.field, exc.message)]) from exc
+    if board is not None and not await store.board_exists(uow.session, board):
+        raise InvalidInput([("board", "unknown board")])
     row = ProgramYearRow(id=uuid.uuid4(), board=board, program_year=program_year)
-    uow.session.add(row)
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:
-        raise Problem(
-            409,
-            "Program year exists",
-            f"program_year: {program_year} already has a timeline for this board",
-            errors=[{"field": "program_year", "message": "already exists"}],
-        ) from exc
-    uow.session.add_all([_row(row.id, p) for p in planned])
-    await uow.session.flush()
+    if not await store.add_program_year(uow.session, row):
+        raise AlreadyExists("program_year", f"{program_year} already has a timeline for this board")
+    await store.replace_phases(uow.session, row.id, [_row(row.id, p) for p in planned])
     return ProgramYearView(row, planned)
 
 
 async def get_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:
-    row = await uow.session.get(ProgramYearRow, program_year_id)
+    row = await store.get(uow.session, program_year_id)
     if row is None:
-        raise Problem(404, "Not found", "No such program year.")
+        raise NotFound("program year")
     return ProgramYearView(row, (await _phases(uow, [row.id]))[row.id])
 
 
 async def _phases(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Phase]]:
-    found: dict[uuid.UUID, list[Phase]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    rows = (
-        (
-            await uow.session.execute(
-                sa.select(ProgramPhaseRow)
-                .where(ProgramPhaseRow.program_year_id.in_(ids))  # type: ignore[attr-defined]
-                .order_by(ProgramPhaseRow.position, ProgramPhaseRow.key)  # type: ignore[arg-type]
-            )
-        )
-        .scalars()
-        .all()
-    )
-    for r in rows:
-        found[r.program_year_id].append(_phase(r))
-    return found
+    rows = await store.phases_of(uow.session, ids)
+    return {i: [_phase(r) for r in found] for i, found in rows.items()}
 
 
 async def list_program_years(
     uow: UnitOfWork, *, boards: list[str] | None, board: str | None = None, program_year: str | None = None
 ) -> list[ProgramYearView]:
     """Program years visible to the caller (``boards`` None: every board); provincial ones always."""
-    query = sa.select(ProgramYearRow).order_by(ProgramYearRow.program_year, ProgramYearRow.board)  # type: ignore[arg-type]
-    if boards is not None:
-        query = query.where(
-            sa.or_(ProgramYearRow.board.is_(None), ProgramYearRow.board.in_(boards))  # type: ignore[union-attr]
-        )
-    if board is not None:
-        query = query.where(ProgramYearRow.board == board)
-    if program_year is not None:
-        query = query.where(ProgramYearRow.program_year == program_year)
-    rows = list((await uow.session.execute(query)).scalars())
+    rows = await store.find(uow.session, boards=boards, board=board, program_year=program_year)
     phases = await _phases(uow, [r.id for r in rows])
     return [ProgramYearView(row, phases[row.id]) for row in rows]
 
@@ -147,31 +109,39 @@ async def edit_phase(
     uow: UnitOfWork, program_year_id: uuid.UUID, key: str, changes: Mapping[str, Any]
 ) -> ProgramYearView:
     """Change one phase's dates, title or completion (``completed_on`` null: not done after all)."""
-    # Lock the program year first: two edits of its phases apply one after the other.
-    await uow.session.execute(
-        sa.select(ProgramYearRow.id).where(ProgramYearRow.id == program_year_id).with_for_update()  # type: ignore[arg-type]
-    )
-    view = await get_program_year(uow, program_year_id)
+    view = await lock_program_year(uow, program_year_id)
     current = next((p for p in view.phases if p.key == key), None)
     if current is None:
-        raise Problem(404, "Not found", f"No phase {key!r} in this program year.")
+        raise NotFound(f"phase {key!r} in this program year")
     unknown = sorted(set(changes) - _EDITABLE)
     if unknown:
-        raise field_problem(unknown[0], "cannot be changed")
+        raise InvalidInput([(field, "cannot be changed") for field in unknown])
     values = dict(changes)
     if "audience" in values:
         values["audience"] = tuple(values["audience"])
+    if "completed_on" in values:
+        values["completed_by"] = None  # closed or reopened by hand
     updated = replace(current, **values)
     phases = [updated if p.key == key else p for p in view.phases]
     return await _store(uow, view, phases)
 
 
 async def add_phase(uow: UnitOfWork, program_year_id: uuid.UUID, phase: Phase) -> ProgramYearView:
-    await uow.session.execute(
-        sa.select(ProgramYearRow.id).where(ProgramYearRow.id == program_year_id).with_for_update()  # type: ignore[arg-type]
-    )
-    view = await get_program_year(uow, program_year_id)
+    view = await lock_program_year(uow, program_year_id)
     return await _store(uow, view, [*view.phases, phase])
+
+
+async def lock_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:
+    """The program year, locked for this transaction (its phases change one edit at a time)."""
+    row = await store.get(uow.session, program_year_id, lock=True)
+    if row is None:
+        raise NotFound("program year")
+    return ProgramYearView(row, (await _phases(uow, [row.id]))[row.id])
+
+
+async def store_phases(uow: UnitOfWork, view: ProgramYearView, phases: list[Phase]) -> ProgramYearView:
+    """Replace the (locked) program year's phases after validating them."""
+    return await _store(uow, view, phases)
 
 
 async def _store(uow: UnitOfWork, view: ProgramYearView, phases: list[Phase]) -> ProgramYearView:
@@ -179,12 +149,8 @@ async def _store(uow: UnitOfWork, view: ProgramYearView, phases: list[Phase]) ->
         ordered = timeline.order(phases)
         timeline.validate(view.row.program_year, ordered)
     except TimelineError as exc:
-        raise _problem(exc) from exc
-    await uow.session.execute(
-        sa.delete(ProgramPhaseRow).where(ProgramPhaseRow.program_year_id == view.row.id)  # type: ignore[arg-type]
-    )
-    uow.session.add_all([_row(view.row.id, p) for p in ordered])
-    await uow.session.flush()
+        raise InvalidInput([(exc.field, exc.message)]) from exc
+    await store.replace_phases(uow.session, view.row.id, [_row(view.row.id, p) for p in ordered])
     return ProgramYearView(view.row, ordered)
 
 
@@ -194,8 +160,8 @@ async def board_standing(
     """Where ``board`` stands on ``on``: its own program year(s) covering the date, else the
     province's. Two program years overlap in spring (next year's steering committee starts while
     this year's activities end): both are shown."""
-    if await uow.session.get(Board, board) is None:
-        raise Problem(404, "Not found", "No such board.")
+    if not await store.board_exists(uow.session, board):
+        raise NotFound("board")
     views = await list_program_years(uow, boards=[board], program_year=program_year)
     own = [v for v in views if v.row.board == board]
     provincial = {v.row.program_year: v for v in views if v.row.board is None}

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.registration.adapters.tables import Board, Participant, Theme
 from services.registration.domain.participants import changed_fields, is_teacher, validate_participant
+from services.registration.service_layer import watermarks
 from shared.db import UnitOfWork
 from shared.events.registration import (
     MentorRegistered,
@@ -137,6 +138,7 @@ async def register_participant(uow: UnitOfWork, data: Mapping[str, Any]) -> Part
         ) from exc
     event_type = TeacherRegistered if is_teacher(participant.role) else MentorRegistered
     uow.publish(event_type(board=participant.board, participant=profile_of(participant)))
+    await watermarks.count_after_changes(uow)
     return participant
 
 
@@ -173,6 +175,7 @@ async def update_participant(
     uow.publish(
         ParticipantUpdated(board=participant.board, participant=profile_of(participant), changed=changed)
     )
+    await watermarks.count_after_changes(uow)
     return changed
 
 
@@ -188,6 +191,7 @@ async def withdraw_participant(uow: UnitOfWork, participant: Participant, reason
     uow.publish(
         ParticipantWithdrawn(board=participant.board, participant=profile_of(participant), reason=reason)
     )
+    await watermarks.count_after_changes(uow)
     return True
 
 
@@ -203,4 +207,5 @@ async def reinstate_participant(uow: UnitOfWork, participant: Participant) -> bo
     await uow.session.refresh(participant)
     event_type = TeacherRegistered if is_teacher(participant.role) else MentorRegistered
     uow.publish(event_type(board=participant.board, participant=profile_of(participant)))
+    await watermarks.count_after_changes(uow)
     return True

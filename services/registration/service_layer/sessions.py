@@ -29,6 +29,8 @@ from services.registration.adapters.program_tables import (
 from services.registration.adapters.tables import Board, Participant
 from services.registration.domain import enrolment as rules
 from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
+from services.registration.service_layer import timeline_facts
+from services.registration.service_layer.errors import InvalidInput
 from shared.db import UnitOfWork
 from shared.events.registration import (
     AttendanceRecorded,
@@ -76,6 +78,12 @@ def session_event(
 
 
 def _check(data: Mapping[str, Any]) -> None:
+    """The session's rules and its dates inside its program year; every problem named at once."""
+    problems: list[tuple[str, str]] = []
+    if data.get("program_year"):
+        problems += rules.dates_outside_program_year(
+            data["program_year"], {"starts_at": data.get("starts_at"), "ends_at": data.get("ends_at")}
+        )
     try:
         rules.check_session(
             kind=data["kind"],
@@ -88,7 +96,10 @@ def _check(data: Mapping[str, Any]) -> None:
             cohort_id=data.get("cohort_id"),
         )
     except rules.SessionRuleError as exc:
-        raise field_problem(exc.field, exc.message) from exc
+        if exc.field not in {field for field, _ in problems}:
+            problems.append((exc.field, exc.message))
+    if problems:
+        raise InvalidInput(problems)
 
 
 async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
@@ -204,6 +215,7 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     if unknown:
         raise field_problem(unknown[0], "cannot be changed")
     proposed = {
+        "program_year": row.program_year,
         "kind": row.kind,
         "starts_at": row.starts_at,
         "ends_at": row.ends_at,
@@ -542,6 +554,13 @@ async def record_attendance(
             )
         )
     await uow.session.flush()
+    present = {boards[participant_id] for participant_id, attended in records if attended}
+    if row.kind == "workshop" and present:
+        # Held with attendance: the workshop phase it fulfils is done for the boards present.
+        held_on = row.starts_at.astimezone(_zone(row.timezone)).date()
+        await timeline_facts.workshop_held(
+            uow, boards=present, program_year=row.program_year, held_on=held_on, audience=row.audience
+        )
     return changed
 
 

@@ -78,10 +78,24 @@ class Db:
             await conn.close()
 
     async def event_counts(self, board: str) -> dict[str, int]:
+        """Events about participants and sessions; the counts registration sends after each change
+        (ParticipantsCounted, for matching's readiness) are left out: see ``counts``."""
         rows = await self.fetch(
-            "SELECT event_type, count(*) AS n FROM outbox WHERE board = $1 GROUP BY event_type", board
+            "SELECT event_type, count(*) AS n FROM outbox WHERE board = $1 "
+            "AND event_type <> 'ParticipantsCounted' GROUP BY event_type",
+            board,
         )
         return {r["event_type"]: r["n"] for r in rows}
+
+    async def counts(self, board: str) -> list[dict[str, object]]:
+        """The ParticipantsCounted events of ``board``, oldest first."""
+        import json
+
+        rows = await self.fetch(
+            "SELECT body FROM outbox WHERE board = $1 AND event_type = 'ParticipantsCounted' ORDER BY id",
+            board,
+        )
+        return [json.loads(r["body"]) for r in rows]
 
 
 @pytest.fixture

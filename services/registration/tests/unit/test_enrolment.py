@@ -126,3 +126,20 @@ def test_a_new_school_leader_needs_two_menu_workshops_attended():
         [record(1, attended=True), record(2, attended=True), record(4, cancelled=True)]
     )
     assert done.met and done.remaining == 0 and done.planned == 0
+
+
+def test_session_dates_fall_inside_their_program_year():
+    from datetime import UTC, datetime
+
+    from services.registration.domain.enrolment import dates_outside_program_year
+
+    inside = datetime(2027, 6, 30, 9, tzinfo=UTC)
+    outside = datetime(2029, 3, 3, 9, tzinfo=UTC)  # a Saturday in 2029
+    assert dates_outside_program_year("2026-2027", {"starts_at": inside, "ends_at": inside}) == []
+    assert [
+        f for f, _ in dates_outside_program_year("2026-2027", {"starts_at": outside, "ends_at": outside})
+    ] == [
+        "starts_at",
+        "ends_at",
+    ]
+    assert dates_outside_program_year("2026-2027", {"starts_at": datetime(2026, 6, 30, 23, tzinfo=UTC)})

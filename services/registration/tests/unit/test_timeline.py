@@ -111,3 +111,30 @@ def test_covering_picks_the_years_that_contain_the_day_else_the_nearest():
     assert covering(spans, date(2024, 1, 1)) == [0]  # type: ignore[arg-type]
     assert covering(spans, date(2030, 1, 1)) == [1]  # type: ignore[arg-type]
     assert covering([], date(2030, 1, 1)) == []
+
+
+def test_a_workshop_held_closes_the_workshop_phase_it_fulfils_and_nothing_else():
+    from datetime import date
+
+    from services.registration.domain.timeline import (
+        close_by_fact,
+        default_phases,
+        grant_phases,
+        workshop_phases_held,
+    )
+
+    phases = default_phases("2026-2027")
+    # Workshop 1's window is October; the leaders' menu (a per-person minimum) is never closed by one.
+    assert workshop_phases_held(phases, date(2026, 10, 16), ["beginning_teacher"]) == ["workshop_1"]
+    assert workshop_phases_held(phases, date(2026, 10, 16), ["leader_menu"]) == []
+    assert workshop_phases_held(phases, date(2026, 11, 16), ["beginning_teacher"]) == []
+    assert workshop_phases_held(phases, date(2027, 2, 10), []) == ["workshop_2"]
+    assert grant_phases(phases) == ["grant_application"]
+
+    closed = close_by_fact(phases, ["workshop_1"], date(2026, 10, 16), "WorkshopHeld")
+    (w1,) = [p for p in closed if p.key == "workshop_1"]
+    assert (w1.completed_on, w1.completed_by) == (date(2026, 10, 16), "WorkshopHeld")
+    assert [p for p in closed if p.key != "workshop_1"] == [p for p in phases if p.key != "workshop_1"]
+    # A phase already closed keeps its date and who closed it.
+    again = close_by_fact(closed, ["workshop_1"], date(2026, 10, 30), "WorkshopHeld")
+    assert [p for p in again if p.key == "workshop_1"] == [w1]
