@@ -1,0 +1,19 @@
+"""Domain events to the integration events of ``shared.events.evaluation`` (same field names)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from services.evaluation.domain import events as domain_events
+from shared.events import evaluation as contracts
+from shared.events.envelope import IntegrationEvent
+
+_CONTRACTS: dict[type, type[IntegrationEvent]] = {
+    domain_events.HubMeetingHeld: contracts.HubMeetingHeld,
+    domain_events.SurveyOpened: contracts.SurveyOpened,
+}
+
+
+def to_integration(event: object, **envelope: object) -> IntegrationEvent:
+    """The integration event for a domain event; ``envelope`` adds correlation and causation."""
+    return _CONTRACTS[type(event)](**{**dataclasses.asdict(event), **envelope})
