@@ -76,7 +76,8 @@ class EvaluationApi:
     clock: FixedClock
 
     async def call(self, method: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
-        return await self.client.request(method, f"/v1{path}", headers=auth(token), **kwargs)
+        headers = {**auth(token), **kwargs.pop("headers", {})}
+        return await self.client.request(method, f"/v1{path}", headers=headers, **kwargs)
 
     async def ok(self, method: str, path: str, token: str, expect: int = 200, **kwargs: Any) -> Any:
         response = await self.call(method, path, token, **kwargs)
