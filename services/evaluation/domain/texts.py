@@ -3,8 +3,10 @@ and the figures formatted for the reader's language by Babel."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -78,7 +80,9 @@ def signed(value: float, lang: str) -> str:
 
 
 def percent(value: float, lang: str) -> str:
-    return format_percent(value, format="#,##0.0 %", locale=LOCALES[lang])
+    """One decimal, in the locale's own pattern ("88.5%" / "88,5 %")."""
+    pattern = re.sub(r"0(\s*%)", r"0.0\1", Locale.parse(LOCALES[lang]).percent_formats[None].pattern)
+    return format_percent(value, format=pattern, locale=LOCALES[lang])
 
 
 def day(value: date | datetime, lang: str) -> str:

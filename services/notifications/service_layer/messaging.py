@@ -45,7 +45,7 @@ from services.notifications.domain.calendar import (
 from services.notifications.domain.timing import board_zone
 from services.notifications.service_layer.outgoing import Recipient, queue_notification
 from shared.db import UnitOfWork
-from shared.events import grants, matching, registration
+from shared.events import evaluation, grants, matching, registration
 from shared.events.catalog import decode
 from shared.events.envelope import IntegrationEvent
 
@@ -239,6 +239,8 @@ class Messenger:
                 return await self._enrolled(uow, event.session_id, ("confirmed",))
             case registration.EnrolmentConfirmed() | registration.EnrolmentWaitlisted():
                 return [PARTICIPANT + str(event.participant_id)]
+            case evaluation.SurveyOpened():
+                return [PARTICIPANT + str(p) for p in unique(event.invitees)]
             case grants.GrantSubmitted() | grants.GrantApproved() | grants.GrantDeclined():
                 found = ["applicant"] if event.contact_email else []
                 return found + [REVIEWER + r for r in self.settings.grant_reviewer_emails]
@@ -284,6 +286,8 @@ class Messenger:
                 return await self._session(uow, event, contact)
             case registration.EnrolmentConfirmed() | registration.EnrolmentWaitlisted():
                 return await self._enrolment(uow, event, contact)
+            case evaluation.SurveyOpened():
+                return self._survey(event, contact)
         return []
 
     async def _names(self, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -410,6 +414,17 @@ class Messenger:
             "explanation": event.explanation,
         }
         return [Outgoing(contact, "mentor_paired", "pairing", context)]
+
+    def _survey(self, event: evaluation.SurveyOpened, contact: Contact) -> Composed:
+        """The invitation to a survey: its title and closing date in the contact's language, and a
+        link to the portal's list of their surveys (no id in it)."""
+        lang = contact.language
+        context = {
+            "title": event.title_fr if lang == "fr" else event.title_en,
+            "closes": wording.format_when(event.closes_at, lang, self.zone(event.board)),
+            "link": f"{self.settings.portal_base_url.rstrip('/')}/portal/surveys",
+        }
+        return [Outgoing(contact, "survey_invitation", "pairing", context)]
 
     async def _unplaced(self, uow: UnitOfWork, event: matching.ParticipantUnplaced) -> Composed:
         participant = await uow.session.get(Contact, event.participant_id, populate_existing=True)
