@@ -11,8 +11,8 @@ from shared.events.envelope import IntegrationEvent
 SurveyKind = Literal["pulse", "baseline", "mid_year", "end_of_year"]
 
 
-class HubMeetingHeld(IntegrationEvent):
-    """A hub leader (or coordinator) recorded that a scheduled hub meeting took place, and who came.
+class HubMeetingRecorded(IntegrationEvent):
+    """A hub leader (or coordinator) recorded that a scheduled hub meeting was held, and who came.
 
     ``present`` and ``absent`` list members and leaders; someone in neither was not recorded.
     Recorded again (a correction), the newer ``recorded_at`` wins.

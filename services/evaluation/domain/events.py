@@ -10,7 +10,7 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
-class HubMeetingHeld:
+class HubMeetingRecorded:
     """A scheduled hub meeting took place; who was present and who was absent."""
 
     board: str

@@ -20,7 +20,7 @@ HANDLERS: dict[type[IntegrationEvent], Handler] = {
     matching.HubMeetingRescheduled: facts.meeting_changed,
     matching.HubMeetingCancelled: facts.meeting_changed,
     matching.ObservationScheduled: facts.observation_scheduled,
-    evaluation.HubMeetingHeld: facts.meeting_held,
+    evaluation.HubMeetingRecorded: facts.meeting_held,
     registration.SessionScheduled: facts.session_changed,
     registration.SessionChanged: facts.session_changed,
     registration.SessionCancelled: facts.session_changed,

@@ -9,7 +9,7 @@ from shared.events import evaluation as contracts
 from shared.events.envelope import IntegrationEvent
 
 _CONTRACTS: dict[type, type[IntegrationEvent]] = {
-    domain_events.HubMeetingHeld: contracts.HubMeetingHeld,
+    domain_events.HubMeetingRecorded: contracts.HubMeetingRecorded,
     domain_events.SurveyOpened: contracts.SurveyOpened,
 }
 

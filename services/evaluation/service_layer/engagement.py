@@ -1,4 +1,4 @@
-"""Engagement use cases: recording a meeting held (published as HubMeetingHeld, which this
+"""Engagement use cases: recording a meeting held (published as HubMeetingRecorded, which this
 service's own consumer turns into attendance and a pulse), and engagement of a board or the province
 as of a given instant."""
 
@@ -25,7 +25,7 @@ async def record_meeting_held(
     present: Sequence[uuid.UUID],
     absent: Sequence[uuid.UUID],
     now: datetime,
-) -> domain_events.HubMeetingHeld:
+) -> domain_events.HubMeetingRecorded:
     """A hub leader of the meeting's hub (or a coordinator of its board) records it held and who came."""
     repo = EvaluationRepository(uow.session)
     found = await repo.meeting(meeting_id)
@@ -39,7 +39,7 @@ async def record_meeting_held(
     if not (caller.staff or is_leader):
         raise NotFound("hub meeting")
     present_set, absent_set = record_meeting(hub, meeting, present=present, absent=absent, now=now)
-    held = domain_events.HubMeetingHeld(
+    held = domain_events.HubMeetingRecorded(
         board=board,
         meeting_id=meeting.id,
         hub_id=hub.id,

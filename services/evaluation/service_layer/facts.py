@@ -98,7 +98,7 @@ async def meeting_changed(uow: UnitOfWork, event: matching.HubMeetingScheduled) 
     )
 
 
-async def meeting_held(uow: UnitOfWork, event: evaluation.HubMeetingHeld) -> None:
+async def meeting_held(uow: UnitOfWork, event: evaluation.HubMeetingRecorded) -> None:
     """The meeting took place: keep its attendance and open its pulse (once per meeting, never for a
     cancelled one: a cancelled meeting is not marked held, so no pulse follows)."""
     repo = EvaluationRepository(uow.session)

@@ -124,7 +124,9 @@ async def _open(
     return True
 
 
-async def open_pulse(uow: UnitOfWork, event: evaluation.HubMeetingHeld, *, mode: str = "anonymous") -> bool:
+async def open_pulse(
+    uow: UnitOfWork, event: evaluation.HubMeetingRecorded, *, mode: str = "anonymous"
+) -> bool:
     """The pulse after a meeting held, for those present; once per meeting (the survey's id is the
     meeting's, and the meeting is unique among surveys)."""
     repo = EvaluationRepository(uow.session)

@@ -22,8 +22,8 @@ def at(month: int, day: int, year: int = 2026) -> datetime:
 
 def held(
     board: str, m: matching.HubMeetingScheduled, present: list[uuid.UUID], absent: list[uuid.UUID]
-) -> evaluation.HubMeetingHeld:
-    return evaluation.HubMeetingHeld(
+) -> evaluation.HubMeetingRecorded:
+    return evaluation.HubMeetingRecorded(
         board=board,
         meeting_id=m.meeting_id,
         hub_id=m.hub_id,

@@ -268,7 +268,7 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
         assert sorted(first[0][2].invitees) == sorted(p.participant_id for p in people[:5])  # type: ignore[attr-defined]
         # Recorded again (a correction) and its event delivered twice: still one pulse.
         await api.ok("POST", f"/hub-meetings/{m1.meeting_id}/record", leader, 202, json={"present": present})
-        twice = evaluation.HubMeetingHeld(
+        twice = evaluation.HubMeetingRecorded(
             board=board,
             meeting_id=m1.meeting_id,
             hub_id=formed.hub_id,
@@ -282,7 +282,7 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
             await api.call("POST", f"/hub-meetings/{m2.meeting_id}/record", leader, json={"present": present})
         ).status_code == 409
         await bus.publish(
-            evaluation.HubMeetingHeld(
+            evaluation.HubMeetingRecorded(
                 board=board,
                 meeting_id=m2.meeting_id,
                 hub_id=formed.hub_id,
