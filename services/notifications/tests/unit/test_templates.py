@@ -80,6 +80,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "count": 1,
         "week_of": "May 3, 2027",
     },
+    "survey_invitation": {
+        "title": "Mid-year survey",
+        "closes": "March 15, 2027",
+        "link": "http://x/portal/surveys",
+    },
 }
 
 
