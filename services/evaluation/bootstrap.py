@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.evaluation.config import Settings
 from services.evaluation.entrypoints.events import HANDLERS
 from services.evaluation.entrypoints.http import router
+from services.evaluation.entrypoints.schedule import SurveySchedule
 from services.evaluation.service_layer.surveys import seed_province_sets
 from shared.runtime import Runtime, ServiceSpec
 
@@ -23,4 +24,5 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         routers=[router],
         handlers=HANDLERS,
         on_startup=[_seed],
+        workers=[SurveySchedule],
     )

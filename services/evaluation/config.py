@@ -10,8 +10,10 @@ class Settings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/mentorweb_evaluation"
     # Survey groups smaller than this are never reported (configurable, never below 3).
     min_group_size: int = Field(default=DEFAULT_MIN_GROUP)
-    # Pulses after hub meetings: anonymous (no link from answer to person) or confidential.
-    pulse_mode: str = Field(default="anonymous", pattern="^(anonymous|confidential)$")
+    # Rounds the schedule opens by itself: anonymous (no link from answer to person) or confidential.
+    round_mode: str = Field(default="anonymous", pattern="^(anonymous|confidential)$")
+    # How often the schedule looks for rounds to open and closed anonymous surveys to forget.
+    schedule_interval_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("min_group_size")
     @classmethod

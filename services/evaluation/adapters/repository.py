@@ -373,23 +373,39 @@ class EvaluationRepository:
             query = query.where(t.surveys.c.invitees.any(invitee))
         return [_survey(r) for r in await self.session.execute(query)]
 
-    async def has_responded(self, survey_id: uuid.UUID, participant_id: uuid.UUID) -> bool:
+    async def has_responded(self, survey_id: uuid.UUID, voter: str) -> bool:
         found = await self.session.scalar(
-            sa.select(sa.literal(True)).where(
-                t.ballots.c.survey_id == survey_id, t.ballots.c.participant_id == participant_id
-            )
+            sa.select(sa.literal(True)).where(t.ballots.c.survey_id == survey_id, t.ballots.c.voter == voter)
         )
         return bool(found)
 
-    async def cast_ballot(self, survey_id: uuid.UUID, participant_id: uuid.UUID, board: str) -> bool:
-        """Record that the person answered; False when they already had."""
+    async def cast_ballot(self, survey_id: uuid.UUID, voter: str, board: str) -> bool:
+        """Record that the voter answered; False when they already had."""
         result = await self.session.execute(
             pg_insert(t.ballots)
-            .values(survey_id=survey_id, participant_id=participant_id, board=board)
+            .values(survey_id=survey_id, voter=voter, board=board)
             .on_conflict_do_nothing()
             .returning(t.ballots.c.survey_id)
         )
         return result.scalar_one_or_none() is not None
+
+    async def put_salt(self, survey_id: uuid.UUID, salt: bytes) -> None:
+        await self.session.execute(sa.insert(t.survey_salts).values(survey_id=survey_id, salt=salt))
+
+    async def salt(self, survey_id: uuid.UUID) -> bytes | None:
+        return await self.session.scalar(
+            sa.select(t.survey_salts.c.salt).where(t.survey_salts.c.survey_id == survey_id)
+        )
+
+    async def forget_salts(self, now: datetime) -> int:
+        """Erase the salts of anonymous surveys that have closed: their ballots then name nobody."""
+        closed = sa.select(t.surveys.c.id).where(t.surveys.c.closes_at <= now)
+        result = await self.session.execute(
+            sa.delete(t.survey_salts)
+            .where(t.survey_salts.c.survey_id.in_(closed))
+            .returning(t.survey_salts.c.survey_id)
+        )
+        return len(result.all())
 
     async def add_response(self, values: dict[str, Any]) -> None:
         await self.session.execute(sa.insert(t.responses).values(**values))

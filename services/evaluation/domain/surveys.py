@@ -41,6 +41,32 @@ def round_window(
     raise InvalidFields.one("kind", "one of " + ", ".join(ROUND_KINDS))
 
 
+def program_year_of(now: datetime) -> str:
+    """The program year an instant falls in (July to June)."""
+    start = now.year if now.month >= 7 else now.year - 1
+    return f"{start}-{start + 1}"
+
+
+def workshop_for(kind: str, workshops: Sequence[datetime]) -> datetime | None:
+    """The workshop a round follows: Workshop 1 for the baseline, Workshop 2 for mid-year."""
+    ordered = sorted(workshops)
+    if kind == "baseline" and ordered:
+        return ordered[0]
+    if kind == "mid_year" and len(ordered) >= 2:
+        return ordered[1]
+    return None
+
+
+def due_rounds(program_year: str, *, workshops: Sequence[datetime], now: datetime) -> list[str]:
+    """The rounds whose window is open at ``now``."""
+    due = []
+    for kind in ROUND_KINDS:
+        opens, closes = round_window(kind, program_year, workshop=workshop_for(kind, workshops))
+        if opens <= now < closes:
+            due.append(kind)
+    return due
+
+
 @dataclass(frozen=True)
 class Survey:
     id: uuid.UUID

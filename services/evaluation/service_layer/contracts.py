@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from services.evaluation.domain import events as domain_events
 from shared.events import evaluation as contracts
@@ -14,6 +15,6 @@ _CONTRACTS: dict[type, type[IntegrationEvent]] = {
 }
 
 
-def to_integration(event: object, **envelope: object) -> IntegrationEvent:
+def to_integration(event: Any, **envelope: object) -> IntegrationEvent:
     """The integration event for a domain event; ``envelope`` adds correlation and causation."""
     return _CONTRACTS[type(event)](**{**dataclasses.asdict(event), **envelope})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,8 +33,11 @@ from services.evaluation.domain.surveys import (
     ROUND_KINDS,
     TITLES,
     Survey,
+    due_rounds,
+    program_year_of,
     pulse_for_meeting,
     round_window,
+    workshop_for,
 )
 from services.evaluation.service_layer.callers import Caller
 from services.evaluation.service_layer.contracts import to_integration
@@ -108,6 +111,8 @@ async def _open(
     title = dict(qs.title) if qs.extends else TITLES[survey.kind]
     if not await repo.add_survey(survey, question_set=qs.key, title=title, questions=qs.questions):
         return False
+    if survey.mode == "anonymous":
+        await repo.put_salt(survey.id, secrets.token_bytes(32))
     opened = domain_events.SurveyOpened(
         board=survey.board,
         survey_id=survey.id,
@@ -171,12 +176,7 @@ async def open_round(
         raise InvalidFields(problems)
     repo = EvaluationRepository(uow.session)
     workshops = await repo.workshops(board)
-    workshop = None
-    if kind == "baseline" and workshops:
-        workshop = workshops[0]
-    if kind == "mid_year" and len(workshops) >= 2:
-        workshop = workshops[1]
-    _, window_closes = round_window(kind, program_year, workshop=workshop)
+    _, window_closes = round_window(kind, program_year, workshop=workshop_for(kind, workshops))
     closes = closes_at or (window_closes if window_closes > now else None)
     if closes is None:
         closes = now + timedelta(days=28)
@@ -215,17 +215,30 @@ async def surveys_for_board(
     return await EvaluationRepository(uow.session).surveys(boards=[board], program_year=program_year)
 
 
+async def _voter(repo: EvaluationRepository, survey: Survey, participant_id: uuid.UUID) -> str | None:
+    """Who a ballot names: the participant (confidential), or a hash of them with the survey's salt
+    (anonymous; None once the survey closed and its salt was erased)."""
+    if survey.mode == "confidential":
+        return str(participant_id)
+    salt = await repo.salt(survey.id)
+    return hashlib.sha256(salt + participant_id.bytes).hexdigest() if salt is not None else None
+
+
 @dataclass(frozen=True)
 class MySurvey:
     stored: StoredSurvey
-    responded: bool
+    responded: bool | None  # None: an anonymous survey that closed no longer knows
 
 
 async def my_surveys(uow: UnitOfWork, participant_id: uuid.UUID) -> list[MySurvey]:
     """The surveys a participant is invited to, and whether they answered each."""
     repo = EvaluationRepository(uow.session)
     found = await repo.surveys(boards=None, invitee=participant_id)
-    return [MySurvey(s, await repo.has_responded(s.survey.id, participant_id)) for s in found]
+    mine = []
+    for s in found:
+        voter = await _voter(repo, s.survey, participant_id)
+        mine.append(MySurvey(s, None if voter is None else await repo.has_responded(s.survey.id, voter)))
+    return mine
 
 
 async def survey_for(uow: UnitOfWork, caller: Caller, survey_id: uuid.UUID) -> StoredSurvey:
@@ -281,7 +294,10 @@ async def respond(
         await repo.replace_answers(existing[0], clean)
         await uow.commit()
         return Answer(clean, None, False)
-    if not await repo.cast_ballot(survey.id, participant_id, survey.board):
+    voter = await _voter(repo, survey, participant_id)
+    if voter is None:  # its salt is erased only once it closed
+        raise Conflict("this survey is closed")
+    if not await repo.cast_ballot(survey.id, voter, survey.board):
         raise Conflict(
             "you have already answered; send your response key to change your answers", field="response_key"
         )
@@ -368,3 +384,39 @@ async def results(
         tuple(questions.values()),
         aggregate(tuple(questions.values()), pooled, filters, min_group),
     )
+
+
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    opened: list[tuple[str, str]]  # (board, kind)
+    waiting: list[tuple[str, str]]  # due but refused (e.g. the board's set lacks a translation)
+    salts_forgotten: int
+
+
+async def keep_schedule(open_uow: Callable[[], UnitOfWork], *, now: datetime, mode: str) -> ScheduleOutcome:
+    """Open every board's rounds whose window is open (Workshop 1, Workshop 2, May), once each, and
+    erase the salts of anonymous surveys that closed. Each board in its own transaction; replicas
+    running this together open each round once (the round is unique per board, year and kind)."""
+    year = program_year_of(now)
+    async with open_uow() as uow:
+        boards = await EvaluationRepository(uow.session).boards(year)
+    opened: list[tuple[str, str]] = []
+    waiting: list[tuple[str, str]] = []
+    for board in boards:
+        async with open_uow() as uow:
+            repo = EvaluationRepository(uow.session)
+            workshops = await repo.workshops(board)
+            existing = {s.survey.kind for s in await repo.surveys(boards=[board], program_year=year)}
+        for kind in due_rounds(year, workshops=workshops, now=now):
+            if kind in existing:
+                continue
+            async with open_uow() as uow:
+                try:
+                    await open_round(uow, board=board, program_year=year, kind=kind, mode=mode, now=now)
+                    opened.append((board, kind))
+                except (Conflict, InvalidFields):
+                    waiting.append((board, kind))
+    async with open_uow() as uow:
+        forgotten = await EvaluationRepository(uow.session).forget_salts(now)
+        await uow.commit()
+    return ScheduleOutcome(opened, waiting, forgotten)

@@ -183,8 +183,17 @@ ballots = sa.Table(
     "ballots",
     metadata,
     sa.Column("survey_id", UUID(as_uuid=True), sa.ForeignKey("surveys.id"), primary_key=True),
-    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    # Confidential: the participant's id (for reminders). Anonymous: a hash of the participant's id
+    # with the survey's salt, which is erased when the survey closes (then it names nobody).
+    sa.Column("voter", sa.String(64), primary_key=True),
     _board(),
+)
+
+survey_salts = sa.Table(
+    "survey_salts",
+    metadata,
+    sa.Column("survey_id", UUID(as_uuid=True), sa.ForeignKey("surveys.id"), primary_key=True),
+    sa.Column("salt", sa.LargeBinary, nullable=False),
 )
 
 harvest_items = sa.Table(
