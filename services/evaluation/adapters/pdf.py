@@ -16,6 +16,35 @@ def _safe(text: str) -> str:
     return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
 
 
+def _goal_chart(pdf: FPDF, report: Report, lang: str, width: float) -> None:
+    """Bars of each core goal's mean (1 to 5) at the first and the last survey; a suppressed figure
+    draws no bar (its row says so)."""
+    shown = [g for g in report.goals if g.first.value is not None or g.last.value is not None]
+    if not shown:
+        return
+    label_w, bar_h, scale = 70.0, 4.0, (width - 70.0 - 12.0) / 5.0
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "", 8)
+    for goal in shown:
+        top = pdf.get_y()
+        pdf.set_xy(pdf.l_margin, top)
+        pdf.cell(label_w, bar_h * 2, _safe(texts.label(goal.goal, lang)))
+        for row, (figure, shade) in enumerate(((goal.first, 190), (goal.last, 70))):
+            if figure.value is None:
+                continue
+            pdf.set_fill_color(shade, shade, shade)
+            pdf.rect(pdf.l_margin + label_w, top + row * bar_h, figure.value * scale, bar_h - 0.6, style="F")
+        pdf.set_y(top + bar_h * 2 + 1.5)
+    pdf.set_font("Helvetica", "I", 8)
+    pdf.multi_cell(
+        width,
+        4,
+        _safe(texts.label("chart_legend", lang)),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
 def render_pdf(report: Report, lang: str) -> bytes:
     pdf = FPDF(format="Letter")
     pdf.set_title(_safe(title(report, lang)))
@@ -30,7 +59,7 @@ def render_pdf(report: Report, lang: str) -> bytes:
         width,
         6,
         _safe(
-            f"{texts.label('program_year', lang)}: {report.program_year} · "
+            f"{texts.pair(texts.label('program_year', lang), report.program_year, lang)} · "
             f"{texts.label('generated', lang)} {texts.day(report.prepared_on, lang)}"
         ),
         new_x="LMARGIN",
@@ -42,7 +71,9 @@ def render_pdf(report: Report, lang: str) -> bytes:
         pdf.multi_cell(width, 7, _safe(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 10)
         for measure, value in rows:
-            pdf.multi_cell(width, 5.5, _safe(f"{measure}: {value}"), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 5.5, _safe(texts.pair(measure, value, lang)), new_x="LMARGIN", new_y="NEXT")
+        if heading == texts.label("goals", lang):
+            _goal_chart(pdf, report, lang, width)
     pdf.ln(4)
     pdf.set_font("Helvetica", "I", 9)
     pdf.multi_cell(

@@ -189,7 +189,7 @@ def sections(report: Report, lang: str) -> list[tuple[str, list[tuple[str, str]]
     harvest += [
         (
             L("propositions", lang),
-            f"{text} — {L('owner', lang)}: {owner}, {L('due', lang)} {texts.day(due, lang)}",
+            f"{text} — {texts.pair(L('owner', lang), owner, lang)}, {L('due', lang)} {texts.day(due, lang)}",
         )
         for text, owner, due in report.propositions
     ] or [(L("propositions", lang), L("none", lang))]

@@ -58,12 +58,21 @@ LABELS: dict[str, dict[str, str]] = {
     "propositions": {"en": "Propositions", "fr": "Propositions"},
     "owner": {"en": "owner", "fr": "responsable"},
     "due": {"en": "by", "fr": "d'ici le"},
+    "chart_legend": {
+        "en": "Pale bar: first survey; dark bar: last survey (scale of 1 to 5).",
+        "fr": "Barre pâle : premier sondage; barre foncée : dernier sondage (échelle de 1 à 5).",
+    },
     "none": {"en": "none yet", "fr": "aucun pour l'instant"},
     "min_group": {
         "en": "Groups of fewer than {n} respondents are never shown.",
         "fr": "Les groupes de moins de {n} répondant·e·s ne sont jamais affichés.",
     },
 }
+
+
+def pair(measure: str, value: str, lang: str) -> str:
+    """ "Measure: value" with the language's punctuation (French puts a space before the colon)."""
+    return f"{measure}\u00a0: {value}" if lang == "fr" else f"{measure}: {value}"
 
 
 def label(key: str, lang: str, **values: object) -> str:
