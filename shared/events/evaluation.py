@@ -43,3 +43,17 @@ class SurveyOpened(IntegrationEvent):
     title_fr: str
     closes_at: datetime
     invitees: list[uuid.UUID]
+
+
+class SurveyReminderRequested(IntegrationEvent):
+    """A confidential survey closes soon: remind those who have not answered (ids only). Anonymous
+    surveys are never reminded: who answered them is not kept in a form that could say."""
+
+    PRODUCER = "evaluation"
+    survey_id: uuid.UUID
+    program_year: str
+    kind: SurveyKind
+    title_en: str
+    title_fr: str
+    closes_at: datetime
+    invitees: list[uuid.UUID]

@@ -397,6 +397,26 @@ class EvaluationRepository:
             sa.select(t.survey_salts.c.salt).where(t.survey_salts.c.survey_id == survey_id)
         )
 
+    async def surveys_to_remind(self, now: datetime) -> list[StoredSurvey]:
+        """Open confidential surveys not reminded yet (the domain says whether one is due)."""
+        rows = await self.session.execute(
+            sa.select(t.surveys)
+            .where(t.surveys.c.mode == "confidential", t.surveys.c.reminded_at.is_(None))
+            .where(t.surveys.c.opens_at <= now, t.surveys.c.closes_at > now)
+            .with_for_update(skip_locked=True)
+        )
+        return [_survey(r) for r in rows]
+
+    async def mark_reminded(self, survey_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            sa.update(t.surveys).where(t.surveys.c.id == survey_id).values(reminded_at=now)
+        )
+
+    async def voters(self, survey_id: uuid.UUID) -> set[str]:
+        return set(
+            await self.session.scalars(sa.select(t.ballots.c.voter).where(t.ballots.c.survey_id == survey_id))
+        )
+
     async def forget_salts(self, now: datetime) -> int:
         """Erase the salts of anonymous surveys that have closed: their ballots then name nobody."""
         closed = sa.select(t.surveys.c.id).where(t.surveys.c.closes_at <= now)

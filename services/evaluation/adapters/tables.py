@@ -143,6 +143,7 @@ surveys = sa.Table(
     sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("invitees", UUIDS, nullable=False),
+    sa.Column("reminded_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint("mode IN ('anonymous', 'confidential')", name="ck_surveys_mode"),
     sa.Index(
         "uq_surveys_round",

@@ -36,3 +36,17 @@ class SurveyOpened:
     title_fr: str
     closes_at: datetime
     invitees: list[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class SurveyReminderRequested:
+    """A confidential survey closes soon; ``invitees`` have not answered yet."""
+
+    board: str
+    survey_id: uuid.UUID
+    program_year: str
+    kind: str
+    title_en: str
+    title_fr: str
+    closes_at: datetime
+    invitees: list[uuid.UUID]

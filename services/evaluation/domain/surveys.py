@@ -15,6 +15,7 @@ ROUND_KINDS = ("baseline", "mid_year", "end_of_year")
 KINDS = ("pulse", *ROUND_KINDS)
 MODES = ("anonymous", "confidential")
 PULSE_OPEN_FOR = timedelta(days=14)
+REMIND_BEFORE_CLOSE = timedelta(days=3)
 
 TITLES = {
     "pulse": {"en": "How was your hub meeting?", "fr": "Comment s'est passée votre rencontre du carrefour?"},
@@ -82,6 +83,10 @@ class Survey:
 
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
+
+    def reminder_due(self, now: datetime) -> bool:
+        """A confidential survey is reminded once, in its last three days; an anonymous one never."""
+        return self.mode == "confidential" and self.closes_at - REMIND_BEFORE_CLOSE <= now < self.closes_at
 
     def check_can_answer(self, participant: uuid.UUID, now: datetime) -> None:
         """Only an invitee answers, and only while the survey is open (editing too)."""

@@ -12,6 +12,7 @@ from shared.events.envelope import IntegrationEvent
 _CONTRACTS: dict[type, type[IntegrationEvent]] = {
     domain_events.HubMeetingRecorded: contracts.HubMeetingRecorded,
     domain_events.SurveyOpened: contracts.SurveyOpened,
+    domain_events.SurveyReminderRequested: contracts.SurveyReminderRequested,
 }
 
 

@@ -391,6 +391,38 @@ class ScheduleOutcome:
     opened: list[tuple[str, str]]  # (board, kind)
     waiting: list[tuple[str, str]]  # due but refused (e.g. the board's set lacks a translation)
     salts_forgotten: int
+    reminded: int = 0
+
+
+async def send_reminders(uow: UnitOfWork, *, now: datetime) -> int:
+    """Remind, once, those who have not answered a confidential survey in its last days."""
+    repo = EvaluationRepository(uow.session)
+    sent = 0
+    for stored in await repo.surveys_to_remind(now):
+        survey = stored.survey
+        if not survey.reminder_due(now):
+            continue
+        answered = await repo.voters(survey.id)
+        pending = sorted(p for p in survey.invitees if str(p) not in answered)
+        await repo.mark_reminded(survey.id, now)
+        if pending:
+            uow.publish(
+                to_integration(
+                    domain_events.SurveyReminderRequested(
+                        board=survey.board,
+                        survey_id=survey.id,
+                        program_year=survey.program_year,
+                        kind=survey.kind,
+                        title_en=stored.title["en"],
+                        title_fr=stored.title["fr"],
+                        closes_at=survey.closes_at,
+                        invitees=pending,
+                    )
+                )
+            )
+            sent += 1
+    await uow.commit()
+    return sent
 
 
 async def keep_schedule(open_uow: Callable[[], UnitOfWork], *, now: datetime, mode: str) -> ScheduleOutcome:
@@ -417,6 +449,8 @@ async def keep_schedule(open_uow: Callable[[], UnitOfWork], *, now: datetime, mo
                 except (Conflict, InvalidFields):
                     waiting.append((board, kind))
     async with open_uow() as uow:
+        reminded = await send_reminders(uow, now=now)
+    async with open_uow() as uow:
         forgotten = await EvaluationRepository(uow.session).forget_salts(now)
         await uow.commit()
-    return ScheduleOutcome(opened, waiting, forgotten)
+    return ScheduleOutcome(opened, waiting, forgotten, reminded)

@@ -34,4 +34,5 @@ def handlers(settings: Settings) -> dict[type[IntegrationEvent], Handler]:
         grants.GrantApproved: on.grant,
         grants.GrantDeclined: on.grant,
         evaluation.SurveyOpened: on.deliver_only,
+        evaluation.SurveyReminderRequested: on.deliver_only,
     }

@@ -239,7 +239,7 @@ class Messenger:
                 return await self._enrolled(uow, event.session_id, ("confirmed",))
             case registration.EnrolmentConfirmed() | registration.EnrolmentWaitlisted():
                 return [PARTICIPANT + str(event.participant_id)]
-            case evaluation.SurveyOpened():
+            case evaluation.SurveyOpened() | evaluation.SurveyReminderRequested():
                 return [PARTICIPANT + str(p) for p in unique(event.invitees)]
             case grants.GrantSubmitted() | grants.GrantApproved() | grants.GrantDeclined():
                 found = ["applicant"] if event.contact_email else []
@@ -286,7 +286,7 @@ class Messenger:
                 return await self._session(uow, event, contact)
             case registration.EnrolmentConfirmed() | registration.EnrolmentWaitlisted():
                 return await self._enrolment(uow, event, contact)
-            case evaluation.SurveyOpened():
+            case evaluation.SurveyOpened() | evaluation.SurveyReminderRequested():
                 return self._survey(event, contact)
         return []
 
@@ -415,16 +415,23 @@ class Messenger:
         }
         return [Outgoing(contact, "mentor_paired", "pairing", context)]
 
-    def _survey(self, event: evaluation.SurveyOpened, contact: Contact) -> Composed:
-        """The invitation to a survey: its title and closing date in the contact's language, and a
-        link to the portal's list of their surveys (no id in it)."""
+    def _survey(
+        self, event: evaluation.SurveyOpened | evaluation.SurveyReminderRequested, contact: Contact
+    ) -> Composed:
+        """The invitation to a survey (or its reminder): its title and closing date in the contact's
+        language, and a link to the portal's list of their surveys (no id in it)."""
         lang = contact.language
         context = {
             "title": event.title_fr if lang == "fr" else event.title_en,
             "closes": wording.format_when(event.closes_at, lang, self.zone(event.board)),
             "link": f"{self.settings.portal_base_url.rstrip('/')}/portal/surveys",
         }
-        return [Outgoing(contact, "survey_invitation", "pairing", context)]
+        template = (
+            "survey_reminder"
+            if isinstance(event, evaluation.SurveyReminderRequested)
+            else "survey_invitation"
+        )
+        return [Outgoing(contact, template, "pairing", context)]
 
     async def _unplaced(self, uow: UnitOfWork, event: matching.ParticipantUnplaced) -> Composed:
         participant = await uow.session.get(Contact, event.participant_id, populate_existing=True)

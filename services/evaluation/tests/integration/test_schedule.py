@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.evaluation.service_layer.surveys import keep_schedule
 from services.evaluation.tests.integration.helpers import eventually, hub_formed, profile, registered
+from services.grants.tests.integration.helpers import BusListener
 from shared.events import registration
 from shared.testing.helpers import unique_board
 
@@ -112,3 +113,66 @@ async def test_rounds_open_on_the_program_year_once_and_closed_ballots_forget_wh
     assert len(voters) == 1 and str(people[0].participant_id) not in voters[0] and salt == 0
     mine = {s["id"]: s for s in await api.ok("GET", "/me/surveys", me)}
     assert mine[baseline["id"]]["responded"] is None
+
+
+async def test_a_confidential_survey_reminds_those_who_have_not_answered_once(api, bus, token, infra):
+    year = "2033-2034"
+    board = unique_board()
+    coordinator = token("board_coordinator", board=board)
+    people = [profile(board, year=year) for _ in range(5)]
+    formed = hub_formed(
+        board, [p.participant_id for p in people], [uuid.uuid4()], at=at(2033, 9, 20), year=year
+    )
+    await bus.publish(*(registered(board, p) for p in people), formed)
+    await eventually(
+        lambda: api.ok("GET", f"/boards/{board}/engagement", coordinator, params={"program_year": year}),
+        lambda e: len(e["hubs"]) == 1,
+    )
+    api.clock.set(at(2033, 11, 1))
+    confidential = await api.ok(
+        "POST",
+        f"/boards/{board}/surveys",
+        coordinator,
+        201,
+        json={
+            "program_year": year,
+            "kind": "baseline",
+            "mode": "confidential",
+            "closes_at": at(2033, 11, 20).isoformat(),
+        },
+    )
+    anonymous = await api.ok(
+        "POST",
+        f"/boards/{board}/surveys",
+        coordinator,
+        201,
+        json={"program_year": year, "kind": "mid_year", "closes_at": at(2033, 11, 20).isoformat()},
+    )
+    answers = {
+        "confidence": 3,
+        "efficacy": 3,
+        "instructional_practice": 3,
+        "continuous_learning": 3,
+        "recommend": 8,
+        "goal_attainment": 3,
+    }
+    for p in people[:2]:
+        me = token("participant", board=board, participant_id=p.participant_id)
+        for survey in (confidential, anonymous):
+            await api.ok("PUT", f"/surveys/{survey['id']}/response", me, 201, json={"answers": answers})
+    runtime = api.app.state.runtime
+    listener = await BusListener.open(
+        infra.rabbitmq_url, api.settings.exchange_name, "evaluation.survey_reminder_requested.#"
+    )
+    try:
+        early = await keep_schedule(runtime.uow, now=at(2033, 11, 10), mode="anonymous")
+        assert early.reminded == 0  # not in its last three days yet
+        due = await keep_schedule(runtime.uow, now=at(2033, 11, 18), mode="anonymous")
+        assert due.reminded == 1  # the confidential survey only
+        ((_, _, event),) = await listener.take(1, board=board)
+        assert event.survey_id == uuid.UUID(confidential["id"])  # type: ignore[attr-defined]
+        assert sorted(event.invitees) == sorted(p.participant_id for p in people[2:])  # type: ignore[attr-defined]
+        again = await keep_schedule(runtime.uow, now=at(2033, 11, 19), mode="anonymous")
+        assert again.reminded == 0  # once
+    finally:
+        await listener.close()

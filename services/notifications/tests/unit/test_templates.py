@@ -85,6 +85,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "closes": "March 15, 2027",
         "link": "http://x/portal/surveys",
     },
+    "survey_reminder": {
+        "title": "Mid-year survey",
+        "closes": "March 15, 2027",
+        "link": "http://x/portal/surveys",
+    },
 }
 
 
