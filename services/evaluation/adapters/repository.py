@@ -431,21 +431,12 @@ class EvaluationRepository:
         await self.session.execute(sa.insert(t.responses).values(**values))
 
     async def response_of(
-        self,
-        survey_id: uuid.UUID,
-        *,
-        participant_id: uuid.UUID | None = None,
-        edit_key_hash: bytes | None = None,
+        self, survey_id: uuid.UUID, edit_key_hash: bytes
     ) -> tuple[uuid.UUID, dict[str, Any]] | None:
-        """The one response its respondent may reach: by their id (confidential) or by the hash of the
-        key only they hold (anonymous)."""
-        query = sa.select(t.responses.c.id, t.responses.c.answers).where(t.responses.c.survey_id == survey_id)
-        if participant_id is not None:
-            query = query.where(t.responses.c.participant_id == participant_id)
-        elif edit_key_hash is not None:
-            query = query.where(t.responses.c.edit_key_hash == edit_key_hash)
-        else:
-            return None
+        """The one response its respondent may reach: by the hash of the key only they hold."""
+        query = sa.select(t.responses.c.id, t.responses.c.answers).where(
+            t.responses.c.survey_id == survey_id, t.responses.c.edit_key_hash == edit_key_hash
+        )
         row = (await self.session.execute(query.with_for_update())).one_or_none()
         return (row.id, row.answers) if row else None
 

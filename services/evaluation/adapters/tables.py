@@ -1,8 +1,8 @@
 """Evaluation's tables (created by migration 0002, which holds a frozen copy of these definitions).
 
 What the bus told us (participants' roles, hubs, pairings, meetings, observations, sessions) is kept
-as ids and facts only: no names, no emails. Survey answers never carry a person in anonymous mode;
-``ballots`` records only that someone answered (one response per person), never which answer.
+as ids and facts only: no names, no emails. Survey answers never carry a person; ``ballots`` records
+only that someone answered (one response per person), never which answer.
 """
 
 from __future__ import annotations
@@ -155,8 +155,7 @@ surveys = sa.Table(
     ),
 )
 
-# An answer: the group attributes aggregation needs (hub, role), never a person in anonymous mode
-# (``participant_id`` is NULL there; the respondent edits with a key only they hold).
+# An answer: the group attributes aggregation needs (hub, role), never a person, in either mode.
 responses = sa.Table(
     "responses",
     metadata,
@@ -166,12 +165,8 @@ responses = sa.Table(
     sa.Column("hub_id", UUID(as_uuid=True)),
     sa.Column("role", sa.String(30)),
     sa.Column("answers", JSONB, nullable=False),
-    sa.Column("participant_id", UUID(as_uuid=True)),
-    sa.Column("edit_key_hash", sa.LargeBinary),
-    sa.UniqueConstraint("survey_id", "participant_id", name="uq_responses_confidential"),
-    sa.CheckConstraint(
-        "(participant_id IS NULL) <> (edit_key_hash IS NULL)", name="ck_responses_one_way_back"
-    ),
+    # The only way back to an answer: the hash of a key only its respondent holds.
+    sa.Column("edit_key_hash", sa.LargeBinary, nullable=False, unique=True),
 )
 
 # Has responded: one response per person per survey; no timestamp and no reference to the answer.

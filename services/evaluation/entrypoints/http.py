@@ -255,8 +255,8 @@ async def respond(
     clock: Now,
     key: ResponseKey = None,
 ) -> dict[str, Any]:
-    """My answers (again, to change them, until the survey closes). An anonymous survey gives a
-    ``response_key`` once: send it as ``X-Response-Key`` to read or change the answers."""
+    """My answers. The first time gives a ``response_key``, once: send it as ``X-Response-Key`` to
+    read or change the answers until the survey closes (nothing else leads back to them)."""
     async with runtime_of(request).uow() as uow:
         answer = await surveys.respond(
             uow,

@@ -259,7 +259,7 @@ def _key_hash(key: str) -> bytes:
 @dataclass(frozen=True)
 class Answer:
     answers: dict[str, Any]
-    response_key: str | None  # given once, to the respondent of an anonymous survey
+    response_key: str | None  # given once, to the respondent, when the response is created
     created: bool
 
 
@@ -272,8 +272,10 @@ async def respond(
     response_key: str | None,
     now: datetime,
 ) -> Answer:
-    """Answer (or change one's answer) while the survey is open: one response per person. In an
-    anonymous survey the answer row holds no person; its respondent changes it with the key they got."""
+    """Answer (or, with one's response key, change one's answer) while the survey is open: one
+    response per person. The answer row holds no person in either mode; only its respondent's key
+    leads back to it. The ballot says who answered: by name in a confidential survey (for reminders),
+    by a salted hash in an anonymous one."""
     repo = EvaluationRepository(uow.session)
     stored = await repo.survey(survey_id)
     if stored is None or participant_id not in stored.survey.invitees:
@@ -281,16 +283,10 @@ async def respond(
     survey = stored.survey
     survey.check_can_answer(participant_id, now)
     clean = check_answers(stored.questions, answers)
-    confidential = survey.mode == "confidential"
-    if confidential:
-        existing = await repo.response_of(survey.id, participant_id=participant_id)
-    elif response_key:
-        existing = await repo.response_of(survey.id, edit_key_hash=_key_hash(response_key))
+    if response_key:
+        existing = await repo.response_of(survey.id, _key_hash(response_key))
         if existing is None:
             raise NotFound("response")
-    else:
-        existing = None
-    if existing is not None:
         await repo.replace_answers(existing[0], clean)
         await uow.commit()
         return Answer(clean, None, False)
@@ -308,7 +304,7 @@ async def respond(
         if h.board == survey.board and h.program_year == survey.program_year
     ]
     hub_id = survey.hub_id or (hubs[0].id if hubs else None)
-    key = None if confidential else secrets.token_urlsafe(24)
+    key = secrets.token_urlsafe(24)
     await repo.add_response(
         {
             "id": uuid.uuid4(),
@@ -317,8 +313,7 @@ async def respond(
             "hub_id": hub_id,
             "role": role,
             "answers": clean,
-            "participant_id": participant_id if confidential else None,
-            "edit_key_hash": _key_hash(key) if key else None,
+            "edit_key_hash": _key_hash(key),
         }
     )
     await uow.commit()
@@ -328,17 +323,12 @@ async def respond(
 async def my_response(
     uow: UnitOfWork, *, survey_id: uuid.UUID, participant_id: uuid.UUID, response_key: str | None
 ) -> dict[str, Any]:
-    """The respondent's own answers (never anyone else's)."""
+    """The respondent's own answers, by the key only they hold (never anyone else's)."""
     repo = EvaluationRepository(uow.session)
     stored = await repo.survey(survey_id)
-    if stored is None or participant_id not in stored.survey.invitees:
+    if stored is None or participant_id not in stored.survey.invitees or not response_key:
         raise NotFound("response")
-    if stored.survey.mode == "confidential":
-        found = await repo.response_of(survey_id, participant_id=participant_id)
-    else:
-        found = (
-            await repo.response_of(survey_id, edit_key_hash=_key_hash(response_key)) if response_key else None
-        )
+    found = await repo.response_of(survey_id, _key_hash(response_key))
     if found is None:
         raise NotFound("response")
     return found[1]

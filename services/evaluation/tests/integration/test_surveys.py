@@ -160,19 +160,42 @@ async def test_small_groups_and_revealing_differences_are_suppressed(api, bus, t
         headers={"X-Response-Key": key},
     )
     assert edited.status_code == 200 and edited.json()["response_key"] is None
-    # Anonymous: no answer row names a person; the ballots say only who answered.
+    # No answer row names a person (no such column, no participant's id in any value); the 15 ballots
+    # of this anonymous survey name nobody in clear either.
+    ids = {str(p.participant_id) for p in [*people_a, *people_b, *people_c]}
     engine = create_async_engine(evaluation_db)
     async with engine.connect() as conn:
+        columns = set(
+            (
+                await conn.execute(
+                    sa.text(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = 'responses'"
+                    )
+                )
+            ).scalars()
+        )
         rows = (
-            await conn.execute(
-                sa.text("SELECT participant_id FROM responses WHERE survey_id = :s"), {"s": survey["id"]}
+            (
+                await conn.execute(
+                    sa.text("SELECT r::text FROM responses r WHERE survey_id = :s"), {"s": survey["id"]}
+                )
             )
-        ).all()
-        ballots = await conn.scalar(
-            sa.text("SELECT count(*) FROM ballots WHERE survey_id = :s"), {"s": survey["id"]}
+            .scalars()
+            .all()
+        )
+        voters = (
+            (
+                await conn.execute(
+                    sa.text("SELECT voter FROM ballots WHERE survey_id = :s"), {"s": survey["id"]}
+                )
+            )
+            .scalars()
+            .all()
         )
     await engine.dispose()
-    assert len(rows) == 15 and all(r.participant_id is None for r in rows) and ballots == 15
+    assert columns == {"id", "survey_id", "board", "hub_id", "role", "answers", "edit_key_hash"}
+    assert len(rows) == 15 and not any(i in row for row in rows for i in ids)
+    assert len(voters) == 15 and not ids & set(voters)
     api.clock.set(datetime.fromisoformat(survey["closes_at"]) + timedelta(seconds=1))
     closed = await api.call(
         "PUT",
