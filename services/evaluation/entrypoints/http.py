@@ -63,11 +63,14 @@ Now = Annotated[Clock, Depends(get_clock)]
 
 
 def caller_of(principal: Principal) -> Caller:
-    return Caller(
-        boards=principal.visible_boards(),
-        participant_id=principal.participant_id if principal.has_any("participant") else None,
-        staff=principal.has_any("province_admin", "board_coordinator"),
-    )
+    staff = principal.has_any("province_admin", "board_coordinator")
+    participant = principal.participant_id if principal.has_any("participant") else None
+    boards = principal.visible_boards()
+    if not staff and participant is not None and principal.board is None:
+        # A participant's token need not name a board: what they reach is bounded by their own hubs
+        # and invitations, which every use case checks.
+        boards = None
+    return Caller(boards=boards, participant_id=participant, staff=staff)
 
 
 def _settings(request: Request) -> Settings:

@@ -94,6 +94,17 @@ async def test_two_hubs_harvest_rolls_up_into_the_board_and_its_report(api, bus,
         "owner",
         "due_on",
     }
+    # A participant's token without a board claim reaches their own hub, and only it.
+    boardless = token("participant", participant_id=hubs[0][1][2].participant_id)
+    assert (
+        await api.call(
+            "POST",
+            f"/hubs/{hubs[0][0].hub_id}/harvest/items",
+            boardless,
+            json={"phase": "discover", "text": "Peer visits"},
+        )
+    ).status_code == 201
+    assert (await api.call("GET", f"/hubs/{hubs[1][0].hub_id}/harvest", boardless)).status_code == 404
     stranger = await api.call(
         "POST",
         f"/hubs/{hubs[1][0].hub_id}/harvest/items",
@@ -121,7 +132,7 @@ async def test_two_hubs_harvest_rolls_up_into_the_board_and_its_report(api, bus,
         "Book release days in September (hub 0)",
         "Book release days in September (hub 1)",
     ]
-    assert len(harvest["stories"]) == 2 and len(harvest["wishes"]) == 2
+    assert len(harvest["stories"]) == 3 and len(harvest["wishes"]) == 2  # two plus "Peer visits"
     assert sorted(harvest["parts"]) == sorted(str(h[0].hub_id) for h in hubs)
     assert all(len(part["themes"]) == 1 for part in harvest["parts"].values())
 
