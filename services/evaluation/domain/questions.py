@@ -184,7 +184,7 @@ def check_answers(questions: Sequence[Question], answers: Mapping[str, Any]) -> 
                 problems[where] = f"a whole number from {q.min} to {q.max}"
                 continue
         elif q.kind == "choice":
-            if value not in {c.key for c in q.choices}:
+            if not isinstance(value, str) or value not in {c.key for c in q.choices}:
                 problems[where] = "one of " + ", ".join(c.key for c in q.choices)
                 continue
         elif not isinstance(value, str) or len(value) > MAX_TEXT_ANSWER:

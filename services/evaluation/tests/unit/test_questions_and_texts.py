@@ -90,3 +90,24 @@ def test_every_text_a_person_reads_exists_in_both_languages():
         assert set(pair) == {"en", "fr"} and all(pair.values()), kind
     assert texts.number(3.95, "fr") == "3,95" and texts.number(3.95, "en") == "3.95"
     assert texts.percent(0.885, "en") == "88.5%"
+
+
+def test_a_choice_answer_of_the_wrong_shape_is_named_not_a_crash():
+    questions = parse_questions(
+        [
+            {
+                "key": "pick",
+                "kind": "choice",
+                "text": {"en": "P", "fr": "P"},
+                "choices": [
+                    {"key": "a", "text": {"en": "A", "fr": "A"}},
+                    {"key": "b", "text": {"en": "B", "fr": "B"}},
+                ],
+            }
+        ]
+    )
+    for bad in (["a"], {"a": 1}, 3):
+        with pytest.raises(InvalidFields) as refused:
+            check_answers(questions, {"pick": bad})
+        assert set(refused.value.problems) == {"answers.pick"}
+    assert check_answers(questions, {"pick": "b"}) == {"pick": "b"}
