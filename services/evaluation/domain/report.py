@@ -82,6 +82,7 @@ class Report:
     goal_attainment: Figure
     recommend: Figure
     nps: Figure
+    meetings_useful: Figure  # the pulses' "this hub meeting was useful", all meetings pooled
     themes: tuple[tuple[str, int], ...]
     propositions: tuple[tuple[str, str, date], ...]
 
@@ -121,6 +122,7 @@ def build(
     engagements: Sequence[BoardEngagement],
     rounds: Sequence[Round],
     harvest: Harvest,
+    pulses: Sequence[Answered] = (),
 ) -> Report:
     """The report. The first and last rounds are the earliest and latest of baseline, mid-year and end
     of year that have responses; goal attainment and would-you-recommend come from the last."""
@@ -144,6 +146,7 @@ def build(
         goal_attainment=_figure(_values(last, GOAL_ATTAINMENT), min_group),
         recommend=_figure(_values(last, RECOMMEND), min_group),
         nps=_figure(_values(last, RECOMMEND), min_group, nps),
+        meetings_useful=_figure(_values(Round("pulse", tuple(pulses)), "meeting_useful"), min_group),
         themes=tuple((t.title, t.votes) for t in harvest.themes),
         propositions=tuple((p.text, p.owner or "", p.due_on) for p in harvest.propositions if p.due_on),
     )
@@ -169,6 +172,7 @@ def sections(report: Report, lang: str) -> list[tuple[str, list[tuple[str, str]]
         (L("observation_visits", lang), texts.number(e.observation_visits, lang, 0)),
         (L("sessions_attended", lang), texts.number(e.sessions_attended, lang, 0)),
         (L("needs_check_in", lang), texts.number(e.flags, lang, 0)),
+        (L("meetings_useful", lang), _shown(report.meetings_useful, report, lang)),
     ]
     goals: list[tuple[str, str]] = []
     for g in report.goals:
@@ -256,6 +260,7 @@ def as_data(report: Report) -> dict[str, object]:
         "goal_attainment": fig(report.goal_attainment),
         "recommend": fig(report.recommend),
         "nps": fig(report.nps),
+        "meetings_useful": fig(report.meetings_useful),
         "themes": [{"title": t, "votes": v} for t, v in report.themes],
         "propositions": [{"text": t, "owner": o, "due_on": d.isoformat()} for t, o, d in report.propositions],
     }

@@ -30,6 +30,10 @@ LABELS: dict[str, dict[str, str]] = {
     "attendance": {"en": "Attendance at meetings held", "fr": "Présence aux rencontres tenues"},
     "observation_visits": {"en": "Observation visits held", "fr": "Visites d'observation tenues"},
     "sessions_attended": {"en": "Sessions attended", "fr": "Séances suivies"},
+    "meetings_useful": {
+        "en": "Hub meetings were useful (pulse surveys, 1 to 5)",
+        "fr": "Les rencontres du carrefour ont été utiles (sondages éclair, 1 à 5)",
+    },
     "needs_check_in": {"en": "Needs check-in", "fr": "Suivi requis"},
     "goals": {
         "en": "Core goals: first survey to last",

@@ -128,7 +128,7 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
         for i, p in enumerate(flat)
     ]
     # Meetings: hub 1 holds three; hub 2 holds two and has a third planned; hub 3 holds two, one cancelled.
-    meetings = [[meeting(board, h.hub_id, now - timedelta(days=40 - 10 * k)) for k in range(3)] for h in hubs]
+    meetings = [[meeting(board, h.hub_id, now - timedelta(days=12 - 4 * k)) for k in range(3)] for h in hubs]
     cancelled = meeting(
         board,
         hubs[2].hub_id,
@@ -253,6 +253,21 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
                 )
                 assert response.status_code == 201, response.text
 
+        # Hub 1's teachers answer the pulses of the meetings they came to: "useful" 3 for even
+        # places, 5 for odd ones.
+        for idx, p in enumerate(teachers[0]):
+            me = token("participant", board=board, participant_id=p.participant_id)
+            mine = (await client.get("/me/surveys", headers=auth(me))).json()
+            pulses = [s for s in mine if s["kind"] == "pulse"]
+            # Three meetings, each missed by one of the first three teachers; the others came to all.
+            assert len(pulses) == (2 if idx < 3 else 3)
+            for pulse in pulses:
+                answer = {"meeting_useful": 3 if idx % 2 == 0 else 5, "confidence": 4}
+                response = await client.put(
+                    f"/surveys/{pulse['id']}/response", json={"answers": answer}, headers=auth(me)
+                )
+                assert response.status_code == 201, response.text
+
         report = (await get(f"/boards/{board}/report", program_year=year)).json()
         # By hand, over i = 0..19: baseline confidence 2 + i % 3 -> 7x2 + 7x3 + 6x4 = 59 -> 2.95;
         # end 4 + i % 2 -> 10x4 + 10x5 = 90 -> 4.5. Efficacy 3 -> 4. Practice 2 + i % 2 -> 2.5;
@@ -269,6 +284,9 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
         assert (report["first_round"], report["last_round"]) == ("baseline", "end_of_year")
         assert report["goal_attainment"] == {"value": 3.95, "respondents": 20, "suppressed": False}
         assert report["recommend"]["value"] == 8.0 and report["nps"]["value"] == 20.0
+        # Pulses: meeting 1 (teacher 1 away) 3x3 + 3x5 = 24, meeting 2 (teacher 2 away) 4x3 + 2x5 = 22,
+        # meeting 3 (teacher 3 away) 3x3 + 3x5 = 24: 70 over 18 answers -> 3.89.
+        assert report["meetings_useful"] == {"value": 3.89, "respondents": 18, "suppressed": False}
         assert report["engagement"] == {
             "hubs": 3,
             "meetings_planned": 8,
@@ -294,6 +312,7 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
                 "3.95",
                 "88.5%",
                 "Hub meetings held",
+                "3.89",
             ],
             "fr": [
                 "Confiance",
@@ -306,6 +325,7 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
                 "3,95",
                 "88,5",
                 "Rencontres de carrefour tenues",
+                "3,89",
             ],
         }
         ids = [str(p.participant_id) for p in everyone]

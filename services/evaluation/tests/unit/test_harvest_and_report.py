@@ -72,6 +72,19 @@ def test_the_report_suppresses_small_rounds_everywhere():
     confidence = report.goals[0]
     assert confidence.first.value == 2.0 and confidence.last.suppressed and confidence.change is None
     assert report.recommend.suppressed and report.nps.suppressed
+    assert report.meetings_useful.suppressed  # no pulse answered
+    useful = build(
+        scope="board",
+        board="ELM",
+        program_year="2026-2027",
+        prepared_on=date(2027, 5, 30),
+        min_group=5,
+        engagements=[],
+        rounds=[],
+        harvest=gather([], []),
+        pulses=[Answered({"meeting_useful": v}) for v in (5, 4, 4, 3, 5, 3)],
+    )
+    assert useful.meetings_useful.value == 4.0 and useful.meetings_useful.respondents == 6
     for lang, word in (("en", "fewer than 5 respondents"), ("fr", "moins de 5 répondant")):
         assert word in to_csv(report, lang)
         assert all(value for _, rows in sections(report, lang) for _, value in rows)
