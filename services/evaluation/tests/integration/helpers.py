@@ -20,7 +20,7 @@ from services.evaluation.adapters.clock import FixedClock
 from services.evaluation.bootstrap import build_spec
 from services.evaluation.config import Settings
 from shared.events import matching, registration
-from shared.events.catalog import encode
+from shared.events.catalog import decode, encode
 from shared.events.envelope import IntegrationEvent
 from shared.runtime import create_app
 from shared.testing.helpers import auth
@@ -63,6 +63,49 @@ class Bus:
                 aio_pika.Message(encode(event), message_id=str(event.event_id), delivery_mode=2),
                 routing_key=event.routing_key(),
             )
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+class Listener:
+    """An exclusive queue bound to the events exchange; ``take(n, board=)`` returns the next n events
+    of that board (others' events, published meanwhile, are skipped)."""
+
+    def __init__(self, connection: aio_pika.abc.AbstractConnection, queue: aio_pika.abc.AbstractQueue):
+        self.connection = connection
+        self.queue = queue
+
+    @classmethod
+    async def open(cls, rabbitmq_url: str, exchange_name: str, routing_key: str) -> Listener:
+        connection = await aio_pika.connect(rabbitmq_url, timeout=10)
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(exchange_name, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(exchange, routing_key=routing_key)
+        return cls(connection, queue)
+
+    async def take(self, count: int, *, board: str, timeout: float = 15.0) -> list[IntegrationEvent]:
+        found: list[IntegrationEvent] = []
+        deadline = time.monotonic() + timeout
+        while len(found) < count:
+            message = await self.queue.get(fail=False, no_ack=True)
+            if message is None:
+                assert time.monotonic() < deadline, f"only {len(found)} of {count} events arrived: {found}"
+                await asyncio.sleep(0.05)
+                continue
+            event = decode(message.body)
+            if event.board == board:
+                found.append(event)
+        return found
+
+    async def nothing_more(self, *, board: str, wait: float = 1.0) -> bool:
+        """True if no further event of ``board`` is there after ``wait`` (call it after a positive signal)."""
+        await asyncio.sleep(wait)
+        while (message := await self.queue.get(fail=False, no_ack=True)) is not None:
+            if decode(message.body).board == board:
+                return False
+        return True
 
     async def close(self) -> None:
         await self.connection.close()

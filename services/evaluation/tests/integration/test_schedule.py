@@ -11,8 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.evaluation.service_layer.surveys import keep_schedule
-from services.evaluation.tests.integration.helpers import eventually, hub_formed, profile, registered
-from services.grants.tests.integration.helpers import BusListener
+from services.evaluation.tests.integration.helpers import (
+    Listener,
+    eventually,
+    hub_formed,
+    profile,
+    registered,
+)
 from shared.events import registration
 from shared.testing.helpers import unique_board
 
@@ -161,7 +166,7 @@ async def test_a_confidential_survey_reminds_those_who_have_not_answered_once(ap
         for survey in (confidential, anonymous):
             await api.ok("PUT", f"/surveys/{survey['id']}/response", me, 201, json={"answers": answers})
     runtime = api.app.state.runtime
-    listener = await BusListener.open(
+    listener = await Listener.open(
         infra.rabbitmq_url, api.settings.exchange_name, "evaluation.survey_reminder_requested.#"
     )
     try:
@@ -169,7 +174,7 @@ async def test_a_confidential_survey_reminds_those_who_have_not_answered_once(ap
         assert early.reminded == 0  # not in its last three days yet
         due = await keep_schedule(runtime.uow, now=at(2033, 11, 18), mode="anonymous")
         assert due.reminded == 1  # the confidential survey only
-        ((_, _, event),) = await listener.take(1, board=board)
+        (event,) = await listener.take(1, board=board)
         assert event.survey_id == uuid.UUID(confidential["id"])  # type: ignore[attr-defined]
         assert sorted(event.invitees) == sorted(p.participant_id for p in people[2:])  # type: ignore[attr-defined]
         again = await keep_schedule(runtime.uow, now=at(2033, 11, 19), mode="anonymous")

@@ -11,8 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.evaluation.config import Settings
-from services.evaluation.tests.integration.helpers import eventually, hub_formed, meeting, profile, registered
-from services.grants.tests.integration.helpers import BusListener
+from services.evaluation.tests.integration.helpers import (
+    Listener,
+    eventually,
+    hub_formed,
+    meeting,
+    profile,
+    registered,
+)
 from shared.events import evaluation, matching
 from shared.testing.helpers import unique_board
 
@@ -257,7 +263,7 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
     api.clock.set(NOW)
     board, coordinator, hubs = await _board_with_hubs(api, bus, token, [(6, 0)])
     formed, people, leaders = hubs[0]
-    listener = await BusListener.open(
+    listener = await Listener.open(
         infra.rabbitmq_url, api.settings.exchange_name, "evaluation.survey_opened.#"
     )
     try:
@@ -287,8 +293,8 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
             json={"present": present, "absent": [str(people[5].participant_id)]},
         )
         first = await listener.take(1, board=board)
-        assert first[0][2].meeting_id == m1.meeting_id  # type: ignore[attr-defined]
-        assert sorted(first[0][2].invitees) == sorted(p.participant_id for p in people[:5])  # type: ignore[attr-defined]
+        assert first[0].meeting_id == m1.meeting_id  # type: ignore[attr-defined]
+        assert sorted(first[0].invitees) == sorted(p.participant_id for p in people[:5])  # type: ignore[attr-defined]
         # Recorded again (a correction) and its event delivered twice: still one pulse.
         await api.ok("POST", f"/hub-meetings/{m1.meeting_id}/record", leader, 202, json={"present": present})
         twice = evaluation.HubMeetingRecorded(
@@ -317,7 +323,7 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
         # The positive signal that everything before it was handled: the third meeting's pulse.
         await api.ok("POST", f"/hub-meetings/{m3.meeting_id}/record", leader, 202, json={"present": present})
         opened = await listener.take(1, board=board)
-        assert [e.meeting_id for _, _, e in opened] == [m3.meeting_id]  # type: ignore[attr-defined]
+        assert [e.meeting_id for e in opened] == [m3.meeting_id]  # type: ignore[attr-defined]
         assert await listener.nothing_more(board=board, wait=1.0)
         pulses = await api.ok("GET", f"/boards/{board}/surveys", coordinator)
         assert sorted(s["meeting_id"] for s in pulses) == sorted([str(m1.meeting_id), str(m3.meeting_id)])
