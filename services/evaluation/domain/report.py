@@ -85,6 +85,9 @@ class Report:
     meetings_useful: Figure  # the pulses' "this hub meeting was useful", all meetings pooled
     themes: tuple[tuple[str, int], ...]
     propositions: tuple[tuple[str, str, date], ...]
+    # Province report: each board's engagement (counts only; survey figures are never split by board,
+    # so a small board cannot be recovered from the province's total minus the others).
+    by_board: tuple[tuple[str, EngagementTotals], ...] = ()
 
 
 def _figure(values: Sequence[int], min_group: int, compute=mean) -> Figure:  # type: ignore[no-untyped-def]
@@ -149,6 +152,7 @@ def build(
         meetings_useful=_figure(_values(Round("pulse", tuple(pulses)), "meeting_useful"), min_group),
         themes=tuple((t.title, t.votes) for t in harvest.themes),
         propositions=tuple((p.text, p.owner or "", p.due_on) for p in harvest.propositions if p.due_on),
+        by_board=tuple((e.board, totals([e])) for e in engagements) if scope == "province" else (),
     )
 
 
@@ -197,11 +201,30 @@ def sections(report: Report, lang: str) -> list[tuple[str, list[tuple[str, str]]
         )
         for text, owner, due in report.propositions
     ] or [(L("propositions", lang), L("none", lang))]
-    return [
-        (L("engagement", lang), engagement),
-        (L("goals", lang), goals),
-        (L("harvest", lang), harvest),
-    ]
+    result = [(L("engagement", lang), engagement)]
+    if report.by_board:
+        result.append(
+            (
+                L("by_board", lang),
+                [
+                    (
+                        code,
+                        L(
+                            "board_line",
+                            lang,
+                            hubs=texts.number(b.hubs, lang, 0),
+                            held=texts.number(b.held, lang, 0),
+                            planned=texts.number(b.planned, lang, 0),
+                            attendance=texts.percent(b.attendance_rate, lang)
+                            if b.attendance_rate is not None
+                            else "—",
+                        ),
+                    )
+                    for code, b in report.by_board
+                ],
+            )
+        )
+    return [*result, (L("goals", lang), goals), (L("harvest", lang), harvest)]
 
 
 def title(report: Report, lang: str) -> str:
@@ -261,6 +284,16 @@ def as_data(report: Report) -> dict[str, object]:
         "recommend": fig(report.recommend),
         "nps": fig(report.nps),
         "meetings_useful": fig(report.meetings_useful),
+        "boards": [
+            {
+                "board": code,
+                "hubs": b.hubs,
+                "meetings_planned": b.planned,
+                "meetings_held": b.held,
+                "attendance_rate": b.attendance_rate,
+            }
+            for code, b in report.by_board
+        ],
         "themes": [{"title": t, "votes": v} for t, v in report.themes],
         "propositions": [{"text": t, "owner": o, "due_on": d.isoformat()} for t, o, d in report.propositions],
     }

@@ -34,6 +34,11 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Hub meetings were useful (pulse surveys, 1 to 5)",
         "fr": "Les rencontres du carrefour ont été utiles (sondages éclair, 1 à 5)",
     },
+    "by_board": {"en": "By board", "fr": "Par conseil scolaire"},
+    "board_line": {
+        "en": "{hubs} hubs, {held} of {planned} meetings held, attendance {attendance}",
+        "fr": "{hubs} carrefours, {held} rencontres tenues sur {planned}, présence {attendance}",
+    },
     "needs_check_in": {"en": "Needs check-in", "fr": "Suivi requis"},
     "goals": {
         "en": "Core goals: first survey to last",

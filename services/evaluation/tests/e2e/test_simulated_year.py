@@ -353,6 +353,17 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
         # reaches no individual response.
         province = await get("/province/report", token("province_admin"), program_year=year)
         assert province.status_code == 200 and province.json()["engagement"]["meetings_held"] >= 7
+        mine = [b for b in province.json()["boards"] if b["board"] == board]
+        assert mine == [
+            {"board": board, "hubs": 3, "meetings_planned": 8, "meetings_held": 7, "attendance_rate": 54 / 61}
+        ]
+        province_pdf = await get(
+            "/province/report", token("province_admin"), program_year=year, format="pdf", lang="fr"
+        )
+        pdf_text = "\n".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(province_pdf.content)).pages
+        )
+        assert "Par conseil scolaire" in pdf_text and board in pdf_text
         for survey_id in surveys.values():
             for who in (
                 coordinator,

@@ -88,3 +88,29 @@ def test_the_report_suppresses_small_rounds_everywhere():
     for lang, word in (("en", "fewer than 5 respondents"), ("fr", "moins de 5 répondant")):
         assert word in to_csv(report, lang)
         assert all(value for _, rows in sections(report, lang) for _, value in rows)
+
+
+def test_the_province_report_lists_each_boards_engagement_but_no_survey_figure_by_board():
+    from datetime import UTC, datetime
+
+    from services.evaluation.domain.engagement import board_engagement
+
+    now = datetime(2027, 5, 30, tzinfo=UTC)
+    boards = [
+        board_engagement(code, [], [], [], [], sessions_attended=0, enrolments=0, as_of=now)
+        for code in ("ELM", "OAK")
+    ]
+    report = build(
+        scope="province",
+        board=None,
+        program_year="2026-2027",
+        prepared_on=date(2027, 5, 30),
+        min_group=5,
+        engagements=boards,
+        rounds=[],
+        harvest=gather([], []),
+    )
+    assert [code for code, _ in report.by_board] == ["ELM", "OAK"]
+    fr = dict(sections(report, "fr"))
+    assert [m for m, _ in fr["Par conseil scolaire"]] == ["ELM", "OAK"]
+    assert fr["Par conseil scolaire"][0][1] == "0 carrefours, 0 rencontres tenues sur 0, présence —"
