@@ -161,6 +161,7 @@ def up(
             http://127.0.0.1:8002/docs  matching
             http://127.0.0.1:8003/docs  notifications
             http://127.0.0.1:8004/docs  grants
+            http://127.0.0.1:8005/docs  evaluation
   Mail      .run/mail/new/ (one file per email; Mailpit :8025 under compose)
   Traces    set OTEL_EXPORTER_OTLP_ENDPOINT (Jaeger :16686 in compose)
   Logs      .run/logs/

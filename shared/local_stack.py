@@ -17,7 +17,7 @@ from shared.migrations import SERVICES, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
-PORTS = {"registration": 8001, "matching": 8002, "notifications": 8003, "grants": 8004}
+PORTS = {"registration": 8001, "matching": 8002, "notifications": 8003, "grants": 8004, "evaluation": 8005}
 
 
 def ensure_infrastructure() -> list[str]:

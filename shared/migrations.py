@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-SERVICES = ("registration", "matching", "notifications", "grants")
+SERVICES = ("registration", "matching", "notifications", "grants", "evaluation")
 _MIGRATION_LOCK = 727_001
 
 

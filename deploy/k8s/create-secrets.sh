@@ -35,7 +35,7 @@ create() {
     echo "created $name"
 }
 
-for service in registration matching notifications grants; do
+for service in registration matching notifications grants evaluation; do
     # PostgreSQL: CNPG sets the role's password from username/password; the service uses url.
     role="mentorweb_${service}"
     random >"$work/db-password"

@@ -8,6 +8,8 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/mentorweb_notifications"
     public_base_url: str = "http://127.0.0.1:8003"
+    # Where participants answer surveys (the portal); invitations link to its list of their surveys.
+    portal_base_url: str = "http://127.0.0.1:8000"
     # With the 5-minute backoff cap, 12 attempts ride out about half an hour of SMTP outage.
     mail_max_attempts: int = 12
     mail_retry_base_seconds: float = 2.0

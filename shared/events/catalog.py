@@ -6,7 +6,7 @@ import json
 
 from pydantic import ValidationError
 
-from shared.events import grants, matching, registration
+from shared.events import evaluation, grants, matching, registration
 from shared.events.envelope import IntegrationEvent
 
 
@@ -16,7 +16,7 @@ class UndecodableEvent(Exception):
 
 def _all_event_types() -> list[type[IntegrationEvent]]:
     found: list[type[IntegrationEvent]] = []
-    for module in (registration, matching, grants):
+    for module in (registration, matching, grants, evaluation):
         for value in vars(module).values():
             if (
                 isinstance(value, type)

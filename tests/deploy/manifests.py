@@ -35,7 +35,7 @@ K8S_VERSION = "1.33.0"
 IMAGE = "ghcr.io/mentorweb/mentorweb"
 
 # The table in the brief: service -> HTTP port. Queue mentorweb.<s>, database mentorweb_<s>.
-SERVICES = {"registration": 8001, "matching": 8002, "notifications": 8003, "grants": 8004}
+SERVICES = {"registration": 8001, "matching": 8002, "notifications": 8003, "grants": 8004, "evaluation": 8005}
 
 Obj = dict[str, Any]
 

@@ -64,6 +64,10 @@ WHY: dict[str, dict[Language, str]] = {
         "en": "you review start-up grant applications",
         "fr": "vous évaluez les demandes de subvention de démarrage",
     },
+    "survey": {
+        "en": "you take part in its mentorship program, whose evaluation asks for your view",
+        "fr": "vous participez à son programme de mentorat, dont l'évaluation sollicite votre avis",
+    },
     "digest": {
         "en": "you chose a weekly summary of non-urgent messages",
         "fr": "vous avez choisi un résumé hebdomadaire des messages non urgents",
@@ -88,6 +92,8 @@ KINDS: dict[str, str] = {
     "grant_update": "grant_applicant",  # reviewers: grant_reviewer (see grant_update)
     "reminder": "session",  # hub meetings: hub (see reminder)
     "reminder_grant_deadline": "coordinator",
+    "survey_invitation": "survey",
+    "survey_reminder": "survey",
     "digest": "digest",
 }
 
@@ -452,5 +458,32 @@ def digest(language: str, *, entries: Sequence[DigestEntry], week_of: datetime, 
             ],
             "count": len(entries),
             "week_of": format_date(week_of, language, zone),
+        },
+    )
+
+
+# -- program evaluation ------------------------------------------------------------------------------
+
+
+def survey(
+    language: str,
+    *,
+    reminder: bool,
+    title_en: str,
+    title_fr: str,
+    closes_at: datetime,
+    zone: tzinfo,
+    link: str,
+) -> Draft:
+    """An invitation to answer a survey of the program's evaluation (or its one reminder): its title
+    in the recipient's language, when it closes, and a link to the portal's list of surveys (no id)."""
+    lang = language_of(language)
+    return _draft(
+        "survey_reminder" if reminder else "survey_invitation",
+        lang,
+        {
+            "title": title_fr if lang == "fr" else title_en,
+            "closes": format_date(closes_at, lang, zone),
+            "link": link,
         },
     )

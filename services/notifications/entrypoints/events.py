@@ -6,7 +6,7 @@ from services.notifications.config import Settings
 from services.notifications.service_layer.handlers import NotificationHandlers
 from services.notifications.service_layer.welcome import welcome_handler
 from shared.bus.consumer import Handler
-from shared.events import grants, matching, registration
+from shared.events import evaluation, grants, matching, registration
 from shared.events.envelope import IntegrationEvent
 
 
@@ -43,4 +43,6 @@ def handlers(settings: Settings) -> dict[type[IntegrationEvent], Handler]:
         grants.GrantDeclined: on.grant,
         grants.GrantPaid: on.grant,
         grants.GrantWithdrawn: on.grant,
+        evaluation.SurveyOpened: on.deliver_only,
+        evaluation.SurveyReminderRequested: on.deliver_only,
     }

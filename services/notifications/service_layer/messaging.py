@@ -48,7 +48,7 @@ from services.notifications.domain.calendar import (
 from services.notifications.domain.timing import board_zone
 from services.notifications.service_layer.outgoing import Recipient, queue_notification
 from shared.db import UnitOfWork
-from shared.events import grants, matching, registration
+from shared.events import evaluation, grants, matching, registration
 from shared.events.catalog import decode
 from shared.events.envelope import IntegrationEvent
 
@@ -255,6 +255,8 @@ class Messenger:
                 | registration.EnrolmentCancelled()
             ):
                 return [PARTICIPANT + str(event.participant_id)]
+            case evaluation.SurveyOpened() | evaluation.SurveyReminderRequested():
+                return [PARTICIPANT + str(p) for p in unique(event.invitees)]
             case (
                 grants.GrantSubmitted()
                 | grants.GrantApproved()
@@ -325,6 +327,8 @@ class Messenger:
                 return await self._enrolment(uow, event, contact)
             case registration.EnrolmentCancelled():
                 return await self._enrolment_cancelled(uow, event, contact)
+            case evaluation.SurveyOpened() | evaluation.SurveyReminderRequested():
+                return self._survey(event, contact)
         return []
 
     async def _names(
@@ -542,6 +546,20 @@ class Messenger:
             return Waiting(contact_key(partner_id))
         draft = messages.mentor_unpaired(
             contact.language, is_mentor=is_mentor, partner_name=partner, program_year=event.program_year
+        )
+        return [Outgoing(contact, draft)]
+
+    def _survey(
+        self, event: evaluation.SurveyOpened | evaluation.SurveyReminderRequested, contact: Contact
+    ) -> Composed:
+        draft = messages.survey(
+            contact.language,
+            reminder=isinstance(event, evaluation.SurveyReminderRequested),
+            title_en=event.title_en,
+            title_fr=event.title_fr,
+            closes_at=event.closes_at,
+            zone=self.zone(event.board),
+            link=f"{self.settings.portal_base_url.rstrip('/')}/portal/surveys",
         )
         return [Outgoing(contact, draft)]
 

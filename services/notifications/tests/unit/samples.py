@@ -274,4 +274,14 @@ def drafts(language: str) -> dict[str, messages.Draft]:
         week_of=START,
         zone=ZONE,
     )
+    for variant, reminder in (("survey_invitation", False), ("survey_reminder", True)):
+        found[variant] = messages.survey(
+            lang,
+            reminder=reminder,
+            title_en="Mid-year survey",
+            title_fr="Sondage de mi-année",
+            closes_at=START,
+            zone=ZONE,
+            link="https://mentorweb.exemple.ca/portal/surveys",
+        )
     return found

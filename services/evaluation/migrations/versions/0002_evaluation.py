@@ -1,0 +1,234 @@
+"""Evaluation: what the bus reported (hubs, meetings, attendance, observations, sessions), surveys,
+responses and ballots, the harvest. A frozen copy of adapters/tables.py as of this revision.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+metadata = sa.MetaData()
+UUIDS = ARRAY(UUID(as_uuid=True))
+
+
+def _board() -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column("board", sa.String(40), nullable=False, index=True)
+
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("program_year", sa.String(9), nullable=False),
+    sa.Column("role", sa.String(30), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+)
+
+hubs = sa.Table(
+    "hubs",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("program_year", sa.String(9), nullable=False),
+    sa.Column("theme", sa.String(100), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("formed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("members", UUIDS, nullable=False),
+    sa.Column("leaders", UUIDS, nullable=False),
+)
+
+pairings = sa.Table(
+    "pairings",
+    metadata,
+    sa.Column("program_year", sa.String(9), primary_key=True),
+    sa.Column("teacher_id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("mentor_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("paired_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("hub_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("status IN ('scheduled', 'cancelled', 'held')", name="ck_meetings_status"),
+)
+
+meeting_attendance = sa.Table(
+    "meeting_attendance",
+    metadata,
+    sa.Column("meeting_id", UUID(as_uuid=True), sa.ForeignKey("meetings.id"), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("present", sa.Boolean, nullable=False),
+)
+
+observations = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("visitor_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("host_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("starts_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+)
+
+enrolments = sa.Table(
+    "enrolments",
+    metadata,
+    sa.Column("session_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+)
+
+session_attendance = sa.Table(
+    "session_attendance",
+    metadata,
+    sa.Column("session_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("attended", sa.Boolean, nullable=False),
+)
+
+question_sets = sa.Table(
+    "question_sets",
+    metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("board", sa.String(40), index=True),  # NULL: the province's
+    sa.Column("extends", sa.String(80)),
+    sa.Column("title", JSONB, nullable=False),
+    sa.Column("questions", JSONB, nullable=False),
+)
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("program_year", sa.String(9), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("mode", sa.String(20), nullable=False),
+    sa.Column("hub_id", UUID(as_uuid=True)),
+    sa.Column("meeting_id", UUID(as_uuid=True), unique=True),  # one pulse per meeting held
+    sa.Column("question_set", sa.String(80), nullable=False),
+    sa.Column("title", JSONB, nullable=False),
+    sa.Column("questions", JSONB, nullable=False),
+    sa.Column("opens_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("invitees", UUIDS, nullable=False),
+    sa.Column("reminded_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("mode IN ('anonymous', 'confidential')", name="ck_surveys_mode"),
+    sa.Index(
+        "uq_surveys_round",
+        "board",
+        "program_year",
+        "kind",
+        unique=True,
+        postgresql_where=sa.text("kind <> 'pulse'"),
+    ),
+)
+
+# An answer: the group attributes aggregation needs (hub, role), never a person, in either mode.
+responses = sa.Table(
+    "responses",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("survey_id", UUID(as_uuid=True), sa.ForeignKey("surveys.id"), nullable=False, index=True),
+    _board(),
+    sa.Column("hub_id", UUID(as_uuid=True)),
+    sa.Column("role", sa.String(30)),
+    sa.Column("answers", JSONB, nullable=False),
+    # The only way back to an answer: the hash of a key only its respondent holds.
+    sa.Column("edit_key_hash", sa.LargeBinary, nullable=False, unique=True),
+)
+
+# Has responded: one response per person per survey; no timestamp and no reference to the answer.
+ballots = sa.Table(
+    "ballots",
+    metadata,
+    sa.Column("survey_id", UUID(as_uuid=True), sa.ForeignKey("surveys.id"), primary_key=True),
+    # Confidential: the participant's id (for reminders). Anonymous: a hash of the participant's id
+    # with the survey's salt, which is erased when the survey closes (then it names nobody).
+    sa.Column("voter", sa.String(64), primary_key=True),
+    _board(),
+)
+
+survey_salts = sa.Table(
+    "survey_salts",
+    metadata,
+    sa.Column("survey_id", UUID(as_uuid=True), sa.ForeignKey("surveys.id"), primary_key=True),
+    sa.Column("salt", sa.LargeBinary, nullable=False),
+)
+
+harvest_items = sa.Table(
+    "harvest_items",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("hub_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("program_year", sa.String(9), nullable=False),
+    sa.Column("phase", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(200)),
+    sa.Column("due_on", sa.Date),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+harvest_themes = sa.Table(
+    "harvest_themes",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+    sa.Column("hub_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("program_year", sa.String(9), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("items", UUIDS, nullable=False),
+)
+
+harvest_votes = sa.Table(
+    "harvest_votes",
+    metadata,
+    sa.Column("theme_id", UUID(as_uuid=True), sa.ForeignKey("harvest_themes.id"), primary_key=True),
+    sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    _board(),
+)
+
+
+def upgrade() -> None:
+    metadata.create_all(op.get_bind())
+
+
+def downgrade() -> None:
+    metadata.drop_all(op.get_bind())
