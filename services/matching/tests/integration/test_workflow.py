@@ -345,10 +345,16 @@ async def test_a_moved_member_leaves_the_old_hubs_meetings_and_joins_the_new_one
         )  # fmt: skip
         await uow.commit()
     new = (await outbox(factory, board))[sent:]
-    cancels = [e for e in new if e["type"] == "HubMeetingCancelled"]
-    invites = [e for e in new if e["type"] == "HubMeetingScheduled"]
-    assert cancels and all(e["hub_id"] == a and e["attendees"] == [mover] for e in cancels)
-    assert invites and all(e["hub_id"] == b and e["attendees"] == [mover] for e in invites)
+    # Each future meeting of both hubs is re-announced once, same times, with everyone now invited:
+    # the meetings themselves go on (no HubMeetingCancelled, no new HubMeetingScheduled).
+    assert not [e for e in new if e["type"] in ("HubMeetingCancelled", "HubMeetingScheduled")]
+    versions = [e for e in new if e["type"] == "HubMeetingRescheduled"]
+    after = await published(factory, board)
+    for hub_id in (a, b):
+        mine = [e for e in versions if e["hub_id"] == hub_id]
+        assert mine and all(e["sequence"] == 1 for e in mine)
+        assert all(sorted(e["attendees"]) == sorted([*after[hub_id][0], *after[hub_id][1]]) for e in mine)
+    assert len({e["meeting_id"] for e in versions}) == len(versions)  # once per meeting
     async with factory() as session:
         rows = (
             await session.execute(
@@ -411,6 +417,59 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
         await uow.commit()
     assert rerun.draft["solved"] is True  # type: ignore[index]
     assert teacher_id not in {p["teacher_id"] for p in rerun.draft["pairings"]}  # type: ignore[index]
+
+
+async def test_unpairing_and_re_pairing_announce_the_end_of_the_former_pairing(factory: Factory):
+    board = unique_board()
+    await register(factory, board, seed=7)
+    await run_publish(factory, board)
+    principal = coordinator(board)
+    async with UnitOfWork(factory) as uow:
+        people = await repository.load_people(uow.session, board, YEAR, None)
+        rows = await repository.pairings_of(uow.session, board, YEAR)
+    paired = {t: str(r.mentor_id) for t, r in rows.items()}
+    # Unpair one teacher: their mentor now has room for someone else.
+    alone, freed = sorted(paired.items())[0]
+    sent = len(await outbox(factory, board))
+    async with UnitOfWork(factory) as uow:
+        await pairings.unpair(
+            uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(alone), note="n"
+        )
+        await uow.commit()
+    unpaired = (await outbox(factory, board))[sent:]
+    assert [(e["type"], e["teacher_id"], e["mentor_id"], e["change"]) for e in unpaired] == [
+        ("MentorUnpaired", alone, freed, "unpaired")
+    ]
+    # Re-pair another teacher with that mentor: MentorPaired, then the end of the former pairing.
+    mentor = people.mentors[freed]
+    teacher_id, former = next(
+        (t, m)
+        for t, m in sorted(paired.items())
+        if t != alone and m != freed
+        and mentor.language == people.teachers[t].language and not mentor.evaluates(people.teachers[t])
+    )  # fmt: skip
+    sent = len(await outbox(factory, board))
+    async with UnitOfWork(factory) as uow:
+        await pairings.pair(
+            uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(teacher_id),
+            mentor_id=uuid.UUID(freed), note=None,
+        )  # fmt: skip
+        await uow.commit()
+    repair = (await outbox(factory, board))[sent:]
+    assert [(e["type"], e["teacher_id"], e["mentor_id"]) for e in repair] == [
+        ("MentorPaired", teacher_id, freed),
+        ("MentorUnpaired", teacher_id, former),
+    ]
+    assert repair[1]["change"] == "repaired"
+    # Pairing again with the same mentor changes nothing and announces nothing.
+    sent = len(await outbox(factory, board))
+    async with UnitOfWork(factory) as uow:
+        await pairings.pair(
+            uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(teacher_id),
+            mentor_id=uuid.UUID(freed), note=None,
+        )  # fmt: skip
+        await uow.commit()
+    assert len(await outbox(factory, board)) == sent
 
 
 async def test_who_registers_while_a_draft_is_open_is_placed_when_it_is_published(factory: Factory):

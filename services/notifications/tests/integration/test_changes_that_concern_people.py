@@ -473,3 +473,31 @@ async def test_a_teacher_who_withdrew_is_unpaired_and_only_the_mentor_hears_it(n
     assert not await notif.scalar(
         "SELECT count(*) FROM awaiting_messages WHERE event_id = :e", e=ended.event_id
     )
+
+
+async def test_a_re_pairing_tells_the_former_mentor_once_whichever_event_arrives_first(notif: Notifications):
+    board = unique_board()
+    teacher = person(board)
+    first, second = person(board, role="mentor", language="fr"), person(board, role="mentor")
+    await notif.register(board, teacher, first, second)
+    common = dict(board=board, program_year="2026-2027", teacher_id=teacher.participant_id)
+    await notif.handle(MentorPaired(**common, mentor_id=first.participant_id))
+    await notif.mails_to(str(teacher.email), str(first.email), template="mentor_paired")
+    # Matching publishes the new pairing, then the end of the former one; they may arrive reversed.
+    ended = MentorUnpaired(**common, mentor_id=first.participant_id, change="repaired")
+    repaired = MentorPaired(**common, mentor_id=second.participant_id)
+    await notif.handle(ended)
+    assert await handled(notif, ended.event_id) and await sent_for(notif, ended.event_id) == 0
+    await notif.handle(repaired)
+    gone = (await notif.mails_to(str(first.email), template="mentor_unpaired"))[str(first.email)]
+    assert len(gone) == 1
+    assert f"Vous n'êtes plus le mentor à l'école de {full(teacher)}" in text_of(gone[0])
+    new = (await notif.mails_to(str(teacher.email), template="mentor_paired", each=2))[str(teacher.email)][1]
+    assert f"who takes over from {full(first)}" in text_of(new)
+    assert await sent_for(notif, repaired.event_id) == 3  # teacher, new mentor, former mentor
+    # The same end arriving again after the new pairing says nothing either.
+    await notif.handle(MentorUnpaired(**common, mentor_id=first.participant_id, change="repaired"))
+    await notif.handle(MentorPaired(**common, mentor_id=second.participant_id))
+    await notif.settle(0.3)
+    assert len(notif.mails(str(first.email), "mentor_unpaired")) == 1
+    assert len(notif.mails(str(teacher.email), "mentor_unpaired")) == 0
