@@ -312,6 +312,14 @@ async def test_a_dissolved_hubs_future_meetings_are_cancelled_to_every_invitee_a
         mine = [e for e in cancelled if e["hub_id"] == hub]
         assert sorted(e["meeting_id"] for e in mine) == sorted(str(m) for m in meetings[hub])
         assert all(sorted(e["attendees"]) == invitees for e in mine)  # every invitee gets the CANCEL
+    # Each dissolution says how many meetings it cancelled, so its message can say so truthfully.
+    gone = [
+        e
+        for e in (await outbox(factory, board))[sent:]
+        if e["type"] == "HubMembershipChanged" and e["change"] == "dissolved"
+    ]
+    assert {e["hub_id"]: e["meetings_cancelled"] for e in gone} == {h: len(meetings[h]) for h in dissolved}
+    assert all(e["members"] == [] and e["leaders"] == [] for e in gone)
     async with factory() as session:
         left = (
             await session.execute(

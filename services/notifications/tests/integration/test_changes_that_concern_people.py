@@ -25,6 +25,7 @@ from shared.events.grants import GrantPaid
 from shared.events.matching import (
     HubFormed,
     HubMeetingCancelled,
+    HubMeetingScheduled,
     HubMembershipChanged,
     MentorPaired,
     MentorUnpaired,
@@ -501,3 +502,55 @@ async def test_a_re_pairing_tells_the_former_mentor_once_whichever_event_arrives
     await notif.settle(0.3)
     assert len(notif.mails(str(first.email), "mentor_unpaired")) == 1
     assert len(notif.mails(str(teacher.email), "mentor_unpaired")) == 0
+
+
+async def test_a_dissolution_arriving_before_its_meetings_cancellations_still_says_they_are_cancelled(
+    notif: Notifications,
+):
+    board = unique_board()
+    people = [person(board), person(board, language="fr"), person(board, role="mentor")]
+    await notif.register(board, *people)
+    ids = [p.participant_id for p in people]
+    hub_id = uuid.uuid4()
+    await notif.handle(
+        HubFormed(
+            board=board,
+            hub_id=hub_id,
+            program_year="2026-2027",
+            theme="assessment",
+            members=ids[:2],
+            leaders=ids[2:],
+        )
+    )
+    starts = in_days(25)
+    booked = dict(
+        board=board,
+        meeting_id=uuid.uuid4(),
+        hub_id=hub_id,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+    )
+    await notif.handle(HubMeetingScheduled(**booked, attendees=ids))
+    await notif.mails_to(*(str(p.email) for p in people), template="hub_meeting")
+    dissolved = HubMembershipChanged(
+        board=board,
+        hub_id=hub_id,
+        program_year="2026-2027",
+        theme="assessment",
+        removed=ids,
+        members=[],
+        leaders=[],
+        change="dissolved",
+        meetings_cancelled=1,
+    )
+    await notif.handle(dissolved)  # before the meeting's own cancellation
+    got = await notif.mails_to(str(people[0].email), str(people[1].email), template="hub_removed")
+    assert "Its meetings are cancelled." in text_of(got[str(people[0].email)][0])
+    assert "Ses rencontres sont annulées" in text_of(got[str(people[1].email)][0])
+    for mails in got.values():  # the CANCEL comes with the meeting's own cancellation, once
+        assert calendar_of(mails[0]) is None
+    await notif.handle(HubMeetingCancelled(**booked, attendees=ids, sequence=1))
+    cancels = await notif.mails_to(*(str(p.email) for p in people), template="hub_meeting", each=2)
+    for mails in cancels.values():
+        cancel = calendar_of(mails[1])
+        assert cancel is not None and str(cancel["METHOD"]) == "CANCEL"
