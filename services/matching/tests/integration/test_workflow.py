@@ -20,10 +20,15 @@ from services.matching.adapters.tables import BoardPolicy
 from services.matching.domain.release_days import SchedulingPolicy
 from services.matching.service_layer import overrides, pairings, release_days, runs
 from services.matching.service_layer.hubs import MatchingConflict
-from services.matching.service_layer.placement import on_mentor_changed, on_teacher_registered
+from services.matching.service_layer.placement import (
+    on_mentor_changed,
+    on_participant_withdrawn,
+    on_teacher_registered,
+)
 from services.matching.tests.integration.people import YEAR, mentor_event, synthetic, teacher_event
 from shared.auth import Principal
 from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.events.registration import ParticipantWithdrawn
 from shared.migrations import drop_database, upgrade
 from shared.testing.helpers import unique_board
 
@@ -506,3 +511,45 @@ async def test_who_registers_while_a_draft_is_open_is_placed_when_it_is_publishe
         in (*e.get("added", ()), *e.get("members", ()), e.get("participant_id"))
     ]
     assert told
+
+
+async def test_a_withdrawal_ends_its_pairings_and_says_whether_the_teacher_was_paired_again(factory: Factory):
+    board = unique_board()
+    await register(factory, board, seed=7)
+    await run_publish(factory, board)
+    t, m = synthetic(board, 40, 12, seed=7)
+    profiles = {
+        str(e.participant.participant_id): e.participant
+        for e in [*(mentor_event(x, board) for x in m), *(teacher_event(x, board) for x in t)]
+    }
+
+    async def withdraw(who: str) -> list[dict[str, Any]]:
+        sent = len(await outbox(factory, board))
+        gone = profiles[who].model_copy(update={"revision": 2, "status": "withdrawn"})
+        async with UnitOfWork(factory) as uow:
+            await on_participant_withdrawn(uow, ParticipantWithdrawn(board=board, participant=gone))
+            await uow.commit()
+        return (await outbox(factory, board))[sent:]
+
+    async with UnitOfWork(factory) as uow:
+        rows = await repository.pairings_of(uow.session, board, YEAR)
+    paired = {teacher: str(r.mentor_id) for teacher, r in rows.items()}
+    teacher, their_mentor = sorted(paired.items())[0]
+    new = await withdraw(teacher)
+    assert [(e["teacher_id"], e["mentor_id"], e["change"]) for e in new if e["type"] == "MentorUnpaired"] == [
+        (teacher, their_mentor, "withdrawal")
+    ]
+    # A mentor withdraws: each of their pairings ends; a teacher paired again hears it from the new
+    # MentorPaired (published first), one left without a mentor from MentorUnpaired `withdrawal`.
+    mentor = max(sorted(set(paired.values())), key=lambda x: sum(1 for v in paired.values() if v == x))
+    theirs = sorted(x for x, v in paired.items() if v == mentor and x != teacher)
+    assert theirs
+    new = await withdraw(mentor)
+    ended = {e["teacher_id"]: (e["mentor_id"], e["change"]) for e in new if e["type"] == "MentorUnpaired"}
+    again = [i for i, e in enumerate(new) if e["type"] == "MentorPaired"]
+    repaired = {new[i]["teacher_id"] for i in again}
+    assert sorted(ended) == theirs
+    for x in theirs:
+        assert ended[x] == (mentor, "repaired" if x in repaired else "withdrawal")
+    last_pairing = max(again, default=-1)
+    assert all(i > last_pairing for i, e in enumerate(new) if e["type"] == "MentorUnpaired")
