@@ -102,6 +102,9 @@ class HubMembershipChanged(IntegrationEvent):
     change: ChangeKind = ""
     reasons: list[Reason] = []
     member_reasons: dict[str, list[Reason]] = {}
+    meetings_cancelled: int = (
+        0  # future meetings this change cancelled (a dissolved hub's), each its own HubMeetingCancelled
+    )
 
 
 class MentorPaired(IntegrationEvent):
@@ -126,7 +129,10 @@ class ParticipantUnplaced(IntegrationEvent):
 
 
 class HubMeetingScheduled(IntegrationEvent):
-    """A hub meeting was booked (on a release day, or after school)."""
+    """A hub meeting was booked (on a release day, or after school).
+
+    ``attendees`` is always the meeting's full invitee list at ``sequence`` (never only a change);
+    empty means "the hub's members and leaders"."""
 
     PRODUCER = "matching"
     meeting_id: uuid.UUID
@@ -140,11 +146,13 @@ class HubMeetingScheduled(IntegrationEvent):
 
 
 class HubMeetingRescheduled(HubMeetingScheduled):
-    """A hub meeting moved; ``sequence`` grows so calendars update the same entry."""
+    """A hub meeting moved, or its invitees changed (someone left or joined the hub: same times,
+    the new full ``attendees``); ``sequence`` grows so calendars update the same entry. A reader
+    cancels the copy of whoever is no longer listed and invites whoever is new."""
 
 
 class HubMeetingCancelled(HubMeetingScheduled):
-    """A hub meeting was cancelled."""
+    """The meeting itself was cancelled (for every one of ``attendees``), never one person's copy."""
 
 
 class ObservationScheduled(IntegrationEvent):

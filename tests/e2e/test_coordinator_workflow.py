@@ -7,6 +7,7 @@ event, no mail) → a late registrant gets a hub and a mentor."""
 from __future__ import annotations
 
 import email.utils
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -539,6 +540,40 @@ async def test_meetings_follow_their_hub_cancel_to_every_invitee_and_places_retu
         cancels = invites_to(mover, "CANCEL")
         assert sorted(next(m for m in old if m in c) for c in cancels) == sorted(old)
         assert all(any(m in c for c in invites_to(mover, "REQUEST")) for m in new)
+
+        # Those who stay keep their meetings: still on in notifications' store with the mover taken
+        # off the old hub's and added to the new hub's, their reminders still due, and no email about
+        # the new version (SEQUENCE:1), which was news only for the mover.
+        notifications_db = system.database_url("notifications")
+        hub_people = {
+            h["id"]: {p["participant_id"] for p in (*h["members"], *h["leaders"])} - {mover}
+            for h in (source, target)
+        }
+        items = await fetch(
+            notifications_db,
+            "SELECT item_id, hub_id, cancelled, attendees::text AS attendees, sequence FROM scheduled_items "
+            "WHERE item_id = ANY($1::uuid[])",
+            [uuid.UUID(m) for m in old + new],
+        )
+        assert len(items) == len(old) + len(new)
+        for item in items:
+            invited = set(json.loads(item["attendees"]))
+            assert item["cancelled"] is False and item["sequence"] == 1
+            assert hub_people[str(item["hub_id"])] <= invited
+            assert (mover in invited) == (str(item["item_id"]) in new)
+        due = await fetch(
+            notifications_db,
+            "SELECT state FROM reminders WHERE key = ANY($1::text[])",
+            [f"meeting:{m}" for m in old + new],
+        )
+        assert [r["state"] for r in due] == ["pending"] * len(old + new)
+        updates = await fetch(
+            notifications_db,
+            "SELECT recipient_email FROM notifications WHERE board = $1 AND template = 'hub_meeting' "
+            "AND calendar LIKE '%SEQUENCE:1%'",
+            board,
+        )
+        assert sorted(r["recipient_email"] for r in updates) == [email_of[mover]] * (len(old) + len(new))
 
         # Bigger hubs: two hubs instead of four, so at least two dissolve on publish.
         policy = await client.put(

@@ -76,6 +76,7 @@ def membership_changed(
     cause: IntegrationEvent | None = None,
     change: ChangeKind = "",
     member_reasons: dict[str, list[Reason]] | None = None,
+    meetings_cancelled: int = 0,
 ) -> HubMembershipChanged:
     """``reason`` is prose kept for older readers; it never carries a coordinator's note or an id."""
     return HubMembershipChanged(
@@ -90,6 +91,7 @@ def membership_changed(
         reason=reason,
         change=change,
         member_reasons=member_reasons or {},
+        meetings_cancelled=meetings_cancelled,
     )
 
 

@@ -1,19 +1,21 @@
-"""Meetings follow their hub: when a hub dissolves its future meetings are cancelled (every invitee
-gets the cancellation, the occasional teachers are given back); when people leave or join a hub,
-only they hear about its future meetings (a cancellation for the one they left, an invitation for
-the one they joined). Past meetings are history and stay as they were."""
+"""Meetings follow their hub: when a hub dissolves its future meetings are cancelled
+(HubMeetingCancelled to every invitee, the occasional teachers are given back); when people leave
+or join a hub, each of its future meetings is re-announced once as HubMeetingRescheduled with the
+same times, ``sequence`` + 1 and its full current attendee list, so a reader can tell who was
+dropped (their copy is cancelled), who was added (invited) and who stays (nothing to say). Past
+meetings are history and stay as they were."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from services.matching.adapters.meetings import future_meetings
 from services.matching.service_layer.release_days import CapacityTaken, book, release
 from shared.db import UnitOfWork
-from shared.events.matching import HubMeetingCancelled, HubMeetingScheduled
+from shared.events.matching import HubMeetingCancelled, HubMeetingRescheduled, HubMeetingScheduled
 
 
 @dataclass
@@ -23,6 +25,7 @@ class FollowOutcome:
     uninvited: int = 0  # people told a meeting of a hub they left is off for them
     invited: int = 0  # people invited to a meeting of a hub they joined
     uncovered: int = 0  # joiners for whom no occasional teacher was left on the day
+    cancelled_by_hub: dict[uuid.UUID, int] = field(default_factory=dict)  # dissolved hub -> meetings
 
 
 def _event(
@@ -62,6 +65,7 @@ async def follow_hubs(
         row.sequence += 1
         row.updated_at = datetime.now(UTC)
         out.cancelled += 1
+        out.cancelled_by_hub[row.hub_id] = out.cancelled_by_hub.get(row.hub_id, 0) + 1
         uow.publish(_event(row, HubMeetingCancelled, row.attendees))
     changed = sorted(set(left) | set(joined))
     for row in await future_meetings(uow.session, board, changed, today):
@@ -75,9 +79,7 @@ async def follow_hubs(
             row.releases -= back
             row.with_class = max(row.with_class - len(going), 0)
             row.attendees = [a for a in row.attendees if a not in going]
-            row.sequence += 1
             out.uninvited += len(going)
-            uow.publish(_event(row, HubMeetingCancelled, going))
         if coming:
             if row.release_time:
                 try:
@@ -87,10 +89,11 @@ async def follow_hubs(
                     out.uncovered += len(coming)
             row.with_class += len(coming)
             row.attendees = sorted({*row.attendees, *coming})
-            row.sequence += 1
             out.invited += len(coming)
-            uow.publish(_event(row, HubMeetingScheduled, coming))
         if going or coming:
+            # One new version of the meeting, with everyone now invited (never only the change).
+            row.sequence += 1
             row.updated_at = datetime.now(UTC)
+            uow.publish(_event(row, HubMeetingRescheduled, row.attendees))
     await uow.session.flush()
     return out

@@ -13,7 +13,7 @@ from services.matching.domain.placement_model import Pairing
 from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
 from shared.auth import Principal
 from shared.db import UnitOfWork
-from shared.events.matching import MentorPaired
+from shared.events.matching import MentorPaired, MentorUnpaired
 
 
 class InvalidFields(Exception):
@@ -68,6 +68,7 @@ async def pair(
             f"the mentor already mentors {load} teacher(s) one to one (capacity {mentor.one_to_one_capacity})",
             field="mentor_id",
         )
+    former = current.mentor_id if current is not None else None
     if current is not None:
         await session.delete(current)
         await session.flush()
@@ -88,6 +89,17 @@ async def pair(
             explanation="paired by the coordinator",
         )
     )
+    if former is not None:
+        # The former pairing ended; the MentorPaired above is what tells the former mentor (once).
+        uow.publish(
+            MentorUnpaired(
+                board=board,
+                program_year=program_year,
+                teacher_id=teacher_id,
+                mentor_id=former,
+                change="repaired",
+            )
+        )
     await session.flush()
     return (await repository.pairings_of(session, board, program_year))[str(teacher_id)]
 
@@ -105,10 +117,21 @@ async def unpair(
     session = uow.session
     await repository.lock_board(session, board)
     existing = await repository.pairings_of(session, board, program_year)
-    if str(teacher_id) not in existing:
+    current = existing.get(str(teacher_id))
+    if current is None:
         raise Invalid("teacher_id", "this teacher has no one-to-one mentor")
+    mentor_id = current.mentor_id
     await repository.delete_pairing(session, board, program_year, str(teacher_id))
     await _decide(uow, principal, board, program_year, "unpaired", teacher_id, None, note)
+    uow.publish(
+        MentorUnpaired(
+            board=board,
+            program_year=program_year,
+            teacher_id=teacher_id,
+            mentor_id=mentor_id,
+            change="unpaired",
+        )
+    )
     await session.flush()
 
 

@@ -16,7 +16,7 @@ from services.matching.adapters import repository
 from services.matching.adapters.repository import TEACHER_ROLES, StoredHub
 from services.matching.domain.adjusting import explain_member, leader_load, replacement_leader
 from services.matching.domain.forming import form_hubs, pair_one_to_one, place_late_joiner
-from services.matching.domain.placement_model import Teacher, Unplaced
+from services.matching.domain.placement_model import Pairing, Teacher, Unplaced
 from services.matching.service_layer.hubs import (
     add_person,
     append_explanation,
@@ -31,7 +31,7 @@ from services.matching.service_layer.meetings_follow import follow_hubs
 from services.matching.service_layer.participants import record_participant, record_participants
 from shared.bus.group_commit import Batchable
 from shared.db import UnitOfWork
-from shared.events.matching import MentorPaired, ParticipantUnplaced, Reason
+from shared.events.matching import MentorPaired, MentorUnpaired, ParticipantUnplaced, Reason
 from shared.events.registration import (
     MentorRegistered,
     ParticipantUpdated,
@@ -201,8 +201,8 @@ async def _pair(
     teachers: list[Teacher],
     people: repository.People,
     cause: _ParticipantEvent | None,
-) -> None:
-    """One-to-one mentors for teachers who have none, from mentors with capacity left."""
+) -> list[Pairing]:
+    """One-to-one mentors for teachers who have none, from mentors with capacity left (returned)."""
     existing = await repository.pairings_of(uow.session, board, program_year)
     used: dict[str, int] = {}
     for row in existing.values():
@@ -225,6 +225,7 @@ async def _pair(
                 explanation=pairing.explanation,
             )
         )
+    return pairings
 
 
 async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn) -> None:
@@ -290,15 +291,30 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
     await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[pid])
     pairings = await repository.pairings_of(session, board, program_year)
     orphans = []
+    ended: list[tuple[str, uuid.UUID]] = []  # (teacher, mentor) pairings the withdrawal ended
     for teacher_id, row in pairings.items():
         if teacher_id == pid or str(row.mentor_id) == pid:
+            ended.append((teacher_id, row.mentor_id))
             await session.delete(row)
             if teacher_id != pid:
                 orphans.append(teacher_id)
     await session.flush()
-    await _pair(
+    repaired = await _pair(
         uow, board, program_year, [people.teachers[t] for t in orphans if t in people.teachers], people, event
     )
+    # The end of each pairing: a teacher re-paired hears it from the new MentorPaired (`repaired`);
+    # otherwise whoever of the two is still in the program is told (`withdrawal`).
+    again = {p.teacher_id for p in repaired}
+    for teacher_id, mentor_id in ended:
+        uow.publish(
+            MentorUnpaired(
+                **envelope(event, board),  # type: ignore[arg-type]
+                program_year=program_year,
+                teacher_id=uuid.UUID(teacher_id),
+                mentor_id=mentor_id,
+                change="repaired" if teacher_id in again else "withdrawal",
+            )
+        )
     await repository.set_status(session, [pid], "withdrawn")
 
 

@@ -36,7 +36,7 @@ from services.matching.service_layer.hubs import (
 from services.matching.service_layer.meetings_follow import follow_hubs
 from services.matching.service_layer.placement import place_late
 from shared.db import UnitOfWork
-from shared.events.matching import MentorPaired, ParticipantUnplaced
+from shared.events.matching import MentorPaired, MentorUnpaired, ParticipantUnplaced
 
 LOCK_WAIT_SECONDS = 2.0
 Clock = Callable[[], datetime]
@@ -404,6 +404,7 @@ async def publish_run(
                 removed=(*old.members, *old.leaders),
                 reason="the hub was dissolved: its members were placed anew",
                 change="dissolved",
+                meetings_cancelled=follow.cancelled_by_hub.get(uuid.UUID(key), 0),
             )
         )
     for pairing in draft_pairings:
@@ -415,6 +416,19 @@ async def publish_run(
                     teacher_id=uuid.UUID(pairing.teacher_id),
                     mentor_id=uuid.UUID(pairing.mentor_id),
                     explanation=pairing.explanation,
+                )
+            )
+    # A pairing that ended: re-paired (the MentorPaired above tells the former mentor) or unpaired.
+    for teacher_id in sorted({*diff.pairings_changed, *diff.pairings_ended}):
+        former = published_pairings.get(teacher_id)
+        if former is not None:
+            uow.publish(
+                MentorUnpaired(
+                    board=board,
+                    program_year=program_year,
+                    teacher_id=uuid.UUID(teacher_id),
+                    mentor_id=uuid.UUID(former),
+                    change="repaired" if teacher_id in diff.pairings_changed else "unpaired",
                 )
             )
     for pid, reason in sorted(draft_unplaced.items()):

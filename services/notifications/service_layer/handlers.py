@@ -22,8 +22,10 @@ from services.notifications.service_layer import reminders
 from services.notifications.service_layer.contacts import upsert_contact
 from services.notifications.service_layer.messaging import (
     FORMER,
+    INVITED,
     PARTICIPANT,
     REPAIRED,
+    UNINVITED,
     GrantEvent,
     Messenger,
     aware,
@@ -183,6 +185,11 @@ class NotificationHandlers:
         )
 
     async def mentor_unpaired(self, uow: UnitOfWork, event: matching.MentorUnpaired) -> None:
+        """A pairing ended by a coordinator or a withdrawal: the teacher and the mentor hear it. One
+        ended by a re-pairing says nothing and changes nothing here, whichever arrives first: the new
+        MentorPaired tells the teacher and the former mentor (it must still see the former one)."""
+        if event.change == "repaired":
+            return
         current = await names.current_mentor(uow, event.teacher_id)
         if current != event.mentor_id:
             return  # already replaced (its MentorPaired told everyone) or never known as paired
@@ -266,9 +273,21 @@ class NotificationHandlers:
         return applied.first() is not None
 
     async def hub_meeting(self, uow: UnitOfWork, event: matching.HubMeetingScheduled) -> None:
+        """A meeting booked, moved, cancelled, or its invitees changed. ``attendees`` is always the
+        whole list: whoever left it gets a cancellation of their copy, whoever joined an invitation,
+        and those who stay hear nothing when only the list changed (their reminder stays)."""
         zone = self.messenger.zone(event.board)
         cancelled = isinstance(event, matching.HubMeetingCancelled)
-        starts = aware(event.starts_at, zone)
+        starts, ends = aware(event.starts_at, zone), aware(event.ends_at, zone)
+        known = await uow.session.get(ScheduledItem, event.meeting_id, populate_existing=True)
+        before = (
+            None
+            if known is None or known.cancelled
+            else (
+                [str(a) for a in known.attendees],
+                known.starts_at == starts and known.ends_at == ends and known.location == event.location,
+            )
+        )
         applied = await self._remember_item(
             uow,
             item_id=event.meeting_id,
@@ -277,7 +296,7 @@ class NotificationHandlers:
                 "board": event.board,
                 "hub_id": event.hub_id,
                 "starts_at": starts,
-                "ends_at": aware(event.ends_at, zone),
+                "ends_at": ends,
                 "location": event.location,
                 "attendees": [str(a) for a in event.attendees],
             },
@@ -298,7 +317,16 @@ class NotificationHandlers:
                 due_at=reminder_due_at(starts, self.lead, event.occurred_at),
                 payload={"item_id": str(event.meeting_id)},
             )
-        await self.messenger.deliver(uow, event)
+        if cancelled or before is None or not before[0] or not event.attendees:
+            await self.messenger.deliver(uow, event)  # everyone it names (or the hub's people)
+            return
+        previous, same_time = before
+        now = [str(a) for a in event.attendees]
+        targets = [UNINVITED + p for p in previous if p not in now]
+        targets += [INVITED + p for p in now if p not in previous]
+        if not same_time:  # it moved: those who stay get the update of their entry
+            targets += [PARTICIPANT + p for p in now if p in previous]
+        await self.messenger.deliver(uow, event, targets)
 
     async def session(self, uow: UnitOfWork, event: registration.SessionScheduled) -> None:
         zone = self.messenger.zone(event.board)

@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 PARTICIPANT = "participant:"
 REPAIRED = "repaired:"  # repaired:<teacher>:<former mentor>
 FORMER = "former:"  # former:<former mentor>:<teacher>
+INVITED = "invited:"  # invited:<id>: newly among a meeting's attendees (an invitation)
+UNINVITED = "uninvited:"  # uninvited:<id>: no longer among them (a cancellation of their copy)
 REVIEWER = "reviewer:"
 EVERYONE = "*"  # the targets themselves are not known yet (a meeting of a hub not seen yet)
 
@@ -293,6 +295,17 @@ class Messenger:
             if kind + ":" == REPAIRED:
                 return await self._paired(uow, event, contact, previous_id=uuid.UUID(other))
             return await self._unpaired(uow, event, contact, partner_id=uuid.UUID(other))
+        if target.startswith((INVITED, UNINVITED)) and isinstance(event, matching.HubMeetingScheduled):
+            # The meeting's invitees changed: a newcomer is invited, a leaver's copy is cancelled.
+            kind, who = target.split(":")
+            contact = await uow.session.get(Contact, uuid.UUID(who), populate_existing=True)
+            if contact is None:
+                return Waiting(contact_key(who))
+            if contact.status == "withdrawn":
+                return []
+            return await self._meeting(
+                uow, event, contact, as_change="scheduled" if kind + ":" == INVITED else "cancelled"
+            )
         if target.startswith(PARTICIPANT):
             participant_id = uuid.UUID(target.removeprefix(PARTICIPANT))
             contact = await uow.session.get(Contact, participant_id, populate_existing=True)
@@ -432,8 +445,10 @@ class Messenger:
         theme = await self._theme(uow, event.theme, lang)
         meetings = await self._hub_meetings(uow, event.hub_id, event.occurred_at)
         if me in event.removed and me not in event.members and me not in event.leaders:
-            # Every future meeting of the hub they were invited to leaves their calendar.
-            mine = [m for m in meetings if not m.attendees or str(me) in [str(a) for a in m.attendees]]
+            # The hub's own meeting dates leave their calendar here; a meeting matching booked with
+            # its invitees is cancelled for them by that meeting's new version (HubMeetingRescheduled
+            # without them, or HubMeetingCancelled), so each CANCEL is sent once.
+            mine = [m for m in meetings if not m.attendees]
             invite = (
                 Invite(
                     method="CANCEL",
@@ -459,7 +474,9 @@ class Messenger:
                 lang,
                 theme=theme,
                 dissolved=dissolved,
-                meetings_cancelled=bool(meetings) and all(m.cancelled for m in meetings),
+                # As matching says (its cancellations may not have arrived yet), or as known here.
+                meetings_cancelled=event.meetings_cancelled > 0
+                or (bool(meetings) and all(m.cancelled for m in meetings)),
                 calendar_cancelled=invite is not None,
             )
             return [Outgoing(contact, draft, invite)]
@@ -485,7 +502,8 @@ class Messenger:
             if joined
             else [],
         )
-        if joined and live:
+        implied = [m for m in live if not m.attendees]  # booked meetings invite them themselves
+        if joined and implied:
             invite = Invite(
                 method="REQUEST",
                 entries=tuple(
@@ -497,7 +515,7 @@ class Messenger:
                         sequence=m.sequence,
                         location=m.location,
                     )
-                    for m in live
+                    for m in implied
                 ),
                 stamp=event.occurred_at,
             )
@@ -582,22 +600,28 @@ class Messenger:
         return outgoing
 
     async def _meeting(
-        self, uow: UnitOfWork, event: matching.HubMeetingScheduled, contact: Contact
+        self,
+        uow: UnitOfWork,
+        event: matching.HubMeetingScheduled,
+        contact: Contact,
+        as_change: Literal["scheduled", "cancelled"] | None = None,
     ) -> Composed:
+        """The meeting's news for one attendee; ``as_change`` when it is news for them alone (they
+        were added to it, or dropped from it) rather than a change of the meeting itself."""
         item = await uow.session.get(ScheduledItem, event.meeting_id, populate_existing=True)
         if item is not None and item.sequence > event.sequence:
             return []  # superseded while this message waited
         hub = await uow.session.get(Hub, event.hub_id)
         lang = contact.language
         zone = self.zone(event.board)
-        cancelled = isinstance(event, matching.HubMeetingCancelled)
-        change: Literal["scheduled", "rescheduled", "cancelled"] = (
+        change: Literal["scheduled", "rescheduled", "cancelled"] = as_change or (
             "cancelled"
-            if cancelled
+            if isinstance(event, matching.HubMeetingCancelled)
             else "rescheduled"
             if isinstance(event, matching.HubMeetingRescheduled)
             else "scheduled"
         )
+        cancelled = change == "cancelled"
         starts, ends = aware(event.starts_at, zone), aware(event.ends_at, zone)
         theme = await self._theme(uow, hub.theme, lang) if hub else None
         invite = single_entry_invite(

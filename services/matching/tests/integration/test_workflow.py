@@ -20,10 +20,15 @@ from services.matching.adapters.tables import BoardPolicy
 from services.matching.domain.release_days import SchedulingPolicy
 from services.matching.service_layer import overrides, pairings, release_days, runs
 from services.matching.service_layer.hubs import MatchingConflict
-from services.matching.service_layer.placement import on_mentor_changed, on_teacher_registered
+from services.matching.service_layer.placement import (
+    on_mentor_changed,
+    on_participant_withdrawn,
+    on_teacher_registered,
+)
 from services.matching.tests.integration.people import YEAR, mentor_event, synthetic, teacher_event
 from shared.auth import Principal
 from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.events.registration import ParticipantWithdrawn
 from shared.migrations import drop_database, upgrade
 from shared.testing.helpers import unique_board
 
@@ -312,6 +317,14 @@ async def test_a_dissolved_hubs_future_meetings_are_cancelled_to_every_invitee_a
         mine = [e for e in cancelled if e["hub_id"] == hub]
         assert sorted(e["meeting_id"] for e in mine) == sorted(str(m) for m in meetings[hub])
         assert all(sorted(e["attendees"]) == invitees for e in mine)  # every invitee gets the CANCEL
+    # Each dissolution says how many meetings it cancelled, so its message can say so truthfully.
+    gone = [
+        e
+        for e in (await outbox(factory, board))[sent:]
+        if e["type"] == "HubMembershipChanged" and e["change"] == "dissolved"
+    ]
+    assert {e["hub_id"]: e["meetings_cancelled"] for e in gone} == {h: len(meetings[h]) for h in dissolved}
+    assert all(e["members"] == [] and e["leaders"] == [] for e in gone)
     async with factory() as session:
         left = (
             await session.execute(
@@ -345,10 +358,16 @@ async def test_a_moved_member_leaves_the_old_hubs_meetings_and_joins_the_new_one
         )  # fmt: skip
         await uow.commit()
     new = (await outbox(factory, board))[sent:]
-    cancels = [e for e in new if e["type"] == "HubMeetingCancelled"]
-    invites = [e for e in new if e["type"] == "HubMeetingScheduled"]
-    assert cancels and all(e["hub_id"] == a and e["attendees"] == [mover] for e in cancels)
-    assert invites and all(e["hub_id"] == b and e["attendees"] == [mover] for e in invites)
+    # Each future meeting of both hubs is re-announced once, same times, with everyone now invited:
+    # the meetings themselves go on (no HubMeetingCancelled, no new HubMeetingScheduled).
+    assert not [e for e in new if e["type"] in ("HubMeetingCancelled", "HubMeetingScheduled")]
+    versions = [e for e in new if e["type"] == "HubMeetingRescheduled"]
+    after = await published(factory, board)
+    for hub_id in (a, b):
+        mine = [e for e in versions if e["hub_id"] == hub_id]
+        assert mine and all(e["sequence"] == 1 for e in mine)
+        assert all(sorted(e["attendees"]) == sorted([*after[hub_id][0], *after[hub_id][1]]) for e in mine)
+    assert len({e["meeting_id"] for e in versions}) == len(versions)  # once per meeting
     async with factory() as session:
         rows = (
             await session.execute(
@@ -413,6 +432,59 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
     assert teacher_id not in {p["teacher_id"] for p in rerun.draft["pairings"]}  # type: ignore[index]
 
 
+async def test_unpairing_and_re_pairing_announce_the_end_of_the_former_pairing(factory: Factory):
+    board = unique_board()
+    await register(factory, board, seed=7)
+    await run_publish(factory, board)
+    principal = coordinator(board)
+    async with UnitOfWork(factory) as uow:
+        people = await repository.load_people(uow.session, board, YEAR, None)
+        rows = await repository.pairings_of(uow.session, board, YEAR)
+    paired = {t: str(r.mentor_id) for t, r in rows.items()}
+    # Unpair one teacher: their mentor now has room for someone else.
+    alone, freed = sorted(paired.items())[0]
+    sent = len(await outbox(factory, board))
+    async with UnitOfWork(factory) as uow:
+        await pairings.unpair(
+            uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(alone), note="n"
+        )
+        await uow.commit()
+    unpaired = (await outbox(factory, board))[sent:]
+    assert [(e["type"], e["teacher_id"], e["mentor_id"], e["change"]) for e in unpaired] == [
+        ("MentorUnpaired", alone, freed, "unpaired")
+    ]
+    # Re-pair another teacher with that mentor: MentorPaired, then the end of the former pairing.
+    mentor = people.mentors[freed]
+    teacher_id, former = next(
+        (t, m)
+        for t, m in sorted(paired.items())
+        if t != alone and m != freed
+        and mentor.language == people.teachers[t].language and not mentor.evaluates(people.teachers[t])
+    )  # fmt: skip
+    sent = len(await outbox(factory, board))
+    async with UnitOfWork(factory) as uow:
+        await pairings.pair(
+            uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(teacher_id),
+            mentor_id=uuid.UUID(freed), note=None,
+        )  # fmt: skip
+        await uow.commit()
+    repair = (await outbox(factory, board))[sent:]
+    assert [(e["type"], e["teacher_id"], e["mentor_id"]) for e in repair] == [
+        ("MentorPaired", teacher_id, freed),
+        ("MentorUnpaired", teacher_id, former),
+    ]
+    assert repair[1]["change"] == "repaired"
+    # Pairing again with the same mentor changes nothing and announces nothing.
+    sent = len(await outbox(factory, board))
+    async with UnitOfWork(factory) as uow:
+        await pairings.pair(
+            uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(teacher_id),
+            mentor_id=uuid.UUID(freed), note=None,
+        )  # fmt: skip
+        await uow.commit()
+    assert len(await outbox(factory, board)) == sent
+
+
 async def test_who_registers_while_a_draft_is_open_is_placed_when_it_is_published(factory: Factory):
     board = unique_board()
     await register(factory, board)
@@ -439,3 +511,45 @@ async def test_who_registers_while_a_draft_is_open_is_placed_when_it_is_publishe
         in (*e.get("added", ()), *e.get("members", ()), e.get("participant_id"))
     ]
     assert told
+
+
+async def test_a_withdrawal_ends_its_pairings_and_says_whether_the_teacher_was_paired_again(factory: Factory):
+    board = unique_board()
+    await register(factory, board, seed=7)
+    await run_publish(factory, board)
+    t, m = synthetic(board, 40, 12, seed=7)
+    profiles = {
+        str(e.participant.participant_id): e.participant
+        for e in [*(mentor_event(x, board) for x in m), *(teacher_event(x, board) for x in t)]
+    }
+
+    async def withdraw(who: str) -> list[dict[str, Any]]:
+        sent = len(await outbox(factory, board))
+        gone = profiles[who].model_copy(update={"revision": 2, "status": "withdrawn"})
+        async with UnitOfWork(factory) as uow:
+            await on_participant_withdrawn(uow, ParticipantWithdrawn(board=board, participant=gone))
+            await uow.commit()
+        return (await outbox(factory, board))[sent:]
+
+    async with UnitOfWork(factory) as uow:
+        rows = await repository.pairings_of(uow.session, board, YEAR)
+    paired = {teacher: str(r.mentor_id) for teacher, r in rows.items()}
+    teacher, their_mentor = sorted(paired.items())[0]
+    new = await withdraw(teacher)
+    assert [(e["teacher_id"], e["mentor_id"], e["change"]) for e in new if e["type"] == "MentorUnpaired"] == [
+        (teacher, their_mentor, "withdrawal")
+    ]
+    # A mentor withdraws: each of their pairings ends; a teacher paired again hears it from the new
+    # MentorPaired (published first), one left without a mentor from MentorUnpaired `withdrawal`.
+    mentor = max(sorted(set(paired.values())), key=lambda x: sum(1 for v in paired.values() if v == x))
+    theirs = sorted(x for x, v in paired.items() if v == mentor and x != teacher)
+    assert theirs
+    new = await withdraw(mentor)
+    ended = {e["teacher_id"]: (e["mentor_id"], e["change"]) for e in new if e["type"] == "MentorUnpaired"}
+    again = [i for i, e in enumerate(new) if e["type"] == "MentorPaired"]
+    repaired = {new[i]["teacher_id"] for i in again}
+    assert sorted(ended) == theirs
+    for x in theirs:
+        assert ended[x] == (mentor, "repaired" if x in repaired else "withdrawal")
+    last_pairing = max(again, default=-1)
+    assert all(i > last_pairing for i, e in enumerate(new) if e["type"] == "MentorUnpaired")

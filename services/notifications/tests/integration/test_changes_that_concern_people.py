@@ -25,6 +25,7 @@ from shared.events.grants import GrantPaid
 from shared.events.matching import (
     HubFormed,
     HubMeetingCancelled,
+    HubMeetingScheduled,
     HubMembershipChanged,
     MentorPaired,
     MentorUnpaired,
@@ -473,3 +474,83 @@ async def test_a_teacher_who_withdrew_is_unpaired_and_only_the_mentor_hears_it(n
     assert not await notif.scalar(
         "SELECT count(*) FROM awaiting_messages WHERE event_id = :e", e=ended.event_id
     )
+
+
+async def test_a_re_pairing_tells_the_former_mentor_once_whichever_event_arrives_first(notif: Notifications):
+    board = unique_board()
+    teacher = person(board)
+    first, second = person(board, role="mentor", language="fr"), person(board, role="mentor")
+    await notif.register(board, teacher, first, second)
+    common = dict(board=board, program_year="2026-2027", teacher_id=teacher.participant_id)
+    await notif.handle(MentorPaired(**common, mentor_id=first.participant_id))
+    await notif.mails_to(str(teacher.email), str(first.email), template="mentor_paired")
+    # Matching publishes the new pairing, then the end of the former one; they may arrive reversed.
+    ended = MentorUnpaired(**common, mentor_id=first.participant_id, change="repaired")
+    repaired = MentorPaired(**common, mentor_id=second.participant_id)
+    await notif.handle(ended)
+    assert await handled(notif, ended.event_id) and await sent_for(notif, ended.event_id) == 0
+    await notif.handle(repaired)
+    gone = (await notif.mails_to(str(first.email), template="mentor_unpaired"))[str(first.email)]
+    assert len(gone) == 1
+    assert f"Vous n'êtes plus le mentor à l'école de {full(teacher)}" in text_of(gone[0])
+    new = (await notif.mails_to(str(teacher.email), template="mentor_paired", each=2))[str(teacher.email)][1]
+    assert f"who takes over from {full(first)}" in text_of(new)
+    assert await sent_for(notif, repaired.event_id) == 3  # teacher, new mentor, former mentor
+    # The same end arriving again after the new pairing says nothing either.
+    await notif.handle(MentorUnpaired(**common, mentor_id=first.participant_id, change="repaired"))
+    await notif.handle(MentorPaired(**common, mentor_id=second.participant_id))
+    await notif.settle(0.3)
+    assert len(notif.mails(str(first.email), "mentor_unpaired")) == 1
+    assert len(notif.mails(str(teacher.email), "mentor_unpaired")) == 0
+
+
+async def test_a_dissolution_arriving_before_its_meetings_cancellations_still_says_they_are_cancelled(
+    notif: Notifications,
+):
+    board = unique_board()
+    people = [person(board), person(board, language="fr"), person(board, role="mentor")]
+    await notif.register(board, *people)
+    ids = [p.participant_id for p in people]
+    hub_id = uuid.uuid4()
+    await notif.handle(
+        HubFormed(
+            board=board,
+            hub_id=hub_id,
+            program_year="2026-2027",
+            theme="assessment",
+            members=ids[:2],
+            leaders=ids[2:],
+        )
+    )
+    starts = in_days(25)
+    booked = dict(
+        board=board,
+        meeting_id=uuid.uuid4(),
+        hub_id=hub_id,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+    )
+    await notif.handle(HubMeetingScheduled(**booked, attendees=ids))
+    await notif.mails_to(*(str(p.email) for p in people), template="hub_meeting")
+    dissolved = HubMembershipChanged(
+        board=board,
+        hub_id=hub_id,
+        program_year="2026-2027",
+        theme="assessment",
+        removed=ids,
+        members=[],
+        leaders=[],
+        change="dissolved",
+        meetings_cancelled=1,
+    )
+    await notif.handle(dissolved)  # before the meeting's own cancellation
+    got = await notif.mails_to(str(people[0].email), str(people[1].email), template="hub_removed")
+    assert "Its meetings are cancelled." in text_of(got[str(people[0].email)][0])
+    assert "Ses rencontres sont annulées" in text_of(got[str(people[1].email)][0])
+    for mails in got.values():  # the CANCEL comes with the meeting's own cancellation, once
+        assert calendar_of(mails[0]) is None
+    await notif.handle(HubMeetingCancelled(**booked, attendees=ids, sequence=1))
+    cancels = await notif.mails_to(*(str(p.email) for p in people), template="hub_meeting", each=2)
+    for mails in cancels.values():
+        cancel = calendar_of(mails[1])
+        assert cancel is not None and str(cancel["METHOD"]) == "CANCEL"

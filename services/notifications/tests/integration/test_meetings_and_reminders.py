@@ -140,3 +140,66 @@ async def test_reminders_survive_a_restart_of_the_scheduler(notif: Notifications
     assert result["reminders"] >= 1
     await notif.mails_to(str(teacher.email), template="reminder")
     assert datetime.now(UTC) < starts
+
+
+async def test_a_meetings_invitees_changing_cancels_the_leavers_copy_invites_the_newcomer_and_tells_no_one_else(
+    notif: Notifications,
+):
+    board = unique_board()
+    leaver, stayer, newcomer = person(board, language="fr"), person(board), person(board, language="fr")
+    leader = person(board, role="mentor")
+    await notif.register(board, leaver, stayer, newcomer, leader)
+    meeting = dict(board=board, meeting_id=uuid.uuid4(), hub_id=uuid.uuid4(), location="Room 4")
+    starts = in_days(20)
+    ends = starts + timedelta(hours=2)
+    booked = HubMeetingScheduled(
+        **meeting,
+        starts_at=starts,
+        ends_at=ends,
+        attendees=[leaver.participant_id, stayer.participant_id, leader.participant_id],
+    )
+    await notif.handle(booked)
+    await notif.mails_to(str(leaver.email), str(stayer.email), str(leader.email), template="hub_meeting")
+
+    # The leaver moved to another hub and the newcomer joined: same times, the new full list.
+    members = [stayer.participant_id, leader.participant_id, newcomer.participant_id]
+    changed = HubMeetingRescheduled(**meeting, starts_at=starts, ends_at=ends, sequence=1, attendees=members)
+    await notif.handle(changed)
+    got = await notif.mails_to(str(leaver.email), str(newcomer.email), template="hub_meeting", each=1)
+    gone = [m for m in notif.mails(str(leaver.email), "hub_meeting") if "METHOD:CANCEL" in m.as_string()]
+    assert len(gone) == 1 and str(gone[0]["Subject"]).startswith("Annulée")
+    cancel = calendar_of(gone[0])
+    assert cancel is not None and str(cancel["METHOD"]) == "CANCEL"
+    entry = events_of(cancel)[0]
+    assert str(entry["UID"]) == meeting_uid(meeting["meeting_id"]) and int(entry["SEQUENCE"]) == 1
+    invite = calendar_of(got[str(newcomer.email)][0])
+    assert invite is not None and str(invite["METHOD"]) == "REQUEST"
+    assert str(got[str(newcomer.email)][0]["Subject"]).startswith("Rencontre du carrefour")
+    assert int(events_of(invite)[0]["SEQUENCE"]) == 1
+    # Only those two heard of it; the meeting goes on for the others, their reminder with it.
+    assert (
+        await notif.scalar("SELECT count(*) FROM notifications WHERE event_id = :e", e=changed.event_id) == 2
+    )
+    for who in (stayer, leader):
+        assert len(notif.mails(str(who.email), "hub_meeting")) == 1
+    item = (
+        await notif.rows(
+            "SELECT cancelled, attendees FROM scheduled_items WHERE item_id = :i", i=meeting["meeting_id"]
+        )
+    )[0]
+    assert item.cancelled is False and sorted(item.attendees) == sorted(str(p) for p in members)
+    state = await notif.scalar(
+        "SELECT state FROM reminders WHERE key = :k", k=f"meeting:{meeting['meeting_id']}"
+    )
+    assert state == "pending"  # still due, to those still invited
+
+    # A real move afterwards reaches everyone still invited, and not the one who left.
+    later = in_days(22)
+    moved = HubMeetingRescheduled(
+        **meeting, starts_at=later, ends_at=later + timedelta(hours=2), sequence=2, attendees=members
+    )
+    await notif.handle(moved)
+    await notif.mails_to(str(stayer.email), str(leader.email), template="hub_meeting", each=2)
+    await notif.mails_to(str(newcomer.email), template="hub_meeting", each=2)
+    assert await notif.scalar("SELECT count(*) FROM notifications WHERE event_id = :e", e=moved.event_id) == 3
+    assert len(notif.mails(str(leaver.email), "hub_meeting")) == 2  # the booking and its CANCEL only
