@@ -22,6 +22,11 @@ _DROP_PAIRINGS_OF_TEACHER = sa.text(
     "DELETE FROM placements WHERE board = :board AND ("
     "(participant_id = :teacher AND kind = 'mentor') OR (kind = 'mentee' AND ref = :teacher))"
 )
+_DROP_PAIRING = sa.text(
+    "DELETE FROM placements WHERE board = :board AND ("
+    "(participant_id = :teacher AND kind = 'mentor' AND ref = :mentor) OR "
+    "(participant_id = :mentor AND kind = 'mentee' AND ref = :teacher))"
+)
 # Placed when in a hub or a pairing, registered otherwise; a withdrawal is never undone here.
 _STATUS = sa.text(
     "UPDATE participants p SET status = CASE WHEN EXISTS "
@@ -57,6 +62,13 @@ async def set_pairing(
     await session.execute(
         _ADD, {"kind": "mentee", "ref": teacher_id, "board": board, "people": [str(mentor_id)]}
     )
+
+
+async def end_pairing(
+    session: AsyncSession, *, board: str, teacher_id: uuid.UUID, mentor_id: uuid.UUID
+) -> None:
+    """The pairing of ``teacher_id`` with ``mentor_id`` ended (a newer pairing of the teacher stays)."""
+    await session.execute(_DROP_PAIRING, {"board": board, "teacher": teacher_id, "mentor": mentor_id})
 
 
 async def refresh_status(session: AsyncSession, *, board: str, people: Iterable[uuid.UUID]) -> None:

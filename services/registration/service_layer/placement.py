@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from services.registration.adapters import placements
 from shared.db import UnitOfWork
-from shared.events.matching import HubFormed, HubMembershipChanged, MentorPaired
+from shared.events.matching import HubFormed, HubMembershipChanged, MentorPaired, MentorUnpaired
 
 
 async def mark_hub_members_placed(uow: UnitOfWork, event: HubFormed | HubMembershipChanged) -> None:
@@ -27,3 +27,14 @@ async def mark_pair_placed(uow: UnitOfWork, event: MentorPaired) -> None:
     )
     people = [event.teacher_id, event.mentor_id, *previous]
     await placements.refresh_status(uow.session, board=event.board, people=people)
+
+
+async def mark_pair_ended(uow: UnitOfWork, event: MentorUnpaired) -> None:
+    """A pairing ended: the teacher and the mentor stay placed only if a hub or another pairing
+    holds them (a re-pairing's new mentor is untouched)."""
+    await placements.end_pairing(
+        uow.session, board=event.board, teacher_id=event.teacher_id, mentor_id=event.mentor_id
+    )
+    await placements.refresh_status(
+        uow.session, board=event.board, people=[event.teacher_id, event.mentor_id]
+    )

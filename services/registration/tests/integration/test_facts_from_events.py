@@ -16,7 +16,7 @@ import pytest
 from shared.events.catalog import encode
 from shared.events.envelope import IntegrationEvent
 from shared.events.grants import GrantPaid, GrantSubmitted, GrantWithdrawn
-from shared.events.matching import HubFormed, HubMembershipChanged, MentorPaired
+from shared.events.matching import HubFormed, HubMembershipChanged, MentorPaired, MentorUnpaired
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 
@@ -113,6 +113,12 @@ async def test_placement_status_follows_hubs_and_pairings(registration: System, 
     late = HubMembershipChanged(hub_id=other_hub, added=[t3], members=[t1, t3], leaders=[], **common)
     await publish(registration, late, HubFormed(hub_id=uuid.uuid4(), members=[t2], leaders=[], **common))
     assert becomes({t1: "placed", t2: "placed", t3: "withdrawn", mentor: "placed"})
+
+    # The pairing ends: the mentor holds no hub seat or pairing any more; t2 stays placed by a hub.
+    await publish(
+        registration, MentorUnpaired(board=board, program_year=YEAR, teacher_id=t2, mentor_id=mentor)
+    )
+    assert becomes({t1: "placed", t2: "placed", t3: "withdrawn", mentor: "registered"})
 
 
 def standing(client: httpx.Client, url: str, who: str, board: str, on: str) -> dict[str, Any]:
