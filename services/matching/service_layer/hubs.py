@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import HubMember
 from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
-from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
+from services.matching.domain.explaining import explain_hub
+from services.matching.domain.placement_model import Fact, Hub, MatchingPolicy, Mentor, Teacher
 from shared.events.envelope import IntegrationEvent
-from shared.events.matching import HubFormed, HubMembershipChanged
+from shared.events.matching import HubFormed, HubMembershipChanged, Reason
 
 
 class MatchingConflict(Exception):
@@ -52,8 +53,38 @@ def envelope(cause: IntegrationEvent | None, board: str) -> dict[str, object]:
     return cause.caused() if cause is not None else {"board": board}
 
 
-def hub_formed(hub: Hub, program_year: str, cause: IntegrationEvent | None = None) -> HubFormed:
+def as_reasons(facts: Iterable[Fact]) -> list[Reason]:
+    """Domain facts as the contract's reasons."""
+    return [Reason(code=f.code, values=f.as_dict()) for f in facts]  # type: ignore[arg-type]
+
+
+def hub_reasons(
+    hub: Hub,
+    teachers: Mapping[str, Teacher] | None,
+    mentors: Mapping[str, Mentor] | None,
+    **context: Iterable[str],
+) -> dict[str, object]:
+    """``reasons`` and ``member_reasons`` of a hub event, counted from the hub as it is now
+    (nothing when the people are not given)."""
+    if teachers is None or mentors is None or not hub.members:
+        return {}
+    facts, per_member = explain_hub(hub, teachers, mentors, **context)
+    return {
+        "reasons": as_reasons(facts),
+        "member_reasons": {pid: as_reasons(f) for pid, f in per_member.items()},
+    }
+
+
+def hub_formed(
+    hub: Hub,
+    program_year: str,
+    cause: IntegrationEvent | None = None,
+    *,
+    teachers: Mapping[str, Teacher] | None = None,
+    mentors: Mapping[str, Mentor] | None = None,
+) -> HubFormed:
     return HubFormed(
+        **hub_reasons(hub, teachers, mentors),  # type: ignore[arg-type]
         **envelope(cause, hub.board),  # type: ignore[arg-type]
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,
@@ -74,8 +105,13 @@ def membership_changed(
     removed: Iterable[str] = (),
     reason: str,
     cause: IntegrationEvent | None = None,
+    teachers: Mapping[str, Teacher] | None = None,
+    mentors: Mapping[str, Mentor] | None = None,
+    late_joiners: Iterable[str] = (),
+    decided: Iterable[str] = (),
 ) -> HubMembershipChanged:
     return HubMembershipChanged(
+        **hub_reasons(hub, teachers, mentors, late_joiners=late_joiners, decided=decided),  # type: ignore[arg-type]
         **envelope(cause, hub.board),  # type: ignore[arg-type]
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,

@@ -152,8 +152,28 @@ async def move_member(
         forced=bool(verdict.warnings),
     )
     reason = f"coordinator override: member moved{_note_text(note)}"
-    uow.publish(membership_changed(source.domain(), source.row.program_year, removed=[pid], reason=reason))
-    uow.publish(membership_changed(target.domain(), target.row.program_year, added=[pid], reason=reason))
+    uow.publish(
+        membership_changed(
+            source.domain(),
+            source.row.program_year,
+            removed=[pid],
+            reason=reason,
+            teachers=people.teachers,
+            mentors=people.mentors,
+        )
+    )
+    uow.publish(
+        membership_changed(
+            target.domain(),
+            target.row.program_year,
+            added=[pid],
+            reason=reason,
+            teachers=people.teachers,
+            mentors=people.mentors,
+            decided=[pid],
+        )
+    )
+
     await uow.session.flush()
     return override, [source, target]
 
@@ -232,6 +252,9 @@ async def swap_leader(
             added=[incoming.participant_id],
             removed=removed,
             reason=f"coordinator override: {what}{_note_text(note)}",
+            teachers=people.teachers,
+            mentors=people.mentors,
+            decided=[incoming.participant_id],
         )
     )
     await uow.session.flush()

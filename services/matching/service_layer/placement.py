@@ -19,6 +19,7 @@ from services.matching.domain.placement_model import Teacher, Unplaced
 from services.matching.service_layer.hubs import (
     add_person,
     append_explanation,
+    as_reasons,
     explanations,
     hub_formed,
     membership_changed,
@@ -118,6 +119,7 @@ async def place_late(
                     program_year=program_year,
                     participant_id=uuid.UUID(participant_id),
                     reason=outcome.reason,
+                    reasons=as_reasons(outcome.facts),
                 )
             )
         await _pair(uow, board, program_year, [teacher], people, cause)
@@ -134,7 +136,16 @@ async def place_late(
     await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[participant_id])
     await repository.set_status(session, [participant_id], "placed")
     uow.publish(
-        membership_changed(target.domain(), program_year, added=[participant_id], reason=why, cause=cause)
+        membership_changed(
+            target.domain(),
+            program_year,
+            added=[participant_id],
+            reason=why,
+            cause=cause,
+            teachers=people.teachers,
+            mentors=people.mentors,
+            late_joiners=[participant_id],
+        )
     )
     await _pair(uow, board, program_year, [teacher], people, cause)
 
@@ -176,7 +187,7 @@ async def _form_from_unplaced(
     await repository.set_status(session, placed, "placed")
     await repository.set_status(session, [m for h in result.hubs for m in h.leaders], "leading")
     for hub in result.hubs:
-        uow.publish(hub_formed(hub, program_year, cause))
+        uow.publish(hub_formed(hub, program_year, cause, teachers=people.teachers, mentors=people.mentors))
     return set(placed)
 
 
@@ -209,6 +220,7 @@ async def _pair(
                 teacher_id=uuid.UUID(pairing.teacher_id),
                 mentor_id=uuid.UUID(pairing.mentor_id),
                 explanation=pairing.explanation,
+                reasons=as_reasons(pairing.facts),
             )
         )
 
@@ -257,7 +269,14 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
         refresh_flags(hub, people.mentors, rules.policy)
         uow.publish(
             membership_changed(
-                hub.domain(), program_year, added=added, removed=[pid], reason=reason, cause=event
+                hub.domain(),
+                program_year,
+                added=added,
+                removed=[pid],
+                reason=reason,
+                cause=event,
+                teachers=people.teachers,
+                mentors=people.mentors,
             )
         )
     await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[pid])
@@ -325,6 +344,8 @@ async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantU
                 added=[mentor.participant_id],
                 reason="a newly registered mentor fills the empty leader seat",
                 cause=event,
+                teachers=people.teachers,
+                mentors=people.mentors,
             )
         )
 

@@ -19,6 +19,7 @@ from services.matching.adapters.tables import MatchingRun
 from services.matching.domain.forming import form_hubs
 from services.matching.service_layer.hubs import (
     MatchingConflict,
+    as_reasons,
     explanations,
     hub_formed,
     membership_changed,
@@ -84,6 +85,7 @@ async def run_matching(
     previous_unplaced = await repository.unplaced_of(session, board, program_year)
     await repository.delete_unplaced(session, board=board, program_year=program_year)
     reasons = {u.participant_id: u.reason for u in result.unplaced}
+    facts = {u.participant_id: u.facts for u in result.unplaced}
     await repository.upsert_unplaced(
         session, board=board, program_year=program_year, reasons=reasons, run_id=run_id
     )
@@ -104,7 +106,7 @@ async def run_matching(
     for key, hub in after.items():
         old = before.get(key)
         if old is None:
-            uow.publish(hub_formed(hub, program_year))
+            uow.publish(hub_formed(hub, program_year, teachers=people.teachers, mentors=people.mentors))
         elif (old.members, old.leaders) != (hub.members, hub.leaders):
             changed += 1
             added = (set(hub.members) | set(hub.leaders)) - (set(old.members) | set(old.leaders))
@@ -116,6 +118,8 @@ async def run_matching(
                     added=added,
                     removed=removed,
                     reason=f"re-formed by matching run {run_id}",
+                    teachers=people.teachers,
+                    mentors=people.mentors,
                 )
             )
     dissolved = [old for key, old in before.items() if key not in after]
@@ -138,6 +142,7 @@ async def run_matching(
                     teacher_id=uuid.UUID(pairing.teacher_id),
                     mentor_id=uuid.UUID(pairing.mentor_id),
                     explanation=pairing.explanation,
+                    reasons=as_reasons(pairing.facts),
                 )
             )
     for pid, reason in reasons.items():
@@ -145,7 +150,11 @@ async def run_matching(
         if old_unplaced is None or old_unplaced.reason != reason:
             uow.publish(
                 ParticipantUnplaced(
-                    board=board, program_year=program_year, participant_id=uuid.UUID(pid), reason=reason
+                    board=board,
+                    program_year=program_year,
+                    participant_id=uuid.UUID(pid),
+                    reason=reason,
+                    reasons=as_reasons(facts[pid]),
                 )
             )
 
