@@ -17,14 +17,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from services.matching.domain.objective import (
-    NEIGHBOURING,
     assignment,
     neighbour_of,
     one_alike_ids,
     theme_rank,
 )
 from services.matching.domain.placement_model import GRADE_BANDS, Fact, Hub, Mentor, Teacher, fact
-from services.matching.domain.themes import band_distance, theme_distance
+from services.matching.domain.themes import band_distance
 
 
 def _bands(members: Iterable[Teacher]) -> tuple[str, ...]:
@@ -255,8 +254,3 @@ def pairing_sentence(teacher: Teacher, mentor: Mentor) -> str:
     if first and first in mentor.expertise_themes:
         text += f", with expertise in {label(first)}"
     return text + ", who does not evaluate them"
-
-
-def neighbours(a: str, b: str) -> bool:
-    """Whether two themes neighbour each other in the project's table."""
-    return theme_distance(a, b) == NEIGHBOURING

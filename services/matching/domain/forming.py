@@ -220,7 +220,7 @@ def _who(track: str, count: int) -> str:
 
 def _too_few(count: int, language: str, scope: str, track: str, policy: MatchingPolicy) -> Why:
     text = (
-        f"only {_who(track, count)} teaching in {language} in {scope} without a hub: a hub needs at "
+        f"only {_who(track, count)} in {language} in {scope} without a hub: a hub needs at "
         f"least {policy.min_hub_size}"
     )
     if track == "school_leaders":
