@@ -41,10 +41,10 @@ from services.matching.domain.themes import band_distance, theme_distance
 PartitionKey = tuple[str, str, str]  # (board or region, language, track)
 LARGE_PARTITION = 300  # teachers
 SWAP_LEADERS_UP_TO = 40  # hubs: exchanging leaders between every pair of hubs is quadratic
-# teachers: smaller partitions try several labellings (bench: 150 doubled the province's time)
+# teachers: smaller partitions try two labellings and two hub counts, keeping the best
 MULTI_START_UP_TO = 60
-# teachers: up to this size, labels chosen greedily by popularity are tried too (bench: +3 % at 120
-# teachers, worse from 300 on, where cluster labels win)
+# teachers: up to this size labels are chosen greedily by popularity (bench: +3 % at 120 teachers);
+# larger partitions start from (theme, band) clusters (better from 300 on, and cheaper)
 POPULAR_START_UP_TO = 150
 
 
@@ -338,11 +338,17 @@ def _choose_draft_leaders(draft: Draft, capacity: dict[str, int]) -> tuple[list[
             if capacity.get(mentors[m].participant_id, 0) > 0 and m not in banned
         ]
 
+    distances: dict[tuple[str | None, str | None], int] = {}
+
     def order(m: int, h: DraftHub) -> tuple[float, int, int, str]:
         mentor = mentors[m]
+        bands = (mentor.grade_band, h.band)
+        distance = distances.get(bands)
+        if distance is None:
+            distance = distances[bands] = band_distance(*bands)
         return (
             -draft.lfit(m, h.theme),
-            band_distance(mentor.grade_band, h.band),
+            distance,
             -capacity.get(mentor.participant_id, 0),
             mentor.participant_id,
         )
@@ -488,16 +494,15 @@ def _form_partition(
     # set of minimum-size hubs could only swap. Small partitions also try as many hubs as possible.
     n = len(teachers)
     near = min(most, max(math.ceil(n / policy.max_hub_size), round(n / weights.preferred_size)))
+    # Which labellings to try (bench/bench_matching.py, the province's 103 partitions): labels
+    # chosen greedily by popularity win on boards up to ~150 teachers; cluster labels from 300 on.
     starts: list[tuple[int, list[tuple[str, str | None]]]] = []
-    for k in [near] if n > MULTI_START_UP_TO else sorted({near, most}):
-        starts.append((k, [(g.theme, g.band) for g in _allocate(cluster(teachers, policy), k)]))
-        if n <= MULTI_START_UP_TO:
-            # Small partitions are cheap: try other labellings too and keep the best outcome.
-            by_theme = [replace(t, grade_band=None) for t in teachers]
-            starts.append((k, [(g.theme, None) for g in _allocate(cluster(by_theme, policy), k)]))
+    if n <= POPULAR_START_UP_TO:
+        for k in [near] if n > MULTI_START_UP_TO else sorted({near, most}):
             starts.append((k, _popular_labels(teachers, k, policy, weights)))
-    if MULTI_START_UP_TO < n <= POPULAR_START_UP_TO:
-        starts.append((near, _popular_labels(teachers, near, policy, weights)))
+    if n <= MULTI_START_UP_TO or n > POPULAR_START_UP_TO:
+        for k in [near] if n > MULTI_START_UP_TO else sorted({near, most}):
+            starts.append((k, [(g.theme, g.band) for g in _allocate(cluster(teachers, policy), k)]))
     best: tuple[float, list[Hub], list[tuple[Teacher, Why]], dict[str, int]] | None = None
     for k, labels in starts:
         trial = dict(capacity)
