@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from services.matching.domain.placement_model import Hub, Mentor, Teacher
 from services.matching.domain.themes import band_distance, theme_distance
@@ -82,8 +83,13 @@ def neighbour_of(teacher: Teacher, theme: str) -> str | None:
 
 
 def theme_fit(teacher: Teacher, theme: str, weights: Weights = DEFAULT_WEIGHTS) -> float:
-    rank = theme_rank(teacher, theme)
-    if rank is None and not listed_themes(teacher) and theme == teacher.primary_theme:
+    return _theme_fit(listed_themes(teacher), teacher.primary_theme, theme, weights)
+
+
+@lru_cache(maxsize=1 << 16)  # pure; the search asks the same few questions millions of times
+def _theme_fit(listed: tuple[str, ...], primary: str, theme: str, weights: Weights) -> float:
+    rank = listed.index(theme) + 1 if theme in listed else None
+    if rank is None and not listed and theme == primary:
         rank = 1  # nothing listed: the default theme counts as theirs (reported as missing data)
     if rank == 1:
         return weights.first_theme
@@ -91,7 +97,8 @@ def theme_fit(teacher: Teacher, theme: str, weights: Weights = DEFAULT_WEIGHTS) 
         return weights.second_theme
     if rank is not None:
         return weights.later_theme
-    return weights.neighbour_theme if neighbour_of(teacher, theme) else 0.0
+    neighbour = any(theme_distance(t, theme) == NEIGHBOURING for t in listed)
+    return weights.neighbour_theme if neighbour else 0.0
 
 
 def band_fit(teacher: Teacher, band: str | None, weights: Weights = DEFAULT_WEIGHTS) -> float:
