@@ -321,6 +321,7 @@ class Draft:
         for _ in range(passes):
             improved = False
             index = self._label_index()
+            orders: dict[object, list[tuple[str, str | None]]] = {}
             for t in range(len(self.teachers)):
                 x = self.hub_of[t]
                 if x is None or not self.movable(t, self.hubs[x]):
@@ -332,7 +333,7 @@ class Draft:
                 x_moved = self.value_of(*x_without_t[:6], hx.lead)
                 x_may_shrink = len(hx.members) > lo
                 t_here = self.label_fit(t, hx.theme, hx.band)
-                for y in self._candidates(t, x, neighbours, index):
+                for y in self._candidates(t, x, neighbours, index, orders):
                     hy = self.hubs[y]
                     if not self.may_join(t, hy):
                         continue
@@ -385,12 +386,23 @@ class Draft:
         return index
 
     def _candidates(
-        self, t: int, x: int, limit: int, index: dict[tuple[str, str | None], list[int]]
+        self,
+        t: int,
+        x: int,
+        limit: int,
+        index: dict[tuple[str, str | None], list[int]],
+        orders: dict[object, list[tuple[str, str | None]]],
     ) -> list[int]:
         """Other hubs worth trying for teacher ``t``: the best-fitting labels first, nearest first."""
         if len(self.hubs) <= limit + 1:
             return [y for y in range(len(self.hubs)) if y != x and self.hubs[y].members]
-        labels = sorted(index, key=lambda label: (-self.label_fit(t, *label), label[0], label[1] or ""))
+        # Teachers of one kind (listed themes, role, band) rank labels alike: sort once per pass.
+        kind = (self.teachers[t].themes, self.teachers[t].role, self.teachers[t].grade_band)
+        labels = orders.get(kind)
+        if labels is None:
+            labels = orders[kind] = sorted(
+                index, key=lambda label: (-self.label_fit(t, *label), label[0], label[1] or "")
+            )
         out: list[int] = []
         for label in labels:
             out += sorted((y for y in index[label] if y != x), key=lambda y: (abs(y - x), y))
