@@ -6,6 +6,7 @@ for a province. Every teacher ends in exactly one hub or in ``unplaced`` with a 
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -536,11 +537,11 @@ def _popular_labels(
         pool = sorted(uncovered) or list(range(len(teachers)))
 
         def value(label: tuple[str, str | None], pool: list[int] = pool) -> float:
-            return sum(sorted((fit[label][t] for t in pool), reverse=True)[:size])
+            return sum(heapq.nlargest(size, (fit[label][t] for t in pool)))
 
         label = max(sorted(fit, key=lambda lb: (lb[0], lb[1] or "")), key=value)
         labels.append(label)
-        chosen = sorted(pool, key=lambda t: (-fit[label][t], t))[:size]
+        chosen = heapq.nsmallest(size, pool, key=lambda t: (-fit[label][t], t))
         uncovered -= set(chosen)
     return labels
 

@@ -15,9 +15,9 @@ def pair_one_to_one(teachers: Sequence[Teacher], mentors: Sequence[Mentor]) -> l
     """One school-based mentor per beginning teacher where possible (the Alberta model): same school
     first, else same board; same assignment preferred; never an evaluator; within capacity."""
     capacity = {m.participant_id: m.one_to_one_capacity for m in mentors}
-    by_board: dict[tuple[str, str], list[Mentor]] = defaultdict(list)
+    by_board: dict[tuple[str, str], list[Mentor]] = defaultdict(list)  # mentors with room left
     for mentor in mentors:
-        if not mentor.leads_school_leaders:
+        if not mentor.leads_school_leaders and capacity[mentor.participant_id] > 0:
             by_board[(mentor.board, mentor.language)].append(mentor)
     pairings = []
     for teacher in sorted(teachers, key=lambda t: t.participant_id):
@@ -41,6 +41,8 @@ def pair_one_to_one(teachers: Sequence[Teacher], mentors: Sequence[Mentor]) -> l
 
         mentor = min(candidates, key=rank)
         capacity[mentor.participant_id] -= 1
+        if not capacity[mentor.participant_id]:
+            by_board[(mentor.board, mentor.language)].remove(mentor)
         pairings.append(_pairing(teacher, mentor))
     return pairings
 

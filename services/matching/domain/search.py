@@ -271,11 +271,7 @@ class Draft:
         bands = {self.teachers[t].grade_band for t in h.members}
 
         def theme_score(theme: str) -> float:
-            lead = (
-                sum(leader_fit(self.mentors[m], theme) for m in h.leaders) / len(h.leaders)
-                if h.leaders
-                else 0.0
-            )
+            lead = sum(self.lfit(m, theme) for m in h.leaders) / len(h.leaders) if h.leaders else 0.0
             return self.w.theme * sum(self.tfit(t, theme) for t in h.members) + self.w.leaders * lead
 
         def band_score(band: str | None) -> float:
