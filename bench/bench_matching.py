@@ -36,7 +36,8 @@ one-alike connections only get easier, evaluators are ignored), and every label 
 is included (themes listed, their neighbours and the mentors' expertise, the bands present: an
 absent band never beats the better of its two neighbours), so HiGHS's dual bound bounds the optimum.
 
-Scale: ``synthetic.province()`` (10,000 teachers, 2,500 mentors, 60 boards) in a fresh process.
+Scale: ``synthetic.province()`` (10,000 teachers, 2,500 mentors, 60 boards) in a fresh process,
+best wall time of three runs (the machine is shared; other processes only add time).
 
     uv run python bench/bench_matching.py [--time-limit 30] [--bound-time-limit 60] [--render-only]
 
@@ -651,10 +652,15 @@ def quality_case(case: tuple[int, int, float, float, int]) -> dict[str, Any]:
 
 def scale() -> dict[str, Any]:
     teachers, mentors = province()
-    gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = form_hubs(teachers, mentors)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    # Best of three: the machine is shared, and other processes only ever add to the time.
+    walls, cpus = [], []
+    for _ in range(3):
+        gc.collect()
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = form_hubs(teachers, mentors)
+        walls.append(round(time.perf_counter() - wall, 3))
+        cpus.append(round(time.process_time() - cpu, 3))
+    wall, cpu = min(walls), min(cpus)
     violations = check_hard_constraints(result, teachers, mentors)
     by_id = {t.participant_id: t for t in teachers}
     hit, total = first_theme_share(result.hubs, by_id)
@@ -674,6 +680,7 @@ def scale() -> dict[str, Any]:
         "objective": round(traced.objective, 2),
         "violations": len(violations),
         "wall_seconds": round(wall, 3),
+        "wall_seconds_runs": walls,
         "teachers_per_s": round(len(teachers) / wall),
         "cpu_seconds": round(cpu, 3),
         "tracemalloc_peak_mib": round(peak / 2**20, 1),
@@ -710,7 +717,8 @@ def table(data: dict[str, Any]) -> str:
         "",
         f"Province (`synthetic.province()`): {s['teachers']:,} teachers, {s['mentors']:,} mentors, "
         f"{s['boards']} boards → {s['hubs']:,} hubs, {s['unplaced']} unplaced, {s['violations']} hard-rule "
-        f"violations, first-theme share {s['first_theme_share_placed']}; **{s['wall_seconds']:.2f} s** wall "
+        f"violations, first-theme share {s['first_theme_share_placed']}; **{s['wall_seconds']:.2f} s** wall, "
+        f"best of {', '.join(f'{w:.2f}' for w in s.get('wall_seconds_runs', [s['wall_seconds']]))} s "
         f"(CPU {s['cpu_seconds']:.2f} s), peak RSS {s['max_rss_mib']:.0f} MiB.",
         "",
         f"Targets: ours / bound ≥ {TARGET_RATIO} on every board (min {data['quality_min_fraction']:.4f}: "
