@@ -7,8 +7,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from services.matching.domain.forming import _leader_order, _theme_label
-from services.matching.domain.objective import assignment, band_fit, leader_fit, theme_fit
+from services.matching.domain.explaining import label as _theme_label
+from services.matching.domain.explaining import member_facts, member_sentence, plural
+from services.matching.domain.forming import _leader_order
+from services.matching.domain.objective import leader_fit, one_alike_ids
 from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
 
 
@@ -29,33 +31,20 @@ def leader_load(hubs: Iterable[Hub]) -> Counter[str]:
 
 
 def explain_member(teacher: Teacher, hub: Hub, teachers: Mapping[str, Teacher]) -> str:
-    """Why this teacher is in this hub, in a sentence (ids only, no names)."""
-    fit = theme_fit(teacher, hub.theme)
-    theme = _theme_label(hub.theme)
-    if teacher.primary_theme == hub.theme:
-        why = f"chose {theme} as their first learning goal"
-    elif fit == 1.0:
-        why = f"named {theme} among their learning goals"
-    elif fit > 0:
-        why = f"their goal ({_theme_label(teacher.primary_theme)}) is close to {theme}"
-    else:
-        why = f"no hub on {_theme_label(teacher.primary_theme)} had room; {theme} was the closest fit"
-    band = band_fit(teacher, hub.grade_band)
-    if hub.grade_band and band == 1.0:
-        why += f"; teaches {hub.grade_band} grades like the hub"
-    elif hub.grade_band and band > 0:
-        why += f"; teaches {teacher.grade_band or 'unknown'} grades, next to the hub's {hub.grade_band}"
-    others = [teachers[m] for m in hub.members if m != teacher.participant_id and m in teachers]
-    colleagues = sum(1 for t in others if t.school and t.school == teacher.school)
-    why += (
+    """Why this teacher is in this hub, in a sentence built from their facts (no ids, no names)."""
+    members = [teachers[m] for m in hub.members if m in teachers]
+    one_alike = one_alike_ids(t for t in teachers.values() if t.board == teacher.board)
+    text = member_sentence(member_facts(teacher, hub, members, one_alike), teacher, hub).removesuffix(".")
+    others = [t for t in members if t.participant_id != teacher.participant_id]
+    colleagues = sum(
+        1 for t in others if t.school and t.school == teacher.school and t.board == teacher.board
+    )
+    text += (
         "; the only member from their school"
         if not colleagues
-        else f"; {colleagues} colleague{'s' if colleagues > 1 else ''} from their school too"
+        else f"; {plural(colleagues, 'colleague')} from their school too"
     )
-    peers = sum(1 for t in others if assignment(t) == assignment(teacher))
-    if peers:
-        why += f"; {peers} other{'s' if peers > 1 else ''} with the same assignment"
-    return why + "."
+    return text + "."
 
 
 def explain_leader(mentor: Mentor, hub: Hub) -> str:

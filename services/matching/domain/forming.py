@@ -6,20 +6,26 @@ for a province. Every teacher ends in exactly one hub or in ``unplaced`` with a 
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from services.matching.domain.explaining import hub_sentence, label, plural
 from services.matching.domain.objective import (
     DEFAULT_WEIGHTS,
     Weights,
     band_fit,
     leader_fit,
     one_alike_ids,
+    score_solution,
     theme_fit,
+    theme_rank,
 )
+from services.matching.domain.pairing import pair_new_school_leaders, pair_one_to_one
 from services.matching.domain.placement_model import (
+    Fact,
     Hub,
     MatchingPolicy,
     MatchingResult,
@@ -27,6 +33,7 @@ from services.matching.domain.placement_model import (
     Pairing,
     Teacher,
     Unplaced,
+    fact,
     hub_key,
 )
 from services.matching.domain.search import EPS, Draft, DraftHub
@@ -35,8 +42,11 @@ from services.matching.domain.themes import band_distance, theme_distance
 PartitionKey = tuple[str, str, str]  # (board or region, language, track)
 LARGE_PARTITION = 300  # teachers
 SWAP_LEADERS_UP_TO = 40  # hubs: exchanging leaders between every pair of hubs is quadratic
-# teachers: smaller partitions try several labellings (bench: 150 doubled the province's time)
+# teachers: smaller partitions try two labellings and two hub counts, keeping the best
 MULTI_START_UP_TO = 60
+# teachers: up to this size labels are chosen greedily by popularity (bench: +3 % at 120 teachers);
+# larger partitions start from (theme, band) clusters (better from 300 on, and cheaper)
+POPULAR_START_UP_TO = 150
 
 
 @dataclass
@@ -76,7 +86,10 @@ def cluster(teachers: Sequence[Teacher], policy: MatchingPolicy) -> list[_Group]
         target = min(
             (g for g in groups if g is not group),
             key=lambda g: (
-                2 * theme_distance(group.theme, g.theme) + band_distance(group.band, g.band),
+                # Another theme costs more than any band (objective.py): the same theme first.
+                group.theme != g.theme,
+                theme_distance(group.theme, g.theme),
+                band_distance(group.band, g.band),
                 -len(g.members),
                 g.theme,
                 g.band or "",
@@ -93,45 +106,6 @@ def _bucket_order(item: tuple[tuple[str, str | None], list[Teacher]]) -> tuple[i
     return (-len(members), theme, band or "")
 
 
-def split_sizes(n: int, policy: MatchingPolicy) -> list[int]:
-    """Balanced hub sizes within bounds for ``n`` teachers; any remainder is returned as the last
-    (negative) entry's absolute value: ``[8, 7]`` or ``[8, -1]`` (one overflow teacher)."""
-    if n < policy.min_hub_size:
-        return [-n] if n else []
-    k = math.ceil(n / policy.max_hub_size)
-    if n < k * policy.min_hub_size:
-        k = n // policy.min_hub_size
-    placed = min(n, k * policy.max_hub_size)
-    base, extra = divmod(placed, k)
-    sizes = [base + (1 if i < extra else 0) for i in range(k)]
-    return sizes + ([-(n - placed)] if n > placed else [])
-
-
-def _deal(
-    members: list[Teacher], sizes: list[int], theme: str, band: str | None
-) -> tuple[list[list[Teacher]], list[Teacher]]:
-    """Deal members into hubs so that colleagues of one school land in different hubs."""
-    overflow_count = -sizes[-1] if sizes and sizes[-1] < 0 else 0
-    sizes = [s for s in sizes if s > 0]
-    ordered = sorted(members, key=lambda t: (-theme_fit(t, theme) - band_fit(t, band), t.participant_id))
-    overflow = ordered[len(ordered) - overflow_count :] if overflow_count else []
-    keep = ordered[: len(ordered) - overflow_count]
-    per_school = Counter(t.school for t in keep)
-    keep.sort(key=lambda t: (-per_school[t.school], t.school or "", t.participant_id))
-    hubs: list[list[Teacher]] = [[] for _ in sizes]
-    i = 0
-    for teacher in keep:
-        while len(hubs[i % len(hubs)]) >= sizes[i % len(hubs)]:
-            i += 1
-        hubs[i % len(hubs)].append(teacher)
-        i += 1
-    return hubs, overflow
-
-
-def _eligible(mentor: Mentor, members: Iterable[Teacher], capacity: dict[str, int]) -> bool:
-    return capacity.get(mentor.participant_id, 0) > 0 and not any(mentor.evaluates(t) for t in members)
-
-
 def _leader_order(
     mentor: Mentor, theme: str, band: str | None, capacity: dict[str, int]
 ) -> tuple[float, int, int, str]:
@@ -143,72 +117,11 @@ def _leader_order(
     )
 
 
-def _choose_leaders(
-    members: list[Teacher],
-    theme: str,
-    band: str | None,
-    candidates: Sequence[Mentor],
-    capacity: dict[str, int],
-    policy: MatchingPolicy,
-) -> tuple[list[Mentor], list[Teacher]]:
-    """Pick the best non-evaluative leaders; if an evaluator blocks the best option, move the
-    teachers they evaluate out (to be placed elsewhere) while the hub stays within bounds."""
-    removed: list[Teacher] = []
-    for _ in range(3):
-        eligible = sorted(
-            (m for m in candidates if _eligible(m, members, capacity)),
-            key=lambda m: _leader_order(m, theme, band, capacity),
-        )
-        if len(eligible) >= policy.leaders_per_hub:
-            return eligible[: policy.leaders_per_hub], removed
-        blockers = sorted(
-            (m for m in candidates if capacity.get(m.participant_id, 0) > 0 and m not in eligible),
-            key=lambda m: _leader_order(m, theme, band, capacity),
-        )
-        if not blockers:
-            break
-        evaluated = [t for t in members if blockers[0].evaluates(t)]
-        if len(members) - len(evaluated) < policy.min_hub_size:
-            break
-        for teacher in evaluated:
-            members.remove(teacher)
-            removed.append(teacher)
-    return [], removed
-
-
-def _theme_label(theme: str) -> str:
-    return theme.replace("_", " ")
-
-
-def explain_hub(
-    members: Sequence[Teacher], leaders: Sequence[Mentor], theme: str, band: str | None, merged: Sequence[str]
-) -> str:
-    """A short human explanation of why these people are together (ids only, no names)."""
-    who = "new school leaders" if members and members[0].track == "school_leaders" else "beginning teachers"
-    schools = len({t.school for t in members})
-    sharing = sum(1 for t in members if theme_fit(t, theme) == 1.0)
-    text = (
-        f"{len(members)} {who}"
-        + (f" in {band} grades" if band else "")
-        + f"; {sharing} chose {_theme_label(theme)}"
-        + (f", joined by close themes ({', '.join(merged)})" if merged else "")
-        + f"; from {schools} different school{'s' if schools != 1 else ''}"
-    )
-    experts = sum(1 for m in leaders if theme in m.expertise_themes)
-    text += f"; led by {len(leaders)} mentors, {experts} with {_theme_label(theme)} expertise"
-    untrained = sum(1 for m in leaders if not m.trained)
-    if untrained:
-        text += f" ({untrained} to take the foundational mentoring training)"
-    return text + "; neither leader evaluates any member."
-
-
-def _make_hub(
-    members: list[Teacher], leaders: list[Mentor], theme: str, band: str | None, merged: Sequence[str]
-) -> Hub:
+def _make_hub(members: list[Teacher], leaders: list[Mentor], theme: str, band: str | None) -> Hub:
     first = members[0]
     ids = tuple(sorted(t.participant_id for t in members))
     flags = tuple(f"leader {m.participant_id} needs foundational training" for m in leaders if not m.trained)
-    return Hub(
+    hub = Hub(
         hub_key=hub_key(first.board, theme, band, ids),
         board=first.board,
         theme=theme,
@@ -217,8 +130,13 @@ def _make_hub(
         track=first.track,
         members=ids,
         leaders=tuple(sorted(m.participant_id for m in leaders)),
-        explanation=explain_hub(members, leaders, theme, band, merged),
         flags=flags,
+    )
+    return replace(
+        hub,
+        explanation=hub_sentence(
+            hub, {t.participant_id: t for t in members}, {m.participant_id: m for m in leaders}
+        ),
     )
 
 
@@ -260,21 +178,27 @@ def form_hubs(
         )
         hubs.extend(formed)
         # Teachers left out (evaluator conflicts, too few leaders) join a hub with room if one fits.
-        for teacher, reason in left:
+        for teacher, why in left:
             placed = _place_into(teacher, hubs, mentor_by_id, policy, teacher_by_id)
             if placed is None:
-                unplaced.append(Unplaced(teacher.participant_id, reason))
+                unplaced.append(Unplaced(teacher.participant_id, why[0], why[1]))
             else:
                 hubs[placed[0]] = _explained(placed[1], teacher_by_id, mentor_by_id)
-    pairings = pair_one_to_one(all_teachers, all_mentors) if policy.pair_one_to_one else ()
     result_hubs = tuple(locked) + tuple(sorted(hubs, key=lambda h: h.hub_key))
-    from services.matching.domain.objective import score_solution
+    pairings: list[Pairing] = []
+    if policy.pair_one_to_one:
+        pairings = pair_one_to_one(all_teachers, all_mentors)
+    # New school leaders too few for a hub are never left alone: an experienced school leader
+    # mentors them one to one (from one-to-one places, or hub places nobody used).
+    waiting = [teacher_by_id[u.participant_id] for u in unplaced if u.participant_id in teacher_by_id]
+    led = Counter(m for h in result_hubs for m in h.leaders)
+    pairings += pair_new_school_leaders(waiting, all_mentors, led)
 
     objective = score_solution(result_hubs, len(unplaced), teacher_by_id, mentor_by_id, weights)
     return MatchingResult(
         hubs=result_hubs,
         unplaced=tuple(sorted(unplaced, key=lambda u: u.participant_id)),
-        pairings=tuple(pairings),
+        pairings=tuple(sorted(pairings, key=lambda p: p.teacher_id)),
         objective=objective,
     )
 
@@ -289,20 +213,41 @@ def max_hubs(capacities: Iterable[int], leaders_per_hub: int) -> int:
     return k
 
 
-def _no_leaders_reason(
-    available: int, theme: str | None, language: str, scope: str, track: str, policy: MatchingPolicy
-) -> str:
-    what = f" for {_theme_label(theme)}" if theme else ""
-    who = "school-leader " if track == "school_leaders" else ""
-    if available >= policy.leaders_per_hub:
-        return (
-            f"no {policy.leaders_per_hub} eligible hub leaders{what} ({language}, {scope}): "
-            f"{available} {who}mentors with capacity left, none free of evaluating a member"
-        )
-    return (
-        f"no {policy.leaders_per_hub} eligible hub leaders{what} ({language}, {scope}): "
-        f"only {available} {who}mentors with capacity left"
+Why = tuple[str, tuple[Fact, ...]]  # an unplaced person's reason: English text and facts
+
+
+def _who(track: str, count: int) -> str:
+    return plural(count, "new school leader") if track == "school_leaders" else plural(count, "teacher")
+
+
+def _too_few(count: int, language: str, scope: str, track: str, policy: MatchingPolicy) -> Why:
+    text = (
+        f"only {_who(track, count)} in {language} in {scope} without a hub: a hub needs at "
+        f"least {policy.min_hub_size}"
     )
+    if track == "school_leaders":
+        text += (
+            "; an experienced school leader mentors them one to one where one has room "
+            "(or share hubs across the region's boards)"
+        )
+    return text, (fact("too_few_for_hub", count=count, needed=policy.min_hub_size),)
+
+
+def _no_leaders(
+    available: int, conflicts: int, theme: str | None, key: PartitionKey, policy: MatchingPolicy
+) -> Why:
+    scope, language, track = key
+    what = f" for {label(theme)}" if theme else ""
+    who = "school-leader mentor" if track == "school_leaders" else "mentor"
+    text = f"no {policy.leaders_per_hub} eligible hub leaders{what} ({language}, {scope}): "
+    if conflicts:
+        text += f"{plural(conflicts, who)} with capacity left, each evaluating a member"
+    else:
+        text += f"only {plural(available, who)} with capacity left"
+    values: dict[str, int | str] = {"mentors": available, "needed": policy.leaders_per_hub}
+    if conflicts:
+        values["evaluating"] = conflicts
+    return text, (fact("no_trained_leader", **values),)
 
 
 def _allocate(groups: list[_Group], k: int) -> list[_Group]:
@@ -394,11 +339,17 @@ def _choose_draft_leaders(draft: Draft, capacity: dict[str, int]) -> tuple[list[
             if capacity.get(mentors[m].participant_id, 0) > 0 and m not in banned
         ]
 
+    distances: dict[tuple[str | None, str | None], int] = {}
+
     def order(m: int, h: DraftHub) -> tuple[float, int, int, str]:
         mentor = mentors[m]
+        bands = (mentor.grade_band, h.band)
+        distance = distances.get(bands)
+        if distance is None:
+            distance = distances[bands] = band_distance(*bands)
         return (
             -draft.lfit(m, h.theme),
-            band_distance(mentor.grade_band, h.band),
+            distance,
             -capacity.get(mentor.participant_id, 0),
             mentor.participant_id,
         )
@@ -528,31 +479,33 @@ def _form_partition(
     key: PartitionKey,
     weights: Weights = DEFAULT_WEIGHTS,
     one_alike: set[str] | frozenset[str] = frozenset(),
-) -> tuple[list[Hub], list[tuple[Teacher, str]]]:
-    """Form one partition's hubs: as many as its leaders allow (more, smaller hubs score higher),
-    labelled by theme/band groups, seated greedily, improved by local search, then led."""
+) -> tuple[list[Hub], list[tuple[Teacher, Why]]]:
+    """Form one partition's hubs: about one per preferred size of teachers (as many as the leaders
+    allow), labelled by theme/band groups, seated greedily, improved by local search, then led."""
     scope, language, track = key
-    who = "new school leaders" if track == "school_leaders" else "teachers"
     if len(teachers) < policy.min_hub_size:
-        reason = (
-            f"only {len(teachers)} {who} teaching in {language} in {scope}: a hub needs at least "
-            f"{policy.min_hub_size} (consider sharing hubs across the region's boards)"
-        )
-        return [], [(t, reason) for t in teachers]
+        why = _too_few(len(teachers), language, scope, track, policy)
+        return [], [(t, why) for t in teachers]
     free = [capacity.get(m.participant_id, 0) for m in mentors]
-    k = min(len(teachers) // policy.min_hub_size, max_hubs(free, policy.leaders_per_hub))
-    if k == 0:
-        reason = _no_leaders_reason(sum(1 for c in free if c > 0), None, language, scope, track, policy)
-        return [], [(t, reason) for t in teachers]
-
-    starts = [[(g.theme, g.band) for g in _allocate(cluster(teachers, policy), k)]]
-    if len(teachers) <= MULTI_START_UP_TO:
-        # Small partitions are cheap: try other labellings too and keep the best outcome.
-        by_theme = [replace(t, grade_band=None) for t in teachers]
-        starts.append([(g.theme, None) for g in _allocate(cluster(by_theme, policy), k)])
-        starts.append(_popular_labels(teachers, k, policy, weights))
-    best: tuple[float, list[Hub], list[tuple[Teacher, str]], dict[str, int]] | None = None
-    for labels in starts:
+    most = min(len(teachers) // policy.min_hub_size, max_hubs(free, policy.leaders_per_hub))
+    if most == 0:
+        why = _no_leaders(sum(1 for c in free if c > 0), 0, None, key, policy)
+        return [], [(t, why) for t in teachers]
+    # Hubs near the preferred size leave room to move people onto their theme both ways; a full
+    # set of minimum-size hubs could only swap. Small partitions also try as many hubs as possible.
+    n = len(teachers)
+    near = min(most, max(math.ceil(n / policy.max_hub_size), round(n / weights.preferred_size)))
+    # Which labellings to try (bench/bench_matching.py, the province's 103 partitions): labels
+    # chosen greedily by popularity win on boards up to ~150 teachers; cluster labels from 300 on.
+    starts: list[tuple[int, list[tuple[str, str | None]]]] = []
+    if n <= POPULAR_START_UP_TO:
+        for k in [near] if n > MULTI_START_UP_TO else sorted({near, most}):
+            starts.append((k, _popular_labels(teachers, k, policy, weights)))
+    if n <= MULTI_START_UP_TO or n > POPULAR_START_UP_TO:
+        for k in [near] if n > MULTI_START_UP_TO else sorted({near, most}):
+            starts.append((k, [(g.theme, g.band) for g in _allocate(cluster(teachers, policy), k)]))
+    best: tuple[float, list[Hub], list[tuple[Teacher, Why]], dict[str, int]] | None = None
+    for k, labels in starts:
         trial = dict(capacity)
         score, hubs, left = _attempt(teachers, mentors, trial, policy, key, weights, one_alike, k, labels)
         if best is None or score > best[0] + EPS:
@@ -572,7 +525,10 @@ def _popular_labels(
     size = max(policy.min_hub_size, len(teachers) // k)
     uncovered = set(range(len(teachers)))
     fit = {
-        (th, b): [weights.theme * theme_fit(t, th) + weights.band * band_fit(t, b) for t in teachers]
+        (th, b): [
+            weights.theme * theme_fit(t, th, weights) + weights.band * band_fit(t, b, weights)
+            for t in teachers
+        ]
         for th in themes
         for b in bands
     }
@@ -581,11 +537,11 @@ def _popular_labels(
         pool = sorted(uncovered) or list(range(len(teachers)))
 
         def value(label: tuple[str, str | None], pool: list[int] = pool) -> float:
-            return sum(sorted((fit[label][t] for t in pool), reverse=True)[:size])
+            return sum(heapq.nlargest(size, (fit[label][t] for t in pool)))
 
         label = max(sorted(fit, key=lambda lb: (lb[0], lb[1] or "")), key=value)
         labels.append(label)
-        chosen = sorted(pool, key=lambda t: (-fit[label][t], t))[:size]
+        chosen = heapq.nsmallest(size, pool, key=lambda t: (-fit[label][t], t))
         uncovered -= set(chosen)
     return labels
 
@@ -600,7 +556,7 @@ def _attempt(
     one_alike: set[str] | frozenset[str],
     k: int,
     labels: list[tuple[str, str | None]],
-) -> tuple[float, list[Hub], list[tuple[Teacher, str]]]:
+) -> tuple[float, list[Hub], list[tuple[Teacher, Why]]]:
     """Seat, improve and lead ``k`` hubs starting from ``labels``; returns the objective it
     reaches (hub scores minus unplaced teachers), the hubs and who is left out, with why."""
     scope, language, track = key
@@ -611,24 +567,47 @@ def _attempt(
         draft.hubs.append(DraftHub(theme, band, target=base + (1 if i < extra else 0)))
     left = _settle_labels(draft)
     # Large partitions look at fewer neighbouring hubs so a province stays well within seconds.
-    neighbours = 30 if len(teachers) <= 150 else 8 if len(teachers) <= LARGE_PARTITION else 4
+    neighbours = (
+        30
+        if len(teachers) <= 60
+        else 12
+        if len(teachers) <= 150
+        else 8
+        if len(teachers) <= LARGE_PARTITION
+        else 4
+    )
     draft.improve(passes=3, neighbours=neighbours)
     for hub in draft.hubs:
         draft.relabel(hub)
+    need = policy.leaders_per_hub
+    leader_limited = max_hubs([capacity.get(m.participant_id, 0) for m in mentors], need) < len(teachers) // (
+        policy.min_hub_size
+    )
     leaderless, taken_out = _choose_draft_leaders(draft, capacity)
-    reasons = {
-        t: f"only {k} hubs can be led in {scope} ({language}): all full ({policy.max_hub_size} max)"
-        for t in left
-    }
-    reasons.update({t: "each possible hub leader of their hub evaluates them" for t in taken_out})
+    # Nobody left without a seat is told "all full" unless that is the cause: either the leaders
+    # allow no more hubs, or too few are left over to form another one.
+    reasons: dict[int, Why] = {}
+    if left:
+        free = [capacity.get(m.participant_id, 0) for m in mentors]
+        seatless = (
+            _no_leaders(sum(1 for c in free if c > 0), 0, None, key, policy)
+            if leader_limited
+            else _too_few(len(left), language, scope, track, policy)
+        )
+        reasons.update({t: seatless for t in left})
+    evaluated: Why = (
+        "each hub leader free for their hub evaluates them; mentorship is non-evaluative",
+        (fact("no_trained_leader", evaluating=1, needed=need),),
+    )
+    reasons.update({t: evaluated for t in taken_out})
     if leaderless:
         available = sum(1 for m in mentors if capacity.get(m.participant_id, 0) > 0)
         for index in leaderless:
             hub = draft.hubs[index]
-            text = _no_leaders_reason(available, hub.theme, language, scope, track, policy)
+            why = _no_leaders(available, available if available >= need else 0, hub.theme, key, policy)
             for t in list(hub.members):
                 draft.remove(t)
-                reasons[t] = text
+                reasons[t] = why
     for _ in range(3):
         relabelled = [draft.relabel(h) for h in draft.hubs if h.members]
         better_led = _improve_leaders(draft, capacity, swaps=len(draft.hubs) <= SWAP_LEADERS_UP_TO)
@@ -641,19 +620,12 @@ def _attempt(
             [mentors[m] for m in h.leaders],
             h.theme,
             h.band,
-            _merged([teachers[t] for t in h.members], h.theme),
         )
         for h in draft.hubs
         if h.members
     ]
     score = sum(h.value for h in draft.hubs) - weights.unplaced * len(reasons)
     return score, hubs, [(teachers[t], reasons[t]) for t in sorted(reasons)]
-
-
-def _merged(members: Sequence[Teacher], theme: str) -> list[str]:
-    return sorted(
-        {f"{t.primary_theme}/{t.grade_band or 'any band'}" for t in members if t.primary_theme != theme}
-    )
 
 
 def _place_into(
@@ -712,71 +684,58 @@ def place_late_joiner(
     ordered = sorted(hubs, key=lambda h: h.hub_key)
     placed = _place_into(teacher, ordered, mentor_by_id, policy, teacher_by_id)
     if placed is None:
-        return Unplaced(
-            teacher.participant_id,
-            f"no {teacher.language} hub for {_theme_label(teacher.primary_theme)} with room "
-            f"(below {policy.max_hub_size}) whose leaders do not evaluate them; waiting for enough "
-            f"late registrants to form a new hub",
-        )
+        return _late_unplaced(teacher, ordered, mentor_by_id, policy)
     hub = placed[1]
-    return hub, (
-        f"joined late: the {_theme_label(hub.theme)} hub had room ({len(hub.members)}/{policy.max_hub_size}); "
-        f"theme fit {theme_fit(teacher, hub.theme):.1f}, grade-band fit {band_fit(teacher, hub.grade_band):.1f}"
+    rank = theme_rank(teacher, hub.theme)
+    why = f"joined late: the {label(hub.theme)} hub had room ({len(hub.members)}/{policy.max_hub_size})"
+    if rank == 1:
+        why += "; their first learning goal"
+    elif rank is not None:
+        why += f"; listed as their learning goal number {rank}"
+    return hub, why
+
+
+def _late_unplaced(
+    teacher: Teacher, hubs: Sequence[Hub], mentors: dict[str, Mentor], policy: MatchingPolicy
+) -> Unplaced:
+    """The true reason a late joiner has no hub: no hub of their kind, all full, or the leaders of
+    the ones with room evaluate them, or none is close to their goals and grades."""
+    scope = _scope(teacher.board, teacher.region, policy)
+    kind = [
+        h
+        for h in hubs
+        if h.language == teacher.language
+        and h.track == teacher.track
+        and (scope if policy.share_across_boards_in_region and teacher.region else h.board) == scope
+    ]
+    room = [h for h in kind if not h.locked and len(h.members) < policy.max_hub_size]
+    evaluated = [h for h in room if any(mentors[m].evaluates(teacher) for m in h.leaders if m in mentors)]
+    values: dict[str, int] = {"hubs": len(kind), "full": len(kind) - len(room)}
+    if evaluated:
+        values["evaluating"] = len(evaluated)
+    if not kind:
+        text = f"no {teacher.language} hub of their kind in {scope} yet"
+    elif not room:
+        text = f"all {plural(len(kind), 'hub')} of their kind in {scope} are full or locked"
+    elif len(evaluated) == len(room):
+        text = "no hub with room whose leaders do not evaluate them: " + (
+            "the only hub with room is led by someone who evaluates them"
+            if len(room) == 1
+            else f"each of the {len(room)} hubs with room is led by someone who evaluates them"
+        )
+    else:
+        text = f"none of the {plural(len(room), 'hub')} with room is close to their goals or grades"
+    facts = (fact("no_hub_with_room", **values),)
+    return Unplaced(
+        teacher.participant_id, text + "; waiting for enough late registrants to form a new hub", facts
     )
 
 
 def _explained(hub: Hub, teachers: dict[str, Teacher], mentors: dict[str, Mentor]) -> Hub:
-    return replace(hub, explanation=_refresh_explanation(hub, teachers, mentors))
-
-
-def _refresh_explanation(hub: Hub, teachers: dict[str, Teacher], mentors: dict[str, Mentor]) -> str:
-    members = [teachers[m] for m in hub.members if m in teachers]
-    leaders = [mentors[m] for m in hub.leaders if m in mentors]
-    if not members:
-        return hub.explanation
-    return explain_hub(members, leaders, hub.theme, hub.grade_band, _merged(members, hub.theme))
-
-
-def pair_one_to_one(teachers: Sequence[Teacher], mentors: Sequence[Mentor]) -> list[Pairing]:
-    """One school-based mentor per beginning teacher where possible (the Alberta model): same school
-    first, else same board; same assignment preferred; never an evaluator; within capacity."""
-    capacity = {m.participant_id: m.one_to_one_capacity for m in mentors}
-    by_board: dict[tuple[str, str], list[Mentor]] = defaultdict(list)
-    for mentor in mentors:
-        if not mentor.leads_school_leaders:
-            by_board[(mentor.board, mentor.language)].append(mentor)
-    pairings = []
-    for teacher in sorted(teachers, key=lambda t: t.participant_id):
-        if teacher.role != "beginning_teacher":
-            continue
-        candidates = [
-            m
-            for m in by_board.get((teacher.board, teacher.language), [])
-            if capacity[m.participant_id] > 0 and not m.evaluates(teacher)
-        ]
-        if not candidates:
-            continue
-
-        def rank(m: Mentor, teacher: Teacher = teacher) -> tuple[int, int, int, str]:
-            return (
-                0 if m.school and m.school == teacher.school else 1,
-                band_distance(m.grade_band, teacher.grade_band),
-                0 if set(m.subjects) & set(teacher.subjects) else 1,
-                m.participant_id,
-            )
-
-        mentor = min(candidates, key=rank)
-        capacity[mentor.participant_id] -= 1
-        where = "in the same school" if mentor.school == teacher.school else "in the same board"
-        same = "same grade band" if mentor.grade_band == teacher.grade_band else "a close grade band"
-        pairings.append(
-            Pairing(
-                teacher.participant_id,
-                mentor.participant_id,
-                f"a mentor {where}, {same}, who does not evaluate them",
-            )
-        )
-    return pairings
+    """The hub with its explanation recounted from its members now."""
+    if not any(m in teachers for m in hub.members):
+        return hub
+    return replace(hub, explanation=hub_sentence(hub, teachers, mentors))
 
 
 def check_hard_constraints(

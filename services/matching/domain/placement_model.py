@@ -64,6 +64,28 @@ class Mentor:
         return teacher.hr_id in self.evaluates_hr_ids and teacher.board == self.board
 
 
+Value = str | int | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of an explanation: a code (``shared.events.matching.ReasonCode``) and its values
+    (theme codes, grade bands, counts; never names, ids or a coordinator's note)."""
+
+    code: str
+    values: tuple[tuple[str, Value], ...] = ()
+
+    def get(self, name: str) -> Value | None:
+        return dict(self.values).get(name)
+
+    def as_dict(self) -> dict[str, str | int | list[str]]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.values}
+
+
+def fact(code: str, **values: Value) -> Fact:
+    return Fact(code, tuple(sorted(values.items())))
+
+
 @dataclass(frozen=True)
 class Hub:
     hub_key: str
@@ -83,6 +105,7 @@ class Hub:
 class Unplaced:
     participant_id: str
     reason: str
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,7 @@ class Pairing:
     teacher_id: str
     mentor_id: str
     explanation: str
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True)

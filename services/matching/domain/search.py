@@ -65,6 +65,7 @@ class Draft:
         self.assignment = [assignment_ids.setdefault(assignment(t), len(assignment_ids)) for t in teachers]
         self.alike = [t.participant_id in one_alike for t in teachers]
         self._theme_fit: list[dict[str, float]] = [{} for _ in teachers]
+        self._label_fit: list[dict[tuple[str, str | None], float]] = [{} for _ in teachers]
         self._band_fit: dict[tuple[str | None, str | None], float] = {}
         self._leader_fit: dict[tuple[int, str], float] = {}
         # Who may not be led by whom (mentorship is non-evaluative).
@@ -86,14 +87,14 @@ class Draft:
         cache = self._theme_fit[t]
         fit = cache.get(theme)
         if fit is None:
-            fit = cache[theme] = theme_fit(self.teachers[t], theme)
+            fit = cache[theme] = theme_fit(self.teachers[t], theme, self.w)
         return fit
 
     def bfit(self, t: int, band: str | None) -> float:
         key = (self.teachers[t].grade_band, band)
         fit = self._band_fit.get(key)
         if fit is None:
-            fit = self._band_fit[key] = band_fit(self.teachers[t], band)
+            fit = self._band_fit[key] = band_fit(self.teachers[t], band, self.w)
         return fit
 
     def lfit(self, m: int, theme: str) -> float:
@@ -105,7 +106,12 @@ class Draft:
         return fit
 
     def label_fit(self, t: int, theme: str, band: str | None) -> float:
-        return self.w.theme * self.tfit(t, theme) + self.w.band * self.bfit(t, band)
+        """A teacher's weighted theme and band fit to a hub label, cached."""
+        cache = self._label_fit[t]
+        fit = cache.get((theme, band))
+        if fit is None:
+            fit = cache[(theme, band)] = self.w.theme * self.tfit(t, theme) + self.w.band * self.bfit(t, band)
+        return fit
 
     # ------------------------------------------------------------ scoring
 
@@ -202,8 +208,10 @@ class Draft:
             return 0.0
         w = self.w
         return (
-            (w.theme * theme_sum + w.band * band_sum + w.schools * distinct) / n
-            + w.one_alike * (peered / alikes if alikes else 1.0)
+            w.theme * theme_sum
+            + w.band * band_sum
+            + w.one_alike * peered
+            + w.schools * distinct / n
             + w.leaders * lead
             - w.size * abs(n - w.preferred_size) / w.preferred_size
         )
@@ -261,15 +269,10 @@ class Draft:
         themes.update(th for t in h.members for th in self.teachers[t].themes)
         themes.update(th for m in h.leaders for th in self.mentors[m].expertise_themes)
         bands = {self.teachers[t].grade_band for t in h.members}
-        n = len(h.members)
 
         def theme_score(theme: str) -> float:
-            lead = (
-                sum(leader_fit(self.mentors[m], theme) for m in h.leaders) / len(h.leaders)
-                if h.leaders
-                else 0.0
-            )
-            return self.w.theme * sum(self.tfit(t, theme) for t in h.members) / n + self.w.leaders * lead
+            lead = sum(self.lfit(m, theme) for m in h.leaders) / len(h.leaders) if h.leaders else 0.0
+            return self.w.theme * sum(self.tfit(t, theme) for t in h.members) + self.w.leaders * lead
 
         def band_score(band: str | None) -> float:
             return sum(self.bfit(t, band) for t in h.members)
@@ -304,10 +307,17 @@ class Draft:
         who could gain looks at the ``neighbours`` best-fitting other hubs; the evaluations are
         capped. Returns the number of evaluations made."""
         lo, hi = self.policy.min_hub_size, self.policy.max_hub_size
+        w = self.w
+        # The most the tie-breakers of two hubs can change when one person moves or two swap
+        # (objective.py): schools 1/lo each, six one-alike connections, sizes. Exchanges whose
+        # theme and band fits could not gain that much are skipped without being scored.
+        slack = 2 * w.schools / lo + 6 * w.one_alike + 2 * w.size / w.preferred_size + EPS
+        fits, evaluators = self._label_fit, self.evaluators
         evaluations = 0
         for _ in range(passes):
             improved = False
             index = self._label_index()
+            orders: dict[object, list[tuple[str, str | None]]] = {}
             for t in range(len(self.teachers)):
                 x = self.hub_of[t]
                 if x is None or not self.movable(t, self.hubs[x]):
@@ -318,19 +328,31 @@ class Draft:
                 x_without_t = self.without(hx, t)
                 x_moved = self.value_of(*x_without_t[:6], hx.lead)
                 x_may_shrink = len(hx.members) > lo
-                for y in self._candidates(t, x, neighbours, index):
+                t_here = self.label_fit(t, hx.theme, hx.band)
+                for y in self._candidates(t, x, neighbours, index, orders):
                     hy = self.hubs[y]
                     if not self.may_join(t, hy):
                         continue
+                    t_gain = self.label_fit(t, hy.theme, hy.band) - t_here
                     base = hx.value + hy.value
                     y_with_t = self.plus(hy, t)
-                    if x_may_shrink and len(hy.members) < hi:
+                    if x_may_shrink and len(hy.members) < hi and t_gain + slack > best_gain:
                         evaluations += 1
                         gain = x_moved + self.value_of(*y_with_t[:6], hy.lead) - base
                         if gain > best_gain:
                             best_gain, best_move = gain, (y, None)
+                    key_x, key_y = (hx.theme, hx.band), (hy.theme, hy.band)
                     for u in hy.members:
-                        if not self.may_join(u, hx):
+                        if evaluators[u] and not self.may_join(u, hx):
+                            continue
+                        cached = fits[u]  # label_fit, inlined: this loop is the search's hot spot
+                        fit_x = cached.get(key_x)
+                        if fit_x is None:
+                            fit_x = self.label_fit(u, *key_x)
+                        fit_y = cached.get(key_y)
+                        if fit_y is None:
+                            fit_y = self.label_fit(u, *key_y)
+                        if t_gain + fit_x - fit_y + slack <= best_gain:
                             continue
                         evaluations += 1
                         gain = self.then(hx, x_without_t, u) + self.then(hy, y_with_t, u) - base
@@ -360,12 +382,23 @@ class Draft:
         return index
 
     def _candidates(
-        self, t: int, x: int, limit: int, index: dict[tuple[str, str | None], list[int]]
+        self,
+        t: int,
+        x: int,
+        limit: int,
+        index: dict[tuple[str, str | None], list[int]],
+        orders: dict[object, list[tuple[str, str | None]]],
     ) -> list[int]:
         """Other hubs worth trying for teacher ``t``: the best-fitting labels first, nearest first."""
         if len(self.hubs) <= limit + 1:
             return [y for y in range(len(self.hubs)) if y != x and self.hubs[y].members]
-        labels = sorted(index, key=lambda label: (-self.label_fit(t, *label), label[0], label[1] or ""))
+        # Teachers of one kind (listed themes, role, band) rank labels alike: sort once per pass.
+        kind = (self.teachers[t].themes, self.teachers[t].role, self.teachers[t].grade_band)
+        labels = orders.get(kind)
+        if labels is None:
+            labels = orders[kind] = sorted(
+                index, key=lambda label: (-self.label_fit(t, *label), label[0], label[1] or "")
+            )
         out: list[int] = []
         for label in labels:
             out += sorted((y for y in index[label] if y != x), key=lambda y: (abs(y - x), y))

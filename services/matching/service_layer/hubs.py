@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import HubMember
 from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
-from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
+from services.matching.domain.explaining import explain_hub
+from services.matching.domain.placement_model import Fact, Hub, MatchingPolicy, Mentor, Teacher
 from shared.events.envelope import IntegrationEvent
 from shared.events.matching import ChangeKind, HubFormed, HubMembershipChanged, Reason
 
@@ -52,8 +53,38 @@ def envelope(cause: IntegrationEvent | None, board: str) -> dict[str, object]:
     return cause.caused() if cause is not None else {"board": board}
 
 
-def hub_formed(hub: Hub, program_year: str, cause: IntegrationEvent | None = None) -> HubFormed:
+def as_reasons(facts: Iterable[Fact]) -> list[Reason]:
+    """Domain facts as the contract's reasons."""
+    return [Reason(code=f.code, values=f.as_dict()) for f in facts]  # type: ignore[arg-type]
+
+
+def hub_reasons(
+    hub: Hub,
+    teachers: Mapping[str, Teacher] | None,
+    mentors: Mapping[str, Mentor] | None,
+    **context: Iterable[str],
+) -> dict[str, object]:
+    """``reasons`` and ``member_reasons`` of a hub event, counted from the hub as it is now
+    (nothing when the people are not given)."""
+    if teachers is None or mentors is None or not hub.members:
+        return {}
+    facts, per_member = explain_hub(hub, teachers, mentors, **context)
+    return {
+        "reasons": as_reasons(facts),
+        "member_reasons": {pid: as_reasons(f) for pid, f in per_member.items()},
+    }
+
+
+def hub_formed(
+    hub: Hub,
+    program_year: str,
+    cause: IntegrationEvent | None = None,
+    *,
+    teachers: Mapping[str, Teacher] | None = None,
+    mentors: Mapping[str, Mentor] | None = None,
+) -> HubFormed:
     return HubFormed(
+        **hub_reasons(hub, teachers, mentors),  # type: ignore[arg-type]
         **envelope(cause, hub.board),  # type: ignore[arg-type]
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,
@@ -77,9 +108,21 @@ def membership_changed(
     change: ChangeKind = "",
     member_reasons: dict[str, list[Reason]] | None = None,
     meetings_cancelled: int = 0,
+    teachers: Mapping[str, Teacher] | None = None,
+    mentors: Mapping[str, Mentor] | None = None,
+    late_joiners: Iterable[str] = (),
+    decided: Iterable[str] = (),
 ) -> HubMembershipChanged:
-    """``reason`` is prose kept for older readers; it never carries a coordinator's note or an id."""
+    """``reason`` is prose kept for older readers; it never carries a coordinator's note or an id.
+    The facts are counted from the hub as it is now; ``member_reasons`` given by the caller (a
+    coordinator's decision, a late joiner) are added to each member's counted facts."""
+    counted = hub_reasons(hub, teachers, mentors, late_joiners=late_joiners, decided=decided)
+    per_member: dict[str, list[Reason]] = dict(counted.get("member_reasons", {}))  # type: ignore[call-overload]
+    for pid, extra in (member_reasons or {}).items():
+        known = per_member.get(pid, [])
+        per_member[pid] = [*known, *(r for r in extra if r.code not in {k.code for k in known})]
     return HubMembershipChanged(
+        reasons=counted.get("reasons", []),  # type: ignore[arg-type]
         **envelope(cause, hub.board),  # type: ignore[arg-type]
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,
@@ -90,7 +133,7 @@ def membership_changed(
         leaders=ids(hub.leaders),
         reason=reason,
         change=change,
-        member_reasons=member_reasons or {},
+        member_reasons=per_member,
         meetings_cancelled=meetings_cancelled,
     )
 

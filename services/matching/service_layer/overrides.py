@@ -187,7 +187,13 @@ async def move_member(
     reason = "the coordinator moved a member"
     uow.publish(
         membership_changed(
-            source.domain(), source.row.program_year, removed=[pid], reason=reason, change="coordinator_move"
+            source.domain(),
+            source.row.program_year,
+            removed=[pid],
+            reason=reason,
+            change="coordinator_move",
+            teachers=people.teachers,
+            mentors=people.mentors,
         )
     )
     uow.publish(
@@ -198,6 +204,9 @@ async def move_member(
             reason=reason,
             change="coordinator_move",
             member_reasons={pid: [Reason(code="coordinator_decision")]},
+            teachers=people.teachers,
+            mentors=people.mentors,
+            decided=[pid],
         )
     )
     await uow.session.flush()
@@ -308,6 +317,9 @@ async def swap_leader(
             reason=f"the coordinator changed the hub's leaders: {what}",
             change="leader_change",
             member_reasons={incoming.participant_id: [Reason(code="coordinator_decision")]},
+            teachers=people.teachers,
+            mentors=people.mentors,
+            decided=[incoming.participant_id],
         )
     )
     await uow.session.flush()

@@ -20,6 +20,7 @@ from services.matching.domain.placement_model import Pairing, Teacher, Unplaced
 from services.matching.service_layer.hubs import (
     add_person,
     append_explanation,
+    as_reasons,
     envelope,
     explanations,
     hub_formed,
@@ -121,6 +122,7 @@ async def place_late(
                     program_year=program_year,
                     participant_id=uuid.UUID(participant_id),
                     reason=outcome.reason,
+                    reasons=as_reasons(outcome.facts),
                 )
             )
         await _pair(uow, board, program_year, [teacher], people, cause)
@@ -145,6 +147,9 @@ async def place_late(
             cause=cause,
             change="late_joiner",
             member_reasons={participant_id: [Reason(code="late_joiner")]},
+            teachers=people.teachers,
+            mentors=people.mentors,
+            late_joiners=[participant_id],
         )
     )
     await follow_hubs(
@@ -190,7 +195,7 @@ async def _form_from_unplaced(
     await repository.set_status(session, placed, "placed")
     await repository.set_status(session, [m for h in result.hubs for m in h.leaders], "leading")
     for hub in result.hubs:
-        uow.publish(hub_formed(hub, program_year, cause))
+        uow.publish(hub_formed(hub, program_year, cause, teachers=people.teachers, mentors=people.mentors))
     return set(placed)
 
 
@@ -223,6 +228,7 @@ async def _pair(
                 teacher_id=uuid.UUID(pairing.teacher_id),
                 mentor_id=uuid.UUID(pairing.mentor_id),
                 explanation=pairing.explanation,
+                reasons=as_reasons(pairing.facts),
             )
         )
     return pairings
@@ -279,6 +285,8 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
                 reason=reason,
                 cause=event,
                 change="withdrawal",
+                teachers=people.teachers,
+                mentors=people.mentors,
             )
         )
         await follow_hubs(
@@ -369,6 +377,8 @@ async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantU
                 reason="a newly registered mentor fills the empty leader seat",
                 cause=event,
                 change="leader_change",
+                teachers=people.teachers,
+                mentors=people.mentors,
             )
         )
 

@@ -25,10 +25,11 @@ from services.matching.domain import continuity
 from services.matching.domain.adjusting import hub_flags
 from services.matching.domain.continuity import Decision
 from services.matching.domain.forming import form_hubs
-from services.matching.domain.placement_model import Hub, Pairing
+from services.matching.domain.placement_model import Fact, Hub, Pairing
 from services.matching.service_layer.hubs import (
     MatchingConflict,
     NotFound,
+    as_reasons,
     explanations,
     hub_formed,
     membership_changed,
@@ -36,7 +37,7 @@ from services.matching.service_layer.hubs import (
 from services.matching.service_layer.meetings_follow import follow_hubs
 from services.matching.service_layer.placement import place_late
 from shared.db import UnitOfWork
-from shared.events.matching import MentorPaired, MentorUnpaired, ParticipantUnplaced
+from shared.events.matching import MentorPaired, MentorUnpaired, ParticipantUnplaced, Reason
 
 LOCK_WAIT_SECONDS = 2.0
 Clock = Callable[[], datetime]
@@ -140,6 +141,7 @@ async def run_matching(
     )
     last = await repository.last_published_run(session, board, program_year)
     skipped: list[Decision] = []
+    unplaced_facts: dict[str, tuple[Fact, ...]] = {}
     if last is not None and last.inputs == inputs:
         # Nothing the solution depends on changed: the published state (with every decision the
         # coordinator made since) is the draft.
@@ -170,6 +172,7 @@ async def run_matching(
         ]
         placed = {m for h in hubs for m in h.members}
         unplaced = {u.participant_id: u.reason for u in result.unplaced if u.participant_id not in placed}
+        unplaced_facts = {u.participant_id: u.facts for u in result.unplaced if u.participant_id in unplaced}
         pairings = continuity.keep_pairings(
             published_pairings, result.pairings, decisions, people.teachers, people.mentors
         )
@@ -193,10 +196,22 @@ async def run_matching(
         "solved": solved,
         "hubs": [_hub_doc(h, status_of.get(h.hub_key, "unchanged"), member_explanations) for h in hubs],
         "pairings": [
-            {"teacher_id": p.teacher_id, "mentor_id": p.mentor_id, "explanation": p.explanation}
+            {
+                "teacher_id": p.teacher_id,
+                "mentor_id": p.mentor_id,
+                "explanation": p.explanation,
+                "reasons": [r.model_dump() for r in as_reasons(p.facts)],
+            }
             for p in pairings
         ],
-        "unplaced": [{"participant_id": p, "reason": r} for p, r in sorted(unplaced.items())],
+        "unplaced": [
+            {
+                "participant_id": p,
+                "reason": r,
+                "reasons": [x.model_dump() for x in as_reasons(unplaced_facts.get(p, ()))],
+            }
+            for p, r in sorted(unplaced.items())
+        ],
         "difference": {
             "formed": list(diff.formed),
             "changed": [
@@ -304,6 +319,15 @@ async def publish_run(
         Pairing(p["teacher_id"], p["mentor_id"], p["explanation"])
         for p in run.draft["pairings"]  # type: ignore[attr-defined]
     ]
+    # The facts behind each drafted pairing and unplaced person, as the draft kept them.
+    pairing_reasons = {
+        p["teacher_id"]: [Reason.model_validate(r) for r in p.get("reasons", [])]
+        for p in run.draft["pairings"]  # type: ignore[attr-defined]
+    }
+    unplaced_reasons = {
+        u["participant_id"]: [Reason.model_validate(r) for r in u.get("reasons", [])]
+        for u in run.draft["unplaced"]  # type: ignore[attr-defined]
+    }
     diff = continuity.difference(
         [s.domain() for s in stored],
         list(hubs.values()),
@@ -383,7 +407,7 @@ async def publish_run(
 
     # Announce only what changed.
     for key in diff.formed:
-        uow.publish(hub_formed(hubs[key], program_year))
+        uow.publish(hub_formed(hubs[key], program_year, teachers=people.teachers, mentors=people.mentors))
     for change in diff.changed:
         uow.publish(
             membership_changed(
@@ -393,6 +417,8 @@ async def publish_run(
                 removed=change.removed,
                 reason="matching was run again and the coordinator published the result",
                 change="rerun",
+                teachers=people.teachers,
+                mentors=people.mentors,
             )
         )
     for key in diff.dissolved:
@@ -416,6 +442,7 @@ async def publish_run(
                     teacher_id=uuid.UUID(pairing.teacher_id),
                     mentor_id=uuid.UUID(pairing.mentor_id),
                     explanation=pairing.explanation,
+                    reasons=pairing_reasons.get(pairing.teacher_id, []),
                 )
             )
     # A pairing that ended: re-paired (the MentorPaired above tells the former mentor) or unpaired.
@@ -436,7 +463,11 @@ async def publish_run(
         if old_unplaced is None or old_unplaced.reason != reason:
             uow.publish(
                 ParticipantUnplaced(
-                    board=board, program_year=program_year, participant_id=uuid.UUID(pid), reason=reason
+                    board=board,
+                    program_year=program_year,
+                    participant_id=uuid.UUID(pid),
+                    reason=reason,
+                    reasons=unplaced_reasons.get(pid, []),
                 )
             )
 

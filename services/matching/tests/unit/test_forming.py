@@ -84,7 +84,7 @@ def test_small_themes_merge_with_the_closest_theme_instead_of_leaving_people_out
     mentors = [_mentor(1, expertise_themes=("intermediate_mathematics", "assessment")), _mentor(2)]
     result = form_hubs(maths + assessment, mentors)
     assert len(result.hubs) == 1 and len(result.hubs[0].members) == 8 and not result.unplaced
-    assert "close themes" in result.hubs[0].explanation
+    assert "3 listed a neighbouring theme" in result.hubs[0].explanation
 
 
 def test_too_few_teachers_are_unplaced_with_a_reason():
