@@ -1,0 +1,84 @@
+"""The four services' HTTP APIs, called with the signed-in user's bearer token (httpx)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import httpx
+
+from services.console.config import Settings
+
+Service = Literal["registration", "matching", "notifications", "grants"]
+
+
+class ApiError(Exception):
+    """A service answered with an error (its problem+json kept as is), or could not be reached (status 0)."""
+
+    def __init__(self, status: int, problem: dict[str, Any]):
+        super().__init__(f"{status}: {problem.get('detail') or problem.get('title')}")
+        self.status = status
+        self.problem = problem
+
+    @property
+    def detail(self) -> str | None:
+        detail = self.problem.get("detail")
+        return str(detail) if detail else None
+
+
+class ServicesApi:
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        self.bases: dict[str, str] = {
+            "registration": settings.registration_url.rstrip("/"),
+            "matching": settings.matching_url.rstrip("/"),
+            "notifications": settings.notifications_url.rstrip("/"),
+            "grants": settings.grants_url.rstrip("/"),
+        }
+        self.client = httpx.AsyncClient(
+            timeout=settings.api_timeout_seconds,
+            transport=transport,
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def call(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        token: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        language: str | None = None,
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if language:
+            headers["Accept-Language"] = language
+        clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        try:
+            response = await self.client.request(
+                method, f"{self.bases[service]}{path}", params=clean, json=json, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(
+                0, {"title": "Service unreachable", "detail": f"{service}: {exc.__class__.__name__}"}
+            ) from exc
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"title": response.reason_phrase}
+            if not isinstance(problem, dict):
+                problem = {"title": response.reason_phrase}
+            raise ApiError(response.status_code, problem)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def get(self, service: Service, path: str, token: str, **params: Any) -> Any:
+        return await self.call(service, "GET", path, token, params=params)
+
+    async def post(self, service: Service, path: str, token: str, body: Any, **params: Any) -> Any:
+        return await self.call(service, "POST", path, token, params=params, json=body)
