@@ -7,9 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -43,12 +44,15 @@ def _environment(language: str) -> Environment:
             value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         return format_date(value, format=fmt, locale=locale)
 
-    def as_datetime(value: datetime | str | None, fmt: str = "medium") -> str:
+    def as_datetime(value: datetime | str | None, zone: str | None = None) -> str:
+        """A moment in the board's time zone: the date in full and the time without seconds."""
         if value is None or value == "":
             return ""
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
-        return format_datetime(value, format=fmt, locale=locale, tzinfo=None)
+        tz = ZoneInfo(zone) if zone else None
+        local = value.astimezone(tz) if tz else value
+        return f"{format_date(local, format='long', locale=locale)} {format_time(local, format='short', locale=locale)}"
 
     def as_number(value: int | float | Decimal | None) -> str:
         return "" if value is None else format_decimal(value, locale=locale)

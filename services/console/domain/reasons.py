@@ -40,6 +40,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("not_a_member", r"^not a member of this hub$"),
         ("member_withdrawn", r"^this member has withdrawn$"),
         ("other_year", r"^the target hub belongs to another program year$"),
+        (
+            "leaders_all_evaluate",
+            r"^no (?P<needed>\d+) eligible hub leaders.*? \((?P<language>\w+), [^)]+\): "
+            r"(?P<count>\d+) .*?mentors with capacity left, none free of evaluating a member$",
+        ),
+        (
+            "not_enough_leaders",
+            r"^no (?P<needed>\d+) eligible hub leaders.*? \((?P<language>\w+), [^)]+\): "
+            r"only (?P<count>\d+) .*?mentors with capacity left$",
+        ),
     )
 )
 

@@ -185,6 +185,7 @@ async def hub_board(caller: Caller, code: str, year: str) -> dict[str, Any]:
         "themes": {t["code"]: t for t in themes},
         "runs": sorted(runs, key=lambda r: r["started_at"], reverse=True),
         "flags": {str(h["id"]): [reasons.parse(f) for f in h.get("flags") or []] for h in hubs},
+        "unplaced_reasons": [reasons.parse(u.get("reason") or "") for u in unplaced],
     }
 
 

@@ -89,6 +89,11 @@ def test_tokens_refresh_a_minute_before_expiry():
         ("the target hub would have 9 members (maximum 8)", "target_too_big", {"count": "9", "limit": "8"}),
         ("needs 1 more hub leader: choose one (leader swap)", "needs_leaders", {"count": "1"}),
         ("the target hub is for new school leaders", "track_mismatch", {"track": "new school leaders"}),
+        (
+            "no 2 eligible hub leaders (fr, ELM): only 1 mentors with capacity left",
+            "not_enough_leaders",
+            {"needed": "2", "language": "fr", "count": "1"},
+        ),
     ],
 )
 def test_matching_sentences_become_codes(sentence, code, values):

@@ -1,4 +1,4 @@
-"""The console as a process beside the four services (the `console` fixture), with a board of the sample's
+"""Shared by the e2e and browser tests. The console as a process beside the four services (the `console` fixture), with a board of the sample's
 people registered, known to matching, and its hubs formed by a first run."""
 
 from __future__ import annotations
