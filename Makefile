@@ -38,6 +38,8 @@ ifneq ($(DOCKER_ENGINE),yes)
 	@bash scripts/ensure-infra.sh
 endif
 	@bash deploy/k8s/tools.sh
+	@bash scripts/ensure-chromium.sh
+	@cd services/console/tests/oidc && npm ci --ignore-scripts --no-audit --no-fund --silent
 	$(MAKE) --no-print-directory lint
 	$(UV) run pytest $(PYTEST_ARGS)
 

@@ -140,11 +140,13 @@ class System:
             self.processes[service].wait_ready()
         return self
 
-    async def start_console(self, env: dict[str, str] | None = None, name: str = "console") -> ServiceProcess:
+    async def start_console(
+        self, env: dict[str, str] | None = None, name: str = "console", port: int | None = None
+    ) -> ServiceProcess:
         """The web console (services/console) beside the running services, calling their APIs; its own
         database holds its sessions only."""
         await upgrade("console", self.database_url(name))
-        port = free_port()
+        port = port or free_port()
         console_env = self.env_for(name, port)
         console_env.update({f"{s.upper()}_URL": self.url(s) for s in SERVICES if s in self.processes})
         console_env.update(env or {})

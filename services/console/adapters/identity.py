@@ -109,7 +109,7 @@ class OidcClient:
                     **extra,
                 )
             except Exception as exc:  # Authlib raises its OAuthError, httpx its HTTPError
-                raise IdentityError(f"token exchange refused: {exc.__class__.__name__}") from exc
+                raise IdentityError(f"token exchange refused: {exc.__class__.__name__}: {exc}") from exc
         claims = await self.verify_id_token(str(token.get("id_token", "")), nonce=pending.nonce)
         return self._tokens(token, now), claims
 
@@ -120,11 +120,12 @@ class OidcClient:
             extra["resource"] = self.settings.oidc_resource
         async with self._client() as client:
             try:
+                # No scope: the refreshed token keeps what was granted (RFC 6749 §6).
                 token = await client.refresh_token(
-                    meta["token_endpoint"], refresh_token=refresh_token, **extra
+                    meta["token_endpoint"], refresh_token=refresh_token, scope=None, **extra
                 )
             except Exception as exc:
-                raise IdentityError(f"refresh refused: {exc.__class__.__name__}") from exc
+                raise IdentityError(f"refresh refused: {exc.__class__.__name__}: {exc}") from exc
         tokens = self._tokens(token, now)
         if tokens.refresh_token is None:
             tokens = ApiTokens(tokens.access_token, tokens.expires_at, refresh_token, tokens.id_token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +15,7 @@ from services.console.domain.language import LANGUAGES
 from services.console.domain.session import ConsoleSession, SignedInUser, user_from_claims
 from services.console.service_layer.errors import Forbidden, InvalidInput, NotFound, SignInFailed
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 BOARD_CODE = re.compile(r"^[A-Za-z0-9_-]{2,40}$")
 
@@ -54,7 +56,8 @@ class Sessions:
             if session.via == "oidc" and self.oidc is not None and tokens.refresh_token:
                 try:
                     session = replace(session, tokens=await self.oidc.refresh(tokens.refresh_token, now))
-                except IdentityError:
+                except IdentityError as exc:
+                    log.warning("token refresh refused, session ended: %s", exc)
                     await self.store.delete(session.id)
                     return None
             elif session.via == "dev" and self.settings.dev_sign_in_enabled:
