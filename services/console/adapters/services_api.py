@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import time
 from typing import Any, Literal
 
 import httpx
@@ -9,6 +11,23 @@ import httpx
 from services.console.config import Settings
 
 Service = Literal["registration", "matching", "notifications", "grants"]
+
+
+# The (start, end) of every API call made for the current request, for the Server-Timing header.
+api_calls: contextvars.ContextVar[list[tuple[float, float]] | None] = contextvars.ContextVar(
+    "api_calls", default=None
+)
+
+
+def api_wall_seconds(calls: list[tuple[float, float]]) -> float:
+    """Time during which at least one API call was in flight (parallel calls counted once)."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(calls):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
 
 
 class ApiError(Exception):
@@ -52,19 +71,31 @@ class ServicesApi:
         params: dict[str, Any] | None = None,
         json: Any = None,
         language: str | None = None,
+        files: Any = None,
+        data: Any = None,
     ) -> Any:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if language:
             headers["Accept-Language"] = language
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        started = time.perf_counter()
         try:
             response = await self.client.request(
-                method, f"{self.bases[service]}{path}", params=clean, json=json, headers=headers
+                method,
+                f"{self.bases[service]}{path}",
+                params=clean,
+                json=json,
+                headers=headers,
+                files=files,
+                data=data,
             )
         except httpx.HTTPError as exc:
             raise ApiError(
                 0, {"title": "Service unreachable", "detail": f"{service}: {exc.__class__.__name__}"}
             ) from exc
+        calls = api_calls.get()
+        if calls is not None:
+            calls.append((started, time.perf_counter()))
         if response.status_code >= 400:
             try:
                 problem = response.json()

@@ -28,6 +28,15 @@ class BoardHome:
     attention: list[AttentionItem] = field(default_factory=list)
 
 
+def latest_pairings(runs: list[dict[str, Any]]) -> int:
+    """One-to-one pairings the latest finished matching run made (0 before any run)."""
+    finished = [r for r in runs if r.get("finished_at")]
+    if not finished:
+        return 0
+    latest = max(finished, key=lambda r: str(r["finished_at"]))
+    return int((latest.get("counts") or {}).get("pairings", 0))
+
+
 def hubs_missing_leaders(hubs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Hubs with fewer than the two leaders every hub has."""
     return [h for h in hubs if len(h.get("leaders") or []) < 2]
@@ -46,6 +55,7 @@ def board_home(
     unplaced: list[dict[str, Any]],
     meetings: list[dict[str, Any]],
     failed_messages: int,
+    runs: list[dict[str, Any]] | None = None,
 ) -> BoardHome:
     """The board home's counts and its "needs attention" list, each item linking to where it is fixed."""
     code = board["code"]
@@ -60,6 +70,7 @@ def board_home(
         "withdrawn": withdrawn,
         "hubs": hub_total,
         "hub_members": members,
+        "pairings": latest_pairings(runs or []),
         "meetings_held": held,
         "meetings_planned": planned,
     }

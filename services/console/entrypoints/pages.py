@@ -5,6 +5,8 @@ Thin: read the request, check the session and its CSRF token, call a use case, r
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.console.domain import summaries
+from services.console.domain import reasons, summaries
 from services.console.domain.language import LANGUAGES, negotiate, other
 from services.console.domain.session import ConsoleSession, csrf_matches, safe_return_path
 from services.console.domain.summaries import program_year_of
@@ -25,6 +27,7 @@ router = APIRouter()
 SESSION_COOKIE = "mw_session"
 LANGUAGE_COOKIE = "mw_lang"
 YEAR_PATTERN = r"^\d{4}-\d{4}$"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # registration's IMPORT_MAX_BYTES
 
 
 @dataclass
@@ -421,3 +424,73 @@ async def start_run(code: str, request: Request) -> Response:
     except Refused as refused:
         return await _hub_page(v, code, year, {"refusal": refused}, status=409)
     return redirect(v, f"/boards/{code}/hubs?year={year}&done=run")
+
+
+# ---------------------------------------------------------------- bulk import
+
+
+@router.get("/boards/{code}/imports/new", response_class=HTMLResponse)
+async def import_form(code: str, request: Request) -> Response:
+    v = await visit(request)
+    board = await screens.board(v.caller(), code)
+    return render(v, "import_new.html", {"board": board, "year": _year(request), "section": "people"})
+
+
+@router.post("/boards/{code}/imports")
+async def submit_import(code: str, request: Request) -> Response:
+    v = await visit(request)
+    caller = v.caller()
+    form = await request.form(max_files=1, max_fields=5)
+    presented = form.get("csrf_token")
+    if v.session is None or not csrf_matches(v.session, presented if isinstance(presented, str) else None):
+        raise Forbidden("CSRF token missing or wrong")
+    upload = form.get("file")
+    year = str(form.get("program_year") or "") or _year(request)
+    if isinstance(upload, str) or upload is None:
+        raise InvalidInput({"file": "required"})
+    content = await upload.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        if len(content) > MAX_UPLOAD_BYTES:
+            raise Refused([reasons.Reason("file_too_large", {}, "file too large")])
+        job = await screens.submit_import(
+            caller,
+            code,
+            filename=upload.filename or "upload.csv",
+            content=content,
+            content_type=upload.content_type or "text/csv",
+            program_year=year,
+        )
+    except Refused as refused:
+        board = await screens.board(caller, code)
+        return render(
+            v,
+            "import_new.html",
+            {"board": board, "year": year, "section": "people", "refusal": refused},
+            status=422,
+        )
+    return redirect(v, f"/boards/{code}/imports/{job['id']}")
+
+
+@router.get("/boards/{code}/imports/{import_id}", response_class=HTMLResponse)
+async def import_progress(code: str, import_id: str, request: Request) -> Response:
+    v = await visit(request)
+    board, job = await screens.read_import(v.caller(), code, import_id)
+    return render(v, "import.html", {"board": board, "job": job, "section": "people"})
+
+
+@router.get("/boards/{code}/imports/{import_id}/errors.csv")
+async def import_errors_csv(code: str, import_id: str, request: Request) -> Response:
+    v = await visit(request)
+    rows = await screens.import_errors(v.caller(), code, import_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["file", "row", "column", "message"])
+    for row in rows:
+        writer.writerow(
+            [row.get("file") or "", row.get("row") or "", row.get("column") or "", row["message"]]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )

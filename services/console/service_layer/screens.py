@@ -87,7 +87,7 @@ async def all_hubs(caller: Caller, code: str, year: str) -> list[dict[str, Any]]
 async def board_home(caller: Caller, code: str, year: str, today: date) -> summaries.BoardHome:
     row = await board(caller, code)
     api, token = caller.api, caller.token
-    counts, timeline, hubs, unplaced, meetings, failed = await asyncio.gather(
+    counts, timeline, hubs, unplaced, meetings, failed, runs = await asyncio.gather(
         _ask(api.get("registration", "/v1/participant-counts", token, program_year=year)),
         _maybe(
             api.get("registration", f"/v1/boards/{code}/timeline", token, program_year=year, on=today), None
@@ -96,6 +96,7 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         _maybe(api.get("matching", f"/v1/boards/{code}/program-years/{year}/unplaced", token), []),
         _maybe(api.get("matching", f"/v1/boards/{code}/hub-meetings", token, program_year=year), []),
         _maybe(api.get("notifications", "/v1/notifications", token, board=code, state="failed", limit=1), {}),
+        _maybe(api.get("matching", f"/v1/boards/{code}/program-years/{year}/matching-runs", token), []),
     )
     people = summaries.participant_counts(counts, code)
     return summaries.board_home(
@@ -110,6 +111,7 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         unplaced=unplaced,
         meetings=meetings,
         failed_messages=int((failed or {}).get("total", 0)),
+        runs=runs,
     )
 
 
@@ -270,3 +272,61 @@ async def province(caller: Caller, year: str) -> list[dict[str, Any]]:
             "meetings_held": held_count,
         }
     return summaries.province_rows(boards, figures)
+
+
+IMPORT_ERRORS_SHOWN = 100
+
+
+async def submit_import(
+    caller: Caller, code: str, *, filename: str, content: bytes, content_type: str, program_year: str
+) -> dict[str, Any]:
+    """Hand a CSV file or OneRoster bundle to registration's bulk import (it checks and queues it)."""
+    await board(caller, code)
+    if not content:
+        raise InvalidInput({"file": "empty"})
+    try:
+        return await caller.api.call(  # type: ignore[no-any-return]
+            "registration",
+            "POST",
+            "/v1/imports",
+            caller.token,
+            files={"file": (filename or "upload.csv", content, content_type or "text/csv")},
+            data={"board": code, "program_year": program_year},
+        )
+    except ApiError as exc:
+        if exc.status in (413, 415, 422):
+            raise _refusal(ApiError(422, exc.problem)) from exc
+        raise _translate(exc) from exc
+
+
+async def read_import(caller: Caller, code: str, import_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An import of this board with its first row errors (another board's import is 404)."""
+    row = await board(caller, code)
+    job = await _ask(caller.api.get("registration", f"/v1/imports/{import_id}", caller.token))
+    if job["board"] != code:
+        raise NotFound("import")
+    job["errors"] = await _ask(
+        caller.api.get(
+            "registration", f"/v1/imports/{import_id}/errors", caller.token, limit=IMPORT_ERRORS_SHOWN
+        )
+    )
+    return row, job
+
+
+async def import_errors(caller: Caller, code: str, import_id: str) -> list[dict[str, Any]]:
+    """Every row error of an import (for the CSV download)."""
+    await read_import(caller, code, import_id)
+    found: list[dict[str, Any]] = []
+    while True:
+        page = await _ask(
+            caller.api.get(
+                "registration",
+                f"/v1/imports/{import_id}/errors",
+                caller.token,
+                limit=500,
+                offset=len(found),
+            )
+        )
+        found.extend(page["items"])
+        if len(found) >= page["total"] or not page["items"]:
+            return found

@@ -5,6 +5,7 @@ and at 390 px; the screenshots in docs/console/ come from here."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,21 @@ from services.console.tests.helpers import admin_token
 from shared.testing.helpers import auth
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+UPLOAD_ROWS = 120
+
+
+def upload_csv(code: str, language: str) -> bytes:
+    """New beginning teachers, two of them with a mistake (a bad email, an unknown role)."""
+    lines = ["hr_id,role,given_name,family_name,email,language,school,grade_band,themes"]
+    for n in range(UPLOAD_ROWS):
+        role = "principal" if n == 7 else "beginning_teacher"
+        email = "not-an-email" if n == 11 else f"new{n}.{language}@{code.lower()}.example.org"
+        lines.append(
+            f"{code}-NEW{language}{n:04d},{role},Nouvelle,Personne{n},{email},{language},Pine Hollow PS,junior,"
+        )
+    return ("\n".join(lines) + "\n").encode()
 
 
 def hubs_of(console, code: str, year: str) -> dict[str, dict]:  # type: ignore[no-untyped-def]
@@ -64,6 +80,33 @@ async def test_coordinator_path(page: Page, console, boards, language: str):  # 
     await expect(row).to_be_visible()
     await expect(page.locator("#results")).to_contain_text("1 personne trouvée" if fr else "1 person found")
     await check_and_shoot(page, f"people-{language}")
+
+    # Upload a CSV file and watch its progress to the end; the rows that failed are listed and downloadable.
+    await page.get_by_role("link", name=re.compile("Téléverser des personnes|Upload people")).click()
+    await check_and_shoot(page, f"upload-{language}")
+    await page.get_by_label("Fichier" if fr else "File", exact=True).set_input_files(
+        files=[
+            {
+                "name": f"new-teachers-{language}.csv",
+                "mimeType": "text/csv",
+                "buffer": upload_csv(code, language),
+            }
+        ]
+    )
+    await page.get_by_role("button", name="Téléverser" if fr else "Upload", exact=True).click()
+    state = page.locator("#import-state")
+    await expect(state).to_contain_text("Terminé" if fr else "Finished", timeout=60_000)
+    bar = page.locator("#import-bar")
+    assert await bar.get_attribute("value") == await bar.get_attribute("max") == str(UPLOAD_ROWS)
+    await expect(page.get_by_role("row", name=re.compile("email"))).to_be_visible()
+    await expect(page.get_by_role("row", name=re.compile("role"))).to_be_visible()
+    async with page.expect_download() as download:
+        await page.get_by_role(
+            "link", name=re.compile("Télécharger toutes les erreurs|Download every error")
+        ).click()
+    report = Path(await (await download.value).path()).read_text()
+    assert report.startswith("file,row,column,message") and len(report.strip().splitlines()) == 3
+    await check_and_shoot(page, f"upload-done-{language}")
 
     # Hub board.
     await page.get_by_role("link", name="Carrefours" if fr else "Hubs", exact=True).click()
