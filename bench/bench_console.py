@@ -17,6 +17,7 @@ import io
 import json
 import random
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -28,7 +29,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, ROOT, unique_prefix  # noqa: E402
-from services.console.tests.helpers import ConsoleClient, admin_token, load_board  # noqa: E402
+from services.console.tests.helpers import (  # noqa: E402
+    ConsoleClient,
+    admin_token,
+    load_board,
+    wait_until_matching_knows,
+)
 from shared import sample_board  # noqa: E402
 from shared.testing.helpers import auth  # noqa: E402
 from shared.testing.infrastructure import provide  # noqa: E402
@@ -121,17 +127,20 @@ def import_board(registration: str, admin: str, teachers: int, mentors: int) -> 
             time.sleep(1)
 
 
-def wait_for_matching(matching: str, admin: str, code: str, expected: int, timeout: float = 900) -> None:
-    """Matching learns participants from events; wait until it knows them all (counts through the API)."""
-    deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=matching, headers=auth(admin), timeout=600) as client:
-        while time.monotonic() < deadline:
-            run = client.post(f"/v1/boards/{code}/program-years/{sample_board.PROGRAM_YEAR}/matching-runs")
-            if run.status_code == 201 and sum(run.json()["counts"].values()) >= expected:
-                print(f"  matching run: {run.json()['counts']}")
-                return
-            time.sleep(5)
-    raise TimeoutError("matching did not learn the board in time")
+def run_matching(registration: str, matching: str, admin: str, code: str, last_hr_id: str) -> None:
+    """Wait until matching has heard of the board's last registered person (events), then run it once."""
+    with httpx.Client(headers=auth(admin), timeout=1800) as client:
+        found = client.get(
+            f"{registration}/v1/participant-search", params={"board": code, "q": last_hr_id}
+        ).json()
+        last = found["items"][0]["id"]
+        wait_until_matching_knows(matching, admin, [last], timeout=1800)
+        started = time.perf_counter()
+        run = client.post(
+            f"{matching}/v1/boards/{code}/program-years/{sample_board.PROGRAM_YEAR}/matching-runs"
+        )
+        assert run.status_code == 201, run.text
+        print(f"  matching run in {time.perf_counter() - started:.0f} s: {run.json()['counts']}")
 
 
 def measure(client: ConsoleClient, path: str, requests: int) -> dict[str, Any]:
@@ -167,6 +176,8 @@ def pages(code: str, hr_id: str) -> list[str]:
 
 
 async def main() -> None:
+    # A TERM (e.g. `timeout`) unwinds through the finally below: services stopped, databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--teachers", type=int, default=2000)
     parser.add_argument("--mentors", type=int, default=640)
@@ -187,14 +198,20 @@ async def main() -> None:
             sample = await asyncio.to_thread(load_board, system.url("registration"), admin)
             code = sample["board"]["code"]
             print(f"sample board {code}: {len(sample['people'])} people")
-            await asyncio.to_thread(wait_for_matching, system.url("matching"), admin, code, 46)
+            last = sample["people"][-1]["hr_id"]
+            await asyncio.to_thread(
+                run_matching, system.url("registration"), system.url("matching"), admin, code, last
+            )
             boards = [("sample", code, sample["people"][3]["hr_id"])]
             if args.teachers:
                 print(f"large board: {args.teachers} teachers, {args.mentors} mentors")
                 big = await asyncio.to_thread(
                     import_board, system.url("registration"), admin, args.teachers, args.mentors
                 )
-                await asyncio.to_thread(wait_for_matching, system.url("matching"), admin, big, args.teachers)
+                last = f"{big}-M{args.mentors - 1:05d}"
+                await asyncio.to_thread(
+                    run_matching, system.url("registration"), system.url("matching"), admin, big, last
+                )
                 boards.append(("large", big, f"{big}-T00042"))
             client = ConsoleClient(system.url("console"))
             client.sign_in_dev("province")

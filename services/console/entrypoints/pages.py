@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -129,8 +130,6 @@ async def checked_form(v: Visit) -> dict[str, str]:
 def _year(request: Request) -> str:
     year = request.query_params.get("year")
     if year:
-        import re
-
         if not re.fullmatch(YEAR_PATTERN, year):
             raise InvalidInput({"year": "program_year"})
         return year

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 ROOT = Path(__file__).resolve().parents[4]
 SHOTS = ROOT / "docs" / "console"
@@ -24,6 +24,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 900}
+# Pages wait on four services on a shared 2-core machine: give assertions time, they still fail if wrong.
+expect.set_options(timeout=20_000)
 PHONE = {"width": 390, "height": 844}
 
 
