@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 import time
 from typing import Any, Literal
 
@@ -10,6 +11,7 @@ import httpx
 
 from services.console.config import Settings
 
+log = logging.getLogger(__name__)
 Service = Literal["registration", "matching", "notifications", "grants"]
 
 
@@ -90,12 +92,15 @@ class ServicesApi:
                 data=data,
             )
         except httpx.HTTPError as exc:
+            log.warning("%s %s %s failed: %s", service, method, path, exc.__class__.__name__)
             raise ApiError(
                 0, {"title": "Service unreachable", "detail": f"{service}: {exc.__class__.__name__}"}
             ) from exc
         calls = api_calls.get()
         if calls is not None:
             calls.append((started, time.perf_counter()))
+        if response.status_code >= 500:
+            log.warning("%s %s %s answered %s", service, method, path, response.status_code)
         if response.status_code >= 400:
             try:
                 problem = response.json()
