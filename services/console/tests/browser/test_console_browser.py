@@ -122,9 +122,16 @@ async def test_coordinator_path(page: Page, console, boards, language: str):  # 
         if s["members"] and (s["language"] != t["language"] or s["track"] != t["track"])
     )
     member = source["members"][0]
-    await page.locator(f'.mw-member[data-participant="{member["participant_id"]}"]').drag_to(
-        page.locator(f"#hub-{target['id']}")
-    )
+    # Matching may have placed the teachers just uploaded since the page was drawn: draw it again.
+    await page.reload()
+    # The browser's drag-and-drop events, in order, with one DataTransfer: the page's own handlers run.
+    transfer = await page.evaluate_handle("() => new DataTransfer()")
+    dragged = page.locator(f'.mw-member[data-participant="{member["participant_id"]}"]')
+    drop_zone = page.locator(f"#hub-{target['id']}")
+    await dragged.dispatch_event("dragstart", {"dataTransfer": transfer})
+    await drop_zone.dispatch_event("dragenter", {"dataTransfer": transfer})
+    await drop_zone.dispatch_event("dragover", {"dataTransfer": transfer})
+    await drop_zone.dispatch_event("drop", {"dataTransfer": transfer})
     summary = page.get_by_role("alert")
     await expect(summary).to_contain_text("La modification a été refusée" if fr else "The change was refused")
     await expect(summary).to_contain_text("Le carrefour visé" if fr else "The target hub")
