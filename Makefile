@@ -6,7 +6,7 @@ UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 DOCKER_ENGINE := $(shell docker info >/dev/null 2>&1 && echo yes)
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop test test-fast test-slow lint bench asyncapi
+.PHONY: setup run stop test test-fast test-slow lint bench asyncapi i18n console-assets
 
 setup:  ## virtualenv + locked install (installs uv from PyPI if missing)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -38,6 +38,8 @@ ifneq ($(DOCKER_ENGINE),yes)
 	@bash scripts/ensure-infra.sh
 endif
 	@bash deploy/k8s/tools.sh
+	@bash scripts/ensure-chromium.sh
+	@cd services/console/tests/oidc && npm ci --ignore-scripts --no-audit --no-fund --silent
 	$(MAKE) --no-print-directory lint
 	$(UV) run pytest $(PYTEST_ARGS)
 
@@ -54,3 +56,12 @@ bench: setup  ## benchmarks against the local RabbitMQ/PostgreSQL (figures as ra
 
 asyncapi: setup
 	$(UV) run mentorweb asyncapi
+
+CONSOLE := services/console
+i18n: setup  ## console: extract messages into messages.pot, update the en/fr catalogues, compile them
+	$(UV) run pybabel extract -F $(CONSOLE)/babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output --project=Mentorweb -o $(CONSOLE)/translations/messages.pot .
+	$(UV) run pybabel update -i $(CONSOLE)/translations/messages.pot -d $(CONSOLE)/translations -D messages --no-fuzzy-matching --ignore-obsolete --width 110
+	$(UV) run pybabel compile -d $(CONSOLE)/translations -D messages --statistics
+
+console-assets:  ## console: reinstall the pinned npm packages and vendor them into services/console/static
+	bash scripts/vendor-console-assets.sh

@@ -48,11 +48,11 @@ def migrate(
     service: Annotated[list[str] | None, typer.Argument(help="services to migrate (default: all)")] = None,
 ) -> None:
     """Create each service's database if missing and run its Alembic migrations to head."""
-    from shared.migrations import upgrade
+    from shared.migrations import FRONTENDS, upgrade
 
     async def _run() -> None:
-        for name in service or SERVICES:
-            if name not in SERVICES:
+        for name in service or (*SERVICES, *FRONTENDS):
+            if name not in (*SERVICES, *FRONTENDS):
                 raise typer.BadParameter(f"unknown service {name!r}")
             with console.status(f"migrating {name}…"):
                 await upgrade(name)
@@ -157,6 +157,7 @@ def up(
     elapsed = time.monotonic() - started
     console.print(f"""
 [bold]Mentorweb is up[/bold] ({elapsed:.0f} s)
+  Console   http://127.0.0.1:8000  sign in as the sample board's coordinator (development sign-in)
   API docs  http://127.0.0.1:8001/docs  registration
             http://127.0.0.1:8002/docs  matching
             http://127.0.0.1:8003/docs  notifications

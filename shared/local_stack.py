@@ -18,6 +18,7 @@ from shared.migrations import SERVICES, settings_for
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
 PORTS = {"registration": 8001, "matching": 8002, "notifications": 8003, "grants": 8004, "evaluation": 8005}
+CONSOLE_PORT = 8000
 
 
 def ensure_infrastructure() -> list[str]:
@@ -80,13 +81,23 @@ def start_services(env_overrides: dict[str, str] | None = None) -> None:
     for service in SERVICES:
         env = {**base, "HTTP_PORT": os.environ.get(f"{service.upper()}_PORT", str(PORTS[service]))}
         start_process(service, [sys.executable, "-m", f"services.{service}"], env)
+    # The web console calls the four APIs where they were just started.
+    console_env = {
+        **base,
+        "HTTP_PORT": os.environ.get("CONSOLE_PORT", str(CONSOLE_PORT)),
+        **{
+            f"{s.upper()}_URL": f"http://127.0.0.1:{os.environ.get(f'{s.upper()}_PORT', str(PORTS[s]))}"
+            for s in SERVICES
+        },
+    }
+    start_process("console", [sys.executable, "-m", "services.console"], console_env)
 
 
 def wait_ready(timeout: float = 90) -> dict[str, bool]:
     deadline = time.monotonic() + timeout
-    ready = dict.fromkeys(SERVICES, False)
+    ready = dict.fromkeys((*SERVICES, "console"), False)
     while time.monotonic() < deadline and not all(ready.values()):
-        for service in SERVICES:
+        for service in ready:
             if not ready[service]:
                 try:
                     port = settings_for(service).http_port

@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SERVICES = ("registration", "matching", "notifications", "grants", "evaluation")
+# Web front ends: a database of their own (sessions only), no events, no queue.
+FRONTENDS = ("console",)
 _MIGRATION_LOCK = 727_001
 
 

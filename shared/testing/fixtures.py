@@ -66,6 +66,13 @@ async def system(
         await system.destroy()
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def console(system: System) -> AsyncIterator[System]:
+    """``system`` with the web console started beside the four services (``system.url("console")``)."""
+    await system.start_console()
+    yield system
+
+
 def test_settings(**overrides: object) -> ServiceSettings:
     return ServiceSettings(jwt_secret=TEST_JWT_SECRET, mentorweb_env="test", **overrides)  # type: ignore[arg-type]
 

@@ -140,6 +140,22 @@ class System:
             self.processes[service].wait_ready()
         return self
 
+    async def start_console(
+        self, env: dict[str, str] | None = None, name: str = "console", port: int | None = None
+    ) -> ServiceProcess:
+        """The web console (services/console) beside the running services, calling their APIs; its own
+        database holds its sessions only."""
+        await upgrade("console", self.database_url(name))
+        port = port or free_port()
+        console_env = self.env_for(name, port)
+        console_env.update({f"{s.upper()}_URL": self.url(s) for s in SERVICES if s in self.processes})
+        console_env.update(env or {})
+        proc = ServiceProcess("console", console_env, self.log_dir / f"{name}.log", port)
+        self.processes[name] = proc
+        proc.start()
+        proc.wait_ready()
+        return proc
+
     def add_replica(self, service: str, name: str) -> ServiceProcess:
         """Start another process of ``service`` (same database and queue), registered as ``name``."""
         port = free_port()
@@ -172,6 +188,10 @@ class System:
         for service in SERVICES:
             with contextlib.suppress(Exception):
                 await drop_database(self.database_url(service))
+        for name, proc in self.processes.items():
+            if proc.service == "console":
+                with contextlib.suppress(Exception):
+                    await drop_database(self.database_url(name))
         await delete_bus_objects(self.infra.rabbitmq_url, self.prefix)
 
 

@@ -1,0 +1,79 @@
+"""Jinja2 with gettext (jinja2.ext.i18n) over the Babel catalogues, one environment per language, and
+Babel's formatting of dates, numbers and money for en-CA and fr-CA."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.console.domain.language import LANGUAGES, LOCALES
+
+HERE = Path(__file__).resolve().parent.parent
+TEMPLATES = HERE / "templates"
+TRANSLATIONS = HERE / "translations"
+
+
+def translations(language: str) -> Translations:
+    return Translations.load(str(TRANSLATIONS), [LOCALES[language], language], domain="messages")
+
+
+def _environment(language: str) -> Environment:
+    locale = LOCALES[language]
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+
+    def as_date(value: date | datetime | str | None, fmt: str = "long") -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        return format_date(value, format=fmt, locale=locale)
+
+    def as_datetime(value: datetime | str | None, zone: str | None = None) -> str:
+        """A moment in the board's time zone: the date in full and the time without seconds."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        tz = ZoneInfo(zone) if zone else None
+        local = value.astimezone(tz) if tz else value
+        return f"{format_date(local, format='long', locale=locale)} {format_time(local, format='short', locale=locale)}"
+
+    def as_number(value: int | float | Decimal | None) -> str:
+        return "" if value is None else format_decimal(value, locale=locale)
+
+    def as_money(value: Decimal | str | None) -> str:
+        return "" if value is None else format_currency(Decimal(str(value)), "CAD", locale=locale)
+
+    def language_name(code: str) -> str:
+        name = Locale.parse(locale).languages.get(code, code)
+        return str(name)
+
+    env.filters.update(
+        date=as_date, datetime=as_datetime, number=as_number, money=as_money, language_name=language_name
+    )
+    env.globals.update(lang=language, locale=locale.replace("_", "-"))
+    return env
+
+
+class Renderer:
+    def __init__(self) -> None:
+        self.environments = {language: _environment(language) for language in LANGUAGES}
+
+    def render(self, language: str, template: str, context: dict[str, Any]) -> str:
+        return self.environments[language].get_template(template).render(**context)

@@ -1,0 +1,71 @@
+"""Matching states its refusals, warnings and hub flags in English sentences; the console words them
+in the reader's language. Each known sentence is recognised here and turned into a code with its values;
+the wording of each code is in the gettext catalogues. An unrecognised sentence is kept verbatim
+(marked as English on the page) rather than dropped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    values: dict[str, str] = field(default_factory=dict)
+    original: str = ""
+
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (code, re.compile(pattern))
+    for code, pattern in (
+        ("already_in_hub", r"^the teacher is already in that hub$"),
+        ("already_member", r"^the member is already in this hub$"),
+        (
+            "leader_evaluates",
+            r"^hub leader (?P<leader>\S+) of the target hub evaluates this teacher; mentorship is non-evaluative$",
+        ),
+        ("language_mismatch", r"^the target hub meets in (?P<hub>\w+), the teacher in (?P<teacher>\w+)$"),
+        ("track_mismatch", r"^the target hub is for (?P<track>.+)$"),
+        ("target_too_big", r"^the target hub would have (?P<count>\d+) members \(maximum (?P<limit>\d+)\)$"),
+        (
+            "source_too_small",
+            r"^the source hub would have (?P<count>\d+) members \(minimum (?P<limit>\d+)\)$",
+        ),
+        ("send_force", r"^send force=true to override$"),
+        ("needs_leaders", r"^needs (?P<count>\d+) more hub leaders?: choose one \(leader swap\)$"),
+        ("below_minimum", r"^below the minimum size: (?P<count>\d+) members \(minimum (?P<limit>\d+)\)$"),
+        ("above_maximum", r"^above the maximum size: (?P<count>\d+) members \(maximum (?P<limit>\d+)\)$"),
+        ("leader_needs_training", r"^leader (?P<leader>\S+) needs foundational training$"),
+        ("not_a_member", r"^not a member of this hub$"),
+        ("member_withdrawn", r"^this member has withdrawn$"),
+        ("other_year", r"^the target hub belongs to another program year$"),
+        (
+            "leaders_all_evaluate",
+            r"^no (?P<needed>\d+) eligible hub leaders.*? \((?P<language>\w+), [^)]+\): "
+            r"(?P<count>\d+) .*?mentors with capacity left, none free of evaluating a member$",
+        ),
+        (
+            "not_enough_leaders",
+            r"^no (?P<needed>\d+) eligible hub leaders.*? \((?P<language>\w+), [^)]+\): "
+            r"only (?P<count>\d+) .*?mentors with capacity left$",
+        ),
+    )
+)
+
+
+def parse(sentence: str) -> Reason:
+    """One of matching's sentences as a code and its values (code ``other`` when not recognised)."""
+    text = sentence.strip().rstrip(".")
+    for code, pattern in _PATTERNS:
+        found = pattern.match(text)
+        if found:
+            return Reason(code, {k: v for k, v in found.groupdict().items() if v is not None}, sentence)
+    return Reason("other", {}, sentence)
+
+
+def parse_all(detail: str | None) -> list[Reason]:
+    """A problem's detail may join several sentences with '; '."""
+    if not detail:
+        return []
+    return [parse(part) for part in detail.split("; ") if part.strip()]

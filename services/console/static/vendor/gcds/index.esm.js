@@ -1,0 +1,2 @@
+
+//# sourceMappingURL=index.esm.js.map
