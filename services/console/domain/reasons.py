@@ -68,4 +68,17 @@ def parse_all(detail: str | None) -> list[Reason]:
     """A problem's detail may join several sentences with '; '."""
     if not detail:
         return []
-    return [parse(part) for part in detail.split("; ") if part.strip()]
+    parts = [part for part in detail.split("; ") if part.strip()]
+    found: list[Reason] = []
+    i = 0
+    while i < len(parts):
+        # A sentence may itself hold "; " (the leader who evaluates): keep the two halves together.
+        if i + 1 < len(parts) and parse(parts[i]).code == "other":
+            joined = parse(f"{parts[i]}; {parts[i + 1]}")
+            if joined.code != "other":
+                found.append(joined)
+                i += 2
+                continue
+        found.append(parse(parts[i]))
+        i += 1
+    return found

@@ -5,6 +5,7 @@ Thin: read the request, check the session and its CSRF token, call a use case, r
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -21,7 +22,14 @@ from services.console.domain.language import LANGUAGES, negotiate, other
 from services.console.domain.session import ConsoleSession, csrf_matches, safe_return_path
 from services.console.domain.summaries import program_year_of
 from services.console.service_layer import screens
-from services.console.service_layer.errors import Forbidden, InvalidInput, NotFound, NotSignedIn, Refused
+from services.console.service_layer.errors import (
+    Forbidden,
+    InvalidInput,
+    NotCaughtUp,
+    NotFound,
+    NotSignedIn,
+    Refused,
+)
 from services.console.service_layer.sessions import DEV_PEOPLE
 
 router = APIRouter()
@@ -285,8 +293,16 @@ async def province(request: Request) -> Response:
 async def board_home(code: str, request: Request) -> Response:
     v = await visit(request)
     year = _year(request)
-    home = await screens.board_home(v.caller(), code, year, datetime.now(UTC).date())
-    return render(v, "board_home.html", {"home": home, "board": home.board, "year": year, "section": "home"})
+    caller = v.caller()
+    home, ready = await asyncio.gather(
+        screens.board_home(caller, code, year, datetime.now(UTC).date()),
+        screens.readiness(caller, code, year),
+    )
+    return render(
+        v,
+        "board_home.html",
+        {"home": home, "board": home.board, "year": year, "section": "home", "ready": ready},
+    )
 
 
 @router.get("/boards/{code}/people", response_class=HTMLResponse)
@@ -332,7 +348,7 @@ async def _hub_page(v: Visit, code: str, year: str, extra: dict[str, Any], statu
     )
 
 
-DONE = ("moved", "locked", "unlocked", "run")
+DONE = ("moved", "locked", "unlocked", "published", "discarded")
 
 
 @router.get("/boards/{code}/hubs", response_class=HTMLResponse)
@@ -419,10 +435,52 @@ async def start_run(code: str, request: Request) -> Response:
     await checked_form(v)
     year = _year(request)
     try:
-        await screens.start_run(caller, code, year)
+        run = await screens.start_run(caller, code, year)
+    except NotCaughtUp as behind:
+        return await _hub_page(v, code, year, {"behind": behind}, status=409)
     except Refused as refused:
         return await _hub_page(v, code, year, {"refusal": refused}, status=409)
-    return redirect(v, f"/boards/{code}/hubs?year={year}&done=run")
+    return redirect(v, f"/boards/{code}/matching-runs/{run['id']}?year={year}")
+
+
+RUN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _run_id(run_id: str) -> str:
+    if not RUN_ID.match(run_id):
+        raise NotFound("run")
+    return run_id
+
+
+async def _review_page(
+    v: Visit, code: str, run_id: str, year: str, extra: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    view = await screens.draft(v.caller(), code, year, _run_id(run_id))
+    return render(v, "review.html", {**view, "year": year, "section": "hubs", **extra}, status=status)
+
+
+@router.get("/boards/{code}/matching-runs/{run_id}", response_class=HTMLResponse)
+async def review_run(code: str, run_id: str, request: Request) -> Response:
+    """The draft a run made, and what publishing it would change, before anyone is told."""
+    v = await visit(request)
+    return await _review_page(v, code, run_id, _year(request), {})
+
+
+@router.post("/boards/{code}/matching-runs/{run_id}/{action}")
+async def decide_run(code: str, run_id: str, action: str, request: Request) -> Response:
+    if action not in ("publish", "discard"):
+        raise NotFound("action")
+    v = await visit(request)
+    caller = v.caller()
+    await checked_form(v)
+    year = _year(request)
+    try:
+        await screens.decide_draft(caller, code, year, _run_id(run_id), publish=action == "publish")
+    except Refused as refused:
+        return await _review_page(v, code, run_id, year, {"refusal": refused}, status=409)
+    return redirect(
+        v, f"/boards/{code}/hubs?year={year}&done={'published' if action == 'publish' else 'discarded'}"
+    )
 
 
 # ---------------------------------------------------------------- bulk import

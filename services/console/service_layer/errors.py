@@ -42,3 +42,13 @@ class Unavailable(ConsoleError):
 
 class SignInFailed(ConsoleError):
     """The identity provider's answer did not verify."""
+
+
+class NotCaughtUp(ConsoleError):
+    """Matching has not yet heard of everything registration holds for the board: try again shortly."""
+
+    def __init__(self, participants: int, revisions: int, retry_after: int):
+        super().__init__(f"behind by {participants} participants, {revisions} revisions")
+        self.participants = participants
+        self.revisions = revisions
+        self.retry_after = retry_after

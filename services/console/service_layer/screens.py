@@ -12,7 +12,13 @@ from typing import Any, TypeVar
 from services.console.adapters.services_api import ApiError, ServicesApi
 from services.console.domain import reasons, summaries
 from services.console.domain.session import SignedInUser
-from services.console.service_layer.errors import InvalidInput, NotFound, Refused, Unavailable
+from services.console.service_layer.errors import (
+    InvalidInput,
+    NotCaughtUp,
+    NotFound,
+    Refused,
+    Unavailable,
+)
 
 T = TypeVar("T")
 PAGE_SIZE = 20
@@ -227,14 +233,99 @@ async def set_locked(caller: Caller, code: str, *, hub_id: str, locked: bool) ->
         raise _refusal(exc) from exc
 
 
+def _not_caught_up(exc: ApiError) -> NotCaughtUp | None:
+    """Matching's 409 "not caught up" (a run started before it heard of every registration change)."""
+    if exc.status != 409:
+        return None
+    behind = next(
+        (e["behind"] for e in exc.problem.get("errors") or [] if isinstance(e.get("behind"), dict)), None
+    )
+    if behind is None:
+        return None
+    retry = exc.problem.get("retry_after")
+    return NotCaughtUp(int(behind.get("participants", 0)), int(behind.get("revisions", 0)), int(retry or 2))
+
+
 async def start_run(caller: Caller, code: str, year: str) -> dict[str, Any]:
+    """Draft a run: nothing changes for participants until the coordinator publishes it."""
     await board(caller, code)
     try:
         return await caller.api.post(  # type: ignore[no-any-return]
             "matching", f"/v1/boards/{code}/program-years/{year}/matching-runs", caller.token, {}
         )
     except ApiError as exc:
+        raise (_not_caught_up(exc) or _refusal(exc)) from exc
+
+
+def _person_ids(draft: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    people: dict[str, dict[str, Any]] = {}
+    for h in draft["hubs"]:
+        for p in (*h["members"], *h["leaders"]):
+            people[str(p["participant_id"])] = p
+    for x in draft["pairings"]:
+        for p in (x["teacher"], x["mentor"]):
+            people[str(p["participant_id"])] = p
+    for u in draft["unplaced"]:
+        people[str(u["participant"]["participant_id"])] = u["participant"]
+    return people
+
+
+async def draft(caller: Caller, code: str, year: str, run_id: str) -> dict[str, Any]:
+    """A run's draft beside what is published: its hubs, and what publishing it would change."""
+    row = await board(caller, code)
+    api, token = caller.api, caller.token
+    found, published, themes = await asyncio.gather(
+        _ask(
+            api.get("matching", f"/v1/boards/{code}/program-years/{year}/matching-runs/{run_id}/draft", token)
+        ),
+        all_hubs(caller, code, year),
+        _maybe(api.get("registration", "/v1/themes", token), []),
+    )
+    people = _person_ids(found)
+    for hub in published:
+        for p in (*hub.get("members", []), *hub.get("leaders", [])):
+            people.setdefault(str(p["participant_id"]), p)
+    hubs_by_id = {str(h["id"]): h for h in found["hubs"]} | {
+        str(h["id"]): h for h in published if str(h["id"]) not in {str(d["id"]) for d in found["hubs"]}
+    }
+    diff = found["difference"]
+    pairings = {str(x["teacher"]["participant_id"]): x for x in found["pairings"]}
+    return {
+        "board": row,
+        "run": found["run"],
+        "hubs": sorted(found["hubs"], key=lambda h: (h["theme"], h.get("grade_band") or "", str(h["id"]))),
+        "hubs_by_id": hubs_by_id,
+        "people": people,
+        "themes": {t["code"]: t for t in themes},
+        "difference": diff,
+        "changed_pairings": [pairings[t] for t in diff.get("pairings_changed", []) if t in pairings],
+        "ended_pairings": [people.get(t, {"participant_id": t}) for t in diff.get("pairings_ended", [])],
+        "unplaced": found["unplaced"],
+        "unplaced_reasons": [reasons.parse(u.get("reason") or "") for u in found["unplaced"]],
+        "flags": {str(h["id"]): [reasons.parse(f) for f in h.get("flags") or []] for h in found["hubs"]},
+    }
+
+
+async def decide_draft(caller: Caller, code: str, year: str, run_id: str, *, publish: bool) -> dict[str, Any]:
+    """Publish a draft (participants are told) or discard it (nothing changes)."""
+    await board(caller, code)
+    action = "publish" if publish else "discard"
+    try:
+        return await caller.api.post(  # type: ignore[no-any-return]
+            "matching",
+            f"/v1/boards/{code}/program-years/{year}/matching-runs/{run_id}/{action}",
+            caller.token,
+            {},
+        )
+    except ApiError as exc:
         raise _refusal(exc) from exc
+
+
+async def readiness(caller: Caller, code: str, year: str) -> dict[str, Any] | None:
+    """Whether matching holds everything registration holds for the board (None if it cannot say)."""
+    return await _maybe(  # type: ignore[no-any-return]
+        caller.api.get("matching", f"/v1/boards/{code}/readiness", caller.token, program_year=year), None
+    )
 
 
 async def province(caller: Caller, year: str) -> list[dict[str, Any]]:

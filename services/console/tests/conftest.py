@@ -1,5 +1,5 @@
 """Shared by the e2e and browser tests. The console as a process beside the four services (the `console` fixture), with a board of the sample's
-people registered, known to matching, and its hubs formed by a first run."""
+people registered, known to matching, and its hubs formed by a first run, published."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from services.console.tests.helpers import admin_token, load_board, wait_until_matching_knows
+from services.console.tests.helpers import (
+    admin_token,
+    load_board,
+    start_run_when_caught_up,
+    wait_until_matching_knows,
+)
 from shared.testing.helpers import auth
 
 
@@ -23,6 +28,11 @@ def boards(console) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
     wait_until_matching_knows(console.url("matching"), admin, [p["id"] for p in a["people"]])
     year = a["people"][0]["program_year"]
     with httpx.Client(base_url=console.url("matching"), headers=auth(admin), timeout=60) as client:
-        run = client.post(f"/v1/boards/{code}/program-years/{year}/matching-runs")
+        runs = f"/v1/boards/{code}/program-years/{year}/matching-runs"
+        run = start_run_when_caught_up(client, runs)
         assert run.status_code == 201, run.text
+        assert run.json()["status"] == "draft"
+        published = client.post(f"{runs}/{run.json()['id']}/publish")
+        assert published.status_code == 200, published.text
+        assert published.json()["status"] == "published"
     yield {"a": a, "b": b, "year": year}

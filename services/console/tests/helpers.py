@@ -61,6 +61,30 @@ def wait_until_matching_knows(
             time.sleep(0.2)
 
 
+def start_run_when_caught_up(client: httpx.Client, runs_path: str, timeout: float = 60) -> httpx.Response:
+    """Start a run; while matching answers 409 "not caught up", wait its Retry-After and ask again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.post(runs_path)
+        if run.status_code != 409 or "retry-after" not in run.headers:
+            return run
+        assert time.monotonic() < deadline, f"matching never caught up: {run.text}"
+        time.sleep(float(run.headers["retry-after"]))
+
+
+def wait_until_caught_up(matching_url: str, token: str, board: str, year: str, timeout: float = 60) -> None:
+    """Matching's readiness for the board says it holds everything registration holds."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=matching_url, headers=auth(token), timeout=10) as client:
+        while True:
+            found = client.get(f"/v1/boards/{board}/readiness", params={"program_year": year})
+            assert found.status_code == 200, found.text
+            if found.json()["up_to_date"]:
+                return
+            assert time.monotonic() < deadline, f"matching never caught up: {found.text}"
+            time.sleep(0.2)
+
+
 class ConsoleClient:
     """A browser-like HTTP client of the console: follows no redirect by itself, keeps the session."""
 

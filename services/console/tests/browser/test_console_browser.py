@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from services.console.tests.browser.conftest import check_and_shoot
-from services.console.tests.helpers import admin_token
+from services.console.tests.helpers import admin_token, wait_until_caught_up
 from shared.testing.helpers import auth
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -108,9 +108,35 @@ async def test_coordinator_path(page: Page, console, boards, language: str):  # 
     assert report.startswith("file,row,column,message") and len(report.strip().splitlines()) == 3
     await check_and_shoot(page, f"upload-done-{language}")
 
-    # Hub board.
+    # Hub board: start a run once matching holds everyone just uploaded; it drafts, the coordinator reviews.
     await page.get_by_role("link", name="Carrefours" if fr else "Hubs", exact=True).click()
     await expect(page.locator(".mw-hub").first).to_be_visible()
+    wait_until_caught_up(console.url("matching"), admin_token(), code, year)
+    published_before = hubs_of(console, code, year)
+    await page.get_by_role("button", name="Lancer un jumelage" if fr else "Start a matching run").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Examiner l’ébauche" if fr else "Review the draft"
+    )
+    await expect(
+        page.get_by_role(
+            "heading", name="Ce que la publication changerait" if fr else "What publishing would change"
+        )
+    ).to_be_visible()
+    await expect(page.locator(".mw-draft-hub").first).to_be_visible()
+    run_id = page.url.split("/matching-runs/")[1].split("?")[0]
+    assert hubs_of(console, code, year) == published_before  # a draft changes nothing until published
+    await check_and_shoot(page, f"review-{language}")
+    await page.get_by_role("button", name="Publier" if fr else "Publish", exact=True).click()
+    await expect(page).to_have_url(re.compile(rf"/boards/{code}/hubs\?year={year}&done=published"))
+    await expect(page.locator("[role=status]")).to_contain_text(
+        "Le jumelage est publié" if fr else "The run is published"
+    )
+    await expect(page.locator(".mw-hub").first).to_be_visible()
+    runs = httpx.get(
+        f"{console.url('matching')}/v1/boards/{code}/program-years/{year}/matching-runs",
+        headers=auth(admin_token()),
+    )
+    assert {r["id"]: r["status"] for r in runs.json()}[run_id] == "published"
     await check_and_shoot(page, f"hubs-{language}")
 
     hubs = hubs_of(console, code, year)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.console.tests.helpers import ConsoleClient
+from services.console.tests.helpers import ConsoleClient, wait_until_caught_up
 from shared.testing.helpers import auth
 
 pytestmark = pytest.mark.e2e
@@ -165,6 +165,70 @@ def test_a_move_through_the_form_moves_the_member(coordinator, console, boards, 
     after = {h["id"]: h for h in hubs_of(console, token, code, year)}
     assert member in {m["participant_id"] for m in after[target["id"]]["members"]}
     assert member not in {m["participant_id"] for m in after[source["id"]]["members"]}
+
+
+def run_status(console, token, code: str, year: str, run_id: str) -> str:  # type: ignore[no-untyped-def]
+    runs = httpx.get(
+        f"{console.url('matching')}/v1/boards/{code}/program-years/{year}/matching-runs",
+        headers=auth(token("province_admin")),
+    )
+    assert runs.status_code == 200, runs.text
+    return {r["id"]: r["status"] for r in runs.json()}[run_id]  # type: ignore[no-any-return]
+
+
+def test_a_run_is_reviewed_in_french_then_discarded_and_changes_nothing(coordinator, console, boards, token):  # type: ignore[no-untyped-def]
+    code, year = boards["a"]["board"]["code"], boards["year"]
+    wait_until_caught_up(console.url("matching"), token("province_admin"), code, year)
+    before = hubs_of(console, token, code, year)
+    page = coordinator.follow(coordinator.get(f"/language/fr?next=/boards/{code}/hubs?year={year}"))
+    started = coordinator.post(
+        f"/boards/{code}/matching-runs?year={year}", {"csrf_token": coordinator.csrf(page)}
+    )
+    assert started.status_code == 303, started.text
+    assert started.headers["location"].startswith(f"/boards/{code}/matching-runs/")
+    run_id = started.headers["location"].split("/matching-runs/")[1].split("?")[0]
+    assert run_status(console, token, code, year, run_id) == "draft"
+
+    review = coordinator.follow(started)
+    assert review.status_code == 200
+    assert "Examiner l’ébauche" in review.text and "Ce que la publication changerait" in review.text
+    assert ">Publier</button>" in review.text and ">Abandonner</button>" in review.text
+    draft = httpx.get(
+        f"{console.url('matching')}/v1/boards/{code}/program-years/{year}/matching-runs/{run_id}/draft",
+        headers=auth(token("province_admin")),
+    ).json()
+    assert review.text.count('class="mw-hub mw-draft-hub"') == len(draft["hubs"]) > 0
+    for hub in draft["hubs"]:
+        for person in (*hub["members"], *hub["leaders"]):
+            assert person["display_name"] in review.text
+            if person["school"]:
+                assert person["school"] in review.text
+    assert hubs_of(console, token, code, year) == before  # a draft is not published
+
+    forged = coordinator.post(f"/boards/{code}/matching-runs/{run_id}/discard?year={year}", {})
+    assert forged.status_code == 403
+    assert run_status(console, token, code, year, run_id) == "draft"
+
+    discarded = coordinator.post(
+        f"/boards/{code}/matching-runs/{run_id}/discard?year={year}", {"csrf_token": coordinator.csrf(review)}
+    )
+    assert discarded.status_code == 303
+    assert discarded.headers["location"] == f"/boards/{code}/hubs?year={year}&done=discarded"
+    assert "L’ébauche a été abandonnée" in coordinator.follow(discarded).text
+    assert run_status(console, token, code, year, run_id) == "discarded"
+    assert hubs_of(console, token, code, year) == before
+    again = coordinator.get(f"/boards/{code}/matching-runs/{run_id}?year={year}")
+    assert again.status_code == 200 and "Abandonné" in again.text  # kept for the record, not for publishing
+    assert ">Publier</button>" not in again.text
+    assert coordinator.get(f"/boards/{code}/matching-runs/not-a-run?year={year}").status_code == 404
+
+
+def test_the_board_home_says_matching_is_up_to_date(coordinator, console, boards, token):  # type: ignore[no-untyped-def]
+    code, year = boards["a"]["board"]["code"], boards["year"]
+    wait_until_caught_up(console.url("matching"), token("province_admin"), code, year)
+    home = coordinator.get(f"/boards/{code}?year={year}")
+    assert home.status_code == 200
+    assert "Matching is up to date with registration" in home.text
 
 
 def test_province_staff_see_every_board(console, boards):  # type: ignore[no-untyped-def]

@@ -107,6 +107,15 @@ def test_unknown_sentences_are_kept_verbatim():
     assert parsed[0].original == "something new the console does not know"
 
 
+def test_a_sentence_holding_a_semicolon_is_one_reason():
+    parsed = reasons.parse_all(
+        "hub leader 0b1c of the target hub evaluates this teacher; mentorship is non-evaluative; "
+        "the target hub is for new school leaders"
+    )
+    assert [r.code for r in parsed] == ["leader_evaluates", "track_mismatch"]
+    assert parsed[0].values == {"leader": "0b1c"}
+
+
 def hub(hub_id: str, leaders: int, flags: list[str] | None = None, year: str = "2026-2027") -> dict:
     return {
         "id": hub_id,
