@@ -241,28 +241,6 @@ def _neighbour_band(w: _Words, audience: Audience) -> str:
     return f"The hub's grade band ({band}) is not yours ({asked})."
 
 
-def _one_alike(w: _Words, audience: Audience) -> str:
-    if w.lang == "fr":
-        return "Un autre membre du carrefour a la même affectation que vous."
-    return "Another member of the hub has the same assignment as you."
-
-
-def _late_joiner(w: _Words, audience: Audience) -> str:
-    if w.lang == "fr":
-        return "Votre inscription est arrivée après la formation des carrefours : vous rejoignez un carrefour existant."
-    return "You registered after the hubs were formed, so you join a hub that already exists."
-
-
-def _coordinator_decision(w: _Words, audience: Audience) -> str:
-    if w.lang == "fr":
-        return "La coordination du programme a choisi ce carrefour pour vous."
-    return "Your program coordinator chose this hub for you."
-
-
-def _mentor_same_school(w: _Words, audience: Audience) -> str:
-    return "Vous travaillez dans la même école." if w.lang == "fr" else "You work in the same school."
-
-
 def _mentor_same_band(w: _Words, audience: Audience) -> str:
     band = w.band()
     if w.lang == "fr":
@@ -300,23 +278,10 @@ def _too_few_for_hub(w: _Words, audience: Audience) -> str:
 
 def _no_hub_with_room(w: _Words, audience: Audience) -> str:
     n = w.count("hubs") if "hubs" in w.values else 0
-    if w.lang == "fr":
-        suffix = f" ({n})" if n else ""
-        return f"Tous les carrefours compatibles sont complets{suffix}."
     suffix = f" ({n})" if n else ""
+    if w.lang == "fr":
+        return f"Tous les carrefours compatibles sont complets{suffix}."
     return f"Every compatible hub is full{suffix}."
-
-
-def _no_trained_leader(w: _Words, audience: Audience) -> str:
-    if w.lang == "fr":
-        return "Aucun animateur formé n'est disponible pour un carrefour de ce type."
-    return "No trained hub leader is free for a hub of this kind."
-
-
-def _no_mentor_capacity(w: _Words, audience: Audience) -> str:
-    if w.lang == "fr":
-        return "Aucun mentor n'a de place, la même langue et aucun conflit d'intérêts."
-    return "No mentor has room, the same language and no conflict of interest."
 
 
 def _no_language_match(w: _Words, audience: Audience) -> str:
@@ -337,6 +302,39 @@ def _missing_data(w: _Words, audience: Audience) -> str:
     return f"The record is missing: {join_names(names, 'en')}."
 
 
+# Facts said the same way whatever their values and whoever reads them.
+FIXED: dict[str, dict[Language, str]] = {
+    "one_alike": {
+        "en": "Another member of the hub has the same assignment as you.",
+        "fr": "Un autre membre du carrefour a la même affectation que vous.",
+    },
+    "late_joiner": {
+        "en": "You registered after the hubs were formed, so you join a hub that already exists.",
+        "fr": "Votre inscription est arrivée après la formation des carrefours : vous rejoignez un carrefour existant.",
+    },
+    "coordinator_decision": {
+        "en": "Your program coordinator chose this hub for you.",
+        "fr": "La coordination du programme a choisi ce carrefour pour vous.",
+    },
+    "no_trained_leader": {
+        "en": "No trained hub leader is free for a hub of this kind.",
+        "fr": "Aucun animateur formé n'est disponible pour un carrefour de ce type.",
+    },
+    "no_mentor_capacity": {
+        "en": "No mentor has room, the same language and no conflict of interest.",
+        "fr": "Aucun mentor n'a de place, la même langue et aucun conflit d'intérêts.",
+    },
+    "mentor_same_school": {
+        "en": "You work in the same school.",
+        "fr": "Vous travaillez dans la même école.",
+    },
+}
+
+
+def _fixed(code: str) -> Callable[[_Words, Audience], str]:
+    return lambda w, audience: FIXED[code][w.lang]
+
+
 CATALOGUE: dict[str, Callable[[_Words, Audience], str]] = {
     "hub_theme": _hub_theme,
     "hub_band": _hub_band,
@@ -351,17 +349,17 @@ CATALOGUE: dict[str, Callable[[_Words, Audience], str]] = {
     "neighbour_theme": _neighbour_theme,
     "same_band": _same_band,
     "neighbour_band": _neighbour_band,
-    "one_alike": _one_alike,
-    "late_joiner": _late_joiner,
-    "coordinator_decision": _coordinator_decision,
-    "mentor_same_school": _mentor_same_school,
+    "one_alike": _fixed("one_alike"),
+    "late_joiner": _fixed("late_joiner"),
+    "coordinator_decision": _fixed("coordinator_decision"),
+    "mentor_same_school": _fixed("mentor_same_school"),
     "mentor_same_band": _mentor_same_band,
     "mentor_expertise": _mentor_expertise,
     "mentor_school_leader": _mentor_school_leader,
     "too_few_for_hub": _too_few_for_hub,
     "no_hub_with_room": _no_hub_with_room,
-    "no_trained_leader": _no_trained_leader,
-    "no_mentor_capacity": _no_mentor_capacity,
+    "no_trained_leader": _fixed("no_trained_leader"),
+    "no_mentor_capacity": _fixed("no_mentor_capacity"),
     "no_language_match": _no_language_match,
     "missing_data": _missing_data,
 }
