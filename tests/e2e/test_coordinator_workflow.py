@@ -513,6 +513,20 @@ async def test_meetings_follow_their_hub_cancel_to_every_invitee_and_places_retu
         assert scheduled.status_code == 200, scheduled.text
         meetings = scheduled.json()["scheduled"]
         assert len(meetings) == 8
+        # Notifications has sent every invitation before the move (the two events are consumed
+        # independently: had the move's new version arrived first, everyone in the target hub would
+        # rightly get that version as their first and only invitation, which is a different story).
+        notifications_db = system.database_url("notifications")
+
+        async def every_invitation_sent() -> bool:
+            rows = await fetch(
+                notifications_db,
+                "SELECT count(*) FROM scheduled_items WHERE item_id = ANY($1::uuid[])",
+                [uuid.UUID(m["id"]) for m in meetings],
+            )
+            return rows[0][0] == len(meetings)
+
+        assert await wait_until(every_invitation_sent, timeout=30)
 
         # A move: the mover hears CANCEL for the old hub's meetings and REQUEST for the new one's.
         source, target = hubs[0], hubs[1]
@@ -544,7 +558,6 @@ async def test_meetings_follow_their_hub_cancel_to_every_invitee_and_places_retu
         # Those who stay keep their meetings: still on in notifications' store with the mover taken
         # off the old hub's and added to the new hub's, their reminders still due, and no email about
         # the new version (SEQUENCE:1), which was news only for the mover.
-        notifications_db = system.database_url("notifications")
         hub_people = {
             h["id"]: {p["participant_id"] for p in (*h["members"], *h["leaders"])} - {mover}
             for h in (source, target)
