@@ -50,9 +50,9 @@ test-slow: setup  ## only the long fault and load tests
 	@bash scripts/ensure-infra.sh
 	$(UV) run pytest -m slow $(PYTEST_ARGS)
 
-bench: setup  ## benchmarks against the local RabbitMQ/PostgreSQL (figures as ratios to raw baselines)
+bench: setup  ## benchmarks against the local RabbitMQ/PostgreSQL (figures as ratios to raw baselines); SCENARIO=http runs one
 	@bash scripts/ensure-infra.sh
-	$(UV) run python bench/run_all.py
+	$(UV) run python bench/run_all.py $(if $(SCENARIO),--only $(SCENARIO))
 
 asyncapi: setup
 	$(UV) run mentorweb asyncapi

@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RESULTS, ROOT, unique_prefix  # noqa: E402
+from bench.common import RESULTS, ROOT, measured_at, unique_prefix  # noqa: E402
 from services.console.tests.helpers import (  # noqa: E402
     ConsoleClient,
     admin_token,
@@ -235,6 +235,7 @@ async def main() -> None:
             await system.destroy()
             smtp.stop()
     RESULTS.mkdir(parents=True, exist_ok=True)
+    results["measured_at"] = measured_at()
     (RESULTS / "console.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {RESULTS / 'console.json'}")
 

@@ -245,5 +245,6 @@ if __name__ == "__main__":
     )
     out = ROOT / "bench" / "results" / "import.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     out.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")

@@ -172,9 +172,15 @@ def print_table(
         print(f"target {t['name']}: {t['value']} {t.get('op', '')} {t['limit']} {t['unit']} -> {state}")
 
 
+def measured_at() -> str:
+    """When a result was measured, as every result file records it (the renderer shows it)."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
 def write_result(name: str, result: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
+    result = {**result, "measured_at": measured_at()}
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")
     return path

@@ -26,9 +26,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, ROOT, delete_leftover_bus_objects, drop_leftover_databases  # noqa: E402
+from bench.goals import Goal, measure  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+SIZING = ROOT / "deploy" / "README.md"
+SIZING_BEGIN, SIZING_END = "<!-- bench:sizing:begin -->", "<!-- bench:sizing:end -->"
 
 # name, script, timeout (s), extra arguments
 SCENARIOS: list[tuple[str, str, int, list[str]]] = [
@@ -40,6 +43,7 @@ SCENARIOS: list[tuple[str, str, int, list[str]]] = [
     ("matching", "bench_matching.py", 420, ["--time-limit", "20", "--bound-time-limit", "60"]),
     ("import", "bench_import.py", 180, []),  # written by the registration engineer, run if present
     ("import_flow", "bench_import_flow.py", 300, []),
+    ("console", "bench_console.py", 420, []),
 ]
 
 
@@ -83,7 +87,9 @@ def normalise(name: str, data: dict[str, Any]) -> dict[str, Any]:
     }
     for item in data.get("quality", []) if isinstance(data.get("quality"), list) else []:
         if isinstance(item, dict) and "fraction_of_optimum" in item:
-            ratios[f"{item.get('teachers')} teachers: ours / exact MILP bound"] = item["fraction_of_optimum"]
+            # Keyed by size *and* seed: two boards of one size (several seeds) are two results.
+            board = f"{item.get('teachers')} teachers, seed {item.get('seed')}"
+            ratios[f"{board}: ours / exact MILP bound"] = item["fraction_of_optimum"]
     for key, value in (data.get("scale") or {}).items() if isinstance(data.get("scale"), dict) else []:
         if isinstance(value, int | float) and key.endswith("_per_s"):
             rows.append(
@@ -100,52 +106,7 @@ def normalise(name: str, data: dict[str, Any]) -> dict[str, Any]:
         "workload": data.get("workload", workload),
         "rows": rows,
         "ratios": ratios,
-        "targets": _targets_of(data),
     }
-
-
-def _targets_of(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Targets as dicts; a result file that names its targets in words (matching's) gets them
-    measured here from its own figures."""
-    targets = [t for t in data.get("targets") or [] if isinstance(t, dict)]
-    scale = data.get("scale") if isinstance(data.get("scale"), dict) else {}
-    if "quality_min_fraction" in data:
-        value = data["quality_min_fraction"]
-        targets.append(
-            {
-                "name": "ours / exact MILP bound (min over reference boards) >= 0.97",
-                "value": value,
-                "limit": 0.97,
-                "op": ">=",
-                "unit": "",
-                "met": value >= 0.97,
-            }
-        )
-    if scale.get("wall_seconds") is not None:
-        value = scale["wall_seconds"]
-        targets.append(
-            {
-                "name": f"{scale.get('teachers')}-teacher province < 5 s",
-                "value": value,
-                "limit": 5,
-                "op": "<",
-                "unit": "s",
-                "met": value < 5,
-            }
-        )
-    if scale.get("max_rss_mib") is not None:
-        value = scale["max_rss_mib"]
-        targets.append(
-            {
-                "name": "province peak memory < 1 GiB",
-                "value": value,
-                "limit": 1024,
-                "op": "<",
-                "unit": "MiB",
-                "met": value < 1024,
-            }
-        )
-    return targets
 
 
 def load_results(statuses: dict[str, dict[str, Any]], run_started: float) -> dict[str, dict[str, Any]]:
@@ -154,7 +115,9 @@ def load_results(statuses: dict[str, dict[str, Any]], run_started: float) -> dic
         path = RESULTS / f"{name}.json"
         if not path.exists():
             continue
-        data = normalise(name, json.loads(path.read_text()))
+        raw = json.loads(path.read_text())
+        # The scenario's own fields stay beside the normalised rows (goals read them).
+        data = {**raw, **normalise(name, raw)}
         # Stale: this run tried the scenario and did not produce fresh figures.
         data["stale"] = name in statuses and path.stat().st_mtime < run_started
         results[name] = data
@@ -249,38 +212,34 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _margin(t: dict[str, Any]) -> str:
-    """How far from the limit, as a factor: 'x× better than the limit' or 'x× short'."""
-    value, limit = t.get("value"), t.get("limit")
-    if value is None or not limit:
-        return "not measured"
-    higher = t.get("op", ">=") == ">="
-    factor = value / limit if higher else (limit / value if value else float("inf"))
-    return f"{factor:.2f}× better than the limit" if t["met"] else f"{1 / factor:.1f}× short"
+def render_goals(goals: list[Goal]) -> list[str]:
+    out = ["### Goals (issue 24), each beside its baseline in the same run\n"]
+    out.append("| scenario | goal | measured | baseline | met | note |\n|---|---|---|---|---|---|")
+    for g in goals:
+        measured = "–" if g.value is None else f"{_fmt(g.value, 3)} {g.unit}".strip()
+        if g.baseline is not None and g.ours is not None and g.ours != g.value:
+            measured += f" (ours {_fmt(g.ours, 1)})"
+        baseline = "–" if g.baseline is None else f"{_fmt(g.baseline, 1)} — {g.baseline_name}"
+        met = {True: "yes", False: "**no**", None: "not measured"}[g.met]
+        out.append(f"| {g.scenario} | {g.name} | {measured} | {baseline} | {met} | {g.note} |")
+    return out
 
 
 def render_markdown(
-    results: dict[str, dict[str, Any]], statuses: dict[str, dict[str, Any]], load: str
+    results: dict[str, dict[str, Any]], statuses: dict[str, dict[str, Any]], run: dict[str, Any]
 ) -> str:
     out: list[str] = []
     out.append(
-        f"Last run: {time.strftime('%Y-%m-%d %H:%M %Z')} — `make bench` "
-        f"({sum(s['seconds'] for s in statuses.values()):.0f} s). Machine: {os.cpu_count()} CPUs, "
-        f"load average {load}.\n"
+        f"Last run: {run.get('started_at', 'unknown')} — `make bench` "
+        f"({sum(s['seconds'] for s in statuses.values()):.0f} s). Machine: {run.get('cpus', '?')} CPUs, "
+        f"load average at the start {run.get('load', '?')}.\n"
     )
-    out.append("| scenario | status | time (s) |\n|---|---|---|")
+    out.append("| scenario | status | time (s) | figures measured |\n|---|---|---|---|")
     for name, status in statuses.items():
-        out.append(f"| {name} | {status['status']} | {status['seconds']:.0f} |")
+        when = results.get(name, {}).get("measured_at") or f"in the run of {run.get('started_at', '?')}"
+        out.append(f"| {name} | {status['status']} | {status['seconds']:.0f} | {when} |")
     out.append("")
-    out.append("### Targets\n")
-    out.append("| scenario | target | measured | met | by |\n|---|---|---|---|---|")
-    for name, data in results.items():
-        for t in data.get("targets", []):
-            margin = _margin(t)
-            out.append(
-                f"| {name} | {t['name']} | {_fmt(t['value'], 3)} {t.get('unit', '')} | "
-                f"{'yes' if t['met'] else '**no**'} | {margin} |"
-            )
+    out += render_goals(measure(results))
     out.append("")
     for name, data in results.items():
         stale = (
@@ -314,22 +273,25 @@ def render_markdown(
                     + ("sustained" if not failed else "not sustained: " + ", ".join(failed))
                 )
             out.append("")
-        for key in ("profile", "profile_notifications", "profile_registration"):
-            profiles = (
-                [data.get(key)]
-                + [d.get("profile") for d in data.get("drains", [])]
-                + [data.get("lag", {}).get("profile")]
-                + [s.get(key) for s in data.get("steps", [])]
-            )
-            for profile in profiles:
-                if profile and profile.get("available"):
-                    top = ", ".join(f"{k} {v}%" for k, v in profile["self_by_package_pct"][:6])
-                    out.append(
-                        f"Profile `{profile['file']}` ({profile['samples']} samples, CPU self time): {top}.\n"
-                    )
-            if key == "profile":
-                continue
+        for profile in _profiles(data):
+            top = ", ".join(f"{k} {v}%" for k, v in profile["self_by_package_pct"][:6])
+            out.append(f"Profile `{profile['file']}` ({profile['samples']} samples, CPU self time): {top}.\n")
     return "\n".join(out)
+
+
+def _profiles(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every profile a result file holds, once each (the relay's lag profile used to be printed
+    once per profile key)."""
+    found: dict[str, dict[str, Any]] = {}
+    keys = ("profile", "profile_notifications", "profile_registration")
+    candidates = [data.get(k) for k in keys]
+    candidates += [d.get("profile") for d in data.get("drains", [])]
+    candidates += [(data.get("lag") or {}).get("profile")]
+    candidates += [s.get(k) for s in data.get("steps", []) for k in keys]
+    for profile in candidates:
+        if profile and profile.get("available"):
+            found.setdefault(profile["file"], profile)
+    return list(found.values())
 
 
 def write_document(generated: str) -> None:
@@ -343,6 +305,102 @@ def write_document(generated: str) -> None:
         DOC.write_text(f"# Performance\n\nRun `make bench`.\n\n## Figures from the last run\n\n{block}\n")
 
 
+def render_sizing(results: dict[str, dict[str, Any]]) -> str:
+    """What one replica carries, from the last run's files, for deploy/README.md's sizing."""
+
+    def row(scenario: str, starts: str) -> dict[str, Any] | None:
+        return next(
+            (r for r in results.get(scenario, {}).get("rows", []) if r["name"].startswith(starts)), None
+        )
+
+    lines = []
+    consume, raw_consume = row("bus", "ours consume ("), row("bus", "raw consume")
+    batch = row("bus", "ours consume, Batchable")
+    if consume and raw_consume:
+        lines.append(
+            f"- **Consumer**: one consumer process handled **{_fmt(consume['rate'], 0)} events/s**, each with "
+            f"its inbox row and effect committed ({_fmt(consume['rate'] / raw_consume['rate'], 3)} of raw "
+            f"aio-pika consumption, {_fmt(raw_consume['rate'], 0)}/s, in the same run)"
+            + (f"; {_fmt(batch['rate'], 0)} events/s with a set-based (Batchable) handler." if batch else ".")
+        )
+    one, two, raw_publish = (
+        row("relay", "relay, 1 replica"),
+        row("relay", "relay, 2 replicas"),
+        row("relay", "raw"),
+    )
+    if one and raw_publish:
+        lines.append(
+            f"- **Outbox relay**: one relay published **{_fmt(one['rate'], 0)} events/s** "
+            f"({_fmt(one['rate'] / raw_publish['rate'], 3)} of raw pipelined publishing, "
+            f"{_fmt(raw_publish['rate'], 0)}/s)"
+            + (
+                f"; two replicas {_fmt(two['rate'], 0)}/s ({_fmt(two['rate'] / one['rate'], 2)}× one: the "
+                "database, not the relay, is the bottleneck on one machine)."
+                if two
+                else "."
+            )
+        )
+    get, bare_get = row("http", "ours GET"), row("http", "bare GET")
+    post, bare_post = row("http", "ours POST"), row("http", "bare POST")
+    if get and bare_get and post and bare_post:
+        lines.append(
+            f"- **HTTP**: registration served {_fmt(post['rate'], 0)} POST/s "
+            f"({_fmt(post['rate'] / bare_post['rate'], 3)} of a bare FastAPI + asyncpg insert) and "
+            f"{_fmt(get['rate'], 0)} GET/s ({_fmt(get['rate'] / bare_get['rate'], 3)} of a bare select), "
+            f"p99 {_fmt(get['p99_ms'] / bare_get['p99_ms'], 1)}× the bare one's."
+        )
+    sustained = results.get("e2e", {}).get("highest_sustained_rate")
+    if sustained:
+        lines.append(
+            f"- **End to end**: the four services on one machine sustained **{_fmt(sustained, 0)} "
+            "registrations/s** (of the rates tried) without their backlog growing."
+        )
+    status = read_status()[0]
+    when = f"the run of {status['started_at']}" if status.get("started_at") else "the last run"
+    head = (
+        f"Measured by `make bench` ({when}, {status.get('cpus', '?')} CPUs shared by PostgreSQL, RabbitMQ, "
+        "the services and the load generator; figures from `bench/results/`, rendered by `bench/run_all.py`):"
+    )
+    return "\n".join([head, "", *lines])
+
+
+def write_sizing(generated: str) -> None:
+    text = SIZING.read_text()
+    if SIZING_BEGIN not in text:
+        return
+    before, _, rest = text.partition(SIZING_BEGIN)
+    _, _, after = rest.partition(SIZING_END)
+    SIZING.write_text(f"{before}{SIZING_BEGIN}\n{generated}\n{SIZING_END}{after}")
+
+
+def read_status() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The last real run: when it started, on what, and each scenario's status."""
+    path = RESULTS / "run_status.json"
+    if not path.exists():
+        return {}, {}
+    data = json.loads(path.read_text())
+    if "scenarios" in data:
+        return data.get("run", {}), data["scenarios"]
+    return {}, data  # written before runs recorded their own time
+
+
+def write_summary(goals: list[Goal], run: dict[str, Any]) -> None:
+    summary = {"run": run, "goals": [g.as_dict() for g in goals]}
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+
+
+def render(run: dict[str, Any], statuses: dict[str, dict[str, Any]], run_started: float) -> dict[str, Any]:
+    """Chart, summary.json, docs/performance.md and deploy/README.md's sizing, all from the files."""
+    results = load_results(statuses, run_started)
+    for name in results:
+        statuses.setdefault(name, {"status": "not run (figures from an earlier run)", "seconds": 0.0})
+    render_chart(results, RESULTS / "summary.png")
+    write_summary(measure(results), run)
+    write_document(render_markdown(results, statuses, run))
+    write_sizing(render_sizing(results))
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated scenario names")
@@ -350,10 +408,24 @@ def main() -> int:
     parser.add_argument("--render-only", action="store_true", help="only re-render chart and document")
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
+    unknown = only - {name for name, *_ in SCENARIOS}
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     run_started = time.time()
     deadline = time.monotonic() + args.budget
-    statuses: dict[str, dict[str, Any]] = {}
-    if not args.render_only:
+    if args.render_only:
+        # The figures keep the time and machine of the run that produced them, not of this render.
+        run, statuses = read_status()
+        run_started = 0.0
+    else:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        run = {
+            "started_at": time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(run_started)),
+            "cpus": os.cpu_count(),
+            "load": load,
+            "only": sorted(only),
+        }
+        statuses = {}
         dropped = asyncio.run(drop_leftover_databases())
         if dropped:
             print(f"dropped {len(dropped)} databases left by an earlier run")
@@ -372,21 +444,18 @@ def main() -> int:
             status, seconds = run_scenario(script, min(timeout, remaining), extra)
             statuses[name] = {"status": status, "seconds": seconds}
             print(f"### {name}: {status} in {seconds:.0f} s", flush=True)
-        (RESULTS / "run_status.json").write_text(json.dumps(statuses, indent=2) + "\n")
-    else:
-        run_started = 0.0
-        status_file = RESULTS / "run_status.json"
-        if status_file.exists():  # re-render with the statuses of the last real run
-            statuses = json.loads(status_file.read_text())
-    results = load_results(statuses, run_started)
-    for name in results:
-        statuses.setdefault(name, {"status": "not run (figures from an earlier run)", "seconds": 0.0})
-    render_chart(results, RESULTS / "summary.png")
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    write_document(render_markdown(results, statuses, load))
-    print(f"\nwrote {(RESULTS / 'summary.png').relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+        if only:  # a partial run keeps the other scenarios' statuses of the run they come from
+            _, earlier = read_status()
+            statuses = {**{k: v for k, v in earlier.items() if k not in statuses}, **statuses}
+        (RESULTS / "run_status.json").write_text(
+            json.dumps({"run": run, "scenarios": statuses}, indent=2) + "\n"
+        )
+    render(run, statuses, run_started)
+    print(
+        f"\nwrote {(RESULTS / 'summary.png').relative_to(ROOT)}, summary.json, {DOC.relative_to(ROOT)} and {SIZING.relative_to(ROOT)}"
+    )
     for name, status in statuses.items():
-        print(f"  {name:<10} {status['status']:<40} {status['seconds']:>6.0f} s")
+        print(f"  {name:<12} {status['status']:<40} {status['seconds']:>6.0f} s")
     return 0 if all(s["status"].startswith(("ok", "not run")) for s in statuses.values()) else 1
 
 
