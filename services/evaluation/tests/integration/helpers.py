@@ -99,9 +99,10 @@ class Listener:
                 found.append(event)
         return found
 
-    async def nothing_more(self, *, board: str, wait: float = 1.0) -> bool:
-        """True if no further event of ``board`` is there after ``wait`` (call it after a positive signal)."""
-        await asyncio.sleep(wait)
+    async def nothing_more(self, *, board: str) -> bool:
+        """True if no further event of ``board`` is queued. Call it only after a positive signal: an
+        event published after everything the test is counting, taken from this queue (what was
+        published before it is already here, the broker keeps a queue's order)."""
         while (message := await self.queue.get(fail=False, no_ack=True)) is not None:
             if decode(message.body).board == board:
                 return False

@@ -270,6 +270,7 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
         m1 = meeting(board, formed.hub_id, NOW - timedelta(days=3))
         m2 = meeting(board, formed.hub_id, NOW - timedelta(days=2))
         m3 = meeting(board, formed.hub_id, NOW - timedelta(days=1))
+        m4 = meeting(board, formed.hub_id, NOW - timedelta(hours=12))
         cancel = meeting(
             board,
             formed.hub_id,
@@ -278,10 +279,10 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
             meeting_id=m2.meeting_id,
             sequence=1,
         )
-        await bus.publish(m1, m2, m3, cancel)
+        await bus.publish(m1, m2, m3, m4, cancel)
         await eventually(
             lambda: api.ok("GET", f"/boards/{board}/engagement", coordinator, params={"program_year": YEAR}),
-            lambda e: e["meetings_planned"] == 2,
+            lambda e: e["meetings_planned"] == 3,
         )
         leader = token("participant", board=board, participant_id=leaders[0].participant_id)
         present = [str(p.participant_id) for p in people[:5]]
@@ -320,14 +321,26 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
                 present=[people[0].participant_id],
             )
         )
-        # The positive signal that everything before it was handled: the third meeting's pulse.
         await api.ok("POST", f"/hub-meetings/{m3.meeting_id}/record", leader, 202, json={"present": present})
-        opened = await listener.take(1, board=board)
-        assert [e.meeting_id for e in opened] == [m3.meeting_id]  # type: ignore[attr-defined]
-        assert await listener.nothing_more(board=board, wait=1.0)
+        # The positive signal that everything published before it was handled: the fourth meeting,
+        # recorded through the same queue after the duplicates and the cancelled one, has its pulse.
+        await bus.publish(
+            evaluation.HubMeetingRecorded(
+                board=board,
+                meeting_id=m4.meeting_id,
+                hub_id=formed.hub_id,
+                held_at=m4.starts_at,
+                recorded_at=NOW,
+                present=[people[5].participant_id],
+            )
+        )
+        opened = await listener.take(2, board=board)
+        assert sorted(e.meeting_id for e in opened) == sorted([m3.meeting_id, m4.meeting_id])  # type: ignore[attr-defined]
+        assert await listener.nothing_more(board=board)
         pulses = await api.ok("GET", f"/boards/{board}/surveys", coordinator)
-        assert sorted(s["meeting_id"] for s in pulses) == sorted([str(m1.meeting_id), str(m3.meeting_id)])
-        assert all(s["kind"] == "pulse" and s["invited"] == 5 for s in pulses)
+        assert sorted(s["meeting_id"] for s in pulses) == sorted(str(m.meeting_id) for m in (m1, m3, m4))
+        assert all(s["kind"] == "pulse" for s in pulses)
+        assert [s["invited"] for s in pulses if s["meeting_id"] != str(m4.meeting_id)] == [5, 5]
         # Those present find it among their surveys, in both languages.
         mine = await api.ok(
             "GET", "/me/surveys", token("participant", board=board, participant_id=people[0].participant_id)

@@ -3,7 +3,6 @@ SMTP sink), the HTTP API in-process, direct reads of the database, and a movable
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
 import uuid
@@ -158,9 +157,31 @@ class Notifications:
         assert not missing, f"messages of {template} missing: {missing}"
         return found
 
-    async def settle(self, seconds: float = 0.5) -> None:
-        """Give duplicates (if there were any) time to show up before counting."""
-        await asyncio.sleep(seconds)
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Before counting what was *not* sent: a positive signal that everything that could still
+        arrive has arrived. A sentinel event published after everything the test sent is handled
+        (the queue delivers in order, so every earlier copy was delivered before it), and no stored
+        message is still due (each due one is sent, failed or rescheduled, and committed)."""
+        sentinel = ThemeDefined(
+            board="province",
+            code=f"sentinel_{uuid.uuid4().hex[:8]}",
+            name_en="Sentinel",
+            name_fr="Sentinelle",
+        )
+        await self.publish(sentinel)
+
+        async def handled() -> bool:
+            return bool(
+                await self.scalar("SELECT count(*) FROM inbox WHERE event_id = :e", e=sentinel.event_id)
+            )
+
+        async def nothing_due() -> bool:
+            return not await self.scalar(
+                "SELECT count(*) FROM notifications WHERE state = 'pending' AND next_attempt_at <= now()"
+            )
+
+        assert await wait_until(handled, timeout=timeout), "the sentinel event was not handled"
+        assert await wait_until(nothing_due, timeout=timeout), "stored messages are still due"
 
     async def rows(self, query: str, **params: Any) -> list[Any]:
         async with self.runtime.session_factory() as session:

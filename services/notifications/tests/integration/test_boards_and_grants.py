@@ -97,7 +97,7 @@ async def test_unplaced_teacher_reaches_the_coordinators_even_before_there_are_a
     assert "Tous les carrefours compatibles sont complets (2)." in text_of(mail)
     assert "No hub for senior arts" not in text_of(mail)
     assert mail["List-Unsubscribe"] is None  # a board contact, not a participant
-    await notif.settle(0.3)
+    await notif.settle()
     assert notif.mails(committee["email"], "participant_unplaced") == []  # coordinators only
 
 
@@ -162,6 +162,6 @@ async def test_grant_deadline_reminder_only_for_boards_that_have_not_submitted(n
         == f"Les demandes de subvention de démarrage sont dues le 30 juin {deadline.year}"
     )
     assert "encore 10 jours" in text_of(mail)
-    await notif.settle(0.3)
+    await notif.settle()
     assert len(notif.mails(people[silent]["email"], "reminder_grant_deadline")) == 1
     assert notif.mails(people[submitted]["email"], "reminder_grant_deadline") == []

@@ -499,7 +499,7 @@ async def test_a_re_pairing_tells_the_former_mentor_once_whichever_event_arrives
     # The same end arriving again after the new pairing says nothing either.
     await notif.handle(MentorUnpaired(**common, mentor_id=first.participant_id, change="repaired"))
     await notif.handle(MentorPaired(**common, mentor_id=second.participant_id))
-    await notif.settle(0.3)
+    await notif.settle()
     assert len(notif.mails(str(first.email), "mentor_unpaired")) == 1
     assert len(notif.mails(str(teacher.email), "mentor_unpaired")) == 0
 

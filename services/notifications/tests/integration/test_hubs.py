@@ -54,7 +54,7 @@ async def test_hub_of_seven_and_two_leaders_gets_nine_invitations_once_in_their_
     await notif.publish(hub, times=3)  # the same event delivered three times
 
     got = await notif.mails_to(*(str(p.email) for p in everyone), template="hub_formed")
-    await notif.settle(1.0)
+    await notif.settle()
     expected_uids = {meeting_uid(hub_meeting_id(hub.hub_id, i)) for i in range(len(dates))}
     for profile in everyone:
         mails = notif.mails(str(profile.email), "hub_formed")
@@ -90,7 +90,7 @@ async def test_hub_of_seven_and_two_leaders_gets_nine_invitations_once_in_their_
     async with notif.runtime.uow() as uow:
         await consumer.handlers[HubFormed](uow, hub)
         await uow.commit()
-    await notif.settle(0.5)
+    await notif.settle()
     assert await notif.scalar("SELECT count(*) FROM notifications WHERE event_id = :e", e=hub.event_id) == 9
     assert all(len(notif.mails(str(p.email), "hub_formed")) == 1 for p in everyone)
     # Each meeting date will be reminded of (3 days ahead) under the id its invitation carries.
@@ -131,7 +131,7 @@ async def test_hub_formed_before_members_registered_reaches_them_when_they_are(n
     await wait_until(
         lambda: notif.scalar("SELECT count(*) = 0 FROM awaiting_messages WHERE event_id = :e", e=hub.event_id)
     )
-    await notif.settle(0.5)
+    await notif.settle()
     assert all(len(notif.mails(str(p.email), "hub_formed")) == 1 for p in known + late)
 
 
@@ -188,5 +188,5 @@ async def test_membership_change_tells_the_newcomer_the_hub_and_the_one_who_left
     stayed = await notif.mails_to(str(a.email), str(l1.email), template="hub_changed")
     assert all(calendar_of(m[0]) is None for m in stayed.values())  # nothing changes in their calendar
     assert full(c) in text_of(stayed[str(a.email)][0])
-    await notif.settle(0.3)
+    await notif.settle()
     assert notif.mails(str(gone.email), "hub_changed") == notif.mails(str(gone.email), "hub_removed") == []

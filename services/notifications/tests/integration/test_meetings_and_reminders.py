@@ -71,7 +71,7 @@ async def test_rescheduled_meeting_updates_the_same_entry_and_cancel_removes_it(
     await notif.handle(
         HubMeetingRescheduled(**meeting, starts_at=first, ends_at=first + timedelta(hours=1), sequence=1)
     )
-    await notif.settle(0.5)
+    await notif.settle()
     assert len(notif.mails(str(teacher.email), "hub_meeting")) == 3
     state = await notif.scalar(
         "SELECT state FROM reminders WHERE key = :k", k=f"meeting:{meeting['meeting_id']}"
@@ -113,7 +113,7 @@ async def test_meeting_reminder_three_days_ahead_sent_once_by_two_claiming_sched
     assert await scheduler.send_reminders(later - timedelta(days=2)) == 1
     assert await scheduler.send_reminders(later - timedelta(days=1)) == 0
     await notif.mails_to(str(teacher.email), template="reminder", each=2)
-    await notif.settle(0.3)
+    await notif.settle()
     assert len(notif.mails(str(teacher.email), "reminder")) == 2
 
 

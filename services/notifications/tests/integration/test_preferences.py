@@ -69,7 +69,7 @@ async def test_three_non_urgent_messages_in_a_week_become_one_digest(notif: Noti
     )
     confirmed = await notif.mails_to(str(teacher.email), template="enrolment_confirmed")
     assert calendar_of(confirmed[str(teacher.email)][0]) is not None
-    await notif.settle(0.3)
+    await notif.settle()
     assert notif.mails(str(teacher.email), "enrolment_waitlisted") == []
 
     # Not due during the week; next week two replicas compose it at once: one digest.
@@ -77,7 +77,7 @@ async def test_three_non_urgent_messages_in_a_week_become_one_digest(notif: Noti
     next_week = notif.clock() + timedelta(days=7)
     assert sum(await asyncio.gather(*(notif.scheduler.send_digests(next_week) for _ in range(2)))) >= 1
     digest = (await notif.mails_to(str(teacher.email), template="digest"))[str(teacher.email)]
-    await notif.settle(0.5)
+    await notif.settle()
     assert len(notif.mails(str(teacher.email), "digest")) == 1
     assert notif.mails(str(teacher.email), "enrolment_waitlisted") == []
     text = text_of(digest[0])

@@ -37,7 +37,7 @@ async def test_a_survey_invites_each_invitee_once_in_their_language_and_reminds_
     await notif.mails_to(str(french.email), str(english.email), template="survey_invitation")
     await notif.publish(SurveyReminderRequested(**common, invitees=[french.participant_id]))
     await notif.mails_to(str(french.email), template="survey_reminder")
-    await notif.settle(1.0)
+    await notif.settle()
 
     invitation = notif.mails(str(french.email), "survey_invitation")
     assert len(invitation) == 1 and len(notif.mails(str(english.email), "survey_invitation")) == 1
