@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, ValidationError
+from pydantic import EmailStr, Field, ValidationError
 from scim2_models import (
     URN,
+    CaseExact,
     Context,
     Email,
     EnterpriseUser,
@@ -35,14 +37,16 @@ from scim2_models import (
     MutabilityException,
     Name,
     PatchOp,
+    Required,
     Returned,
     SCIMException,
+    Uniqueness,
     User,
 )
 
 from services.registration.domain.imports import LIST_LIMITS, TEXT_LIMITS, normalise_email, valid_program_year
 from services.registration.domain.participants import validate_participant
-from services.registration.domain.taxonomy import LANGUAGES
+from services.registration.domain.taxonomy import DEFAULT_THEMES, GRADE_BANDS, LANGUAGES, ROLES
 
 MENTORWEB = "urn:mentorweb:params:scim:schemas:extension:participant:1.0:User"
 SCIM_JSON = "application/scim+json"
@@ -59,21 +63,22 @@ class MentorwebParticipant(Extension):
 
     __schema__ = URN(MENTORWEB)
 
-    role: Annotated[str | None, Mutability.immutable] = Field(
-        None, description="beginning_teacher, new_school_leader or mentor", examples=["beginning_teacher"]
-    )
+    # Canonical values (published in /Schemas) are the program's codes; themes are the default ones.
+    role: Annotated[str | None, Mutability.immutable] = Field(None, examples=list(ROLES))
     program_year: Annotated[str | None, Mutability.immutable] = Field(
-        None, description="e.g. 2026-2027; the current one when absent", examples=["2026-2027"]
+        None, description="e.g. 2026-2027; the current one when absent"
     )
-    school: str | None = Field(None, examples=["Elmwood PS"])
-    grade_band: str | None = Field(None, examples=["primary"])
-    subjects: list[str] | None = Field(None, examples=["Mathematics"])
-    themes: list[str] | None = Field(None, examples=["early_years_literacy"])
-    learning_goals: str | None = Field(None, examples=["Guided reading"])
-    expertise_themes: list[str] | None = None
+    school: str | None = None
+    grade_band: str | None = Field(None, examples=list(GRADE_BANDS))
+    subjects: list[str] | None = None
+    themes: list[str] | None = Field(None, examples=list(DEFAULT_THEMES))
+    learning_goals: str | None = Field(None, description="beginning teachers and new school leaders only")
+    expertise_themes: list[str] | None = Field(
+        None, examples=list(DEFAULT_THEMES), description="mentors only"
+    )
     trained: bool | None = None
-    hub_capacity: int | None = Field(None, examples=[0, 1, 2])
-    one_to_one_capacity: int | None = Field(None, examples=[0, 1])
+    hub_capacity: int | None = Field(None, description="mentors: 0 to 10 hubs")
+    one_to_one_capacity: int | None = None
     leads_school_leaders: bool | None = None
     evaluates_hr_ids: list[str] | None = None
     status: Annotated[str | None, Mutability.read_only, Returned.default] = Field(
@@ -81,7 +86,63 @@ class MentorwebParticipant(Extension):
     )
 
 
-ScimUser = User[Union[EnterpriseUser, MentorwebParticipant]]  # noqa: UP007 (scim2-models reads a Union)
+class MentorwebName(Name):
+    given_name: Annotated[str | None, Required.true] = None
+    family_name: Annotated[str | None, Required.true] = None
+
+
+class MentorwebEmail(Email):
+    value: Annotated[EmailStr | None, Required.true] = None
+
+
+class MentorwebUser(User):
+    """The core User as Mentorweb reads it: a person has a name and an email, and is active or not
+    (a request that leaves ``active`` out is read as active: see :func:`with_active`)."""
+
+    active: Annotated[bool | None, Required.true] = None
+    name: Annotated[MentorwebName | None, Required.true] = None  # type: ignore[assignment]
+    emails: Annotated[list[MentorwebEmail] | None, Required.true] = None  # type: ignore[assignment]
+
+
+class ExternalIdUser(MentorwebUser):
+    external_id: Annotated[str | None, Mutability.immutable, Required.true, CaseExact.true] = None
+
+
+class UserNameUser(MentorwebUser):
+    user_name: Annotated[str | None, Mutability.immutable, Uniqueness.server, Required.true] = None
+
+
+@cache
+def user_model(identity: Identity, board_scoped: bool = False) -> Any:
+    """The User a board reads and publishes in /Schemas: its HR identifier is required and immutable;
+    a board-scoped caller's organization is its own board, so there it is read-only."""
+    hr_number = identity == "employeeNumber"
+
+    class BoardEnterpriseUser(EnterpriseUser):
+        employee_number: Annotated[
+            str | None,
+            Mutability.immutable if hr_number else Mutability.read_write,
+            Required.true if hr_number else Required.false,
+        ] = None
+        organization: Annotated[
+            str | None, Mutability.read_only if board_scoped else Mutability.immutable
+        ] = None
+
+    core = {"employeeNumber": MentorwebUser, "externalId": ExternalIdUser, "userName": UserNameUser}[identity]
+    return core[Union[BoardEnterpriseUser, MentorwebParticipant]]  # noqa: UP007
+
+
+USER_MODELS: dict[Identity, Any] = {identity: user_model(identity) for identity in IDENTITIES}
+ScimUser = USER_MODELS["userName"]
+
+
+def extension(user: Any, model: type[Extension]) -> tuple[type[Extension], Any]:
+    """The extension class ``user``'s model uses for ``model``'s schema, and its value."""
+    for cls in type(user).get_extension_models().values():
+        if str(cls.__schema__) == str(model.__schema__):
+            return cls, user[cls]
+    raise KeyError(model.__schema__)
+
 
 # Extension attribute → participant field, and the value when a provider sends none.
 EXTENSION_FIELDS: dict[str, tuple[str, Any]] = {
@@ -127,6 +188,13 @@ def validated(model: Any, body: Any, context: Context) -> Any:
 OPS = ("add", "replace", "remove")
 
 
+def with_active(body: Any, default: bool = True) -> Any:
+    """Mentorweb always knows whether a person is active; a request that does not say keeps ``default``."""
+    if isinstance(body, Mapping) and not any(str(k).lower() == "active" for k in body):
+        return {**body, "active": default}
+    return body
+
+
 def apply_patch(user: Any, body: Any) -> None:
     """Apply a PatchOp request (RFC 7644 §3.5.2) to ``user`` in place; atomic, as the RFC asks."""
     operations = body.get("Operations") if isinstance(body, Mapping) else None
@@ -134,7 +202,7 @@ def apply_patch(user: Any, body: Any) -> None:
         # An op outside RFC 7644's three is a malformed message, not a bad value.
         if not isinstance(operation, Mapping) or str(operation.get("op", "")).lower() not in OPS:
             raise InvalidSyntaxException(detail="each operation's op must be add, replace or remove")
-    patch = validated(PatchOp[ScimUser], body, Context.RESOURCE_PATCH_REQUEST)  # type: ignore[misc]
+    patch = validated(PatchOp[type(user)], body, Context.RESOURCE_PATCH_REQUEST)  # type: ignore[misc]
     patch.patch(user)
 
 
@@ -157,6 +225,11 @@ class Provisioned:
     kept: dict[str, Any] = field(default_factory=dict)
 
 
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
 def _language(user: Any, default: str) -> str:
     for value in (user.preferred_language, user.locale):
         if isinstance(value, str) and value.strip()[:2].lower() in LANGUAGES:
@@ -173,7 +246,7 @@ def _email(user: Any) -> str | None:
 def identity_of(user: Any, identity: Identity) -> str | None:
     """The HR identifier ``user`` carries under the board's ``identity`` setting."""
     if identity == "employeeNumber":
-        enterprise = user[EnterpriseUser]
+        enterprise = extension(user, EnterpriseUser)[1]
         value = enterprise.employee_number if enterprise is not None else None
     elif identity == "externalId":
         value = user.external_id
@@ -201,7 +274,7 @@ def read_user(
     problems: list[str] = []
     if not user.user_name or not user.user_name.strip():
         problems.append("userName: required")
-    enterprise = user[EnterpriseUser]
+    enterprise = extension(user, EnterpriseUser)[1]
     organization = enterprise.organization if enterprise is not None else None
     name = user.name or Name()
     fields: dict[str, Any] = {}
@@ -217,9 +290,9 @@ def read_user(
     else:
         fields["email"] = normalise_email(email)
     fields["language"] = _language(user, default_language)
-    extension = user[MentorwebParticipant] or MentorwebParticipant()
+    ours = user[MentorwebParticipant] or MentorwebParticipant()
     for attribute, (column, default) in EXTENSION_FIELDS.items():
-        value = getattr(extension, attribute)
+        value = getattr(ours, attribute)
         fields[column] = default if value is None or value == "" else value
     if fields["program_year"] is None:
         fields["program_year"] = default_program_year
@@ -227,16 +300,16 @@ def read_user(
         problems.append("programYear: must look like 2026-2027")
     for column, limit in LIST_LIMITS.items():
         if len(fields.get(column) or []) > limit:
-            problems.append(f"{column}: at most {limit} values")
+            problems.append(f"{_camel(column)}: at most {limit} values")
     for column, limit in TEXT_LIMITS.items():
         if column != "hr_id" and len(fields.get(column) or "") > limit:
-            problems.append(f"{column}: at most {limit} characters")
+            problems.append(f"{_camel(column)}: at most {limit} characters")
     if len(hr_id) > TEXT_LIMITS["hr_id"]:
         problems.append(f"{_identity_name(identity)}: at most {TEXT_LIMITS['hr_id']} characters")
     if not 0 <= int(fields["hub_capacity"]) <= 10:
         problems.append("hubCapacity: must be between 0 and 10")
     if not problems:
-        scim_names = {column: attribute for attribute, (column, _) in EXTENSION_FIELDS.items()}
+        scim_names = {column: _camel(attribute) for attribute, (column, _) in EXTENSION_FIELDS.items()}
         problems.extend(
             f"{scim_names.get(p.field, p.field)}: {p.message}"
             for p in validate_participant(fields, known_themes)
@@ -275,29 +348,36 @@ def check_unchanged(provisioned: Provisioned, participant: Mapping[str, Any], id
 
 
 def resource_of(
-    participant: Mapping[str, Any], kept: Mapping[str, Any] | None, identity: Identity, location: str
+    participant: Mapping[str, Any],
+    kept: Mapping[str, Any] | None,
+    identity: Identity,
+    location: str,
+    board_scoped: bool = False,
 ) -> Any:
     """A participant as a SCIM User: what the provider sent, with Mentorweb's values laid over it."""
     p = participant
-    user = ScimUser.model_validate(dict(kept or {}), scim_ctx=None)
+    user = user_model(identity, board_scoped).model_validate(dict(kept or {}), scim_ctx=None)
     user.id = str(p["id"])
     user.external_id = p.get("external_id")
     user.user_name = p["hr_id"] if identity == "userName" else user.user_name or p["hr_id"]
-    name = user.name or Name()
+    name = user.name or MentorwebName()
     name.given_name, name.family_name = p["given_name"], p["family_name"]
     name.formatted = name.formatted or f"{p['given_name']} {p['family_name']}"
     user.name = name
-    user.display_name = user.display_name or name.formatted
     if not any(str(e.value).lower() == p["email"].lower() for e in user.emails or []):
-        user.emails = [Email(value=p["email"], type="work", primary=True)]
-    if _language(user, "") != p["language"]:
+        user.emails = [MentorwebEmail(value=p["email"], type="work", primary=True)]
+    # A value Mentorweb cannot read as en/fr is returned as sent; one it reads differently is updated.
+    if not (user.preferred_language or user.locale) or _language(user, "") not in ("", p["language"]):
         user.preferred_language = p["language"]
     user.active = p["status"] != "withdrawn"
-    enterprise = user[EnterpriseUser] or EnterpriseUser()
-    enterprise.organization = enterprise.organization or p["board"]
+    enterprise_model, enterprise = extension(user, EnterpriseUser)
+    enterprise = enterprise or enterprise_model()
     if identity == "employeeNumber":
         enterprise.employee_number = p["hr_id"]
-    user[EnterpriseUser] = enterprise
+    # The board travels with the enterprise values; a user without any has no enterprise extension.
+    if enterprise.model_dump(exclude_none=True, exclude={"schemas"}):
+        enterprise.organization = enterprise.organization or p["board"]
+        user[enterprise_model] = enterprise
     user[MentorwebParticipant] = MentorwebParticipant(
         **{attribute: p.get(column) for attribute, (column, _) in EXTENSION_FIELDS.items()},
         status=p["status"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +21,7 @@ from scim2_models import (
     ChangePassword,
     Context,
     EnterpriseUser,
+    Error,
     ETag,
     Filter,
     ForbiddenException,
@@ -32,7 +33,9 @@ from scim2_models import (
     Patch,
     ResourceType,
     ResponseParameters,
+    Schema,
     SCIMException,
+    SearchRequest,
     ServiceProviderConfig,
     Sort,
 )
@@ -40,15 +43,19 @@ from scim2_models import (
 from services.registration.adapters.tables import Participant
 from services.registration.domain.participants import current_program_year
 from services.registration.domain.scim import (
+    DEFAULT_IDENTITY,
     SCIM_JSON,
     Identity,
     MentorwebParticipant,
     ScimUser,
     apply_patch,
     error_body,
+    extension,
     read_user,
     resource_of,
+    user_model,
     validated,
+    with_active,
 )
 from services.registration.service_layer import provisioning
 from services.registration.service_layer.registering import theme_codes
@@ -114,9 +121,13 @@ def _base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}/scim/v2"
 
 
-def _user(request: Request, participant: Participant, identity: Identity) -> Any:
+def _user(request: Request, participant: Participant, identity: Identity, scoped: bool = False) -> Any:
     location = f"{_base(request)}/Users/{participant.id}"
-    return resource_of(participant.model_dump(), participant.scim_resource, identity, location)
+    return resource_of(participant.model_dump(), participant.scim_resource, identity, location, scoped)
+
+
+def _scoped(principal: Principal) -> bool:
+    return not principal.is_province_admin
 
 
 def _parameters(attributes: str | None, excluded: str | None) -> Any:
@@ -147,7 +158,7 @@ async def _provisioned(uow: UnitOfWork, user: Any, board: str, identity: Identit
 
 
 def _target_board(principal: Principal, user: Any) -> str:
-    enterprise = user[EnterpriseUser]
+    enterprise = extension(user, EnterpriseUser)[1]
     organization = enterprise.organization if enterprise is not None else None
     if principal.is_province_admin:
         if not organization:
@@ -189,13 +200,31 @@ async def list_users(
             descending=sort_order == "descending",
         )
         identities = {b: (await provisioning.board_settings(uow, b))[1] for b in {u.board for u in users}}
-    listing = ListResponse[ScimUser](  # type: ignore[call-arg]
-        total_results=total,
-        start_index=start_index,
-        items_per_page=len(users),
-        resources=[_user(request, u, identities[u.board]) for u in users],
+    resources = [_user(request, u, identities[u.board], _scoped(principal)) for u in users]
+    models = tuple({type(r) for r in resources}) or (ScimUser,)
+    listing = ListResponse[Union[models]](  # type: ignore[call-arg,valid-type]  # noqa: UP007
+        total_results=total, start_index=start_index, items_per_page=len(resources), resources=resources
     )
     return scim_response(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters))
+
+
+@router.post("/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
+@router.post("/Users/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
+async def search_users(request: Request, principal: Provisioner) -> Response:
+    search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]
+    attributes = ",".join(str(a) for a in search.attributes or []) or None
+    excluded = ",".join(str(a) for a in search.excluded_attributes or []) or None
+    return await list_users(
+        request,
+        principal,
+        attributes,
+        excluded,
+        search.filter and str(search.filter),
+        search.start_index or 1,
+        100 if search.count is None else search.count,
+        search.sort_by and str(search.sort_by),
+        "descending" if search.sort_order and search.sort_order.value == "descending" else "ascending",
+    )
 
 
 @router.get("/Users/{user_id}")
@@ -211,7 +240,7 @@ async def read_one(
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(uow, principal.visible_boards(), user_id)
         _, identity = await provisioning.board_settings(uow, participant.board)
-    user = _user(request, participant, identity)
+    user = _user(request, participant, identity, _scoped(principal))
     if if_none_match and user.meta.version in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": user.meta.version})
     return _answer(user, Context.RESOURCE_QUERY_RESPONSE, parameters=parameters)
@@ -222,14 +251,20 @@ async def create_user(
     request: Request, principal: Provisioner, attributes: Attributes = None, excluded: Excluded = None
 ) -> Response:
     parameters = _parameters(attributes, excluded)
-    user = validated(ScimUser, await _body(request), Context.RESOURCE_CREATION_REQUEST)
-    board = _target_board(principal, user)
+    body = with_active(await _body(request))
+    board = _target_board(principal, validated(ScimUser, body, Context.RESOURCE_CREATION_REQUEST))
     async with runtime_of(request).uow(board=board) as uow:
         language, identity = await provisioning.board_settings(uow, board)
+        user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_CREATION_REQUEST)
         provisioned = await _provisioned(uow, user, board, identity, language)
         participant = await provisioning.create_user(uow, board, provisioned)
         await uow.commit()
-    return _answer(_user(request, participant, identity), Context.RESOURCE_CREATION_RESPONSE, 201, parameters)
+    return _answer(
+        _user(request, participant, identity, _scoped(principal)),
+        Context.RESOURCE_CREATION_RESPONSE,
+        201,
+        parameters,
+    )
 
 
 @router.put("/Users/{user_id}")
@@ -242,24 +277,28 @@ async def replace_user(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     parameters = _parameters(attributes, excluded)
-    user = validated(ScimUser, await _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    body = await _body(request)
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(
             uow, principal.visible_boards(), user_id, for_update=True, if_match=if_match
         )
         language, identity = await provisioning.board_settings(uow, participant.board)
-        current = _user(request, participant, identity)
+        current = _user(request, participant, identity, _scoped(principal))
         # Clients that know nothing of Mentorweb's extension (or of active) keep those values.
-        for extension in (MentorwebParticipant, EnterpriseUser):
-            if user[extension] is None:
-                user[extension] = current[extension]
-        if user.active is None:
-            user.active = current.active
+        body = with_active(body, current.active)
+        user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_REPLACEMENT_REQUEST)
+        for model in (MentorwebParticipant, EnterpriseUser):
+            cls, value = extension(user, model)
+            if value is None:
+                user[cls] = extension(current, model)[1]
         provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
         await uow.commit()
     return _answer(
-        _user(request, participant, identity), Context.RESOURCE_REPLACEMENT_RESPONSE, 200, parameters
+        _user(request, participant, identity, _scoped(principal)),
+        Context.RESOURCE_REPLACEMENT_RESPONSE,
+        200,
+        parameters,
     )
 
 
@@ -279,12 +318,17 @@ async def patch_user(
             uow, principal.visible_boards(), user_id, for_update=True, if_match=if_match
         )
         _, identity = await provisioning.board_settings(uow, participant.board)
-        user = _user(request, participant, identity)
+        user = _user(request, participant, identity, _scoped(principal))
         apply_patch(user, body)
         provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
         await uow.commit()
-    return _answer(_user(request, participant, identity), Context.RESOURCE_PATCH_RESPONSE, 200, parameters)
+    return _answer(
+        _user(request, participant, identity, _scoped(principal)),
+        Context.RESOURCE_PATCH_RESPONSE,
+        200,
+        parameters,
+    )
 
 
 @router.delete("/Users/{user_id}", status_code=204)
@@ -303,24 +347,37 @@ async def delete_user(
 # ---------------------------------------------------------------- discovery (RFC 7644 §4)
 
 
-def _schemas(request: Request) -> list[Any]:
+async def _identity(request: Request, principal: Principal) -> Identity:
+    """Discovery describes the caller's board: its HR identifier is a required attribute."""
+    if principal.board is None:
+        return DEFAULT_IDENTITY
+    async with runtime_of(request).uow() as uow:
+        return (await provisioning.board_settings(uow, principal.board))[1]
+
+
+def _schemas(request: Request, identity: Identity, scoped: bool) -> list[Any]:
     found = []
-    for model in (ScimUser, EnterpriseUser, MentorwebParticipant):
+    model_of_user = user_model(identity, scoped)
+    for model in (model_of_user, extension(model_of_user(), EnterpriseUser)[0], MentorwebParticipant):
         schema = model.to_schema()
         schema.meta = Meta(resource_type="Schema", location=f"{_base(request)}/Schemas/{schema.id}")
         found.append(schema)
     return found
 
 
-def _resource_type(request: Request) -> ResourceType:
-    resource_type = ResourceType.from_resource(ScimUser)
+def _resource_type(request: Request, identity: Identity, scoped: bool) -> ResourceType:
+    resource_type = ResourceType.from_resource(user_model(identity, scoped))
+    for schema_extension in resource_type.schema_extensions or []:
+        schema_extension.required = identity == "employeeNumber" and schema_extension.schema_ == str(
+            EnterpriseUser.__schema__
+        )
     resource_type.description = "A participant: beginning teacher, new school leader or mentor"
     resource_type.meta = Meta(resource_type="ResourceType", location=f"{_base(request)}/ResourceTypes/User")
     return resource_type
 
 
-def _listing(resources: list[Any]) -> Response:
-    listing = ListResponse[Any](  # type: ignore[call-arg]
+def _listing(kind: Any, resources: list[Any]) -> Response:
+    listing = ListResponse[kind](  # type: ignore[call-arg,valid-type]
         total_results=len(resources), start_index=1, items_per_page=len(resources), resources=resources
     )
     return scim_response(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
@@ -351,27 +408,51 @@ async def service_provider_config(request: Request, principal: Provisioner) -> R
 
 @router.get("/ResourceTypes")
 async def resource_types(request: Request, principal: Provisioner) -> Response:
-    return _listing([_resource_type(request)])
+    return _listing(
+        ResourceType, [_resource_type(request, await _identity(request, principal), _scoped(principal))]
+    )
 
 
 @router.get("/ResourceTypes/{name}")
 async def resource_type(name: str, request: Request, principal: Provisioner) -> Response:
     if name != "User":
         raise NotFoundException(detail=f"No resource type {name}.")
-    return scim_response(_resource_type(request).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    return scim_response(
+        _resource_type(request, await _identity(request, principal), _scoped(principal)).model_dump(
+            scim_ctx=Context.RESOURCE_QUERY_RESPONSE
+        )
+    )
 
 
 @router.get("/Schemas")
 async def schemas(request: Request, principal: Provisioner) -> Response:
-    return _listing(_schemas(request))
+    return _listing(Schema, _schemas(request, await _identity(request, principal), _scoped(principal)))
 
 
 @router.get("/Schemas/{schema_id}")
 async def schema(schema_id: str, request: Request, principal: Provisioner) -> Response:
-    found = next((s for s in _schemas(request) if s.id.lower() == schema_id.lower()), None)
+    found = next(
+        (
+            s
+            for s in _schemas(request, await _identity(request, principal), _scoped(principal))
+            if s.id.lower() == schema_id.lower()
+        ),
+        None,
+    )
     if found is None:
         raise NotFoundException(detail=f"No schema {schema_id}.")
     return scim_response(found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+@router.api_route(
+    "/{anything:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def unknown(anything: str, request: Request, principal: Provisioner) -> Response:
+    first = anything.strip("/").split("/")[0]
+    if first in ("Users", "ServiceProviderConfig", "ResourceTypes", "Schemas"):
+        detail = f"{request.method} is not allowed on /{anything}."
+        return scim_response(Error(status=405, detail=detail).model_dump(), 405)
+    raise NotFoundException(detail=f"No SCIM endpoint /{anything}.")
 
 
 # ---------------------------------------------------------------- the board's mapping
