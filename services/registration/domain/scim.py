@@ -128,7 +128,9 @@ def user_model(identity: Identity, board_scoped: bool = False) -> Any:
             str | None, Mutability.read_only if board_scoped else Mutability.immutable
         ] = None
 
-    core = {"employeeNumber": MentorwebUser, "externalId": ExternalIdUser, "userName": UserNameUser}[identity]
+    core: Any = {"employeeNumber": MentorwebUser, "externalId": ExternalIdUser, "userName": UserNameUser}[
+        identity
+    ]
     return core[Union[BoardEnterpriseUser, MentorwebParticipant]]  # noqa: UP007
 
 
@@ -370,8 +372,8 @@ def resource_of(
     if not (user.preferred_language or user.locale) or _language(user, "") not in ("", p["language"]):
         user.preferred_language = p["language"]
     user.active = p["status"] != "withdrawn"
-    enterprise_model, enterprise = extension(user, EnterpriseUser)
-    enterprise = enterprise or enterprise_model()
+    enterprise_model, found = extension(user, EnterpriseUser)
+    enterprise: Any = found or enterprise_model()
     if identity == "employeeNumber":
         enterprise.employee_number = p["hr_id"]
     # The board travels with the enterprise values; a user without any has no enterprise extension.
