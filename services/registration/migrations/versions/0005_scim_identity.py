@@ -15,10 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Boards provisioning already had userName as their HR identifier: they keep that contract;
+    # boards created from now on default to employeeNumber.
     op.add_column(
-        "boards",
-        sa.Column("scim_identity", sa.String(20), nullable=False, server_default="employeeNumber"),
+        "boards", sa.Column("scim_identity", sa.String(20), nullable=False, server_default="userName")
     )
+    op.alter_column("boards", "scim_identity", server_default="employeeNumber")
     op.add_column("participants", sa.Column("scim_resource", postgresql.JSONB))
 
 
