@@ -47,6 +47,7 @@ ONEROSTER_ROLES = frozenset(
     {"administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher"}  # 1.1
     | {"counselor", "districtadministrator", "principal", "siteadministrator", "systemadministrator"}  # 1.2
 )
+ORG_TYPES = frozenset({"department", "school", "district", "local", "state", "national"})
 # Ontario-style divisions: OneRoster grade codes (CEDS) → grade band.
 GRADE_BANDS_BY_GRADE: dict[str, str] = {
     "PK": "kindergarten",
@@ -214,6 +215,10 @@ def parse_oneroster(content: bytes, ctx: ImportContext) -> ParsedImport:
         if not sourced_id or not name:
             column = "sourcedId" if not sourced_id else "name"
             preamble.append(RowError(row, column, "required", "orgs.csv"))
+            continue
+        if record["type"].lower() not in ORG_TYPES:
+            reason = f"unknown org type {record['type']!r}: not a OneRoster org type"
+            preamble.append(RowError(row, "type", reason, "orgs.csv"))
             continue
         org_names[sourced_id] = name
         if record["type"].lower() == "school":

@@ -175,3 +175,36 @@ def test_an_unknown_role_in_a_1_1_users_file_says_so():
     [error] = item.errors
     assert (error.file, error.row, error.column, error.outcome) == ("users.csv", 2, "role", "skipped")
     assert "unknown role type wizard" in error.message
+
+
+def test_an_org_of_an_unknown_type_is_refused_and_its_people_say_why():
+    orgs = table(
+        ORGS,
+        [
+            {"sourcedId": "s", "name": "S", "type": "school"},
+            {"sourcedId": "q", "name": "Q", "type": "campus"},
+        ],
+    )
+    users = table(
+        USERS_12,
+        [{"sourcedId": "u1", "givenName": "Ana", "familyName": "Li", "email": "a@x.org", "identifier": "E1",
+          "primaryOrgSourcedId": "q"}],
+    )  # fmt: skip
+    roles = table(
+        ["sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId"],
+        [
+            {
+                "sourcedId": "r1",
+                "userSourcedId": "u1",
+                "roleType": "primary",
+                "role": "teacher",
+                "orgSourcedId": "q",
+            }
+        ],
+    )
+    parsed = parse_oneroster(zip_bundle({"orgs.csv": orgs, "users.csv": users, "roles.csv": roles}), CTX)
+    assert [(e.file, e.row, e.column) for e in parsed.preamble_errors] == [
+        ("orgs.csv", 3, "type"),
+        ("roles.csv", 2, "orgSourcedId"),
+    ]
+    assert "campus" in parsed.preamble_errors[0].message
