@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -23,6 +24,11 @@ class Board(RegistrationTable, table=True):
     language: str = "en"
     region: str | None = None
     timezone: str = "America/Toronto"
+    # SCIM: the attribute that carries the HR identifier (employeeNumber, externalId or userName).
+    scim_identity: str = Field(
+        default="employeeNumber",
+        sa_column=Column(sa.String(20), nullable=False, server_default="employeeNumber"),
+    )
 
 
 class School(RegistrationTable, table=True):
@@ -88,6 +94,8 @@ class Participant(RegistrationTable, table=True):
     # SCIM bookkeeping: the client's own id, and when a SCIM client deleted (deprovisioned) the user.
     external_id: str | None = Field(default=None, sa_column=Column(sa.String(200)))
     deprovisioned_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    # What the SCIM client sent beyond Mentorweb's columns, returned as it was sent.
+    scim_resource: dict[str, Any] | None = Field(default=None, sa_column=Column(postgresql.JSONB))
 
     __table_args__ = (sa.UniqueConstraint("board", "program_year", "hr_id", name="uq_participant_hr_id"),)
 

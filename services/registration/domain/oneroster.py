@@ -42,6 +42,12 @@ DEFAULT_ROLES: dict[str, str] = {
     "principal": "new_school_leader",  # 1.2
     "siteadministrator": "new_school_leader",  # 1.2
 }
+# Every role OneRoster 1.1 and 1.2 define (lower-cased); anything else is refused as unknown.
+ONEROSTER_ROLES = frozenset(
+    {"administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher"}  # 1.1
+    | {"counselor", "districtadministrator", "principal", "siteadministrator", "systemadministrator"}  # 1.2
+)
+ORG_TYPES = frozenset({"department", "school", "district", "local", "state", "national"})
 # Ontario-style divisions: OneRoster grade codes (CEDS) → grade band.
 GRADE_BANDS_BY_GRADE: dict[str, str] = {
     "PK": "kindergarten",
@@ -210,6 +216,10 @@ def parse_oneroster(content: bytes, ctx: ImportContext) -> ParsedImport:
             column = "sourcedId" if not sourced_id else "name"
             preamble.append(RowError(row, column, "required", "orgs.csv"))
             continue
+        if record["type"].lower() not in ORG_TYPES:
+            reason = f"unknown org type {record['type']!r}: not a OneRoster org type"
+            preamble.append(RowError(row, "type", reason, "orgs.csv"))
+            continue
         org_names[sourced_id] = name
         if record["type"].lower() == "school":
             school_ids.add(sourced_id)
@@ -269,6 +279,24 @@ def parse_oneroster(content: bytes, ctx: ImportContext) -> ParsedImport:
             if org and org not in org_names:
                 refused.append(
                     RowError(role_row, "orgSourcedId", f"org {org!r} is not in orgs.csv", "roles.csv")
+                )
+            if record["role"].lower() not in ONEROSTER_ROLES:
+                refused.append(
+                    RowError(
+                        role_row,
+                        "role",
+                        f"unknown role type {record['role']!r}: not a OneRoster role",
+                        "roles.csv",
+                    )
+                )
+            if record.get("roletype", "").lower() not in ("", "primary", "secondary"):
+                refused.append(
+                    RowError(
+                        role_row,
+                        "roleType",
+                        f"roleType {record['roletype']!r}: must be primary or secondary",
+                        "roles.csv",
+                    )
                 )
             if refused:
                 preamble.extend(refused)
@@ -351,10 +379,13 @@ class _People:
         if not relevant and not side_fields.get("role") and not leaving:
             # Students, guardians ...: not program participants; said so in the report.
             named = ", ".join(sorted({e[1] for e in entries if e[1]})) or "none"
+            unknown = sorted({e[1] for e in entries if e[1] and e[1] not in ONEROSTER_ROLES})
             reason = (
                 f"role {named} is not a program role (teacher, administrator, principal, "
                 f"siteAdministrator) and {SIDE_FILE} gives none: not a participant"
             )
+            if unknown:
+                reason = f"unknown role type {', '.join(unknown)} (not a OneRoster role); " + reason
             return ImportItem(row, "skip", errors=[RowError(row, "role", reason, "users.csv", "skipped")])
         role = side_fields.get("role") or (DEFAULT_ROLES[relevant[0][1]] if relevant else "")
         org_candidates = [e[2] for e in relevant if e[2]] + [record.get("primaryorgsourcedid", "")]

@@ -7,12 +7,13 @@ in a French locale). Pure functions: no I/O, the caller passes the bytes.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
 
 # Spreadsheet cells can be long (learning goals), but not this long.
 csv.field_size_limit(1_000_000)
@@ -35,29 +36,30 @@ class RowError:
     outcome: str = "refused"
 
 
+# What HR tools write: UTF-8 (with or without BOM), UTF-16 (BOM), Excel's Windows-1252, Latin-1.
+# Telling charset-normalizer so keeps it from reading French Excel files as, say, cp775.
+HR_ENCODINGS = ["utf_8", "utf_16", "cp1252", "latin_1"]
+_NAMES = {"utf_8": "utf-8", "utf_16": "utf-16", "cp1252": "cp1252", "latin_1": "latin-1"}
+
+
 def decode_text(data: bytes, *, file: str | None = None) -> tuple[str, str]:
-    """Decode an uploaded file: UTF-16 (BOM), UTF-8 (BOM optional), else Windows-1252, else Latin-1.
+    """Decode an uploaded file, its encoding detected by charset-normalizer among :data:`HR_ENCODINGS`.
 
     Returns the text and the encoding used. An empty (or blank) file is a :class:`FileProblem`.
     """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text, encoding = data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise FileProblem("the file starts like UTF-16 but is not valid UTF-16") from exc
-    elif data.startswith(codecs.BOM_UTF8):
-        try:
-            text, encoding = data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise FileProblem("the file has a UTF-8 byte-order mark but is not valid UTF-8") from exc
+    best = from_bytes(data, cp_isolation=HR_ENCODINGS).best() if data else None
+    if best is not None:
+        text = str(best)
+        encoding = (
+            "utf-8-sig" if best.encoding == "utf_8" and best.bom else _NAMES.get(best.encoding, best.encoding)
+        )
     else:
+        # Too little text for a verdict (or bytes no HR encoding explains): Excel's Windows-1252,
+        # and Latin-1, where every byte is a character, for what Windows-1252 leaves undefined.
         try:
-            text, encoding = data.decode("utf-8"), "utf-8"
+            text, encoding = data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
-            try:
-                text, encoding = data.decode("cp1252"), "cp1252"
-            except UnicodeDecodeError:
-                text, encoding = data.decode("latin-1"), "latin-1"
+            text, encoding = data.decode("latin-1"), "latin-1"
     if not text.strip().strip("\ufeff"):
         raise FileProblem(f"{file + ': ' if file else ''}the file is empty")
     return text, encoding

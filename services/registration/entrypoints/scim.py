@@ -1,4 +1,4 @@
-"""SCIM 2.0 /scim/v2/Users for HR systems and identity providers (RFC 7643/7644).
+"""SCIM 2.0 /scim/v2 for HR systems and identity providers (RFC 7643/7644), on ``scim2-models``.
 
 Authenticated with an ``hr_integration`` token scoped to its board (``province_admin`` also
 allowed). Every answer, errors included, is ``application/scim+json`` in SCIM's own format.
@@ -9,44 +9,76 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Union
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+from scim2_models import (
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    Context,
+    EnterpriseUser,
+    Error,
+    ETag,
+    Filter,
+    ForbiddenException,
+    InvalidSyntaxException,
+    InvalidValueException,
+    ListResponse,
+    Meta,
+    NotFoundException,
+    Patch,
+    ResourceType,
+    ResponseParameters,
+    Schema,
+    SCIMException,
+    SearchRequest,
+    ServiceProviderConfig,
+    Sort,
+)
 
 from services.registration.adapters.tables import Participant
 from services.registration.domain.participants import current_program_year
 from services.registration.domain.scim import (
-    CORE_USER,
-    ENTERPRISE,
-    MENTORWEB,
+    DEFAULT_IDENTITY,
     SCIM_JSON,
-    ScimError,
+    Identity,
+    MentorwebParticipant,
+    ScimUser,
     apply_patch,
-    list_response,
-    parse_filter,
+    error_body,
+    extension,
+    read_user,
     resource_of,
-    user_from_resource,
+    user_model,
+    validated,
+    with_active,
 )
 from services.registration.service_layer import provisioning
 from services.registration.service_layer.registering import theme_codes
-from shared.auth import Principal, require_roles
+from shared.auth import Principal, ensure_board, require_roles
 from shared.db import UnitOfWork
 from shared.problems import Problem
 from shared.runtime import runtime_of
+
+MAX_COUNT = 500
 
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(body, default=str), status_code=status, media_type=SCIM_JSON, headers=headers)
 
 
-def _from_problem(problem: Problem) -> ScimError:
-    if problem.status == 409:
-        return ScimError(409, problem.detail or problem.title, "uniqueness")
-    if problem.status == 422:
-        return ScimError(400, problem.detail or problem.title, "invalidValue")
-    return ScimError(problem.status, problem.detail or problem.title)
+def _from_problem(problem: Problem) -> dict[str, Any]:
+    scim_type = {409: "uniqueness", 422: "invalidValue"}.get(problem.status)
+    status = 400 if problem.status == 422 else problem.status
+    body: dict[str, Any] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": str(status)}
+    body["detail"] = problem.detail or problem.title
+    if scim_type:
+        body["scimType"] = scim_type
+    return body
 
 
 class ScimRoute(APIRoute):
@@ -58,203 +90,403 @@ class ScimRoute(APIRoute):
         async def scim_handler(request: Request) -> Response:
             try:
                 return await handler(request)
-            except ScimError as error:
-                return scim_response(error.body(), error.status)
+            except SCIMException as error:
+                return scim_response(error_body(error), error.status)
             except Problem as problem:
-                error = _from_problem(problem)
-                return scim_response(error.body(), error.status, problem.headers)
+                body = _from_problem(problem)
+                return scim_response(body, int(body["status"]), problem.headers)
             except RequestValidationError as exc:
                 detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-                return scim_response(ScimError(400, detail, "invalidValue").body(), 400)
+                return scim_response(error_body(InvalidValueException(detail=detail)), 400)
 
         return scim_handler
 
 
 router = APIRouter(prefix="/scim/v2", tags=["scim"], route_class=ScimRoute)
 Provisioner = Annotated[Principal, Depends(require_roles("hr_integration", "province_admin"))]
-MAX_COUNT = 500
+Attributes = Annotated[str | None, Query(description="attributes to return, comma-separated")]
+Excluded = Annotated[
+    str | None, Query(alias="excludedAttributes", description="attributes to leave out, comma-separated")
+]
 
 
 async def _body(request: Request) -> Any:
     try:
         return json.loads(await request.body() or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScimError(400, "The body is not valid JSON.", "invalidSyntax") from exc
+        raise InvalidSyntaxException(detail="The body is not valid JSON.") from exc
 
 
-def _location(request: Request, participant: Participant) -> str:
-    return f"{str(request.base_url).rstrip('/')}/scim/v2/Users/{participant.id}"
+def _base(request: Request) -> str:
+    return f"{str(request.base_url).rstrip('/')}/scim/v2"
 
 
-def _resource(request: Request, participant: Participant) -> dict[str, Any]:
-    return resource_of(participant.model_dump(), _location(request, participant))
+def _user(request: Request, participant: Participant, identity: Identity, scoped: bool = False) -> Any:
+    location = f"{_base(request)}/Users/{participant.id}"
+    return resource_of(participant.model_dump(), participant.scim_resource, identity, location, scoped)
 
 
-async def _read_user(uow: UnitOfWork, body: Any, board: str):  # type: ignore[no-untyped-def]
-    return user_from_resource(
-        body,
+def _scoped(principal: Principal) -> bool:
+    return not principal.is_province_admin
+
+
+def _parameters(attributes: str | None, excluded: str | None) -> Any:
+    if attributes and excluded:
+        raise InvalidValueException(detail="attributes and excludedAttributes cannot be used together")
+    try:
+        return ResponseParameters[ScimUser](attributes=attributes, excluded_attributes=excluded)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise InvalidValueException(detail=f"attributes: {exc.errors()[0]['msg']}") from None
+
+
+def _answer(user: Any, context: Context, status: int = 200, parameters: Any = None) -> Response:
+    headers = {"ETag": user.meta.version}
+    if status == 201:
+        headers["Location"] = user.meta.location
+    body = user.model_dump(scim_ctx=context, response_parameters=parameters)
+    return scim_response(body, status, headers)
+
+
+async def _provisioned(uow: UnitOfWork, user: Any, board: str, identity: Identity, language: str) -> Any:
+    return read_user(
+        user,
+        identity=identity,
         default_program_year=current_program_year(datetime.now(UTC).date()),
-        default_language=await provisioning.board_language(uow, board),
+        default_language=language,
         known_themes=frozenset(await theme_codes(uow)),
     )
 
 
-def _target_board(principal: Principal, body: Any) -> str:
-    enterprise = (
-        next((v for k, v in body.items() if k.lower() == ENTERPRISE.lower()), None)
-        if isinstance(body, dict)
-        else None
-    )
-    organization = None
-    if isinstance(enterprise, dict):
-        organization = next((v for k, v in enterprise.items() if k.lower() == "organization"), None)
+def _target_board(principal: Principal, user: Any) -> str:
+    enterprise = extension(user, EnterpriseUser)[1]
+    organization = enterprise.organization if enterprise is not None else None
     if principal.is_province_admin:
         if not organization:
-            raise ScimError(
-                400,
-                f"{ENTERPRISE}:organization (the board code) is required for province staff",
-                "invalidValue",
+            raise InvalidValueException(
+                detail=f"{EnterpriseUser.__schema__}:organization (the board code) is required for province staff"
             )
         return str(organization)
     if principal.board is None:
-        raise ScimError(403, "This token is not scoped to a board.")
+        raise ForbiddenException(detail="This token is not scoped to a board.")
     if organization and str(organization) != principal.board:
-        raise ScimError(403, f"organization: you may only provision users of board {principal.board}")
+        raise ForbiddenException(
+            detail=f"organization: you may only provision users of board {principal.board}"
+        )
     return principal.board
 
 
-@router.get("/Users", summary="List or filter users (userName, externalId, emails.value, active eq ...)")
+@router.get("/Users", summary="List, filter (whole RFC 7644 grammar), sort and page users")
 async def list_users(
     request: Request,
     principal: Provisioner,
+    attributes: Attributes = None,
+    excluded: Excluded = None,
     filter: str | None = None,
     start_index: Annotated[int, Query(alias="startIndex")] = 1,
     count: int = 100,
+    sort_by: Annotated[str | None, Query(alias="sortBy")] = None,
+    sort_order: Annotated[Literal["ascending", "descending"], Query(alias="sortOrder")] = "ascending",
 ) -> Response:
-    comparisons = parse_filter(filter) if filter is not None else []
-    start_index = max(start_index, 1)
-    count = min(max(count, 0), MAX_COUNT)
+    parameters = _parameters(attributes, excluded)
+    start_index, count = max(start_index, 1), min(max(count, 0), MAX_COUNT)
     async with runtime_of(request).uow() as uow:
         total, users = await provisioning.find_users(
-            uow, principal.visible_boards(), comparisons, start_index=start_index, count=count
+            uow,
+            principal.visible_boards(),
+            filter,
+            start_index=start_index,
+            count=count,
+            sort_by=sort_by,
+            descending=sort_order == "descending",
         )
-        return scim_response(list_response([_resource(request, u) for u in users], total, start_index))
+        identities = {b: (await provisioning.board_settings(uow, b))[1] for b in {u.board for u in users}}
+    resources = [_user(request, u, identities[u.board], _scoped(principal)) for u in users]
+    models = tuple({type(r) for r in resources}) or (ScimUser,)
+    listing = ListResponse[Union[models]](  # type: ignore[call-arg,valid-type]  # noqa: UP007
+        total_results=total, start_index=start_index, items_per_page=len(resources), resources=resources
+    )
+    return scim_response(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters))
 
 
-@router.get("/Users/{user_id}")
-async def read_user(user_id: str, request: Request, principal: Provisioner) -> Response:
-    async with runtime_of(request).uow() as uow:
-        participant = await provisioning.get_user(uow, principal.visible_boards(), user_id)
-        resource = _resource(request, participant)
-    return scim_response(resource, headers={"ETag": resource["meta"]["version"]})
-
-
-@router.post("/Users", status_code=201)
-async def create_user(request: Request, principal: Provisioner) -> Response:
-    body = await _body(request)
-    if not isinstance(body, dict):
-        raise ScimError(400, "The body must be a User object.", "invalidSyntax")
-    board = _target_board(principal, body)
-    async with runtime_of(request).uow(board=board) as uow:
-        user = await _read_user(uow, body, board)
-        participant = await provisioning.create_user(uow, board, user)
-        await uow.commit()
-        resource = _resource(request, participant)
-    return scim_response(
-        resource, 201, headers={"Location": resource["meta"]["location"], "ETag": resource["meta"]["version"]}
+@router.post("/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
+@router.post("/Users/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
+async def search_users(request: Request, principal: Provisioner) -> Response:
+    search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]
+    attributes = ",".join(str(a) for a in search.attributes or []) or None
+    excluded = ",".join(str(a) for a in search.excluded_attributes or []) or None
+    return await list_users(
+        request,
+        principal,
+        attributes,
+        excluded,
+        search.filter and str(search.filter),
+        search.start_index or 1,
+        100 if search.count is None else search.count,
+        search.sort_by and str(search.sort_by),
+        "descending" if search.sort_order and search.sort_order.value == "descending" else "ascending",
     )
 
 
-def _keep_unsent(current: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    """PUT from clients that know nothing of Mentorweb's extension (or of active) keeps those values."""
-    merged = dict(body)
-    keys = {k.lower() for k in body}
-    for name in (MENTORWEB, "active"):
-        if name.lower() not in keys:
-            merged[name] = current[name]
-    if ENTERPRISE.lower() not in keys:
-        merged[ENTERPRISE] = current[ENTERPRISE]
-    return merged
+@router.get("/Users/{user_id}")
+async def read_one(
+    user_id: str,
+    request: Request,
+    principal: Provisioner,
+    attributes: Attributes = None,
+    excluded: Excluded = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    parameters = _parameters(attributes, excluded)
+    async with runtime_of(request).uow() as uow:
+        participant = await provisioning.get_user(uow, principal.visible_boards(), user_id)
+        _, identity = await provisioning.board_settings(uow, participant.board)
+    user = _user(request, participant, identity, _scoped(principal))
+    if if_none_match and user.meta.version in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers={"ETag": user.meta.version})
+    return _answer(user, Context.RESOURCE_QUERY_RESPONSE, parameters=parameters)
+
+
+@router.post("/Users", status_code=201)
+async def create_user(
+    request: Request, principal: Provisioner, attributes: Attributes = None, excluded: Excluded = None
+) -> Response:
+    parameters = _parameters(attributes, excluded)
+    body = with_active(await _body(request))
+    board = _target_board(principal, validated(ScimUser, body, Context.RESOURCE_CREATION_REQUEST))
+    async with runtime_of(request).uow(board=board) as uow:
+        language, identity = await provisioning.board_settings(uow, board)
+        user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_CREATION_REQUEST)
+        provisioned = await _provisioned(uow, user, board, identity, language)
+        participant = await provisioning.create_user(uow, board, provisioned)
+        await uow.commit()
+    return _answer(
+        _user(request, participant, identity, _scoped(principal)),
+        Context.RESOURCE_CREATION_RESPONSE,
+        201,
+        parameters,
+    )
 
 
 @router.put("/Users/{user_id}")
-async def replace_user(user_id: str, request: Request, principal: Provisioner) -> Response:
+async def replace_user(
+    user_id: str,
+    request: Request,
+    principal: Provisioner,
+    attributes: Attributes = None,
+    excluded: Excluded = None,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    parameters = _parameters(attributes, excluded)
     body = await _body(request)
-    if not isinstance(body, dict):
-        raise ScimError(400, "The body must be a User object.", "invalidSyntax")
     async with runtime_of(request).uow() as uow:
-        participant = await provisioning.get_user(uow, principal.visible_boards(), user_id, for_update=True)
-        merged = _keep_unsent(_resource(request, participant), body)
-        user = await _read_user(uow, merged, participant.board)
-        await provisioning.replace_user(uow, participant, user)
+        participant = await provisioning.get_user(
+            uow, principal.visible_boards(), user_id, for_update=True, if_match=if_match
+        )
+        language, identity = await provisioning.board_settings(uow, participant.board)
+        current = _user(request, participant, identity, _scoped(principal))
+        # Clients that know nothing of Mentorweb's extension (or of active) keep those values.
+        body = with_active(body, current.active)
+        user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_REPLACEMENT_REQUEST)
+        for model in (MentorwebParticipant, EnterpriseUser):
+            cls, value = extension(user, model)
+            if value is None:
+                user[cls] = extension(current, model)[1]
+        provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
+        await provisioning.replace_user(uow, participant, provisioned, identity)
         await uow.commit()
-        resource = _resource(request, participant)
-    return scim_response(resource, headers={"ETag": resource["meta"]["version"]})
+    return _answer(
+        _user(request, participant, identity, _scoped(principal)),
+        Context.RESOURCE_REPLACEMENT_RESPONSE,
+        200,
+        parameters,
+    )
 
 
 @router.patch("/Users/{user_id}")
-async def patch_user(user_id: str, request: Request, principal: Provisioner) -> Response:
+async def patch_user(
+    user_id: str,
+    request: Request,
+    principal: Provisioner,
+    attributes: Attributes = None,
+    excluded: Excluded = None,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    parameters = _parameters(attributes, excluded)
     body = await _body(request)
     async with runtime_of(request).uow() as uow:
-        participant = await provisioning.get_user(uow, principal.visible_boards(), user_id, for_update=True)
-        patched = apply_patch(_resource(request, participant), body)
-        user = await _read_user(uow, patched, participant.board)
-        await provisioning.replace_user(uow, participant, user)
+        participant = await provisioning.get_user(
+            uow, principal.visible_boards(), user_id, for_update=True, if_match=if_match
+        )
+        _, identity = await provisioning.board_settings(uow, participant.board)
+        user = _user(request, participant, identity, _scoped(principal))
+        apply_patch(user, body)
+        provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
+        await provisioning.replace_user(uow, participant, provisioned, identity)
         await uow.commit()
-        resource = _resource(request, participant)
-    return scim_response(resource, headers={"ETag": resource["meta"]["version"]})
+    return _answer(
+        _user(request, participant, identity, _scoped(principal)),
+        Context.RESOURCE_PATCH_RESPONSE,
+        200,
+        parameters,
+    )
 
 
 @router.delete("/Users/{user_id}", status_code=204)
-async def delete_user(user_id: str, request: Request, principal: Provisioner) -> Response:
+async def delete_user(
+    user_id: str, request: Request, principal: Provisioner, if_match: Annotated[str | None, Header()] = None
+) -> Response:
     async with runtime_of(request).uow() as uow:
-        participant = await provisioning.get_user(uow, principal.visible_boards(), user_id, for_update=True)
+        participant = await provisioning.get_user(
+            uow, principal.visible_boards(), user_id, for_update=True, if_match=if_match
+        )
         await provisioning.delete_user(uow, participant)
         await uow.commit()
     return Response(status_code=204)
 
 
-@router.get("/ServiceProviderConfig")
-async def service_provider_config(principal: Provisioner) -> Response:
-    return scim_response(
-        {
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "documentationUri": "https://github.com/mentorweb/mentorweb/tree/main/services/registration",
-            "patch": {"supported": True},
-            "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-            "filter": {"supported": True, "maxResults": MAX_COUNT},
-            "changePassword": {"supported": False},
-            "sort": {"supported": False},
-            "etag": {"supported": False},
-            "authenticationSchemes": [
-                {
-                    "type": "oauthbearertoken",
-                    "name": "OAuth Bearer Token",
-                    "description": "A Mentorweb hr_integration JWT scoped to one board.",
-                }
-            ],
-        }
+# ---------------------------------------------------------------- discovery (RFC 7644 §4)
+
+
+async def _identity(request: Request, principal: Principal) -> Identity:
+    """Discovery describes the caller's board: its HR identifier is a required attribute."""
+    if principal.board is None:
+        return DEFAULT_IDENTITY
+    async with runtime_of(request).uow() as uow:
+        return (await provisioning.board_settings(uow, principal.board))[1]
+
+
+def _schemas(request: Request, identity: Identity, scoped: bool) -> list[Any]:
+    found = []
+    model_of_user = user_model(identity, scoped)
+    for model in (model_of_user, extension(model_of_user(), EnterpriseUser)[0], MentorwebParticipant):
+        schema = model.to_schema()
+        schema.meta = Meta(resource_type="Schema", location=f"{_base(request)}/Schemas/{schema.id}")
+        found.append(schema)
+    return found
+
+
+def _resource_type(request: Request, identity: Identity, scoped: bool) -> ResourceType:
+    resource_type = ResourceType.from_resource(user_model(identity, scoped))
+    for schema_extension in resource_type.schema_extensions or []:
+        schema_extension.required = identity == "employeeNumber" and schema_extension.schema_ == str(
+            EnterpriseUser.__schema__
+        )
+    resource_type.description = "A participant: beginning teacher, new school leader or mentor"
+    resource_type.meta = Meta(resource_type="ResourceType", location=f"{_base(request)}/ResourceTypes/User")
+    return resource_type
+
+
+def _listing(kind: Any, resources: list[Any]) -> Response:
+    listing = ListResponse[kind](  # type: ignore[call-arg,valid-type]
+        total_results=len(resources), start_index=1, items_per_page=len(resources), resources=resources
     )
+    return scim_response(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+@router.get("/ServiceProviderConfig")
+async def service_provider_config(request: Request, principal: Provisioner) -> Response:
+    config = ServiceProviderConfig(
+        documentation_uri="https://github.com/mentorweb/mentorweb/tree/main/services/registration",
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=MAX_COUNT),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=True),
+        etag=ETag(supported=True),
+        authentication_schemes=[
+            AuthenticationScheme(
+                type="oauthbearertoken",
+                name="OAuth Bearer Token",
+                description="A Mentorweb hr_integration JWT scoped to one board.",
+                primary=True,
+            )
+        ],
+        meta=Meta(resource_type="ServiceProviderConfig", location=f"{_base(request)}/ServiceProviderConfig"),
+    )
+    return scim_response(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
 @router.get("/ResourceTypes")
-async def resource_types(principal: Provisioner) -> Response:
+async def resource_types(request: Request, principal: Provisioner) -> Response:
+    return _listing(
+        ResourceType, [_resource_type(request, await _identity(request, principal), _scoped(principal))]
+    )
+
+
+@router.get("/ResourceTypes/{name}")
+async def resource_type(name: str, request: Request, principal: Provisioner) -> Response:
+    if name != "User":
+        raise NotFoundException(detail=f"No resource type {name}.")
     return scim_response(
-        list_response(
-            [
-                {
-                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-                    "id": "User",
-                    "name": "User",
-                    "endpoint": "/Users",
-                    "schema": CORE_USER,
-                    "schemaExtensions": [
-                        {"schema": ENTERPRISE, "required": False},
-                        {"schema": MENTORWEB, "required": False},
-                    ],
-                }
-            ],
-            1,
-            1,
+        _resource_type(request, await _identity(request, principal), _scoped(principal)).model_dump(
+            scim_ctx=Context.RESOURCE_QUERY_RESPONSE
         )
     )
+
+
+@router.get("/Schemas")
+async def schemas(request: Request, principal: Provisioner) -> Response:
+    return _listing(Schema, _schemas(request, await _identity(request, principal), _scoped(principal)))
+
+
+@router.get("/Schemas/{schema_id}")
+async def schema(schema_id: str, request: Request, principal: Provisioner) -> Response:
+    found = next(
+        (
+            s
+            for s in _schemas(request, await _identity(request, principal), _scoped(principal))
+            if s.id.lower() == schema_id.lower()
+        ),
+        None,
+    )
+    if found is None:
+        raise NotFoundException(detail=f"No schema {schema_id}.")
+    return scim_response(found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+@router.api_route(
+    "/{anything:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def unknown(anything: str, request: Request, principal: Provisioner) -> Response:
+    first = anything.strip("/").split("/")[0]
+    if first in ("Users", "ServiceProviderConfig", "ResourceTypes", "Schemas"):
+        detail = f"{request.method} is not allowed on /{anything}."
+        return scim_response(Error(status=405, detail=detail).model_dump(), 405)
+    raise NotFoundException(detail=f"No SCIM endpoint /{anything}.")
+
+
+# ---------------------------------------------------------------- the board's mapping
+
+settings = APIRouter(prefix="/v1/boards", tags=["scim"])
+BoardAdmin = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
+
+
+class ScimIdentity(BaseModel):
+    """Which SCIM attribute carries the board's HR identifier."""
+
+    identity: Identity
+
+
+@settings.get("/{code}/scim-identity", response_model=ScimIdentity)
+async def read_identity(code: str, request: Request, principal: BoardAdmin) -> ScimIdentity:
+    ensure_board(principal, code)
+    async with runtime_of(request).uow() as uow:
+        try:
+            _, identity = await provisioning.board_settings(uow, code)
+        except InvalidValueException:
+            raise Problem(404, "Not found", "No such board.") from None
+    return ScimIdentity(identity=identity)
+
+
+@settings.put("/{code}/scim-identity", response_model=ScimIdentity)
+async def write_identity(
+    code: str, body: ScimIdentity, request: Request, principal: BoardAdmin
+) -> ScimIdentity:
+    ensure_board(principal, code)
+    async with runtime_of(request).uow(board=code) as uow:
+        try:
+            await provisioning.set_identity(uow, code, body.identity)
+        except NotFoundException:
+            raise Problem(404, "Not found", "No such board.") from None
+        await uow.commit()
+    return body

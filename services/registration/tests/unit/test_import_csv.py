@@ -232,3 +232,21 @@ def test_email_fast_path_never_accepts_what_the_api_refuses(address):
     except Exception:
         expected = None
     assert normalise_email(address) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "encoding", "expected"),
+    [(b"", "cp1252", "cp1252"), (codecs.BOM_UTF8, "utf-8", "utf-8-sig"), (b"", "utf-8", "utf-8")],
+)
+def test_french_excel_semicolon_files_are_detected_by_charset_normalizer(prefix, encoding, expected):
+    # Unconstrained, charset-normalizer reads this Windows-1252 file as cp775 (Baltic): the
+    # detection is limited to what HR tools write.
+    rows = "".join(
+        f"E{i};beginning_teacher;François;Lévesque-Côté;f{i}@example.org;primary;;;Élèves en difficulté\n"
+        for i in range(1, 6)
+    )
+    text = "hr_id;role;given_name;family_name;email;grade_band;school;subjects;learning_goals\n" + rows
+    parsed = parse_mentorweb_csv(prefix + text.encode(encoding), CTX)
+    items = list(parsed.items)
+    assert parsed.encoding == expected and len(items) == 5
+    assert {(i.data["given_name"], i.data["family_name"]) for i in items} == {("François", "Lévesque-Côté")}

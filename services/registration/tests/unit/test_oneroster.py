@@ -117,3 +117,94 @@ def test_grade_bands_follow_most_of_the_grades():
     assert grade_band_of("KG") == "kindergarten"
     assert grade_band_of("04,05,09") == "junior"
     assert grade_band_of("") == "" and grade_band_of("13,PS") == ""
+
+
+def test_unknown_role_types_are_reported_with_file_row_and_reason():
+    users = table(
+        USERS_12,
+        [
+            {
+                "sourcedId": "u1",
+                "givenName": "Ana",
+                "familyName": "Li",
+                "email": "a@x.org",
+                "identifier": "E1",
+            },
+            {
+                "sourcedId": "u2",
+                "givenName": "Bo",
+                "familyName": "Ng",
+                "email": "b@x.org",
+                "identifier": "E2",
+            },
+        ],
+    )
+    roles = table(
+        ["sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId"],
+        [
+            {"sourcedId": "r1", "userSourcedId": "u1", "roleType": "primary", "role": "teacher"},
+            {"sourcedId": "r2", "userSourcedId": "u1", "roleType": "secondary", "role": "janitor"},
+            {"sourcedId": "r3", "userSourcedId": "u2", "roleType": "main", "role": "teacher"},
+        ],
+    )
+    bundle = zip_bundle({"orgs.csv": table(ORGS, [{"sourcedId": "s", "name": "S", "type": "school"}]),
+                         "users.csv": users, "roles.csv": roles})  # fmt: skip
+    parsed = parse_oneroster(bundle, CTX)
+    assert [(e.file, e.row, e.column, e.outcome) for e in parsed.preamble_errors] == [
+        ("roles.csv", 3, "role", "refused"),
+        ("roles.csv", 4, "roleType", "refused"),
+    ]
+    assert "janitor" in parsed.preamble_errors[0].message
+    items = {i.row: i for i in parsed.items}
+    assert items[2].action == "upsert"  # Ana is still a teacher by her other role
+    assert items[3].action == "skip" and items[3].errors[0].outcome == "skipped"  # Bo has no usable role
+
+
+def test_an_unknown_role_in_a_1_1_users_file_says_so():
+    users = table(
+        ["sourcedId", "status", "enabledUser", "orgSourcedIds", "role", "username", "givenName", "familyName",
+         "identifier", "email"],
+        [{"sourcedId": "u1", "orgSourcedIds": "s", "role": "wizard", "givenName": "Ana", "familyName": "Li",
+          "identifier": "E1", "email": "a@x.org"}],
+    )  # fmt: skip
+    bundle = zip_bundle(
+        {"orgs.csv": table(ORGS, [{"sourcedId": "s", "name": "S", "type": "school"}]), "users.csv": users}
+    )
+    [item] = list(parse_oneroster(bundle, CTX).items)
+    assert item.action == "skip"
+    [error] = item.errors
+    assert (error.file, error.row, error.column, error.outcome) == ("users.csv", 2, "role", "skipped")
+    assert "unknown role type wizard" in error.message
+
+
+def test_an_org_of_an_unknown_type_is_refused_and_its_people_say_why():
+    orgs = table(
+        ORGS,
+        [
+            {"sourcedId": "s", "name": "S", "type": "school"},
+            {"sourcedId": "q", "name": "Q", "type": "campus"},
+        ],
+    )
+    users = table(
+        USERS_12,
+        [{"sourcedId": "u1", "givenName": "Ana", "familyName": "Li", "email": "a@x.org", "identifier": "E1",
+          "primaryOrgSourcedId": "q"}],
+    )  # fmt: skip
+    roles = table(
+        ["sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId"],
+        [
+            {
+                "sourcedId": "r1",
+                "userSourcedId": "u1",
+                "roleType": "primary",
+                "role": "teacher",
+                "orgSourcedId": "q",
+            }
+        ],
+    )
+    parsed = parse_oneroster(zip_bundle({"orgs.csv": orgs, "users.csv": users, "roles.csv": roles}), CTX)
+    assert [(e.file, e.row, e.column) for e in parsed.preamble_errors] == [
+        ("orgs.csv", 3, "type"),
+        ("roles.csv", 2, "orgSourcedId"),
+    ]
+    assert "campus" in parsed.preamble_errors[0].message
