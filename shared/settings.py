@@ -79,6 +79,11 @@ class ServiceSettings(BaseSettings):
     jwt_secret: str = DEV_JWT_SECRET
     jwt_algorithms: str = "HS256"
     jwt_jwks_url: str | None = None
+    # Keys fetched from JWT_JWKS_URL are kept this long; a token naming an unknown key (the provider
+    # rotated) fetches them again at once, but at most once per JWT_JWKS_MIN_REFRESH_SECONDS.
+    jwt_jwks_cache_seconds: float = Field(default=300.0, gt=0)
+    jwt_jwks_min_refresh_seconds: float = Field(default=10.0, ge=0)
+    jwt_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
     jwt_audience: str = "mentorweb"
     jwt_issuer: str = "mentorweb-dev"
 
