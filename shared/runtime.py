@@ -35,6 +35,7 @@ from shared.bus.topology import declare_exchanges, declare_service_queue, servic
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events.envelope import IntegrationEvent
 from shared.problems import install_problem_handlers
+from shared.ratelimit import install_rate_limits
 from shared.settings import ServiceSettings
 from shared.telemetry import configure_logging, configure_telemetry
 
@@ -265,6 +266,7 @@ def create_app(spec: ServiceSpec, runtime: Runtime | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
+    app.state.rate_limiter = install_rate_limits(app, settings)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     async def healthz() -> dict[str, str]:
