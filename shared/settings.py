@@ -96,8 +96,8 @@ class ServiceSettings(BaseSettings):
 
     # Keys that sign login-free links (unsubscribe), comma-separated: the first signs, every one
     # verifies. Rotate by putting the new key first and keeping the old one until its links expire.
-    link_signing_keys: str = DEV_LINK_SIGNING_KEY
-    link_ttl_days: int = Field(default=365, ge=1, le=3650)
+    # Links are valid for a year (services/notifications/service_layer/preferences.py).
+    link_signing_keys: str = Field(default=DEV_LINK_SIGNING_KEY, pattern=r"[^,\s]")
 
     # Rate limits (shared/ratelimit.py), shared by every replica through Redis. Each is a list in the
     # `limits` notation ("300/minute;30/second"); "per token" counts a bearer token, "per address"

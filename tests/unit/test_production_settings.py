@@ -67,7 +67,6 @@ def test_the_development_defaults_are_all_named_in_one_message():
         ({"link_signing_keys": DEV_LINK_SIGNING_KEY}, "LINK_SIGNING_KEYS"),
         # A rotation that kept the development key as the old one still honours forged links.
         ({"link_signing_keys": f"{STRONG},{DEV_LINK_SIGNING_KEY}"}, "LINK_SIGNING_KEYS"),
-        ({"link_signing_keys": ""}, "LINK_SIGNING_KEYS"),
         ({"rabbitmq_url": "amqp://guest:guest@rabbitmq:5672/"}, "RABBITMQ_URL"),
         ({"rabbitmq_url": "amqp://rabbitmq:5672/"}, "RABBITMQ_URL"),
         ({"database_url": "postgresql+asyncpg://postgres@pg:5432/x"}, "DATABASE_URL"),
@@ -109,6 +108,12 @@ def test_a_service_that_sends_no_mail_and_signs_no_link_is_not_asked_for_them():
             "link_signing_keys": DEV_LINK_SIGNING_KEY,
         },
     )
+
+
+def test_no_link_key_at_all_is_refused_everywhere():
+    for keys in ("", " , "):
+        with pytest.raises(ValidationError, match="link_signing_keys"):
+            ServiceSettings(_env_file=None, mentorweb_env="test", link_signing_keys=keys)  # type: ignore[call-arg]
 
 
 def test_development_and_test_keep_their_placeholders():
