@@ -34,8 +34,13 @@ async def two_registrations(infra: Infrastructure, run_prefix: str, smtp) -> Asy
         extra_env={"RATE_LIMITS_ENABLED": "true", "RATE_LIMIT_SCIM": f"{BUDGET}/minute"},
     )
     await system.migrate(("registration",))
-    system.start(("registration",))
-    system.add_replica("registration", "registration-2")
+    try:
+        system.start(("registration",))
+        system.add_replica("registration", "registration-2")
+    except BaseException:
+        system.stop()
+        await system.destroy()
+        raise
     yield system
     system.stop()
     if os.environ.get("MENTORWEB_KEEP_TEST_STATE") != "1":
