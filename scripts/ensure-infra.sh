@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the local RabbitMQ and PostgreSQL if they are installed here but not running.
+# Start the local RabbitMQ, PostgreSQL and Redis if they are installed here but not running.
 # Used by `make run`, `make test` and .ci/run on machines without a Docker engine.
 set -euo pipefail
 
@@ -21,13 +21,28 @@ if ! port_open 5672; then
     echo "RabbitMQ is not reachable on 127.0.0.1:5672 and not installed locally" >&2; exit 1
   fi
 fi
+# Redis holds the rate-limit counters every replica shares (shared/ratelimit.py).
+if ! port_open 6379; then
+  if ! command -v redis-server >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's redis-server"
+    SUDO=""; if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 redis-server >/dev/null
+  fi
+  if command -v redis-server >/dev/null 2>&1; then
+    echo "starting Redis"
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no
+  else
+    echo "Redis is not reachable on 127.0.0.1:6379 and not installed locally (apt-get install redis-server)" >&2; exit 1
+  fi
+fi
 for i in $(seq 1 90); do
-  if port_open 5432 && port_open 5672; then
+  if port_open 5432 && port_open 5672 && port_open 6379; then
     # RabbitMQ accepts TCP a little before it is ready for AMQP clients.
     if command -v rabbitmqctl >/dev/null 2>&1; then rabbitmqctl await_startup >/dev/null 2>&1 || true; fi
     exit 0
   fi
   sleep 1
 done
-echo "RabbitMQ/PostgreSQL did not come up within 90 s" >&2
+echo "RabbitMQ/PostgreSQL/Redis did not come up within 90 s" >&2
 exit 1

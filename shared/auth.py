@@ -7,17 +7,23 @@ HS256 with a shared secret in development; RS256 through a JWKS URL for an OIDC 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.problems import Problem
 from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 Role = Literal["province_admin", "board_coordinator", "hr_integration", "participant"]
 ROLES: tuple[Role, ...] = ("province_admin", "board_coordinator", "hr_integration", "participant")
@@ -46,20 +52,130 @@ class Principal:
         return None if self.is_province_admin else [self.board] if self.board else []
 
 
+class JwksCache:
+    """The identity provider's signing keys, fetched asynchronously (never blocking the event loop) and
+    cached. A token naming a key the cache does not hold triggers one refresh (the provider rotated);
+    concurrent requests share that refresh, and unknown keys cannot make it fetch more than once per
+    ``min_refresh_seconds``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_seconds: float = 300.0,
+        min_refresh_seconds: float = 10.0,
+        timeout_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.url = url
+        self.cache_seconds = cache_seconds
+        self.min_refresh_seconds = min_refresh_seconds
+        self.timeout_seconds = timeout_seconds
+        self.clock = clock
+        self.keys: dict[str | None, jwt.PyJWK] = {}
+        self.fetched_at: float | None = None
+        self.fetches = 0
+        self._lock = asyncio.Lock()
+
+    def _stale(self) -> bool:
+        return self.fetched_at is None or self.clock() - self.fetched_at >= self.cache_seconds
+
+    def _may_refresh(self) -> bool:
+        return self.fetched_at is None or self.clock() - self.fetched_at >= self.min_refresh_seconds
+
+    async def _fetch(self) -> None:
+        self.fetches += 1
+        async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
+            response = await client.get(self.url, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            document = response.json()
+        keys: dict[str | None, jwt.PyJWK] = {}
+        for data in document.get("keys", []):
+            if data.get("use", "sig") != "sig":
+                continue
+            try:
+                key = jwt.PyJWK(data)
+            except jwt.PyJWTError:
+                continue  # a key type or algorithm this service cannot use
+            keys[data.get("kid")] = key
+        self.keys = keys
+        self.fetched_at = self.clock()
+
+    async def _refresh(self, *, unknown_kid: bool) -> None:
+        seen = self.fetched_at
+        async with self._lock:
+            if self.fetched_at != seen:
+                return  # another request refreshed while this one waited
+            if unknown_kid and not self._may_refresh():
+                return
+            try:
+                await self._fetch()
+            except (httpx.HTTPError, ValueError) as exc:
+                if not self.keys:
+                    raise Problem(
+                        503,
+                        "Identity provider unreachable",
+                        "The keys that verify tokens could not be fetched; try again shortly.",
+                        headers={"Retry-After": "5"},
+                    ) from exc
+                # Keep verifying with the keys we have; try again after the cooldown.
+                self.fetched_at = self.clock() - self.cache_seconds + self.min_refresh_seconds
+                log.warning("JWKS refresh failed (%s): keeping the cached keys", exc.__class__.__name__)
+
+    async def key_for(self, token: str) -> jwt.PyJWK:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise Problem(401, "Invalid token", f"The bearer token was refused: {exc}") from exc
+        if self._stale():
+            await self._refresh(unknown_kid=False)
+        key = self._pick(kid)
+        if key is None:
+            await self._refresh(unknown_kid=True)
+            key = self._pick(kid)
+        if key is None:
+            raise Problem(401, "Invalid token", "The bearer token was refused: its signing key is unknown.")
+        return key
+
+    def _pick(self, kid: str | None) -> jwt.PyJWK | None:
+        if kid is None and len(self.keys) == 1:
+            return next(iter(self.keys.values()))
+        return self.keys.get(kid)
+
+
 class TokenVerifier:
     def __init__(self, settings: ServiceSettings):
         self.settings = settings
         self.algorithms = [a.strip() for a in settings.jwt_algorithms.split(",") if a.strip()]
         if "none" in (a.lower() for a in self.algorithms):
             raise ValueError("the 'none' algorithm is never accepted")
-        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self.jwks = (
+            JwksCache(
+                settings.jwt_jwks_url,
+                cache_seconds=settings.jwt_jwks_cache_seconds,
+                min_refresh_seconds=settings.jwt_jwks_min_refresh_seconds,
+                timeout_seconds=settings.jwt_jwks_timeout_seconds,
+            )
+            if settings.jwt_jwks_url
+            else None
+        )
+
+    async def authenticate(self, token: str) -> Principal:
+        """Verify a bearer token; with a JWKS URL its key comes from the (asynchronously refreshed) cache."""
+        if self.jwks is None:
+            return self.verify(token)
+        key = await self.jwks.key_for(token)
+        return self._principal(self._decode(token, key.key))
 
     def verify(self, token: str) -> Principal:
+        """Verify a token signed with the shared secret (development, tests, tools)."""
+        if self.jwks is not None:
+            raise RuntimeError("with a JWKS URL, tokens are verified by `await authenticate(token)`")
+        return self._principal(self._decode(token, self.settings.jwt_secret))
+
+    def _decode(self, token: str, key: object) -> dict[str, Any]:
         try:
-            key: object = (
-                self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self.settings.jwt_secret
-            )
-            claims = jwt.decode(
+            return jwt.decode(
                 token,
                 key,  # type: ignore[arg-type]
                 algorithms=self.algorithms,
@@ -69,6 +185,8 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Problem(401, "Invalid token", f"The bearer token was refused: {exc}") from exc
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
         roles = claims.get("roles") or []
         if isinstance(roles, str):
             roles = [roles]
@@ -125,7 +243,7 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "Authentication required", "Send a bearer token in the Authorization header.")
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(credentials.credentials)
+    return await verifier.authenticate(credentials.credentials)
 
 
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]

@@ -142,7 +142,7 @@ def up(
     from shared import local_stack
 
     started = time.monotonic()
-    with console.status("checking RabbitMQ and PostgreSQL…"):
+    with console.status("checking RabbitMQ, PostgreSQL and Redis…"):
         for line in local_stack.ensure_infrastructure():
             console.print(line)
     migrate(None)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.bus.errors import describe_error, error_chain, is_transient
+from shared.telemetry import scrub_path
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class UnexpectedErrors:
                     "unhandled %s on %s %s\n%s",
                     describe_error(exc),
                     scope.get("method"),
-                    scope.get("path"),
+                    scrub_path(scope.get("path", "")),  # a path may carry personal data
                     "".join(traceback.format_tb(exc.__traceback__)),
                 )
             if started:

@@ -23,7 +23,6 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import Channel, QueueType, RabbitBroker, RabbitQueue
 from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -35,8 +34,9 @@ from shared.bus.topology import declare_exchanges, declare_service_queue, servic
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events.envelope import IntegrationEvent
 from shared.problems import install_problem_handlers
+from shared.ratelimit import install_rate_limits
 from shared.settings import ServiceSettings
-from shared.telemetry import configure_logging, configure_telemetry
+from shared.telemetry import configure_logging, configure_telemetry, instrument_fastapi
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +265,7 @@ def create_app(spec: ServiceSpec, runtime: Runtime | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier(settings)
     install_problem_handlers(app)
+    app.state.rate_limiter = install_rate_limits(app, settings)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     async def healthz() -> dict[str, str]:
@@ -277,9 +278,7 @@ def create_app(spec: ServiceSpec, runtime: Runtime | None = None) -> FastAPI:
 
     for router in spec.routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz"
-    )
+    instrument_fastapi(app, runtime.tracer_provider, excluded_urls="healthz,readyz")
     return app
 
 

@@ -55,6 +55,10 @@ for service in registration matching notifications grants evaluation; do
         "username=$work/bus-username" "password=$work/bus-password" "url=$work/bus-url"
 done
 
+# Unsubscribe links (notifications): their own signing key, never the JWT secret.
+python3 -c 'import secrets; print(secrets.token_urlsafe(48), end="")' >"$work/link-keys"
+create mentorweb-link-keys Opaque "keys=$work/link-keys"
+
 if [ "$dev" = "--dev" ]; then
     random >"$work/jwt"
     create mentorweb-jwt Opaque "secret=$work/jwt"

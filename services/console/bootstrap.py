@@ -22,6 +22,7 @@ from services.console.entrypoints import problems
 from services.console.entrypoints.pages import router
 from services.console.service_layer.sessions import Sessions
 from shared.db import make_engine
+from shared.ratelimit import install_rate_limits
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     problems.install(app)
+    # Sign-in attempts per client address, shared by every console replica (shared/ratelimit.py).
+    install_rate_limits(app, settings)
 
     form_targets = " ".join(filter(None, ["'self'", settings.oidc_issuer]))
     csp = (

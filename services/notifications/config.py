@@ -1,9 +1,14 @@
+from typing import ClassVar
+
 from pydantic import Field
 
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
+    sends_mail: ClassVar[bool] = True
+    signs_links: ClassVar[bool] = True
+
     service_name: str = "notifications"
     http_port: int = 8003
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/mentorweb_notifications"

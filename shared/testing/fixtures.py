@@ -59,7 +59,13 @@ async def system(
         otlp_endpoint=otlp.endpoint,
     )
     await system.migrate()
-    system.start()
+    try:
+        system.start()
+    except BaseException:
+        # A service that did not become ready must not stay behind holding connections.
+        system.stop()
+        await system.destroy()
+        raise
     yield system
     system.stop()
     if os.environ.get("MENTORWEB_KEEP_TEST_STATE") != "1":

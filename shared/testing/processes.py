@@ -116,6 +116,9 @@ class System:
                 "JWT_SECRET": TEST_JWT_SECRET,
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                 "OTEL_BSP_SCHEDULE_DELAY": "200",
+                # Every request header into server spans: the scrubber must keep credentials and
+                # personal data out of them (tests/e2e/test_no_personal_data.py).
+                "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": ".*",
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.unit
 overlays = pytest.mark.parametrize("overlay", OVERLAYS)
 services = pytest.mark.parametrize("service", sorted(SERVICES))
 
-SECRET_ENV = {"RABBITMQ_URL", "DATABASE_URL", "JWT_SECRET", "SMTP_PASSWORD"}
+SECRET_ENV = {"RABBITMQ_URL", "DATABASE_URL", "JWT_SECRET", "SMTP_PASSWORD", "LINK_SIGNING_KEYS"}
 # scheme://user:password@ with a literal password (placeholders such as %s, $(VAR), <pw> are fine).
 CREDENTIAL_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@'\"%$<{]+:[^/\s@'\"%$<{]+@", re.IGNORECASE)
 

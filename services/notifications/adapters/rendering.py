@@ -51,3 +51,8 @@ def render(template: str, language: str, context: dict[str, Any]) -> RenderedMes
         text=env.get_template(f"{lang}/{template}.txt").render(**context),
         html=env.get_template(f"{lang}/{template}.html").render(**context),
     )
+
+
+def render_page(name: str, **context: Any) -> str:
+    """A web page of the service (``templates/pages/<name>.html``), HTML-escaped."""
+    return _environment().get_template(f"pages/{name}.html").render(**context)

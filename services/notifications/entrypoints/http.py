@@ -8,13 +8,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 import jwt
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.notifications.adapters.mailer import SmtpMailer
+from services.notifications.adapters.rendering import render_page
 from services.notifications.adapters.tables import BoardContact, Contact, Notification
 from services.notifications.domain.addresses import needs_smtputf8
 from services.notifications.service_layer import boards
@@ -112,27 +115,71 @@ async def delivery_log(
     )
 
 
-@router.get(
-    "/preferences/unsubscribe", summary="Unsubscribe from non-urgent messages (signed link, no login)"
-)
-async def unsubscribe(token: str, request: Request) -> dict[str, str]:
-    runtime = runtime_of(request)
+UNSUBSCRIBE_TITLES = {
+    "confirm": {"en": "Unsubscribe from Mentorweb news", "fr": "Vous désabonner des nouvelles de Mentorweb"},
+    "done": {"en": "You are unsubscribed", "fr": "Votre désabonnement est confirmé"},
+    "invalid": {"en": "This link is invalid or has expired", "fr": "Ce lien est invalide ou a expiré"},
+}
+
+
+def _unsubscribe_page(state: str, status_code: int = 200, action: str = "") -> HTMLResponse:
+    return HTMLResponse(
+        render_page("unsubscribe", state=state, titles=UNSUBSCRIBE_TITLES[state], action=action),
+        status_code=status_code,
+        # The page carries the link's token: keep it out of caches and Referer headers.
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def _link_participant(request: Request, token: str) -> uuid.UUID | None:
     try:
-        participant_id = verify_unsubscribe_token(runtime.settings.jwt_secret, token)
-    except (jwt.PyJWTError, ValueError, KeyError) as exc:
-        raise Problem(
-            400,
-            "Invalid link",
-            "token: this unsubscribe link is invalid or has expired",
-            errors=[{"field": "token", "message": "invalid or expired"}],
-        ) from exc
-    async with runtime.uow() as uow:
-        contact = await uow.session.get(Contact, participant_id)
+        return verify_unsubscribe_token(runtime_of(request).settings.link_keys, token)
+    except (jwt.PyJWTError, ValueError, KeyError):
+        return None
+
+
+def _invalid_link(request: Request) -> Response:
+    if "text/html" in request.headers.get("accept", ""):
+        return _unsubscribe_page("invalid", 400)
+    raise Problem(
+        400,
+        "Invalid link",
+        "token: this unsubscribe link is invalid or has expired",
+        errors=[{"field": "token", "message": "invalid or expired"}],
+    )
+
+
+LinkToken = Annotated[str, Query(min_length=1, max_length=2000, description="the signed token of the link")]
+
+
+@router.get(
+    "/preferences/unsubscribe",
+    response_class=HTMLResponse,
+    summary="The unsubscribe page of a signed link (no login); changes nothing",
+)
+async def unsubscribe_page(token: LinkToken, request: Request) -> Response:
+    """Following the link (or a mail scanner fetching it) only shows the page; its button POSTs."""
+    if _link_participant(request, token) is None:
+        return _invalid_link(request)
+    return _unsubscribe_page("confirm", action=f"{request.url.path}?{urlencode({'token': token})}")
+
+
+@router.post(
+    "/preferences/unsubscribe",
+    response_class=HTMLResponse,
+    summary="Unsubscribe from non-urgent messages: one-click (RFC 8058) or the page's button",
+)
+async def unsubscribe(token: LinkToken, request: Request) -> Response:
+    participant_id = _link_participant(request, token)
+    if participant_id is None:
+        return _invalid_link(request)
+    async with runtime_of(request).uow() as uow:
+        contact = await uow.session.get(Contact, participant_id, with_for_update=True)
         if contact is None:
             raise Problem(404, "Not found", "No such recipient.")
-        contact.unsubscribed = True
+        await set_preferences(uow, contact, delivery_preference=None, unsubscribed=True)
         await uow.commit()
-    return {"status": "unsubscribed"}
+    return _unsubscribe_page("done")
 
 
 # -- delivery preferences -------------------------------------------------------------------------

@@ -155,9 +155,13 @@ class MailDispatcher:
     def _headers(self, row: Notification) -> dict[str, str]:
         headers = {"X-Mentorweb-Notification": str(row.id), "X-Mentorweb-Template": row.template}
         if row.recipient_id is not None:
-            # RFC 2369: mail clients show an unsubscribe button (the signed, login-free link).
-            url = preferences_url(self.settings.public_base_url, self.settings.jwt_secret, row.recipient_id)
+            # RFC 2369: mail clients show an unsubscribe button (the signed, login-free link); RFC 8058:
+            # they unsubscribe with one POST to it, never by following it (a GET changes nothing).
+            url = preferences_url(
+                self.settings.public_base_url, self.settings.link_signing_key, row.recipient_id
+            )
             headers["List-Unsubscribe"] = f"<{url}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return headers
 
     async def _attempt(self, row: Notification) -> None:

@@ -210,7 +210,7 @@ class Messenger:
             draft=out.draft,
             calendar=calendar,
             base_url=self.settings.public_base_url,
-            secret=self.settings.jwt_secret,
+            secret=self.settings.link_signing_key,
         )
         return int(inserted)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
+from collections.abc import Sequence
 
 import jwt
 import sqlalchemy as sa
@@ -16,25 +18,44 @@ MAIL_CHANNEL = "mentorweb_mail"  # NOTIFY channel that wakes the mail dispatcher
 UNSUBSCRIBE_AUDIENCE = "mentorweb-unsubscribe"
 
 
-def unsubscribe_token(secret: str, participant_id: uuid.UUID, *, ttl_days: int = 365) -> str:
+def key_id(key: str) -> str:
+    """A short public name of a link-signing key (the token's ``kid``): it picks the key to verify with
+    during a rotation and reveals nothing of the key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def unsubscribe_token(key: str, participant_id: uuid.UUID, *, ttl_days: int = 365) -> str:
+    """A login-free unsubscribe token, signed with the current link-signing key (never the JWT secret)."""
     now = int(time.time())
     return jwt.encode(
         {"sub": str(participant_id), "aud": UNSUBSCRIBE_AUDIENCE, "iat": now, "exp": now + ttl_days * 86400},
-        secret,
+        key,
         algorithm="HS256",
+        headers={"kid": key_id(key)},
     )
 
 
-def verify_unsubscribe_token(secret: str, token: str) -> uuid.UUID:
-    """The participant the link belongs to; raises jwt.PyJWTError for a tampered or expired link."""
-    claims = jwt.decode(token, secret, algorithms=["HS256"], audience=UNSUBSCRIBE_AUDIENCE)
+def verify_unsubscribe_token(keys: str | Sequence[str], token: str) -> uuid.UUID:
+    """The participant the link belongs to. Any of ``keys`` (the current one and those kept for the
+    rotation's grace period) may have signed it; raises jwt.PyJWTError for a tampered, expired or
+    foreign-key link."""
+    candidates = [keys] if isinstance(keys, str) else list(keys)
+    kid = jwt.get_unverified_header(token).get("kid")
+    named = [k for k in candidates if key_id(k) == kid]
+    if not named:
+        raise jwt.InvalidKeyError("the link was not signed with a current link-signing key")
+    claims = jwt.decode(
+        token,
+        named[0],
+        algorithms=["HS256"],
+        audience=UNSUBSCRIBE_AUDIENCE,
+        options={"require": ["exp", "sub"]},
+    )
     return uuid.UUID(claims["sub"])
 
 
-def preferences_url(base_url: str, secret: str, participant_id: uuid.UUID) -> str:
-    return (
-        f"{base_url.rstrip('/')}/v1/preferences/unsubscribe?token={unsubscribe_token(secret, participant_id)}"
-    )
+def preferences_url(base_url: str, key: str, participant_id: uuid.UUID) -> str:
+    return f"{base_url.rstrip('/')}/v1/preferences/unsubscribe?token={unsubscribe_token(key, participant_id)}"
 
 
 async def set_preferences(

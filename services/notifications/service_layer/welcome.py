@@ -37,7 +37,7 @@ def welcome_handler(settings: Settings) -> Batchable:
                     recipient=recipient,
                     draft=draft,
                     base_url=settings.public_base_url,
-                    secret=settings.jwt_secret,
+                    secret=settings.link_signing_key,
                 )
             )
         await queue_notifications(uow, rows)

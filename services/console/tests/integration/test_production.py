@@ -28,10 +28,18 @@ async def console_db(infra: Infrastructure, run_prefix: str) -> AsyncIterator[st
         await drop_database(url)
 
 
+def with_password(url: str) -> str:
+    """The test database with credentials in its URL, as production requires (trust ignores them)."""
+    scheme, rest = url.split("://", 1)
+    user, host = rest.split("@", 1) if "@" in rest else ("postgres", rest)
+    return f"{scheme}://{user.split(':')[0]}:Hq7c2Vn4Rt9wX1@{host}"
+
+
 def production(database_url: str) -> Settings:
     return Settings(
         mentorweb_env="production",
-        database_url=database_url,
+        database_url=with_password(database_url),
+        rabbitmq_url="amqp://mentorweb-console:Zq8v3xK9pL2m@127.0.0.1:5672/",
         jwt_secret=STRONG,
         oidc_issuer="https://id.province.example",
         oidc_client_id="mentorweb-console",
@@ -64,7 +72,12 @@ async def test_production_refuses_the_development_sign_in(console_db: str):
 
 async def test_production_needs_an_openid_provider(console_db: str):
     with pytest.raises(ValueError, match="OIDC_ISSUER"):
-        Settings(mentorweb_env="production", database_url=console_db, jwt_secret=STRONG)
+        Settings(
+            mentorweb_env="production",
+            database_url=with_password(console_db),
+            rabbitmq_url="amqp://mentorweb-console:Zq8v3xK9pL2m@127.0.0.1:5672/",
+            jwt_secret=STRONG,
+        )
 
 
 async def test_development_offers_the_sample_board_people(console_db: str):

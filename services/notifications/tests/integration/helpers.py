@@ -101,6 +101,9 @@ def events_of(calendar: Calendar) -> list[Any]:
     return list(calendar.walk("VEVENT"))
 
 
+LINK_KEYS = ("notifications-test-link-key-new-0123456789ab", "notifications-test-link-key-old-0123456789ab")
+
+
 def unsubscribe_link(message: EmailMessage) -> str:
     found = re.search(r"https?://\S+/v1/preferences/unsubscribe\?token=\S+", text_of(message))
     assert found, text_of(message)
@@ -201,7 +204,7 @@ class Notifications:
         )
 
     async def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = auth(token) if token else {}
+        headers = {**(auth(token) if token else {}), **kwargs.pop("headers", {})}
         return await self.client.request(method, path, headers=headers, **kwargs)
 
 
@@ -220,6 +223,8 @@ async def start_notifications(
         bus_prefix=prefix,
         smtp_port=smtp.port,
         jwt_secret=TEST_JWT_SECRET,
+        # A rotation in progress: the first key signs, the second (the previous one) still verifies.
+        link_signing_keys=",".join(LINK_KEYS),
         mentorweb_env="test",
         mail_retry_base_seconds=0.2,
         mail_probe_interval=0.3,

@@ -8,9 +8,12 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
 
+from services.notifications.service_layer.preferences import key_id, unsubscribe_token
 from services.notifications.tests.integration.helpers import (
+    LINK_KEYS,
     Notifications,
     calendar_of,
     in_days,
@@ -19,7 +22,9 @@ from services.notifications.tests.integration.helpers import (
     unsubscribe_link,
 )
 from shared.events.registration import EnrolmentConfirmed, EnrolmentWaitlisted, SessionScheduled
+from shared.settings import DEV_JWT_SECRET, DEV_LINK_SIGNING_KEY
 from shared.testing.helpers import unique_board
+from shared.testing.processes import TEST_JWT_SECRET
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -110,9 +115,12 @@ async def test_unsubscribe_link_works_without_login_and_a_tampered_one_is_refuse
     await notif.register(board, teacher)
     welcome = notif.mails(str(teacher.email), "welcome")[0]
     link = unsubscribe_link(welcome)
+    # RFC 2369 + RFC 8058: the mail client's unsubscribe button POSTs to the same signed link.
     assert welcome["List-Unsubscribe"] == f"<{link}>"
+    assert welcome["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = urlsplit(link)
     token = url.query.removeprefix("token=")
+    assert jwt.get_unverified_header(token)["kid"] == key_id(LINK_KEYS[0])
 
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     refused = await notif.call("GET", f"{url.path}?token={tampered}")
@@ -121,9 +129,41 @@ async def test_unsubscribe_link_works_without_login_and_a_tampered_one_is_refuse
     assert refused.json()["errors"][0]["field"] == "token"
     forged_subject = await notif.call("GET", f"{url.path}?token=not-a-jwt")
     assert forged_subject.status_code == 400
+    in_a_browser = await notif.call("GET", f"{url.path}?token={tampered}", headers={"Accept": "text/html"})
+    assert in_a_browser.status_code == 400 and "Ce lien est invalide" in in_a_browser.text
 
-    response = await notif.call("GET", f"{url.path}?{url.query}")  # no Authorization header
-    assert response.status_code == 200 and response.json() == {"status": "unsubscribed"}
+    # Links signed with the public development key or with the JWT secret are forgeries here.
+    for forger in (DEV_LINK_SIGNING_KEY, DEV_JWT_SECRET, TEST_JWT_SECRET):
+        forged = unsubscribe_token(forger, teacher.participant_id)
+        for method in ("GET", "POST"):
+            answer = await notif.call(method, f"{url.path}?token={forged}")
+            assert answer.status_code == 400, (forger, method)
+
+    # Following the link (or a mail scanner prefetching it) shows the bilingual page and changes nothing.
+    page = await notif.call("GET", f"{url.path}?{url.query}")  # no Authorization header
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Unsubscribe from Mentorweb news" in page.text and "Me désabonner" in page.text
+    assert f'action="{url.path}?{url.query}"' in page.text and 'method="post"' in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert (
+        await notif.scalar(
+            "SELECT unsubscribed FROM contacts WHERE participant_id = :p", p=teacher.participant_id
+        )
+        is False
+    )
+
+    # A link signed with the previous key (rotation's grace period) is still honoured.
+    old = unsubscribe_token(LINK_KEYS[1], teacher.participant_id)
+    assert (await notif.call("GET", f"{url.path}?token={old}")).status_code == 200
+
+    # One click: the POST of RFC 8058, without login.
+    response = await notif.call(
+        "POST",
+        f"{url.path}?{url.query}",
+        content="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200 and "Votre désabonnement est confirmé" in response.text
     assert await notif.scalar(
         "SELECT unsubscribed FROM contacts WHERE participant_id = :p", p=teacher.participant_id
     )
