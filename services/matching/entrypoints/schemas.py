@@ -35,6 +35,20 @@ class PersonInHub(BaseModel):
     explanation: str
 
 
+class CoachInHub(BaseModel):
+    """A board coach or consultant who supports the hub (invited to its meetings, not a leader)."""
+
+    participant_id: uuid.UUID
+    display_name: str | None
+    school: str | None = None
+
+
+class CoachRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: uuid.UUID
+    note: Note = None
+
+
 class HubPublic(BaseModel):
     id: uuid.UUID
     board: str
@@ -50,6 +64,7 @@ class HubPublic(BaseModel):
     member_count: int
     members: list[PersonInHub]
     leaders: list[PersonInHub]
+    coaches: list[CoachInHub] = []
 
 
 class HubPage(BaseModel):

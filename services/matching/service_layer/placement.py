@@ -17,6 +17,7 @@ from services.matching.adapters.repository import TEACHER_ROLES, StoredHub
 from services.matching.domain.adjusting import explain_member, leader_load, replacement_leader
 from services.matching.domain.forming import form_hubs, pair_one_to_one, place_late_joiner
 from services.matching.domain.placement_model import Pairing, Teacher, Unplaced
+from services.matching.service_layer import coaches
 from services.matching.service_layer.hubs import (
     add_person,
     append_explanation,
@@ -296,6 +297,7 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
             left={hub.row.id: [pid]},
             joined={hub.row.id: added} if added else None,
         )
+    await coaches.release_withdrawn(uow, board=board, coach_id=view.participant_id, cause=event)
     await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[pid])
     pairings = await repository.pairings_of(session, board, program_year)
     orphans = []
