@@ -6,9 +6,11 @@ from the meetings. Events are read from the outbox."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
+import pytest_asyncio
 import sqlalchemy as sa
 
 from services.matching.adapters import repository
@@ -20,18 +22,30 @@ from services.matching.tests.integration.test_workflow import (
     TODAY,
     Factory,
     coordinator,
-    factory,  # noqa: F401 (the module's database)
     ledger_matches_meetings,
     outbox,
     register,
     run_publish,
     schedule_everything,
 )
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events.registration import ParticipantWithdrawn
+from shared.migrations import drop_database, upgrade
 from shared.testing.helpers import unique_board
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+    url = infra.database_url(f"{run_prefix}_matching_coaches")
+    await upgrade("matching", url)
+    engine = make_engine(url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        await engine.dispose()
+        await drop_database(url)
 
 
 async def add_coach(factory: Factory, board: str, name: str = "C1") -> uuid.UUID:
