@@ -60,6 +60,7 @@ class BoardRules:
     policy: MatchingPolicy
     weights: Weights
     region: str | None
+    hold_late_joiners: bool = False  # late joiners wait for the next published run
 
 
 async def load_rules(session: AsyncSession, board: str) -> BoardRules:
@@ -73,7 +74,7 @@ async def load_rules(session: AsyncSession, board: str) -> BoardRules:
         max_hub_size=row.max_hub_size,
         share_across_boards_in_region=row.share_across_boards_in_region,
     )
-    return BoardRules(policy, weights, row.region)
+    return BoardRules(policy, weights, row.region, row.hold_late_joiners)
 
 
 def teacher_of(view: ParticipantView, region: str | None = None) -> Teacher:

@@ -166,6 +166,11 @@ class PolicyFields(BaseModel):
     weights: dict[str, Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]] = Field(
         default_factory=dict, description="Overrides of the objective's weights (see domain/objective.py)"
     )
+    hold_late_joiners: bool = Field(
+        False,
+        description="Hold teachers who register after a published run for review (listed as unplaced, "
+        '"held for review") instead of placing them at once; the next published run places them',
+    )
 
 
 class PolicyUpdate(PolicyFields):
