@@ -9,6 +9,7 @@ from services.registration.entrypoints.program_http import router as program_rou
 from services.registration.entrypoints.scim import router as scim_router
 from services.registration.entrypoints.scim import settings as scim_settings_router
 from services.registration.entrypoints.search_http import router as search_router
+from services.registration.entrypoints.steering_http import router as steering_router
 from services.registration.service_layer.announcing import announcer_factory
 from services.registration.service_layer.importing import worker_factory
 from shared.runtime import ServiceSpec
@@ -20,7 +21,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings,
         title="Mentorweb registration",
         description="Boards, schools, participants and their learning goals; HR feeds (CSV, OneRoster, SCIM).",
-        routers=[router, scim_router, scim_settings_router, program_router, search_router],
+        routers=[router, scim_router, scim_settings_router, program_router, search_router, steering_router],
         handlers=HANDLERS,
         workers=[worker_factory(settings), announcer_factory()],
     )

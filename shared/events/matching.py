@@ -186,3 +186,33 @@ class MentorUnpaired(IntegrationEvent):
     teacher_id: uuid.UUID
     mentor_id: uuid.UUID
     change: Literal["unpaired", "repaired", "withdrawal"] = "unpaired"
+
+
+class HubCoachAssigned(IntegrationEvent):
+    """A board coach or consultant was assigned to support a hub: they are invited to its meetings
+    (each future meeting's HubMeetingRescheduled lists them among its ``attendees``) but never take
+    a hub leader's seat. ``members`` and ``leaders`` are the hub's at the time, for the coach's
+    introduction; no coordinator's note travels here."""
+
+    PRODUCER = "matching"
+    hub_id: uuid.UUID
+    program_year: str
+    theme: str
+    coach_id: uuid.UUID
+    members: list[uuid.UUID] = []
+    leaders: list[uuid.UUID] = []
+    meetings_invited: int = 0  # future meetings the coach was added to by this assignment
+
+
+class HubCoachReleased(IntegrationEvent):
+    """A board coach or consultant no longer supports a hub: the coordinator released them, the hub
+    was dissolved, or they withdrew. Their copies of its future meetings are cancelled by those
+    meetings' new versions (HubMeetingRescheduled without them, or HubMeetingCancelled)."""
+
+    PRODUCER = "matching"
+    hub_id: uuid.UUID
+    program_year: str
+    theme: str
+    coach_id: uuid.UUID
+    change: Literal["released", "dissolved", "withdrawal"] = "released"
+    meetings_cancelled: int = 0  # future meetings of the hub the coach is no longer invited to

@@ -170,3 +170,35 @@ class ParticipantsCounted(IntegrationEvent):
     participants: int
     revisions: int
     importing: bool = False
+
+
+class SteeringCommitteeMember(BaseModel):
+    """A member of a board's mentorship steering committee, and whom they represent."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    representing: Literal["local", "district", "association"]
+
+
+class SteeringCommitteeMeeting(BaseModel):
+    """A meeting the steering committee held, and what it cost (an amount with two decimals)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    meeting_id: uuid.UUID
+    held_on: str  # ISO date
+    expenses: str  # e.g. "125.40"
+
+
+class SteeringCommitteeChanged(IntegrationEvent):
+    """A board's steering committee for a program year, as it now is (members, meetings and their
+    expenses, for the start-up grant application). ``sequence`` grows with each change of the same
+    board and year, so a reader keeps the newest whatever the arrival order."""
+
+    PRODUCER = "registration"
+    program_year: str
+    sequence: int
+    members: list[SteeringCommitteeMember] = []
+    meetings: list[SteeringCommitteeMeeting] = []
+    expenses_total: str = "0.00"

@@ -25,6 +25,7 @@ from services.grants.adapters.tables import (
     ExpenseLineRecord,
     ExtensionRecord,
     ProgramRecord,
+    SteeringCommitteeRecord,
 )
 from services.grants.domain.applicants import (
     ApplicantOrganisation,
@@ -156,6 +157,23 @@ class GrantsRepository:
             .order_by(ExtensionRecord.board, ExtensionRecord.applicant_key)  # type: ignore[arg-type]
         )
         return list((await self.session.execute(query)).scalars())
+
+    # -- the steering committee (registration's SteeringCommitteeChanged) ---------------------------
+
+    async def steering_committee(self, board: str, program_year: str) -> SteeringCommitteeRecord | None:
+        return await self.session.get(SteeringCommitteeRecord, (board, program_year))
+
+    async def put_steering_committee(self, values: dict[str, Any]) -> None:
+        """Keep the newest committee (by ``sequence``) of a board and program year."""
+        table = SteeringCommitteeRecord.__table__  # type: ignore[attr-defined]
+        statement = pg_insert(table).values(**values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["board", "program_year"],
+                set_={k: statement.excluded[k] for k in values if k not in ("board", "program_year")},
+                where=statement.excluded.sequence > table.c.sequence,
+            )
+        )
 
     # -- applications -----------------------------------------------------------------------------
 

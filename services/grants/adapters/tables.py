@@ -135,3 +135,21 @@ class ExtensionRecord(GrantsTable, table=True):
     granted_by: str = Field(sa_column=Column(sa.String(200), nullable=False))
     granted_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
     note: str | None = Field(default=None, sa_column=Column(sa.Text))
+
+
+class SteeringCommitteeRecord(GrantsTable, table=True):
+    """A board's steering committee for a program year, as registration last published it."""
+
+    __tablename__ = "steering_committees"
+
+    board: str = Field(sa_column=Column(sa.String(40), primary_key=True))
+    program_year: str = Field(sa_column=Column(sa.String(9), primary_key=True))
+    sequence: int = Field(sa_column=Column(sa.Integer, nullable=False))
+    members: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(postgresql.JSONB, nullable=False)
+    )
+    meetings: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(postgresql.JSONB, nullable=False)
+    )
+    expenses_total: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))

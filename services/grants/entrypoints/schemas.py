@@ -301,6 +301,24 @@ class CommitteeMemberOut(BaseModel):
     role: str
 
 
+class SteeringMeetingOut(BaseModel):
+    held_on: str
+    expenses: str
+
+
+class SteeringMemberOut(BaseModel):
+    name: str
+    representing: str
+
+
+class SteeringCommitteeOut(BaseModel):
+    """The board's steering committee as registration keeps it: its expenses support the request."""
+
+    members: list[SteeringMemberOut]
+    meetings: list[SteeringMeetingOut]
+    expenses_total: str
+
+
 class FundedProgramOut(BaseModel):
     stream: Stream
     expected_mentees: int
@@ -377,6 +395,9 @@ class ApplicationPublic(ApplicationSummary):
     extension_until: datetime | None = Field(description="This applicant's extension, if one was granted")
     missing_for_submission: list[str]
     audit: list[AuditEntryOut]
+    steering_committee: SteeringCommitteeOut | None = Field(
+        default=None, description="The committee's members, meetings and expenses, from registration"
+    )
 
     @classmethod
     def of_view(cls, view: ApplicationView) -> ApplicationPublic:
@@ -409,6 +430,16 @@ class ApplicationPublic(ApplicationSummary):
             withdrawal_reason=app.withdrawal_reason,
             deadline=view.program.program.deadline,
             extension_until=view.extension_until,
+            steering_committee=SteeringCommitteeOut(
+                members=[SteeringMemberOut(**m) for m in view.steering_committee.members],
+                meetings=[
+                    SteeringMeetingOut(held_on=m["held_on"], expenses=m["expenses"])
+                    for m in view.steering_committee.meetings
+                ],
+                expenses_total=format_amount(view.steering_committee.expenses_total),
+            )
+            if view.steering_committee is not None
+            else None,
             missing_for_submission=list(app.missing_for_submission())
             if app.state is ApplicationState.DRAFT
             else [],

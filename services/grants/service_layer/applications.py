@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from services.grants.adapters.repository import GrantsRepository, StoredApplication, StoredProgram
-from services.grants.adapters.tables import APPLICANT_UNIQUE, BUDGET_CONSTRAINT
+from services.grants.adapters.tables import APPLICANT_UNIQUE, BUDGET_CONSTRAINT, SteeringCommitteeRecord
 from services.grants.domain import events as domain_events
 from services.grants.domain.applicants import (
     ApplicantOrganisation,
@@ -71,6 +71,9 @@ class ApplicationView:
     stored: StoredApplication
     program: StoredProgram
     extension_until: datetime | None
+    # The board's steering committee as registration last published it (members, meetings and
+    # their expenses), shown on the application; None until registration has recorded one.
+    steering_committee: SteeringCommitteeRecord | None = None
 
     @property
     def application(self) -> Application:
@@ -98,7 +101,8 @@ async def _view(repo: GrantsRepository, stored: StoredApplication) -> Applicatio
     program = await repo.program(stored.record.program_id)
     assert program is not None  # foreign key
     extension = await repo.extension(program.id, stored.record.board, stored.record.applicant_key)
-    return ApplicationView(stored, program, extension.extension_until if extension else None)
+    committee = await repo.steering_committee(stored.record.board, program.record.program_year)
+    return ApplicationView(stored, program, extension.extension_until if extension else None, committee)
 
 
 async def _locked(

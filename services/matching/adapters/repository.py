@@ -60,6 +60,7 @@ class BoardRules:
     policy: MatchingPolicy
     weights: Weights
     region: str | None
+    hold_late_joiners: bool = False  # late joiners wait for the next published run
 
 
 async def load_rules(session: AsyncSession, board: str) -> BoardRules:
@@ -73,7 +74,7 @@ async def load_rules(session: AsyncSession, board: str) -> BoardRules:
         max_hub_size=row.max_hub_size,
         share_across_boards_in_region=row.share_across_boards_in_region,
     )
-    return BoardRules(policy, weights, row.region)
+    return BoardRules(policy, weights, row.region, row.hold_late_joiners)
 
 
 def teacher_of(view: ParticipantView, region: str | None = None) -> Teacher:
@@ -164,6 +165,9 @@ class StoredHub:
     row: HubRow
     members: list[HubMember] = field(default_factory=list)
     leaders: list[HubMember] = field(default_factory=list)
+    # Board coaches and consultants who support the hub (standing decisions of kind ``coach``):
+    # invited to its meetings, never among its members or leaders.
+    coaches: list[uuid.UUID] = field(default_factory=list)
 
     @property
     def id(self) -> uuid.UUID:
@@ -216,6 +220,8 @@ async def load_hubs(
         for member in members:
             stored = hubs[member.hub_id]
             (stored.leaders if member.role == "leader" else stored.members).append(member)
+        for hub_id, coach_id in await coaches_of(session, board, program_year, list(hubs)):
+            hubs[hub_id].coaches.append(coach_id)
     return list(hubs.values())
 
 
@@ -494,6 +500,62 @@ async def replace_decisions(
     if hub_id is not None:
         statement = statement.where(StandingDecisionRow.hub_id == hub_id)  # type: ignore[arg-type]
     await session.execute(statement)
+
+
+async def coaches_of(
+    session: AsyncSession, board: str, program_year: str, hub_ids: Sequence[uuid.UUID] | None = None
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(hub, coach) of the board's coach assignments in the program year (on ``hub_ids`` if given)."""
+    query = sa.select(StandingDecisionRow.hub_id, StandingDecisionRow.participant_id).where(
+        StandingDecisionRow.board == board,  # type: ignore[arg-type]
+        StandingDecisionRow.program_year == program_year,  # type: ignore[arg-type]
+        StandingDecisionRow.kind == "coach",  # type: ignore[arg-type]
+    )
+    if hub_ids is not None:
+        query = query.where(StandingDecisionRow.hub_id.in_(list(hub_ids)))  # type: ignore[union-attr]
+    rows = await session.execute(
+        query.order_by(StandingDecisionRow.hub_id, StandingDecisionRow.participant_id)
+    )  # type: ignore[arg-type]
+    return [(h, p) for h, p in rows.tuples().all() if h is not None]
+
+
+async def coach_decision(
+    session: AsyncSession, board: str, hub_id: uuid.UUID, coach_id: uuid.UUID
+) -> StandingDecisionRow | None:
+    rows = await session.execute(
+        sa.select(StandingDecisionRow).where(
+            StandingDecisionRow.board == board,  # type: ignore[arg-type]
+            StandingDecisionRow.kind == "coach",  # type: ignore[arg-type]
+            StandingDecisionRow.hub_id == hub_id,  # type: ignore[arg-type]
+            StandingDecisionRow.participant_id == coach_id,  # type: ignore[arg-type]
+        )
+    )
+    return rows.scalars().first()
+
+
+async def coach_decisions_of(
+    session: AsyncSession, board: str, *, hub_ids: Sequence[uuid.UUID] = (), coach_id: uuid.UUID | None = None
+) -> list[StandingDecisionRow]:
+    """The board's coach assignments on these hubs, or of this coach."""
+    query = sa.select(StandingDecisionRow).where(
+        StandingDecisionRow.board == board,  # type: ignore[arg-type]
+        StandingDecisionRow.kind == "coach",  # type: ignore[arg-type]
+    )
+    if coach_id is not None:
+        query = query.where(StandingDecisionRow.participant_id == coach_id)  # type: ignore[arg-type]
+    else:
+        query = query.where(StandingDecisionRow.hub_id.in_(list(hub_ids)))  # type: ignore[union-attr]
+    return list((await session.execute(query.order_by(StandingDecisionRow.id))).scalars())  # type: ignore[arg-type]
+
+
+async def get_decision(session: AsyncSession, board: str, decision_id: int) -> StandingDecisionRow | None:
+    rows = await session.execute(
+        sa.select(StandingDecisionRow).where(
+            StandingDecisionRow.board == board,  # type: ignore[arg-type]
+            StandingDecisionRow.id == decision_id,  # type: ignore[arg-type]
+        )
+    )
+    return rows.scalars().first()
 
 
 async def delete_decision(session: AsyncSession, board: str, decision_id: int) -> bool:

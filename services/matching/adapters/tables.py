@@ -178,6 +178,10 @@ class BoardPolicy(MatchingTable, table=True):
     weights: dict[str, float] = Field(
         default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False)
     )
+    # Late joiners wait in the unplaced list ("held for review") until the next published run.
+    hold_late_joiners: bool = Field(
+        default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
     updated_by: str | None = Field(default=None, sa_column=Column(sa.String(200)))
     updated_at: datetime = Field(sa_column=_now_column())
 

@@ -16,14 +16,15 @@ from typing import Literal
 
 from services.matching.domain.placement_model import Hub, Mentor, Pairing, Teacher
 
-DecisionKind = Literal["member", "leader", "not_leader", "pairing", "unpaired"]
+DecisionKind = Literal["member", "leader", "not_leader", "pairing", "unpaired", "coach"]
 
 
 @dataclass(frozen=True)
 class Decision:
     """A coordinator's standing decision: ``member`` (participant stays in hub), ``leader``
     (participant leads hub), ``not_leader`` (participant does not lead hub), ``pairing`` (teacher's
-    one-to-one mentor is ``mentor_id``), ``unpaired`` (teacher has no one-to-one mentor)."""
+    one-to-one mentor is ``mentor_id``), ``unpaired`` (teacher has no one-to-one mentor), ``coach``
+    (a board coach or consultant supports hub: kept with the hub's id, no seat, no solver input)."""
 
     kind: DecisionKind
     participant_id: str

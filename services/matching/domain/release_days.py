@@ -78,15 +78,16 @@ class HubToSchedule:
     members: tuple[str, ...]
     leaders: tuple[str, ...] = ()
     without_class: frozenset[str] = frozenset()
+    coaches: tuple[str, ...] = ()  # board coaches and consultants: invited, no class to cover
 
     @property
     def attendees(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.members, *self.leaders)))
+        return tuple(dict.fromkeys((*self.members, *self.leaders, *self.coaches)))
 
     @property
     def releases(self) -> int:
         """Occasional teachers a release-time meeting of this hub needs."""
-        return sum(1 for a in self.attendees if a not in self.without_class)
+        return sum(1 for a in self.attendees if a not in self.without_class and a not in self.coaches)
 
 
 @dataclass(frozen=True)

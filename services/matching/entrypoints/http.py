@@ -22,6 +22,7 @@ from services.matching.entrypoints.readiness_http import ensure_caught_up
 from services.matching.entrypoints.schemas import (
     YEAR_PATTERN,
     BoardPath,
+    CoachRequest,
     HubPage,
     HubPublic,
     LeaderSwapRequest,
@@ -36,7 +37,7 @@ from services.matching.entrypoints.schemas import (
     UnplacedPublic,
     YearPath,
 )
-from services.matching.service_layer import overrides, queries, runs
+from services.matching.service_layer import coaches, overrides, queries, runs
 from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem, field_problem
@@ -330,6 +331,56 @@ async def unlock_hub(
     hub_id: uuid.UUID, body: LockRequest, request: Request, principal: Coordinator
 ) -> OverrideOutcome:
     return await _set_locked(hub_id, body, request, principal, False)
+
+
+# ---------------------------------------------------------------- board coaches and consultants
+
+
+@router.post(
+    "/hubs/{hub_id}/coaches",
+    response_model=HubPublic,
+    summary="Assign a board coach or consultant to support a hub (invited to its meetings, no leader's seat)",
+)
+async def assign_coach(
+    hub_id: uuid.UUID, body: CoachRequest, request: Request, response: Response, principal: Coordinator
+) -> Any:
+    async with runtime_of(request).uow() as uow:
+        with _problems():
+            added, hub = await coaches.assign_coach(
+                uow,
+                principal,
+                hub_id=hub_id,
+                participant_id=body.participant_id,
+                note=body.note,
+                today=datetime.now(UTC).date(),
+            )
+        view = (await queries.hub_views(uow.session, [hub]))[0]
+        await uow.commit()
+    response.status_code = status.HTTP_201_CREATED if added else status.HTTP_200_OK
+    return view
+
+
+@router.delete(
+    "/hubs/{hub_id}/coaches/{participant_id}",
+    response_model=HubPublic,
+    summary="End a coach's support of a hub (their copies of its meetings are cancelled)",
+)
+async def release_coach(
+    hub_id: uuid.UUID, participant_id: uuid.UUID, request: Request, principal: Coordinator
+) -> Any:
+    async with runtime_of(request).uow() as uow:
+        with _problems():
+            hub = await coaches.release_coach(
+                uow,
+                principal,
+                hub_id=hub_id,
+                participant_id=participant_id,
+                note=None,
+                today=datetime.now(UTC).date(),
+            )
+        view = (await queries.hub_views(uow.session, [hub]))[0]
+        await uow.commit()
+    return view
 
 
 # ---------------------------------------------------------------- participants

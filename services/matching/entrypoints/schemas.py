@@ -35,6 +35,20 @@ class PersonInHub(BaseModel):
     explanation: str
 
 
+class CoachInHub(BaseModel):
+    """A board coach or consultant who supports the hub (invited to its meetings, not a leader)."""
+
+    participant_id: uuid.UUID
+    display_name: str | None
+    school: str | None = None
+
+
+class CoachRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: uuid.UUID
+    note: Note = None
+
+
 class HubPublic(BaseModel):
     id: uuid.UUID
     board: str
@@ -50,6 +64,7 @@ class HubPublic(BaseModel):
     member_count: int
     members: list[PersonInHub]
     leaders: list[PersonInHub]
+    coaches: list[CoachInHub] = []
 
 
 class HubPage(BaseModel):
@@ -150,6 +165,11 @@ class PolicyFields(BaseModel):
     region: str | None = Field(None, max_length=100)
     weights: dict[str, Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]] = Field(
         default_factory=dict, description="Overrides of the objective's weights (see domain/objective.py)"
+    )
+    hold_late_joiners: bool = Field(
+        False,
+        description="Hold teachers who register after a published run for review (listed as unplaced, "
+        '"held for review") instead of placing them at once; the next published run places them',
     )
 
 

@@ -52,11 +52,15 @@ async def follow_hubs(
     dissolved: Collection[uuid.UUID] = (),
     left: Mapping[uuid.UUID, Collection[str]] | None = None,
     joined: Mapping[uuid.UUID, Collection[str]] | None = None,
+    without_class: Collection[str] = (),
 ) -> FollowOutcome:
-    """Carry hub changes over to the hubs' meetings from ``today`` on (the caller holds the board)."""
+    """Carry hub changes over to the hubs' meetings from ``today`` on (the caller holds the board).
+    People in ``without_class`` (a board coach or consultant) have no class to cover: they neither
+    book nor give back an occasional teacher."""
     out = FollowOutcome()
     left = left or {}
     joined = joined or {}
+    free = {uuid.UUID(p) for p in without_class}
     for row in await future_meetings(uow.session, board, list(dissolved), today):
         await release(uow, board, row.day, row.releases)
         out.places_returned += row.releases
@@ -73,21 +77,23 @@ async def follow_hubs(
         coming = {uuid.UUID(p) for p in joined.get(row.hub_id, ())} - set(row.attendees)
         if going:
             # Each leaver with a class frees their occasional teacher (never below zero).
-            back = min(len(going), row.releases) if row.release_time else 0
+            teaching = len(going - free)
+            back = min(teaching, row.releases) if row.release_time else 0
             await release(uow, board, row.day, back)
             out.places_returned += back
             row.releases -= back
-            row.with_class = max(row.with_class - len(going), 0)
+            row.with_class = max(row.with_class - teaching, 0)
             row.attendees = [a for a in row.attendees if a not in going]
             out.uninvited += len(going)
         if coming:
-            if row.release_time:
+            teaching = len(coming - free)
+            if row.release_time and teaching:
                 try:
-                    await book(uow, board, {row.day: len(coming)})
-                    row.releases += len(coming)
+                    await book(uow, board, {row.day: teaching})
+                    row.releases += teaching
                 except CapacityTaken:
-                    out.uncovered += len(coming)
-            row.with_class += len(coming)
+                    out.uncovered += teaching
+            row.with_class += teaching
             row.attendees = sorted({*row.attendees, *coming})
             out.invited += len(coming)
         if going or coming:

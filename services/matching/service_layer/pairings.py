@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from services.matching.adapters import repository
 from services.matching.adapters.tables import PairingRow, StandingDecisionRow
 from services.matching.domain.placement_model import Pairing
+from services.matching.service_layer import coaches
 from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
 from shared.auth import Principal
 from shared.db import UnitOfWork
@@ -167,6 +168,11 @@ async def _decide(
 
 
 async def release_decision(uow: UnitOfWork, *, board: str, decision_id: int) -> None:
-    """Release a standing decision: the next run decides that question again."""
+    """Release a standing decision: the next run decides that question again. A coach's assignment
+    ends at once (their copies of the hub's meetings are cancelled)."""
+    row = await repository.get_decision(uow.session, board, decision_id)
+    if row is not None and row.kind == "coach":
+        await coaches.release_decision(uow, row, today=datetime.now(UTC).date())
+        return
     if not await repository.delete_decision(uow.session, board, decision_id):
         raise NotFound("No such standing decision in your board.", field="decision_id")

@@ -17,6 +17,7 @@ from services.matching.adapters.repository import TEACHER_ROLES, StoredHub
 from services.matching.domain.adjusting import explain_member, leader_load, replacement_leader
 from services.matching.domain.forming import form_hubs, pair_one_to_one, place_late_joiner
 from services.matching.domain.placement_model import Pairing, Teacher, Unplaced
+from services.matching.service_layer import coaches
 from services.matching.service_layer.hubs import (
     add_person,
     append_explanation,
@@ -90,6 +91,9 @@ async def _place_if_late(uow: UnitOfWork, event: TeacherRegistered) -> None:
     await place_late(uow, view.board, view.program_year, str(view.participant_id), cause=event)
 
 
+HELD_FOR_REVIEW = "held for review"
+
+
 async def place_late(
     uow: UnitOfWork, board: str, program_year: str, participant_id: str, cause: _ParticipantEvent | None
 ) -> None:
@@ -101,6 +105,18 @@ async def place_late(
     stored = await repository.load_hubs(session, board=board, program_year=program_year, for_update=True)
     if any(participant_id in {str(m.participant_id) for m in s.members} for s in stored):
         return  # already placed (a reinstated teacher keeps their hub)
+    if rules.hold_late_joiners:
+        # The coordinator reviews late joiners: listed as unplaced until the next published run
+        # places them (nothing changes for anyone else, so nothing is announced).
+        await repository.upsert_unplaced(
+            session,
+            board=board,
+            program_year=program_year,
+            reasons={participant_id: HELD_FOR_REVIEW},
+            run_id=None,
+        )
+        await repository.set_status(session, [participant_id], "unplaced")
+        return
     teacher = people.teachers[participant_id]
     outcome = place_late_joiner(
         teacher, [s.domain() for s in stored], people.mentors.values(), people.teachers.values(), rules.policy
@@ -296,6 +312,7 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
             left={hub.row.id: [pid]},
             joined={hub.row.id: added} if added else None,
         )
+    await coaches.release_withdrawn(uow, board=board, coach_id=view.participant_id, cause=event)
     await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[pid])
     pairings = await repository.pairings_of(session, board, program_year)
     orphans = []

@@ -89,12 +89,24 @@ def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) 
         "member_count": len(stored.members),
         "members": [_person(m, known) for m in stored.members],
         "leaders": [_person(m, known) for m in stored.leaders],
+        "coaches": [
+            {
+                "participant_id": c,
+                "display_name": known.get(c, (None, None))[0],
+                "school": known.get(c, (None, None))[1],
+            }
+            for c in stored.coaches
+        ],
     }
 
 
 async def hub_views(session: AsyncSession, hubs: list[StoredHub]) -> list[dict[str, Any]]:
     known = await names_and_schools(
-        session, (m.participant_id for h in hubs for m in (*h.members, *h.leaders))
+        session,
+        [
+            *(m.participant_id for h in hubs for m in (*h.members, *h.leaders)),
+            *(c for h in hubs for c in h.coaches),
+        ],
     )
     return [hub_view(h, known) for h in hubs]
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from services.matching.adapters import repository
 from services.matching.adapters.meeting_tables import (
     BoardCalendarRow,
     HubMeetingRow,
@@ -446,8 +447,13 @@ async def board_hubs(
     for hub_id, participant_id, role in rows:
         (leaders if role == "leader" else members)[hub_id].append(str(participant_id))
     free = frozenset(str(p) for p in without_class)
+    coaches: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for hub_id, coach_id in await repository.coaches_of(uow.session, board, program_year, hub_ids):
+        coaches[hub_id].append(str(coach_id))
     return [
-        HubToSchedule(str(hub_id), tuple(members[hub_id]), tuple(leaders[hub_id]), free)
+        HubToSchedule(
+            str(hub_id), tuple(members[hub_id]), tuple(leaders[hub_id]), free, tuple(coaches[hub_id])
+        )
         for hub_id in sorted(set(members) | set(leaders))
     ]
 

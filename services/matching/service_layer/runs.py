@@ -26,6 +26,7 @@ from services.matching.domain.adjusting import hub_flags
 from services.matching.domain.continuity import Decision
 from services.matching.domain.forming import form_hubs
 from services.matching.domain.placement_model import Fact, Hub, Pairing
+from services.matching.service_layer import coaches
 from services.matching.service_layer.hubs import (
     MatchingConflict,
     NotFound,
@@ -183,6 +184,9 @@ async def run_matching(
         }
         solved = True
 
+    drafted_keys = {h.hub_key for h in hubs}
+    # A coach whose hub the draft dissolves: publishing ends that support (shown for review).
+    skipped += [d for d in decisions if d.kind == "coach" and d.hub_id not in drafted_keys]
     diff = continuity.difference(
         published,
         hubs,
@@ -347,6 +351,13 @@ async def publish_run(
         dissolved=[uuid.UUID(k) for k in diff.dissolved],
         left={uuid.UUID(c.hub_id): c.removed for c in diff.changed if c.removed},
         joined={uuid.UUID(c.hub_id): c.added for c in diff.changed if c.added},
+    )
+    # Coaches of a dissolved hub no longer support it (its cancelled meetings told them).
+    await coaches.release_with_hubs(
+        uow,
+        board=board,
+        hubs={uuid.UUID(k): published[k].row.theme for k in diff.dissolved},
+        cancelled=follow.cancelled_by_hub,
     )
     await repository.delete_hubs(session, [uuid.UUID(k) for k in diff.dissolved])
     member_explanations = {(d["id"], pid): text for d in docs for pid, text in d["explanations"].items()}

@@ -40,6 +40,10 @@ WHY: dict[str, dict[Language, str]] = {
         "en": "you belong to one of its mentoring hubs",
         "fr": "vous faites partie d'un de ses carrefours de mentorat",
     },
+    "hub_support": {
+        "en": "you support one of its mentoring hubs as a board coach or consultant",
+        "fr": "vous accompagnez un de ses carrefours de mentorat à titre de personne-ressource du conseil",
+    },
     "pairing": {
         "en": "you take part in its mentorship program",
         "fr": "vous participez à son programme de mentorat",
@@ -80,6 +84,7 @@ KINDS: dict[str, str] = {
     "hub_formed": "hub",
     "hub_changed": "hub",
     "hub_removed": "hub",
+    "hub_support": "hub_support",
     "mentor_paired": "pairing",
     "mentor_unpaired": "pairing",
     "participant_unplaced": "coordinator",
@@ -228,6 +233,35 @@ def hub_removed(
             "dissolved": dissolved,
             "meetings_cancelled": meetings_cancelled,
             "calendar_cancelled": calendar_cancelled,
+        },
+    )
+
+
+def hub_support(
+    language: str,
+    *,
+    assigned: bool,
+    theme: str | None,
+    program_year: str,
+    leaders: Sequence[str] = (),
+    member_count: int = 0,
+    meetings: int = 0,
+    dissolved: bool = False,
+) -> Draft:
+    """To a board coach or consultant: assigned to support a hub (who leads it, how many members,
+    how many of its meetings they are invited to: each invitation is its own message), or no longer
+    supporting it (released, or the hub dissolved; ``meetings``: their copies cancelled)."""
+    return _draft(
+        "hub_support",
+        language,
+        {
+            "assigned": assigned,
+            "theme": theme,
+            "program_year": program_year,
+            "leaders": list(leaders),
+            "member_count": member_count,
+            "meetings": meetings,
+            "dissolved": dissolved,
         },
     )
 

@@ -26,6 +26,8 @@ def handlers(settings: Settings) -> dict[type[IntegrationEvent], Handler]:
         matching.ObservationRescheduled: on.observation,
         matching.ObservationCancelled: on.observation,
         matching.ParticipantUnplaced: on.deliver_only,
+        matching.HubCoachAssigned: on.deliver_only,
+        matching.HubCoachReleased: on.deliver_only,
         matching.HubMeetingScheduled: on.hub_meeting,
         matching.HubMeetingRescheduled: on.hub_meeting,
         matching.HubMeetingCancelled: on.hub_meeting,

@@ -34,6 +34,7 @@ from services.notifications.service_layer.messaging import (
 )
 from shared.db import UnitOfWork
 from shared.events import grants, matching, registration
+from shared.events.envelope import IntegrationEvent
 
 
 class NotificationHandlers:
@@ -153,7 +154,7 @@ class NotificationHandlers:
         await self.messenger.deliver(uow, event)
         await self.messenger.release(uow, f"hub:{event.hub_id}")
 
-    async def deliver_only(self, uow: UnitOfWork, event: matching.ParticipantUnplaced) -> None:
+    async def deliver_only(self, uow: UnitOfWork, event: IntegrationEvent) -> None:
         await self.messenger.deliver(uow, event)
 
     # -- one-to-one pairings ------------------------------------------------------------------------

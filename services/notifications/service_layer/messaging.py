@@ -237,6 +237,10 @@ class Messenger:
                 return [PARTICIPANT + str(event.teacher_id), PARTICIPANT + str(event.mentor_id)]
             case matching.ParticipantUnplaced():
                 return ["coordinators"]
+            case matching.HubCoachAssigned() | matching.HubCoachReleased():
+                if isinstance(event, matching.HubCoachReleased) and event.change == "withdrawal":
+                    return []  # they left the program: nothing more to tell them
+                return [PARTICIPANT + str(event.coach_id)]
             case matching.HubMeetingScheduled():
                 attendees = list(event.attendees)
                 if not attendees:
@@ -332,6 +336,8 @@ class Messenger:
                 return await self._unpaired(uow, event, contact)
             case matching.HubMeetingScheduled():
                 return await self._meeting(uow, event, contact)
+            case matching.HubCoachAssigned() | matching.HubCoachReleased():
+                return await self._hub_support(uow, event, contact)
             case matching.ObservationScheduled():
                 return await self._observation(uow, event, contact)
             case registration.SessionScheduled():
@@ -521,6 +527,35 @@ class Messenger:
             )
             return [Outgoing(contact, draft, invite)]
         return [Outgoing(contact, draft, None)]
+
+    async def _hub_support(
+        self, uow: UnitOfWork, event: matching.HubCoachAssigned | matching.HubCoachReleased, contact: Contact
+    ) -> Composed:
+        """A board coach or consultant hears that they support a hub, or no longer do; their meeting
+        invitations (and cancellations) are each the meeting's own message."""
+        lang = contact.language
+        theme = await self._theme(uow, event.theme, lang)
+        if isinstance(event, matching.HubCoachAssigned):
+            names = await self._names(uow, event.leaders)
+            draft = messages.hub_support(
+                lang,
+                assigned=True,
+                theme=theme,
+                program_year=event.program_year,
+                leaders=[names[p] for p in event.leaders if p in names],
+                member_count=len(event.members),
+                meetings=event.meetings_invited,
+            )
+        else:
+            draft = messages.hub_support(
+                lang,
+                assigned=False,
+                theme=theme,
+                program_year=event.program_year,
+                meetings=event.meetings_cancelled,
+                dissolved=event.change == "dissolved",
+            )
+        return [Outgoing(contact, draft)]
 
     async def _paired(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -142,5 +143,44 @@ class AttendanceRow(RegistrationTable, table=True):
     attended: bool
     recorded_by: str | None = None
     recorded_at: datetime = Field(
+        sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+    )
+
+
+class SteeringCommitteeRow(RegistrationTable, table=True):
+    """A board's mentorship steering committee for one program year (created by migration 0005)."""
+
+    __tablename__ = "steering_committees"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), sa.ForeignKey("boards.code"), nullable=False))
+    program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
+    sequence: int = 0  # grows with each change (SteeringCommitteeChanged.sequence)
+
+
+class SteeringMemberRow(RegistrationTable, table=True):
+    __tablename__ = "steering_committee_members"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    committee_id: uuid.UUID = Field(sa_column=_uuid_fk("steering_committees.id", ondelete="CASCADE"))
+    name: str = Field(sa_column=Column(sa.String(200), nullable=False))
+    representing: str = Field(sa_column=Column(sa.String(20), nullable=False))
+    participant_id: uuid.UUID | None = Field(
+        default=None, sa_column=_uuid_fk("participants.id", nullable=True, ondelete="SET NULL")
+    )
+    created_at: datetime = Field(
+        sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+    )
+
+
+class SteeringMeetingRow(RegistrationTable, table=True):
+    __tablename__ = "steering_committee_meetings"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    committee_id: uuid.UUID = Field(sa_column=_uuid_fk("steering_committees.id", ondelete="CASCADE"))
+    held_on: date = Field(sa_column=Column(sa.Date, nullable=False))
+    agenda_summary: str = Field(sa_column=Column(sa.Text, nullable=False))
+    expenses: Decimal = Field(sa_column=Column(sa.Numeric(12, 2), nullable=False))
+    created_at: datetime = Field(
         sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
     )

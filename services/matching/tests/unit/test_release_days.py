@@ -278,3 +278,18 @@ def test_whatever_the_supply_nothing_is_over_booked(sizes, supply, meetings, bus
     counts = Counter(m.hub_id for m in plan.meetings)
     assert set(counts.values()) <= {meetings}  # all of a hub's meetings or none
     assert set(counts) | {u.hub_id for u in plan.unscheduled} == {h.hub_id for h in hubs}
+
+
+def test_a_coach_attends_every_hub_they_support_without_an_occasional_teacher_and_never_twice_a_day():
+    coached = [
+        HubToSchedule(
+            f"hub-{n}", tuple(f"m{n}-{i}" for i in range(6)), (f"l{n}-1", f"l{n}-2"), coaches=("coach",)
+        )
+        for n in range(3)
+    ]
+    assert coached[0].releases == 8 and "coach" in coached[0].attendees
+    plan = schedule_hubs(coached, CALENDAR, capacity=every_school_day(40), policy=WINDOW)
+    assert not plan.unscheduled and len(plan.meetings) == 12
+    assert all("coach" in m.attendees and m.releases == 8 for m in plan.meetings)
+    days = [m.day for m in plan.meetings]
+    assert len(set(days)) == len(days)  # one hub's meeting a day for the coach

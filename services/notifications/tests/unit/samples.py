@@ -163,6 +163,27 @@ def drafts(language: str) -> dict[str, messages.Draft]:
         "hub_removed:dissolved-meetings-stand": messages.hub_removed(
             lang, theme=None, dissolved=True, meetings_cancelled=False, calendar_cancelled=False
         ),
+        "hub_support": messages.hub_support(
+            lang,
+            assigned=True,
+            theme=theme,
+            program_year="2026-2027",
+            leaders=PEOPLE[1:3],
+            member_count=7,
+            meetings=3,
+        ),
+        "hub_support:one": messages.hub_support(
+            lang, assigned=True, theme=None, program_year="2026-2027", member_count=1, meetings=1
+        ),
+        "hub_support:unscheduled": messages.hub_support(
+            lang, assigned=True, theme=theme, program_year="2026-2027", leaders=PEOPLE[:1], member_count=6
+        ),
+        "hub_support:released": messages.hub_support(
+            lang, assigned=False, theme=theme, program_year="2026-2027", meetings=2
+        ),
+        "hub_support:dissolved": messages.hub_support(
+            lang, assigned=False, theme=None, program_year="2026-2027", dissolved=True, meetings=1
+        ),
         "mentor_paired": messages.mentor_paired(
             lang,
             is_mentor=False,

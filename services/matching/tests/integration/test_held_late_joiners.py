@@ -1,0 +1,107 @@
+"""A board that holds late joiners for review: a teacher who registers after a published run is
+listed as unplaced ("held for review"), placed nowhere, paired with no one and announced to no one;
+the next published run places them. Real PostgreSQL; events read from the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.matching.adapters import repository
+from services.matching.adapters.tables import BoardPolicy
+from services.matching.service_layer.placement import (
+    HELD_FOR_REVIEW,
+    on_mentor_changed,
+    on_teacher_registered,
+)
+from services.matching.tests.integration.people import YEAR, mentor_event, synthetic, teacher_event
+from services.matching.tests.integration.test_workflow import Factory, outbox, run_publish
+from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.migrations import drop_database, upgrade
+from shared.testing.helpers import unique_board
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+    url = infra.database_url(f"{run_prefix}_matching_held")
+    await upgrade("matching", url)
+    engine = make_engine(url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        await engine.dispose()
+        await drop_database(url)
+
+
+async def handle(factory: Factory, event) -> None:  # type: ignore[no-untyped-def]
+    async with UnitOfWork(factory) as uow:
+        if event.participant.role == "mentor":
+            await on_mentor_changed(uow, event)
+        else:
+            await on_teacher_registered(uow, event)
+        await uow.commit()
+
+
+async def where_is(factory: Factory, board: str, pid: str) -> tuple[str | None, str | None, str | None]:
+    """(hub id, unplaced reason, one-to-one mentor) of a participant."""
+    async with UnitOfWork(factory) as uow:
+        hubs = await repository.load_hubs(uow.session, board=board, program_year=YEAR)
+        unplaced = await repository.unplaced_of(uow.session, board, YEAR)
+        pairings = await repository.pairings_of(uow.session, board, YEAR)
+    hub = next((str(h.id) for h in hubs if pid in {str(m.participant_id) for m in h.members}), None)
+    reason = unplaced[pid].reason if pid in unplaced else None
+    mentor = str(pairings[pid].mentor_id) if pid in pairings else None
+    return hub, reason, mentor
+
+
+@pytest.mark.parametrize("hold", [True, False])
+async def test_late_joiners_are_held_for_review_until_the_next_published_run(factory: Factory, hold: bool):
+    board = unique_board()
+    teachers, mentors = synthetic(board, 40, 12, seed=3)
+    late, *early = teachers
+    for event in [*(mentor_event(m, board) for m in mentors), *(teacher_event(t, board) for t in early)]:
+        await handle(factory, event)
+    await run_publish(factory, board)
+    async with UnitOfWork(factory) as uow:
+        uow.session.add(BoardPolicy(board=board, hold_late_joiners=hold, updated_at=datetime.now(UTC)))
+        await uow.commit()
+    sent = len(await outbox(factory, board))
+
+    joiner = teacher_event(late, board)
+    await handle(factory, joiner)
+    pid = str(joiner.participant.participant_id)
+    hub, reason, mentor = await where_is(factory, board, pid)
+    if not hold:
+        # The same board without the setting places the late joiner at once (the control case).
+        assert hub is not None and reason is None and len(await outbox(factory, board)) > sent
+        return
+    assert (hub, reason, mentor) == (None, HELD_FOR_REVIEW, None)
+    assert len(await outbox(factory, board)) == sent  # nothing announced to anyone
+
+    await run_publish(factory, board)
+    hub, reason, mentor = await where_is(factory, board, pid)
+    assert hub is not None and reason is None
+    assert any(
+        e["hub_id"] == hub and pid in e.get("added", e.get("members", []))
+        for e in await outbox(factory, board, "HubMembershipChanged", "HubFormed")
+    )
+
+
+async def test_the_coordinator_sets_it_on_the_boards_matching_policy(matching_system, token):  # type: ignore[no-untyped-def]
+    board = unique_board()
+    url = f"{matching_system.url('matching')}/v1/boards/{board}/matching-policy"
+    coordinator = {"Authorization": f"Bearer {token('board_coordinator', board=board)}"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        assert (await client.get(url, headers=coordinator)).json()["hold_late_joiners"] is False
+        put = await client.put(url, json={"hold_late_joiners": True}, headers=coordinator)
+        assert put.status_code == 200 and put.json()["hold_late_joiners"] is True
+        assert (await client.get(url, headers=coordinator)).json()["hold_late_joiners"] is True
+        wrong = await client.put(url, json={"hold_late_joiners": "sometimes"}, headers=coordinator)
+        assert wrong.status_code == 422
+        assert [e["field"] for e in wrong.json()["errors"]] == ["hold_late_joiners"]
