@@ -11,7 +11,7 @@ from shared.runtime import Runtime, ServiceSpec
 
 
 async def _seed(runtime: Runtime) -> None:
-    async with runtime.uow() as uow:
+    async with runtime.system_uow() as uow:
         await seed_province_sets(uow)
 
 
