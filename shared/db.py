@@ -98,8 +98,12 @@ class UnitOfWork:
         *,
         board: str | None = None,
         scope: Scope | None = None,
+        participant_board: tuple[sa.TextClause, object] | None = None,
     ):
+        """``participant_board``: (query, participant id) — a participant whose token names no board
+        acts for the board the service's own records give them, looked up when the unit opens."""
         self._session_factory = session_factory
+        self._participant_board = participant_board
         # The board (or wider scope) every transaction of this unit acts for: sent once per
         # transaction as app.board / app.scope, which the row-level security policies read, so a
         # query that forgets its board filter still returns nothing of another board.
@@ -110,6 +114,13 @@ class UnitOfWork:
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._participant_board is not None and not self._scope:
+            query, participant = self._participant_board
+            async with self._session_factory(info=scope_info(scope="system")) as lookup:
+                board = (await lookup.execute(query, {"participant": participant})).scalar()
+            if board:
+                self.board, self.scope = board, "board"
+                self._scope = scope_info(board=board)
         self.session = self._session_factory(info=self._scope) if self._scope else self._session_factory()
         return self
 

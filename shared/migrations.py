@@ -116,10 +116,14 @@ def _upgrade(connection: Connection, cfg: Config) -> None:
     command.upgrade(cfg, "head")
 
 
-async def upgrade(service: str, database_url: str | None = None) -> None:
+async def upgrade(
+    service: str, database_url: str | None = None, *, runtime_password: str | None = None
+) -> None:
     url = database_url or settings_for(service).database_url
     await ensure_database(url)
-    await ensure_runtime_role(url, service, os.environ.get("RUNTIME_DATABASE_PASSWORD") or None)
+    await ensure_runtime_role(
+        url, service, runtime_password or os.environ.get("RUNTIME_DATABASE_PASSWORD") or None
+    )
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:

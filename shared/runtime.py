@@ -55,6 +55,9 @@ class ServiceSpec:
     handlers: Mapping[type[IntegrationEvent], Handler] = field(default_factory=dict)
     workers: Sequence[Callable[[Runtime], BackgroundWorker]] = ()
     on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    # The board of a participant, from the service's own records (``:participant``), for tokens
+    # that carry a participant id but no board (row-level security needs a board to show anything).
+    participant_board: str | None = None
 
 
 async def _raw_body(message: RabbitMessage) -> bytes:
@@ -132,7 +135,16 @@ class Runtime:
             principal = request_principal()
             if principal is not None:
                 board, scope = principal.database_scope
-                if scope is None:  # a token without a board sees no board's rows
+                if scope is None:  # a token without a board sees no board's rows...
+                    if principal.participant_id is not None and self.spec.participant_board:
+                        # ...unless it is a participant's the service knows.
+                        return UnitOfWork(
+                            self.session_factory,
+                            participant_board=(
+                                sa.text(self.spec.participant_board),
+                                principal.participant_id,
+                            ),
+                        )
                     return UnitOfWork(self.session_factory)
         return UnitOfWork(self.session_factory, board=board, scope=scope)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.evaluation.adapters.tables import PARTICIPANT_BOARD
 from services.evaluation.config import Settings
 from services.evaluation.entrypoints.events import HANDLERS
 from services.evaluation.entrypoints.http import router
@@ -17,6 +18,7 @@ async def _seed(runtime: Runtime) -> None:
 
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
     return ServiceSpec(
+        participant_board=PARTICIPANT_BOARD,
         settings=settings or Settings(),
         title="Mentorweb evaluation",
         description="Engagement from events, surveys that protect people, the appreciative-inquiry "
