@@ -53,7 +53,9 @@ async def main(base: str) -> None:
         p, s = statistics.median(plain), statistics.median(scoped)
         print(f"{N} transactions x3, median per transaction:")
         print(f"  owner, no scope (no RLS):          {p:7.0f} us")
-        print(f"  runtime role, board scope (RLS):   {s:7.0f} us  (+{s - p:.0f} us, {100 * (s - p) / p:+.0f} %)")
+        print(
+            f"  runtime role, board scope (RLS):   {s:7.0f} us  (+{s - p:.0f} us, {100 * (s - p) / p:+.0f} %)"
+        )
     finally:
         await drop_database(owner)
 
