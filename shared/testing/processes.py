@@ -150,8 +150,14 @@ class System:
             proc = ServiceProcess(service, self.env_for(service, port), self.log_dir / f"{service}.log", port)
             self.processes[service] = proc
             proc.start()
-        for service in services:
-            self.processes[service].wait_ready()
+        try:
+            for service in services:
+                self.processes[service].wait_ready()
+        except BaseException:
+            # A fixture that fails here never reaches its teardown: stop what was started rather than
+            # leave orphans holding database connections.
+            self.stop()
+            raise
         return self
 
     async def start_console(
