@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -50,6 +51,26 @@ class Principal:
     def visible_boards(self) -> list[str] | None:
         """Boards this principal may see; None means every board (province staff)."""
         return None if self.is_province_admin else [self.board] if self.board else []
+
+    @property
+    def database_scope(self) -> tuple[str | None, Literal["board", "province"] | None]:
+        """(board, scope) the row-level security policies give this principal's transactions:
+        province staff see every board, anyone else their token's board, and nothing without one."""
+        if self.is_province_admin:
+            return None, "province"
+        if self.board:
+            return self.board, "board"
+        return None, None
+
+
+# The principal of the request being served, so the unit of work a route opens is scoped to it
+# without every route passing it on (set by ``current_principal``; each request is its own task).
+_request_principal: ContextVar[Principal | None] = ContextVar("mentorweb_principal", default=None)
+
+
+def request_principal() -> Principal | None:
+    """The authenticated principal of the current request, if any."""
+    return _request_principal.get()
 
 
 class JwksCache:
@@ -243,7 +264,9 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "Authentication required", "Send a bearer token in the Authorization header.")
     verifier: TokenVerifier = request.app.state.token_verifier
-    return await verifier.authenticate(credentials.credentials)
+    principal = await verifier.authenticate(credentials.credentials)
+    _request_principal.set(principal)
+    return principal
 
 
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from opentelemetry import propagate
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, SessionTransaction
 
 from shared.events.envelope import IntegrationEvent
 from shared.outbox import OutboxMessage, outbox_row
@@ -27,6 +37,51 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
+# Who a transaction acts for, read by the row-level security policies (shared/rls.py,
+# docs/security.md): a board's staff see their board's rows; province staff and the service's own
+# machinery (event consumers, relay, scheduled jobs) see every board through an explicit scope.
+Scope = Literal["board", "province", "system"]
+SCOPES: tuple[Scope, ...] = ("board", "province", "system")
+_SCOPE_KEY = "mentorweb.scope"
+# One statement, once per transaction (set_config(..., true) = SET LOCAL: gone at commit/rollback,
+# so a pooled connection never carries one request's board into the next).
+_SET_SCOPE = sa.text("SELECT set_config('app.board', :board, true), set_config('app.scope', :scope, true)")
+
+
+def scope_info(*, board: str | None = None, scope: Scope | None = None) -> dict[str, Any]:
+    """``info`` for a session whose every transaction acts for ``board`` / ``scope``.
+
+    A board without a scope means the board's scope; no board and no scope means nothing at all is
+    set, and under the services' runtime roles such a transaction sees no board-scoped row.
+    """
+    if scope is None and board is not None:
+        scope = "board"
+    if scope is None:
+        return {}
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+    if scope == "board" and not board:
+        raise ValueError("the board scope needs a board")
+    return {_SCOPE_KEY: (board or "", scope)}
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_transaction(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    scoped = session.info.get(_SCOPE_KEY)
+    if scoped is not None:
+        board, scope = scoped
+        connection.execute(_SET_SCOPE, {"board": board, "scope": scope})
+
+
+async def set_scope(conn: AsyncConnection, *, board: str | None = None, scope: Scope | None = None) -> None:
+    """Scope the transaction open on a Core connection (one not driven by a session)."""
+    info = scope_info(board=board, scope=scope)
+    if not info:
+        raise ValueError("set_scope needs a board or a scope")
+    board_value, scope_value = info[_SCOPE_KEY]
+    await conn.execute(_SET_SCOPE, {"board": board_value, "scope": scope_value})
+
+
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -37,17 +92,36 @@ class UnitOfWork:
     Nothing commits behind its back: ``commit()`` is explicit, leaving the block without it rolls back.
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, board: str | None = None):
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        board: str | None = None,
+        scope: Scope | None = None,
+        participant_board: tuple[sa.TextClause, object] | None = None,
+    ):
+        """``participant_board``: (query, participant id) — a participant whose token names no board
+        acts for the board the service's own records give them, looked up when the unit opens."""
         self._session_factory = session_factory
-        # The board the transaction acts for. Boards are kept apart by the service layer
-        # (docs/security.md); a row-level security policy would read it from here (set_config) —
-        # not sent while no policy exists, as it costs a round trip per request.
+        self._participant_board = participant_board
+        # The board (or wider scope) every transaction of this unit acts for: sent once per
+        # transaction as app.board / app.scope, which the row-level security policies read, so a
+        # query that forgets its board filter still returns nothing of another board.
+        self._scope = scope_info(board=board, scope=scope)
         self.board = board
+        self.scope: Scope | None = self._scope[_SCOPE_KEY][1] if self._scope else None
         self._events: list[tuple[IntegrationEvent, dict[str, str]]] = []
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._session_factory()
+        if self._participant_board is not None and not self._scope:
+            query, participant = self._participant_board
+            async with self._session_factory(info=scope_info(scope="system")) as lookup:
+                board = (await lookup.execute(query, {"participant": participant})).scalar()
+            if board:
+                self.board, self.scope = board, "board"
+                self._scope = scope_info(board=board)
+        self.session = self._session_factory(info=self._scope) if self._scope else self._session_factory()
         return self
 
     async def __aexit__(

@@ -22,11 +22,18 @@ def _trace_id(headers: dict[str, str] | str | None) -> str:
     return parts[1] if len(parts) == 4 else "-"
 
 
+async def _connect(service: str) -> asyncpg.Connection:
+    # An operator's tool, across boards: the system scope of row-level security (shared/rls.py).
+    return await asyncpg.connect(
+        asyncpg_dsn(settings_for(service).database_url), timeout=5, server_settings={"app.scope": "system"}
+    )
+
+
 async def collect(participant_id: str) -> list[tuple[str, str, str, str, str]]:
     rows: list[tuple[str, str, str, str, str]] = []
     events: dict[str, str] = {}
     for service in SERVICES:
-        conn = await asyncpg.connect(asyncpg_dsn(settings_for(service).database_url), timeout=5)
+        conn = await _connect(service)
         try:
             for record in await conn.fetch(
                 "SELECT event_id, event_type, headers, created_at, state FROM outbox "
@@ -47,7 +54,7 @@ async def collect(participant_id: str) -> list[tuple[str, str, str, str, str]]:
         finally:
             await conn.close()
     for service in SERVICES:
-        conn = await asyncpg.connect(asyncpg_dsn(settings_for(service).database_url), timeout=5)
+        conn = await _connect(service)
         try:
             for record in await conn.fetch(
                 "SELECT event_id, event_type, handled_at FROM inbox WHERE event_id = ANY($1::uuid[])",

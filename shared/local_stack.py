@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.migrations import SERVICES, settings_for
+from shared.migrations import SERVICES, runtime_database_url, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
@@ -56,6 +56,13 @@ def start_process(name: str, args: list[str], env: dict[str, str]) -> int:
     return process.pid
 
 
+def _runtime_url(service: str) -> str:
+    """The services log in as their runtime roles (created by ``mentorweb migrate``), which own
+    nothing and are held to row-level security; migrations ran as the owner."""
+    owner = settings_for(service).database_url
+    return runtime_database_url(owner, service, os.environ.get("RUNTIME_DATABASE_PASSWORD") or None)
+
+
 def start_services(env_overrides: dict[str, str] | None = None) -> None:
     base = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_overrides or {})}
     smtp_port = base.get("SMTP_PORT", "1025")
@@ -79,12 +86,17 @@ def start_services(env_overrides: dict[str, str] | None = None) -> None:
             base,
         )
     for service in SERVICES:
-        env = {**base, "HTTP_PORT": os.environ.get(f"{service.upper()}_PORT", str(PORTS[service]))}
+        env = {
+            **base,
+            "HTTP_PORT": os.environ.get(f"{service.upper()}_PORT", str(PORTS[service])),
+            "DATABASE_URL": _runtime_url(service),
+        }
         start_process(service, [sys.executable, "-m", f"services.{service}"], env)
     # The web console calls the four APIs where they were just started.
     console_env = {
         **base,
         "HTTP_PORT": os.environ.get("CONSOLE_PORT", str(CONSOLE_PORT)),
+        "DATABASE_URL": _runtime_url("console"),
         **{
             f"{s.upper()}_URL": f"http://127.0.0.1:{os.environ.get(f'{s.upper()}_PORT', str(PORTS[s]))}"
             for s in SERVICES

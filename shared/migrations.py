@@ -1,7 +1,9 @@
 """Alembic, one migration history per service, each in its own database.
 
-``upgrade(service)`` creates the database when missing, then runs ``alembic upgrade head`` under
-an advisory lock so replicas starting together migrate once.
+``upgrade(service)`` creates the database and the service's runtime role when missing, then runs
+``alembic upgrade head`` under an advisory lock so replicas starting together migrate once.
+Migrations run as the owner; the service itself logs in as its runtime role (``runtime_database_url``),
+which owns nothing and is held to the row-level security policies (shared/rls.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from shared.rls import SCOPE_SETTING, runtime_role
 
 SERVICES = ("registration", "matching", "notifications", "grants", "evaluation")
 # Web front ends: a database of their own (sessions only), no events, no queue.
@@ -66,15 +70,60 @@ async def drop_database(database_url: str) -> None:
         await conn.close()
 
 
+def runtime_database_url(owner_url: str, service: str, password: str | None = None) -> str:
+    """``owner_url`` with the service's runtime role as the user (and ``password``, if given)."""
+    url = make_url(owner_url).set(username=runtime_role(service), password=password)
+    return url.render_as_string(hide_password=False)
+
+
+async def ensure_runtime_role(database_url: str, service: str, password: str | None = None) -> None:
+    """Create ``service``'s runtime login role when missing and the migrating role may create roles
+    (local set-up, tests); in Kubernetes the cluster creates it (deploy/k8s/infrastructure/postgres).
+    It is never a superuser, never bypasses row-level security and cannot create anything."""
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    role = runtime_role(service)
+    conn = await asyncpg.connect(admin, timeout=10)
+    try:
+        if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+            return
+        if not await conn.fetchval(
+            "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+        ):
+            return  # grant_runtime_role creates a NOLOGIN placeholder; the operator adds the login
+        secret = f" PASSWORD {_literal(password)}" if password else ""
+        try:
+            await conn.execute(
+                f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'
+                f" NOREPLICATION{secret}"
+            )
+        except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+            pass  # created by a migration running beside this one
+    finally:
+        await conn.close()
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _upgrade(connection: Connection, cfg: Config) -> None:
     connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
+    # Data migrations see every board: an owner that is not a superuser is held to the FORCEd
+    # policies too (shared/rls.py).
+    connection.execute(sa.text(f"SELECT set_config('{SCOPE_SETTING}', 'system', true)"))
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
-async def upgrade(service: str, database_url: str | None = None) -> None:
+async def upgrade(
+    service: str, database_url: str | None = None, *, runtime_password: str | None = None
+) -> None:
     url = database_url or settings_for(service).database_url
     await ensure_database(url)
+    await ensure_runtime_role(
+        url, service, runtime_password or os.environ.get("RUNTIME_DATABASE_PASSWORD") or None
+    )
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:

@@ -27,11 +27,11 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.auth import TokenVerifier
+from shared.auth import TokenVerifier, request_principal
 from shared.bus.consumer import EventConsumer, Handler
 from shared.bus.relay import OutboxRelay
 from shared.bus.topology import declare_exchanges, declare_service_queue, service_queue_arguments
-from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.db import Scope, UnitOfWork, make_engine, make_session_factory
 from shared.events.envelope import IntegrationEvent
 from shared.problems import install_problem_handlers
 from shared.ratelimit import install_rate_limits
@@ -55,6 +55,9 @@ class ServiceSpec:
     handlers: Mapping[type[IntegrationEvent], Handler] = field(default_factory=dict)
     workers: Sequence[Callable[[Runtime], BackgroundWorker]] = ()
     on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = ()
+    # The board of a participant, from the service's own records (``:participant``), for tokens
+    # that carry a participant id but no board (row-level security needs a board to show anything).
+    participant_board: str | None = None
 
 
 async def _raw_body(message: RabbitMessage) -> bytes:
@@ -124,8 +127,30 @@ class Runtime:
         async def on_event(body: bytes) -> None:  # noqa: ARG001
             await consumer.handle_message(context.get_local("message"))
 
-    def uow(self, *, board: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, board=board)
+    def uow(self, *, board: str | None = None, scope: Scope | None = None) -> UnitOfWork:
+        """A unit of work for the request being served: scoped (row-level security) to the
+        principal's board, or to every board for province staff, whatever ``board`` says; outside a
+        request, to ``board`` or the explicit ``scope``, else to nothing."""
+        if scope is None:
+            principal = request_principal()
+            if principal is not None:
+                board, scope = principal.database_scope
+                if scope is None:  # a token without a board sees no board's rows...
+                    if principal.participant_id is not None and self.spec.participant_board:
+                        # ...unless it is a participant's the service knows.
+                        return UnitOfWork(
+                            self.session_factory,
+                            participant_board=(
+                                sa.text(self.spec.participant_board),
+                                principal.participant_id,
+                            ),
+                        )
+                    return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, board=board, scope=scope)
+
+    def system_uow(self) -> UnitOfWork:
+        """A unit of work for the service's own machinery (scheduled jobs, start-up steps): every board."""
+        return UnitOfWork(self.session_factory, scope="system")
 
     async def start(self) -> None:
         self._admin = await aio_pika.connect_robust(self.settings.rabbitmq_url, timeout=10)

@@ -44,6 +44,14 @@ for service in registration matching notifications grants evaluation; do
         "$role" "$(cat "$work/db-password")" "$service" >"$work/db-url"
     create "mentorweb-${service}-db" kubernetes.io/basic-auth \
         "username=$work/db-username" "password=$work/db-password" "url=$work/db-url"
+    # The runtime role the pods log in as (row-level security; owns nothing).
+    app_role="mentorweb_${service}_app"
+    random >"$work/app-db-password"
+    printf '%s' "$app_role" >"$work/app-db-username"
+    printf 'postgresql+asyncpg://%s:%s@mentorweb-pg-rw:5432/mentorweb_%s' \
+        "$app_role" "$(cat "$work/app-db-password")" "$service" >"$work/app-db-url"
+    create "mentorweb-${service}-app-db" kubernetes.io/basic-auth \
+        "username=$work/app-db-username" "password=$work/app-db-password" "url=$work/app-db-url"
 
     # RabbitMQ: the Messaging Topology Operator imports username/password into the User; the
     # service (RABBITMQ_URL) and KEDA (TriggerAuthentication host) use url.

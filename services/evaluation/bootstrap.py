@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.evaluation.adapters.tables import PARTICIPANT_BOARD
 from services.evaluation.config import Settings
 from services.evaluation.entrypoints.events import HANDLERS
 from services.evaluation.entrypoints.http import router
@@ -11,12 +12,13 @@ from shared.runtime import Runtime, ServiceSpec
 
 
 async def _seed(runtime: Runtime) -> None:
-    async with runtime.uow() as uow:
+    async with runtime.system_uow() as uow:
         await seed_province_sets(uow)
 
 
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
     return ServiceSpec(
+        participant_board=PARTICIPANT_BOARD,
         settings=settings or Settings(),
         title="Mentorweb evaluation",
         description="Engagement from events, surveys that protect people, the appreciative-inquiry "

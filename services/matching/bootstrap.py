@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.matching.adapters.tables import PARTICIPANT_BOARD
 from services.matching.config import Settings
 from services.matching.entrypoints.events import HANDLERS
 from services.matching.entrypoints.http import router
@@ -13,6 +14,7 @@ from shared.runtime import ServiceSpec
 
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
     return ServiceSpec(
+        participant_board=PARTICIPANT_BOARD,
         settings=settings or Settings(),
         title="Mentorweb matching",
         description="Mentoring hubs, hub leaders, one-to-one mentors, late joiners and coordinator overrides.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.notifications.adapters.mailer import SmtpMailer
+from services.notifications.adapters.tables import PARTICIPANT_BOARD
 from services.notifications.config import Settings
 from services.notifications.entrypoints.events import handlers
 from services.notifications.entrypoints.http import router
@@ -22,6 +23,7 @@ def build_spec(settings: Settings | None = None, *, clock: Clock | None = None) 
         return Scheduler(settings, runtime.session_factory, clock)
 
     return ServiceSpec(
+        participant_board=PARTICIPANT_BOARD,
         settings=settings,
         title="Mentorweb notifications",
         description="Bilingual email with calendar invites, reminders, preferences and a delivery log.",

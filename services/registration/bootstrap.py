@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.registration.adapters.tables import PARTICIPANT_BOARD
 from services.registration.config import Settings
 from services.registration.entrypoints.events import HANDLERS
 from services.registration.entrypoints.http import router
@@ -18,6 +19,7 @@ from shared.runtime import ServiceSpec
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
     settings = settings or Settings()
     return ServiceSpec(
+        participant_board=PARTICIPANT_BOARD,
         settings=settings,
         title="Mentorweb registration",
         description="Boards, schools, participants and their learning goals; HR feeds (CSV, OneRoster, SCIM).",

@@ -54,7 +54,7 @@ class EventConsumer:
         self._crash_points = _crash_points(settings)
         self.group_commit = GroupCommit(
             consumer_name=settings.service_name,
-            open_unit_of_work=lambda: UnitOfWork(session_factory),
+            open_unit_of_work=lambda: UnitOfWork(session_factory, scope="system"),
             handle_alone=self.handle_event,
             crash_point=self._maybe_crash,
             max_batch=settings.consumer_batch_size,
@@ -133,7 +133,7 @@ class EventConsumer:
 
     async def handle_event(self, handler: Handler, event: IntegrationEvent) -> bool:
         """Run ``handler`` once for ``event`` in one unit of work; False when already handled."""
-        async with UnitOfWork(self.session_factory) as uow:
+        async with UnitOfWork(self.session_factory, scope="system") as uow:
             first_time = await inbox.claim(
                 uow.session,
                 consumer=self.settings.service_name,

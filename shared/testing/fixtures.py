@@ -15,7 +15,7 @@ from shared.auth import mint_token
 from shared.settings import ServiceSettings
 from shared.testing.infrastructure import Infrastructure, provide
 from shared.testing.otlp_receiver import OtlpReceiver
-from shared.testing.processes import TEST_JWT_SECRET, System
+from shared.testing.processes import TEST_JWT_SECRET, TEST_RUNTIME_DB_PASSWORD, System
 from shared.testing.smtp_sink import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infrastructure]:
+    # Every migration the tests run creates the services' runtime roles (shared/rls.py) with this
+    # password when they are missing, so the services under test log in as they do in production.
+    os.environ.setdefault("RUNTIME_DATABASE_PASSWORD", TEST_RUNTIME_DB_PASSWORD)
     with provide() as infrastructure:
         yield infrastructure
 

@@ -15,12 +15,20 @@ from pathlib import Path
 import aio_pika
 import httpx
 
-from shared.migrations import SERVICES, drop_database, upgrade
+from shared.migrations import SERVICES, drop_database, runtime_database_url, upgrade
 from shared.testing.infrastructure import Infrastructure
 from shared.testing.smtp_sink import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_JWT_SECRET = "mentorweb-test-secret-0123456789abcdef0123"
+# The services' runtime roles (shared/rls.py) get this password when the tests create them; a local
+# server trusting 127.0.0.1 ignores it, a testcontainers one needs it.
+TEST_RUNTIME_DB_PASSWORD = "mentorweb-test-runtime-role"
+
+
+def runtime_url(owner_url: str, service: str) -> str:
+    """``owner_url`` as ``service``'s runtime role: how a service under test connects."""
+    return runtime_database_url(owner_url, service, TEST_RUNTIME_DB_PASSWORD)
 
 
 @dataclass
@@ -97,7 +105,13 @@ class System:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def database_url(self, service: str) -> str:
+        """The owner's URL (migrations, direct reads in tests)."""
         return self.infra.database_url(f"{self.prefix}_{service}")
+
+    def runtime_database_url(self, name: str) -> str:
+        """What the process ``name`` connects with: its service's runtime role, held to row-level
+        security (a console started under another name is still the console)."""
+        return runtime_url(self.database_url(name), name if name in SERVICES else "console")
 
     def env_for(self, service: str, port: int) -> dict[str, str]:
         env = {
@@ -108,7 +122,7 @@ class System:
                 "MENTORWEB_ENV": "test",
                 "SERVICE_NAME": service,
                 "HTTP_PORT": str(port),
-                "DATABASE_URL": self.database_url(service),
+                "DATABASE_URL": self.runtime_database_url(service),
                 "RABBITMQ_URL": self.rabbitmq_url or self.infra.rabbitmq_url,
                 "BUS_PREFIX": self.prefix,
                 "SMTP_HOST": "127.0.0.1",
@@ -130,7 +144,7 @@ class System:
 
     async def migrate(self, services: tuple[str, ...] = SERVICES) -> None:
         for service in services:
-            await upgrade(service, self.database_url(service))
+            await upgrade(service, self.database_url(service), runtime_password=TEST_RUNTIME_DB_PASSWORD)
 
     def start(self, services: tuple[str, ...] = SERVICES) -> System:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -139,8 +153,14 @@ class System:
             proc = ServiceProcess(service, self.env_for(service, port), self.log_dir / f"{service}.log", port)
             self.processes[service] = proc
             proc.start()
-        for service in services:
-            self.processes[service].wait_ready()
+        try:
+            for service in services:
+                self.processes[service].wait_ready()
+        except BaseException:
+            # A fixture that fails here never reaches its teardown: stop what was started rather than
+            # leave orphans holding database connections.
+            self.stop()
+            raise
         return self
 
     async def start_console(
@@ -148,7 +168,7 @@ class System:
     ) -> ServiceProcess:
         """The web console (services/console) beside the running services, calling their APIs; its own
         database holds its sessions only."""
-        await upgrade("console", self.database_url(name))
+        await upgrade("console", self.database_url(name), runtime_password=TEST_RUNTIME_DB_PASSWORD)
         port = port or free_port()
         console_env = self.env_for(name, port)
         console_env.update({f"{s.upper()}_URL": self.url(s) for s in SERVICES if s in self.processes})

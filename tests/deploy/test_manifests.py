@@ -225,7 +225,8 @@ def test_deployment_runs_the_service_safely(overlay: str, service: str) -> None:
         assert key in config, key
     env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in app["env"] if "valueFrom" in e}
     assert env["RABBITMQ_URL"]["name"] == f"mentorweb-{service}-bus"
-    assert env["DATABASE_URL"]["name"] == f"mentorweb-{service}-db"
+    # The app logs in as the runtime role (row-level security); only migrations use the owner's.
+    assert env["DATABASE_URL"]["name"] == f"mentorweb-{service}-app-db"
     svc = one(objects, "Service", service)
     assert selects({"matchLabels": svc["spec"]["selector"]}, pod_labels(dep))
     assert svc["spec"]["ports"][0]["port"] == port
@@ -443,8 +444,13 @@ def test_each_service_has_its_own_database_and_role(overlay: str, service: str) 
     assert database["databaseReclaimPolicy"] == "retain"
     (role,) = [r for r in cluster["spec"]["managed"]["roles"] if r["name"] == database["owner"]]
     assert role["login"] is True and role["ensure"] == "present"
-    # The role's password and the service's DATABASE_URL come from the same operator Secret.
+    # The role's password and the migrations' DATABASE_URL come from the same operator Secret.
     assert role["passwordSecret"] == {"name": f"mentorweb-{service}-db"}
+    # The pods' runtime role: a login that owns nothing and cannot bypass row-level security.
+    (runtime,) = [r for r in cluster["spec"]["managed"]["roles"] if r["name"] == f"mentorweb_{service}_app"]
+    assert runtime["login"] is True and runtime["ensure"] == "present"
+    assert runtime["bypassrls"] is False and runtime["superuser"] is False
+    assert runtime["passwordSecret"] == {"name": f"mentorweb-{service}-app-db"}
 
 
 @overlays

@@ -219,3 +219,10 @@ harvest_votes = sa.Table(
     sa.Column("participant_id", UUID(as_uuid=True), primary_key=True),
     _board(),
 )
+
+
+# The board a participant belongs to, for a token that names the participant but no board
+# (ServiceSpec.participant_board: row-level security needs a board to show any row).
+PARTICIPANT_BOARD = (
+    "SELECT board FROM participants WHERE participant_id = :participant ORDER BY program_year DESC LIMIT 1"
+)

@@ -30,7 +30,7 @@ class SurveySchedule:
         while True:
             try:
                 outcome = await keep_schedule(
-                    self.runtime.uow, now=self.clock.now(), mode=self.settings.round_mode
+                    self.runtime.system_uow, now=self.clock.now(), mode=self.settings.round_mode
                 )
                 if outcome.opened or outcome.waiting:
                     log.info(

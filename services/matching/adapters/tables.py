@@ -202,3 +202,10 @@ class StandingDecisionRow(MatchingTable, table=True):
     note: str | None = Field(default=None, sa_column=Column(sa.Text))
     actor: str = Field(sa_column=Column(sa.String(200), nullable=False))
     at: datetime = Field(sa_column=_now_column())
+
+
+# The board a participant belongs to, for a token that names the participant but no board
+# (ServiceSpec.participant_board: row-level security needs a board to show any row).
+PARTICIPANT_BOARD = (
+    "SELECT board FROM participants WHERE participant_id = :participant ORDER BY program_year DESC LIMIT 1"
+)

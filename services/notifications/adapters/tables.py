@@ -199,3 +199,8 @@ class Pairing(NotificationsTable, table=True):
     board: str = Field(sa_column=Column(sa.String(40), nullable=False))
     mentor_id: uuid.UUID | None = None
     updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
+# The board a participant belongs to, for a token that names the participant but no board
+# (ServiceSpec.participant_board: row-level security needs a board to show any row).
+PARTICIPANT_BOARD = "SELECT board FROM contacts WHERE participant_id = :participant"

@@ -173,7 +173,8 @@ async def unsubscribe(token: LinkToken, request: Request) -> Response:
     participant_id = _link_participant(request, token)
     if participant_id is None:
         return _invalid_link(request)
-    async with runtime_of(request).uow() as uow:
+    # No login: the signed link is the authority, for the one recipient it names, in any board.
+    async with runtime_of(request).uow(scope="system") as uow:
         contact = await uow.session.get(Contact, participant_id, with_for_update=True)
         if contact is None:
             raise Problem(404, "Not found", "No such recipient.")

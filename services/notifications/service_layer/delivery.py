@@ -29,9 +29,12 @@ from services.notifications.domain.addresses import UndeliverableAddress, smtp_a
 from services.notifications.service_layer.outgoing import MAIL_CHANNEL
 from services.notifications.service_layer.preferences import preferences_url
 from shared.bus.errors import describe_error
+from shared.db import scope_info
 from shared.wakeup import PgWakeup
 
 log = logging.getLogger(__name__)
+# The worker serves every board: its sessions act in the system scope (row-level security).
+SYSTEM = scope_info(scope="system")
 
 # Transactions claiming mail at once; each claims its share of ``mail_concurrency`` messages.
 MAIL_SENDERS = 2
@@ -87,7 +90,7 @@ class MailDispatcher:
             return
         self._last_probe = loop.time()
         if await self.mailer.probe():
-            async with self.session_factory() as session, session.begin():
+            async with self.session_factory(info=SYSTEM) as session, session.begin():
                 await session.execute(
                     sa.update(Notification)
                     .where(Notification.state == "pending", Notification.next_attempt_at > sa.func.now())  # type: ignore[arg-type,operator]
@@ -125,7 +128,7 @@ class MailDispatcher:
     async def send_some(self, limit: int, now: datetime | None = None) -> int:
         """Claim up to ``limit`` due notifications (SKIP LOCKED), send them concurrently, record each
         outcome in the same transaction; returns how many were attempted."""
-        async with self.session_factory() as session, session.begin():
+        async with self.session_factory(info=SYSTEM) as session, session.begin():
             rows = (
                 (
                     await session.execute(

@@ -29,7 +29,7 @@ async def send_digests(
     the same digest gets none), queues the digest under an id derived from recipient and cutoff (a
     second digest for the same week collides instead of going out) and marks the messages digested.
     """
-    async with UnitOfWork(session_factory) as uow:
+    async with UnitOfWork(session_factory, scope="system") as uow:
         recipients = (
             await uow.session.execute(
                 sa.select(Notification.recipient_email, sa.func.min(Notification.board))  # type: ignore[call-overload]
@@ -45,7 +45,7 @@ async def send_digests(
             weekday=settings.digest_weekday,
             hour=settings.digest_hour,
         )
-        async with UnitOfWork(session_factory) as uow:
+        async with UnitOfWork(session_factory, scope="system") as uow:
             held = list(
                 (
                     await uow.session.execute(

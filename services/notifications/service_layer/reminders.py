@@ -139,7 +139,7 @@ async def send_due(
     """Claim due reminders (SKIP LOCKED), queue their messages, mark them; returns how many were handled."""
     handled = 0
     while True:
-        async with UnitOfWork(session_factory) as uow:
+        async with UnitOfWork(session_factory, scope="system") as uow:
             rows = list(
                 (
                     await uow.session.execute(

@@ -63,7 +63,7 @@ class Scheduler:
     async def run_once(self, now: datetime | None = None) -> dict[str, int]:
         """One pass: plan grant-deadline reminders, send due reminders, send due digests."""
         now = now or self.clock()
-        async with UnitOfWork(self.session_factory) as uow:
+        async with UnitOfWork(self.session_factory, scope="system") as uow:
             planned = await reminders.plan_grant_deadlines(uow, self.settings, now)
             await uow.commit()
         return {

@@ -164,3 +164,10 @@ class ImportRowError(RegistrationTable, table=True):
     column: str | None = None
     message: str
     outcome: str = "refused"
+
+
+# The board a participant belongs to, for a token that names the participant but no board
+# (ServiceSpec.participant_board: row-level security needs a board to show any row).
+PARTICIPANT_BOARD = (
+    "SELECT board FROM participants WHERE id = :participant ORDER BY program_year DESC LIMIT 1"
+)

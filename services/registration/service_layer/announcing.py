@@ -82,7 +82,7 @@ class NameAnnouncer:
 
     async def start(self) -> None:
         try:
-            async with UnitOfWork(self.session_factory) as uow:
+            async with UnitOfWork(self.session_factory, scope="system") as uow:
                 count = await announce_unannounced(uow)
                 await uow.commit()
         except Exception as exc:  # never keeps the service from starting; the next start tries again

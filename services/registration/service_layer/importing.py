@@ -44,7 +44,7 @@ from services.registration.domain.tabular import FileProblem, RowError
 from services.registration.service_layer import watermarks
 from services.registration.service_layer.errors import InvalidInput
 from services.registration.service_layer.registering import profile_from_row, theme_codes
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, scope_info, set_scope
 from shared.events.envelope import IntegrationEvent
 from shared.events.registration import (
     MentorRegistered,
@@ -55,6 +55,8 @@ from shared.events.registration import (
 from shared.wakeup import PgWakeup
 
 log = logging.getLogger(__name__)
+# The worker serves every board: its sessions act in the system scope (row-level security).
+SYSTEM = scope_info(scope="system")
 tracer = trace.get_tracer("mentorweb.registration.imports")
 
 IMPORT_CHANNEL = "mentorweb_imports"
@@ -212,6 +214,7 @@ class ImportWorker:
         async with self.engine.connect() as lease:
             transaction = await lease.begin()
             try:
+                await set_scope(lease, scope="system")
                 claimed = (await lease.execute(_CLAIM)).first()
                 if claimed is None:
                     await transaction.rollback()
@@ -236,7 +239,7 @@ class ImportWorker:
                 raise
 
     async def _begin(self, import_id: uuid.UUID) -> Import:
-        async with self.session_factory() as session, session.begin():
+        async with self.session_factory(info=SYSTEM) as session, session.begin():
             job = (
                 await session.execute(sa.select(Import).where(Import.id == import_id).with_for_update())  # type: ignore[arg-type]
             ).scalar_one()
@@ -249,7 +252,7 @@ class ImportWorker:
             return job
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
-        async with UnitOfWork(self.session_factory) as uow:
+        async with UnitOfWork(self.session_factory, scope="system") as uow:
             failed = (
                 await uow.session.execute(
                     sa.update(Import)

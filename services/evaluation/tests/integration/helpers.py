@@ -25,7 +25,7 @@ from shared.events.envelope import IntegrationEvent
 from shared.runtime import create_app
 from shared.testing.helpers import auth
 from shared.testing.infrastructure import Infrastructure
-from shared.testing.processes import TEST_JWT_SECRET
+from shared.testing.processes import TEST_JWT_SECRET, runtime_url
 
 T = TypeVar("T")
 
@@ -139,7 +139,8 @@ async def start_api(
 ) -> AsyncIterator[EvaluationApi]:
     """``create_app(build_spec(Settings(...)))`` running its lifespan, its clock fixed (tests move it)."""
     config = Settings(
-        database_url=database_url,
+        # The service's runtime role, held to row-level security as in production.
+        database_url=runtime_url(database_url, "evaluation"),
         rabbitmq_url=infra.rabbitmq_url,
         bus_prefix=prefix,
         jwt_secret=TEST_JWT_SECRET,

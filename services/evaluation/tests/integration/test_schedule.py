@@ -63,7 +63,7 @@ async def test_rounds_open_on_the_program_year_once_and_closed_ballots_forget_wh
     runtime = api.app.state.runtime
 
     async def tick(now: datetime) -> list[str]:
-        outcome = await keep_schedule(runtime.uow, now=now, mode="anonymous")
+        outcome = await keep_schedule(runtime.system_uow, now=now, mode="anonymous")
         return [kind for b, kind in outcome.opened if b == board]
 
     async def kinds() -> list[str]:
@@ -170,14 +170,14 @@ async def test_a_confidential_survey_reminds_those_who_have_not_answered_once(ap
         infra.rabbitmq_url, api.settings.exchange_name, "evaluation.survey_reminder_requested.#"
     )
     try:
-        early = await keep_schedule(runtime.uow, now=at(2033, 11, 10), mode="anonymous")
+        early = await keep_schedule(runtime.system_uow, now=at(2033, 11, 10), mode="anonymous")
         assert early.reminded == 0  # not in its last three days yet
-        due = await keep_schedule(runtime.uow, now=at(2033, 11, 18), mode="anonymous")
+        due = await keep_schedule(runtime.system_uow, now=at(2033, 11, 18), mode="anonymous")
         assert due.reminded == 1  # the confidential survey only
         (event,) = await listener.take(1, board=board)
         assert event.survey_id == uuid.UUID(confidential["id"])  # type: ignore[attr-defined]
         assert sorted(event.invitees) == sorted(p.participant_id for p in people[2:])  # type: ignore[attr-defined]
-        again = await keep_schedule(runtime.uow, now=at(2033, 11, 19), mode="anonymous")
+        again = await keep_schedule(runtime.system_uow, now=at(2033, 11, 19), mode="anonymous")
         assert again.reminded == 0  # once
     finally:
         await listener.close()

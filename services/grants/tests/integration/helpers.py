@@ -22,7 +22,7 @@ from shared.events.envelope import IntegrationEvent
 from shared.runtime import create_app
 from shared.testing.helpers import auth
 from shared.testing.infrastructure import Infrastructure
-from shared.testing.processes import TEST_JWT_SECRET
+from shared.testing.processes import TEST_JWT_SECRET, runtime_url
 
 EDMONTON = ZoneInfo("America/Edmonton")
 _years = itertools.count(2101)
@@ -67,7 +67,8 @@ async def start_api(
 ) -> AsyncIterator[GrantsApi]:
     """``create_app(build_spec(Settings(...)))`` running its lifespan, with an httpx client on it."""
     config = Settings(
-        database_url=database_url,
+        # The service's runtime role, held to row-level security as in production.
+        database_url=runtime_url(database_url, "grants"),
         rabbitmq_url=infra.rabbitmq_url,
         bus_prefix=prefix,
         jwt_secret=TEST_JWT_SECRET,

@@ -22,13 +22,14 @@ from services.notifications.bootstrap import build_spec
 from services.notifications.config import Settings
 from services.notifications.service_layer.scheduler import Scheduler
 from shared.auth import mint_token
+from shared.db import scope_info
 from shared.events.catalog import encode
 from shared.events.envelope import IntegrationEvent
 from shared.events.registration import MentorRegistered, ParticipantProfile, TeacherRegistered, ThemeDefined
 from shared.runtime import Runtime, create_app
 from shared.testing.helpers import auth
 from shared.testing.infrastructure import Infrastructure
-from shared.testing.processes import TEST_JWT_SECRET, wait_until
+from shared.testing.processes import TEST_JWT_SECRET, runtime_url, wait_until
 from shared.testing.smtp_sink import SmtpServer
 
 REVIEWERS = ("reviewer.one@province.example.org", "reviewer.two@province.example.org")
@@ -187,11 +188,11 @@ class Notifications:
         assert await wait_until(nothing_due, timeout=timeout), "stored messages are still due"
 
     async def rows(self, query: str, **params: Any) -> list[Any]:
-        async with self.runtime.session_factory() as session:
+        async with self.runtime.session_factory(info=scope_info(scope="system")) as session:
             return list((await session.execute(sa.text(query), params)).all())
 
     async def scalar(self, query: str, **params: Any) -> Any:
-        async with self.runtime.session_factory() as session:
+        async with self.runtime.session_factory(info=scope_info(scope="system")) as session:
             return (await session.execute(sa.text(query), params)).scalar()
 
     def token(self, role: str, *, board: str | None = None, participant_id: object = None) -> str:
@@ -218,7 +219,8 @@ async def start_notifications(
     **overrides: Any,
 ) -> AsyncIterator[Notifications]:
     settings = Settings(
-        database_url=database_url,
+        # The service's runtime role, held to row-level security as in production.
+        database_url=runtime_url(database_url, "notifications"),
         rabbitmq_url=infra.rabbitmq_url,
         bus_prefix=prefix,
         smtp_port=smtp.port,

@@ -87,7 +87,7 @@ async def test_hub_of_seven_and_two_leaders_gets_nine_invitations_once_in_their_
     assert await notif.scalar("SELECT count(*) FROM inbox WHERE event_id = :e", e=hub.event_id) == 1
     consumer = notif.runtime.consumer
     assert consumer is not None
-    async with notif.runtime.uow() as uow:
+    async with notif.runtime.system_uow() as uow:
         await consumer.handlers[HubFormed](uow, hub)
         await uow.commit()
     await notif.settle()
