@@ -18,6 +18,8 @@ def upgrade() -> None:
     rls.protect_child_table(op, "program_phases", parent="program_years", columns={"program_year_id": "id"})
     for child in ("import_errors", "import_files"):
         rls.protect_child_table(op, child, parent="imports", columns={"import_id": "id"})
+    for child in ("steering_committee_members", "steering_committee_meetings"):
+        rls.protect_child_table(op, child, parent="steering_committees", columns={"committee_id": "id"})
     rls.grant_runtime_role(op, "registration")
 
 
