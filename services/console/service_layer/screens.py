@@ -93,7 +93,8 @@ async def all_hubs(caller: Caller, code: str, year: str) -> list[dict[str, Any]]
 async def board_home(caller: Caller, code: str, year: str, today: date) -> summaries.BoardHome:
     row = await board(caller, code)
     api, token = caller.api, caller.token
-    counts, timeline, hubs, unplaced, meetings, failed, runs = await asyncio.gather(
+    first, last = summaries.program_year_bounds(year)
+    counts, timeline, hubs, unplaced, meetings, failed, runs, ready, capacity = await asyncio.gather(
         _ask(api.get("registration", "/v1/participant-counts", token, program_year=year)),
         _maybe(
             api.get("registration", f"/v1/boards/{code}/timeline", token, program_year=year, on=today), None
@@ -103,6 +104,10 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         _maybe(api.get("matching", f"/v1/boards/{code}/hub-meetings", token, program_year=year), []),
         _maybe(api.get("notifications", "/v1/notifications", token, board=code, state="failed", limit=1), {}),
         _maybe(api.get("matching", f"/v1/boards/{code}/program-years/{year}/matching-runs", token), []),
+        readiness(caller, code, year),
+        _maybe(
+            api.get("matching", f"/v1/boards/{code}/release-capacity", token, start=first, end=last), None
+        ),
     )
     people = summaries.participant_counts(counts, code)
     return summaries.board_home(
@@ -118,6 +123,8 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         meetings=meetings,
         failed_messages=int((failed or {}).get("total", 0)),
         runs=runs,
+        readiness=ready,
+        capacity=capacity,
     )
 
 
