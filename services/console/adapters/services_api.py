@@ -120,7 +120,9 @@ class ServicesApi:
     async def post(self, service: Service, path: str, token: str, body: Any, **params: Any) -> Any:
         return await self.call(service, "POST", path, token, params=params, json=body)
 
-    async def download(self, service: Service, path: str, token: str, **params: Any) -> tuple[bytes, str, str]:
+    async def download(
+        self, service: Service, path: str, token: str, **params: Any
+    ) -> tuple[bytes, str, str]:
         """A file a service renders (a report's PDF or CSV): its bytes, media type and file name."""
         headers = {"Authorization": f"Bearer {token}"}
         clean = {k: v for k, v in params.items() if v is not None and v != ""}

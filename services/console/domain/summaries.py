@@ -88,7 +88,9 @@ def board_home(
     if readiness is not None and not readiness.get("up_to_date", True):
         behind = readiness.get("behind") or {}
         attention.append(
-            AttentionItem("matching_behind", int(behind.get("participants") or 0), f"/boards/{code}#readiness")
+            AttentionItem(
+                "matching_behind", int(behind.get("participants") or 0), f"/boards/{code}#readiness"
+            )
         )
     draft = latest_draft(runs or [])
     if draft is not None:
@@ -149,7 +151,9 @@ def meetings_without_cover(
     a day the board gave no capacity for, or one booked beyond it. Unknown capacity (None) flags none."""
     if capacity is None:
         return []
-    left = {str(d["date"]): int(d.get("left", int(d["capacity"]) - int(d.get("booked", 0)))) for d in capacity}
+    left = {
+        str(d["date"]): int(d.get("left", int(d["capacity"]) - int(d.get("booked", 0)))) for d in capacity
+    }
     return [
         m
         for m in meetings

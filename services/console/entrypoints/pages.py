@@ -5,7 +5,6 @@ Thin: read the request, check the session and its CSRF token, call a use case, r
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
