@@ -12,7 +12,7 @@ class AttentionItem:
     """Something on a board that needs a coordinator, and where it is fixed."""
 
     # unplaced_teacher | not_placed_yet | matching_behind | draft_run | hub_missing_leaders | hub_flagged
-    # | meeting_without_cover | failed_message | overdue_phase | no_timeline
+    # | needs_check_in | meeting_without_cover | failed_message | overdue_phase | no_timeline
     kind: str
     count: int
     link: str
@@ -61,6 +61,7 @@ def board_home(
     runs: list[dict[str, Any]] | None = None,
     readiness: dict[str, Any] | None = None,
     capacity: list[dict[str, Any]] | None = None,
+    check_ins: int | None = None,
 ) -> BoardHome:
     """The board home's counts and its "needs attention" list, each item linking to where it is fixed.
 
@@ -112,6 +113,8 @@ def board_home(
         attention.append(
             AttentionItem("hub_flagged", len(flagged), f"/boards/{code}/hubs#hub-{flagged[0]['id']}")
         )
+    if check_ins:
+        attention.append(AttentionItem("needs_check_in", check_ins, f"/boards/{code}/evaluation#check-in"))
     uncovered = meetings_without_cover(meetings, capacity)
     if uncovered:
         attention.append(AttentionItem("meeting_without_cover", len(uncovered), f"/boards/{code}/hubs"))

@@ -94,7 +94,18 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
     row = await board(caller, code)
     api, token = caller.api, caller.token
     first, last = summaries.program_year_bounds(year)
-    counts, timeline, hubs, unplaced, meetings, failed, runs, ready, capacity = await asyncio.gather(
+    (
+        counts,
+        timeline,
+        hubs,
+        unplaced,
+        meetings,
+        failed,
+        runs,
+        ready,
+        capacity,
+        engagement,
+    ) = await asyncio.gather(
         _ask(api.get("registration", "/v1/participant-counts", token, program_year=year)),
         _maybe(
             api.get("registration", f"/v1/boards/{code}/timeline", token, program_year=year, on=today), None
@@ -108,6 +119,7 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         _maybe(
             api.get("matching", f"/v1/boards/{code}/release-capacity", token, start=first, end=last), None
         ),
+        _maybe(api.get("evaluation", f"/v1/boards/{code}/engagement", token, program_year=year), None),
     )
     people = summaries.participant_counts(counts, code)
     return summaries.board_home(
@@ -125,6 +137,7 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         runs=runs,
         readiness=ready,
         capacity=capacity,
+        check_ins=None if engagement is None else len(engagement.get("needs_check_in") or []),
     )
 
 

@@ -199,12 +199,14 @@ def test_a_board_with_everyone_registered_and_nobody_placed_needs_attention():
         failed_messages=0,
         runs=[{"id": "r1", "status": "draft", "started_at": "2026-09-01T10:00:00+00:00"}],
         readiness={"up_to_date": False, "behind": {"participants": 4, "revisions": 6}},
+        check_ins=2,
     )
     links = {a.kind: (a.count, a.link) for a in home.attention}
     assert links == {
         "matching_behind": (4, "/boards/ELM#readiness"),
         "draft_run": (1, "/boards/ELM/matching-runs/r1?year=2026-2027"),
         "not_placed_yet": (63, "/boards/ELM/hubs#runs"),
+        "needs_check_in": (2, "/boards/ELM/evaluation#check-in"),
         "no_timeline": (1, "/boards/ELM#timeline"),
     }
 
@@ -227,6 +229,7 @@ def test_a_published_run_is_no_draft_to_review_and_a_caught_up_matching_is_no_it
             {"id": "r2", "status": "published", "started_at": "2026-09-02T10:00:00+00:00"},
         ],
         readiness={"up_to_date": True, "behind": {"participants": 0, "revisions": 0}},
+        check_ins=0,
     )
     assert home.attention == []
 
