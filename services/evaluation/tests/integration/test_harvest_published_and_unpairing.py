@@ -64,9 +64,7 @@ async def test_a_board_publishes_its_harvest_once_and_its_people_are_named_by_id
             201,
             json={"title": title, "items": [story["id"]]},
         )
-    listener = await Listener.open(
-        infra.rabbitmq_url, api.settings.exchange_name, "evaluation.harvest_published.*"
-    )
+    listener = await Listener.open(infra.rabbitmq_url, api.settings.exchange_name, "evaluation.#")
     try:
         before = await api.ok("GET", f"/boards/{board}/harvest/publication", coordinator, params=params)
         assert before["published_at"] is None
@@ -87,6 +85,17 @@ async def test_a_board_publishes_its_harvest_once_and_its_people_are_named_by_id
         assert again.status_code == 409
         after = await api.ok("GET", f"/boards/{board}/harvest/publication", coordinator, params=params)
         assert after["published_at"] is not None
+        # The positive signal: the board's next event (a round opened after the refusal) comes next,
+        # with no second HarvestPublished before it, and nothing after it.
+        await api.ok(
+            "POST",
+            f"/boards/{board}/surveys",
+            coordinator,
+            201,
+            json={"program_year": YEAR, "kind": "end_of_year"},
+        )
+        (following,) = await listener.take(1, board=board)
+        assert isinstance(following, evaluation.SurveyOpened)
         assert await listener.nothing_more(board=board)
     finally:
         await listener.close()

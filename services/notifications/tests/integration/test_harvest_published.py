@@ -27,7 +27,7 @@ async def test_the_harvest_is_announced_once_to_each_participant_in_their_langua
     )
     await notif.publish(published, times=2)  # redelivered: still once each
     await notif.mails_to(str(french.email), str(english.email), template="harvest_published")
-    await notif.settle(1.0)
+    await notif.settle()
 
     told = notif.mails(str(french.email), "harvest_published")
     assert len(told) == 1 and len(notif.mails(str(english.email), "harvest_published")) == 1
