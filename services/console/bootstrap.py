@@ -18,7 +18,7 @@ from services.console.adapters.rendering import Renderer
 from services.console.adapters.services_api import ServicesApi, api_calls, api_wall_seconds
 from services.console.adapters.session_store import SessionStore
 from services.console.config import Settings
-from services.console.entrypoints import problems
+from services.console.entrypoints import evaluation, problems
 from services.console.entrypoints.pages import router
 from services.console.service_layer.sessions import Sessions
 from shared.db import make_engine
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.console = console
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(evaluation.router)
     problems.install(app)
     # Sign-in attempts per client address, shared by every console replica (shared/ratelimit.py).
     install_rate_limits(app, settings)

@@ -10,11 +10,12 @@ class Settings(ServiceSettings):
     http_port: int = 8000
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/mentorweb_console"
 
-    # The four services' HTTP APIs, called with the signed-in user's token.
+    # The services' HTTP APIs, called with the signed-in user's token.
     registration_url: str = "http://127.0.0.1:8001"
     matching_url: str = "http://127.0.0.1:8002"
     notifications_url: str = "http://127.0.0.1:8003"
     grants_url: str = "http://127.0.0.1:8004"
+    evaluation_url: str = "http://127.0.0.1:8005"
     api_timeout_seconds: float = Field(default=15.0, gt=0)
 
     public_base_url: str = "http://127.0.0.1:8000"

@@ -57,3 +57,15 @@ class SurveyReminderRequested(IntegrationEvent):
     title_fr: str
     closes_at: datetime
     invitees: list[uuid.UUID]
+
+
+class HarvestPublished(IntegrationEvent):
+    """A board's appreciative-inquiry harvest for the program year is published: its themes (most
+    votes first) and propositions are what the year leaves to the next. ``invitees`` are the year's
+    hub members and leaders, to be told it is out (ids, never names)."""
+
+    PRODUCER = "evaluation"
+    program_year: str
+    themes: list[str]
+    propositions: int
+    invitees: list[uuid.UUID]

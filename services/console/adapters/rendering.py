@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -60,12 +60,20 @@ def _environment(language: str) -> Environment:
     def as_money(value: Decimal | str | None) -> str:
         return "" if value is None else format_currency(Decimal(str(value)), "CAD", locale=locale)
 
+    def as_percent(value: float | None) -> str:
+        return "" if value is None else format_percent(value, locale=locale)
+
     def language_name(code: str) -> str:
         name = Locale.parse(locale).languages.get(code, code)
         return str(name)
 
     env.filters.update(
-        date=as_date, datetime=as_datetime, number=as_number, money=as_money, language_name=language_name
+        percent=as_percent,
+        date=as_date,
+        datetime=as_datetime,
+        number=as_number,
+        money=as_money,
+        language_name=language_name,
     )
     env.globals.update(lang=language, locale=locale.replace("_", "-"))
     return env

@@ -1,4 +1,4 @@
-"""The four services' HTTP APIs, called with the signed-in user's bearer token (httpx)."""
+"""The services' HTTP APIs, called with the signed-in user's bearer token (httpx)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 from services.console.config import Settings
 
 log = logging.getLogger(__name__)
-Service = Literal["registration", "matching", "notifications", "grants"]
+Service = Literal["registration", "matching", "notifications", "grants", "evaluation"]
 
 
 # The (start, end) of every API call made for the current request, for the Server-Timing header.
@@ -53,6 +53,7 @@ class ServicesApi:
             "matching": settings.matching_url.rstrip("/"),
             "notifications": settings.notifications_url.rstrip("/"),
             "grants": settings.grants_url.rstrip("/"),
+            "evaluation": settings.evaluation_url.rstrip("/"),
         }
         self.client = httpx.AsyncClient(
             timeout=settings.api_timeout_seconds,
@@ -118,3 +119,30 @@ class ServicesApi:
 
     async def post(self, service: Service, path: str, token: str, body: Any, **params: Any) -> Any:
         return await self.call(service, "POST", path, token, params=params, json=body)
+
+    async def download(
+        self, service: Service, path: str, token: str, **params: Any
+    ) -> tuple[bytes, str, str]:
+        """A file a service renders (a report's PDF or CSV): its bytes, media type and file name."""
+        headers = {"Authorization": f"Bearer {token}"}
+        clean = {k: v for k, v in params.items() if v is not None and v != ""}
+        started = time.perf_counter()
+        try:
+            response = await self.client.get(f"{self.bases[service]}{path}", params=clean, headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("%s GET %s failed: %s", service, path, exc.__class__.__name__)
+            raise ApiError(
+                0, {"title": "Service unreachable", "detail": f"{service}: {exc.__class__.__name__}"}
+            ) from exc
+        calls = api_calls.get()
+        if calls is not None:
+            calls.append((started, time.perf_counter()))
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"title": response.reason_phrase}
+            raise ApiError(response.status_code, problem if isinstance(problem, dict) else {})
+        disposition = response.headers.get("content-disposition", "")
+        name = disposition.split('filename="', 1)[1].rstrip('"') if 'filename="' in disposition else "report"
+        return response.content, response.headers.get("content-type", "application/octet-stream"), name

@@ -11,7 +11,9 @@ from typing import Any
 class AttentionItem:
     """Something on a board that needs a coordinator, and where it is fixed."""
 
-    kind: str  # unplaced_teacher | hub_missing_leaders | hub_flagged | failed_message | overdue_phase
+    # unplaced_teacher | not_placed_yet | matching_behind | draft_run | hub_missing_leaders | hub_flagged
+    # | needs_check_in | meeting_without_cover | failed_message | overdue_phase | no_timeline
+    kind: str
     count: int
     link: str
     detail: str = ""
@@ -26,6 +28,7 @@ class BoardHome:
     overdue_titles: list[str]
     counts: dict[str, int]
     attention: list[AttentionItem] = field(default_factory=list)
+    readiness: dict[str, Any] | None = None
 
 
 def latest_pairings(runs: list[dict[str, Any]]) -> int:
@@ -56,12 +59,20 @@ def board_home(
     meetings: list[dict[str, Any]],
     failed_messages: int,
     runs: list[dict[str, Any]] | None = None,
+    readiness: dict[str, Any] | None = None,
+    capacity: list[dict[str, Any]] | None = None,
+    check_ins: int | None = None,
 ) -> BoardHome:
-    """The board home's counts and its "needs attention" list, each item linking to where it is fixed."""
+    """The board home's counts and its "needs attention" list, each item linking to where it is fixed.
+
+    Every fact the other figures imply is flagged, not only what the services call a problem: people
+    registered whom no run has placed yet, matching behind registration, a draft nobody reviewed,
+    meetings booked on a day without enough occasional teachers, a year with no calendar of phases.
+    """
     code = board["code"]
     standing = _standing_for(timeline, program_year)
     held = sum(1 for m in meetings if m.get("status") == "held")
-    planned = sum(1 for m in meetings if m.get("status") in ("scheduled", "planned", "rescheduled"))
+    planned = sum(1 for m in meetings if m.get("status") in PLANNED)
     members = sum(int(h.get("member_count") or len(h.get("members") or [])) for h in hubs)
     counts = {
         "registered": registered,
@@ -75,8 +86,23 @@ def board_home(
         "meetings_planned": planned,
     }
     attention: list[AttentionItem] = []
+    if readiness is not None and not readiness.get("up_to_date", True):
+        behind = readiness.get("behind") or {}
+        attention.append(
+            AttentionItem(
+                "matching_behind", int(behind.get("participants") or 0), f"/boards/{code}#readiness"
+            )
+        )
+    draft = latest_draft(runs or [])
+    if draft is not None:
+        attention.append(
+            AttentionItem("draft_run", 1, f"/boards/{code}/matching-runs/{draft['id']}?year={program_year}")
+        )
     if unplaced:
         attention.append(AttentionItem("unplaced_teacher", len(unplaced), f"/boards/{code}/hubs#unplaced"))
+    waiting = registered - placed - len(unplaced)
+    if waiting > 0:
+        attention.append(AttentionItem("not_placed_yet", waiting, f"/boards/{code}/hubs#runs"))
     short = hubs_missing_leaders(hubs)
     if short:
         attention.append(
@@ -87,10 +113,17 @@ def board_home(
         attention.append(
             AttentionItem("hub_flagged", len(flagged), f"/boards/{code}/hubs#hub-{flagged[0]['id']}")
         )
+    if check_ins:
+        attention.append(AttentionItem("needs_check_in", check_ins, f"/boards/{code}/evaluation#check-in"))
+    uncovered = meetings_without_cover(meetings, capacity)
+    if uncovered:
+        attention.append(AttentionItem("meeting_without_cover", len(uncovered), f"/boards/{code}/hubs"))
     if failed_messages:
         attention.append(AttentionItem("failed_message", failed_messages, f"/boards/{code}/messages"))
     if standing and standing.get("overdue"):
         attention.append(AttentionItem("overdue_phase", len(standing["overdue"]), f"/boards/{code}#timeline"))
+    if timeline is not None and not _has_phases(standing):
+        attention.append(AttentionItem("no_timeline", 1, f"/boards/{code}#timeline"))
     return BoardHome(
         board=board,
         program_year=program_year,
@@ -99,7 +132,45 @@ def board_home(
         overdue_titles=[p["title"] for p in (standing or {}).get("overdue", [])],
         counts=counts,
         attention=attention,
+        readiness=readiness,
     )
+
+
+def latest_draft(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest run if it is a draft nobody has published or discarded yet."""
+    if not runs:
+        return None
+    latest = max(runs, key=lambda r: str(r.get("started_at") or ""))
+    return latest if latest.get("status") == "draft" else None
+
+
+PLANNED = ("scheduled", "planned", "rescheduled")
+
+
+def meetings_without_cover(
+    meetings: list[dict[str, Any]], capacity: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """Planned meetings that release teachers on a day with no occasional teacher left to cover them:
+    a day the board gave no capacity for, or one booked beyond it. Unknown capacity (None) flags none."""
+    if capacity is None:
+        return []
+    left = {
+        str(d["date"]): int(d.get("left", int(d["capacity"]) - int(d.get("booked", 0)))) for d in capacity
+    }
+    return [
+        m
+        for m in meetings
+        if m.get("status") in PLANNED
+        and m.get("release_time", True)
+        and int(m.get("releases") or 0) > 0
+        and (str(m.get("day")) not in left or left[str(m.get("day"))] < 0)
+    ]
+
+
+def _has_phases(standing: dict[str, Any] | None) -> bool:
+    if not standing:
+        return False
+    return any(standing.get(k) for k in ("current", "overdue", "next", "upcoming", "completed"))
 
 
 def _standing_for(timeline: dict[str, Any] | None, program_year: str) -> dict[str, Any] | None:
@@ -156,6 +227,12 @@ def province_rows(boards: list[dict[str, Any]], figures: dict[str, dict[str, int
         known = figures.get(b["code"], {})
         rows.append({"board": b, **{k: int(known.get(k, 0)) for k in keys}})
     return rows
+
+
+def program_year_bounds(year: str) -> tuple[date, date]:
+    """First and last day of a program year ("2026-2027": July 1, 2026 to June 30, 2027)."""
+    start = int(year[:4])
+    return date(start, 7, 1), date(start + 1, 6, 30)
 
 
 def program_year_of(day: date) -> str:

@@ -5,7 +5,6 @@ Thin: read the request, check the session and its CSRF token, call a use case, r
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
@@ -294,14 +293,11 @@ async def board_home(code: str, request: Request) -> Response:
     v = await visit(request)
     year = _year(request)
     caller = v.caller()
-    home, ready = await asyncio.gather(
-        screens.board_home(caller, code, year, datetime.now(UTC).date()),
-        screens.readiness(caller, code, year),
-    )
+    home = await screens.board_home(caller, code, year, datetime.now(UTC).date())
     return render(
         v,
         "board_home.html",
-        {"home": home, "board": home.board, "year": year, "section": "home", "ready": ready},
+        {"home": home, "board": home.board, "year": year, "section": "home", "ready": home.readiness},
     )
 
 

@@ -93,7 +93,19 @@ async def all_hubs(caller: Caller, code: str, year: str) -> list[dict[str, Any]]
 async def board_home(caller: Caller, code: str, year: str, today: date) -> summaries.BoardHome:
     row = await board(caller, code)
     api, token = caller.api, caller.token
-    counts, timeline, hubs, unplaced, meetings, failed, runs = await asyncio.gather(
+    first, last = summaries.program_year_bounds(year)
+    (
+        counts,
+        timeline,
+        hubs,
+        unplaced,
+        meetings,
+        failed,
+        runs,
+        ready,
+        capacity,
+        engagement,
+    ) = await asyncio.gather(
         _ask(api.get("registration", "/v1/participant-counts", token, program_year=year)),
         _maybe(
             api.get("registration", f"/v1/boards/{code}/timeline", token, program_year=year, on=today), None
@@ -103,6 +115,11 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         _maybe(api.get("matching", f"/v1/boards/{code}/hub-meetings", token, program_year=year), []),
         _maybe(api.get("notifications", "/v1/notifications", token, board=code, state="failed", limit=1), {}),
         _maybe(api.get("matching", f"/v1/boards/{code}/program-years/{year}/matching-runs", token), []),
+        readiness(caller, code, year),
+        _maybe(
+            api.get("matching", f"/v1/boards/{code}/release-capacity", token, start=first, end=last), None
+        ),
+        _maybe(api.get("evaluation", f"/v1/boards/{code}/engagement", token, program_year=year), None),
     )
     people = summaries.participant_counts(counts, code)
     return summaries.board_home(
@@ -118,6 +135,9 @@ async def board_home(caller: Caller, code: str, year: str, today: date) -> summa
         meetings=meetings,
         failed_messages=int((failed or {}).get("total", 0)),
         runs=runs,
+        readiness=ready,
+        capacity=capacity,
+        check_ins=None if engagement is None else len(engagement.get("needs_check_in") or []),
     )
 
 

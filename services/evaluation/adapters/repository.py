@@ -125,13 +125,58 @@ class EvaluationRepository:
         return [_hub(r) for r in rows]
 
     async def put_pairing(self, values: dict[str, Any]) -> None:
+        """A pairing made; the newer fact wins, an end included (a pairing made after it starts anew)."""
         stmt = pg_insert(t.pairings).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["program_year", "teacher_id"],
-            set_={"mentor_id": stmt.excluded.mentor_id, "paired_at": stmt.excluded.paired_at},
-            where=t.pairings.c.paired_at <= stmt.excluded.paired_at,
+            set_={
+                "mentor_id": stmt.excluded.mentor_id,
+                "paired_at": stmt.excluded.paired_at,
+                "ended_at": None,
+            },
+            where=sa.and_(
+                t.pairings.c.paired_at <= stmt.excluded.paired_at,
+                sa.or_(t.pairings.c.ended_at.is_(None), t.pairings.c.ended_at <= stmt.excluded.paired_at),
+            ),
         )
         await self.session.execute(stmt)
+
+    async def end_pairing(
+        self, *, program_year: str, teacher_id: uuid.UUID, mentor_id: uuid.UUID, board: str, at: datetime
+    ) -> None:
+        """The teacher's pairing with this mentor ended at ``at``. Arriving before its MentorPaired, the
+        end is kept alone (paired and ended at ``at``) so the older pairing cannot revive it."""
+        stmt = pg_insert(t.pairings).values(
+            program_year=program_year,
+            teacher_id=teacher_id,
+            board=board,
+            mentor_id=mentor_id,
+            paired_at=at,
+            ended_at=at,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["program_year", "teacher_id"],
+            set_={"ended_at": stmt.excluded.ended_at},
+            where=sa.and_(t.pairings.c.mentor_id == mentor_id, t.pairings.c.paired_at <= at),
+        )
+        await self.session.execute(stmt)
+
+    async def mark_harvest_published(self, board: str, program_year: str, at: datetime) -> bool:
+        """False when the board's harvest of that year was already published."""
+        result = await self.session.execute(
+            pg_insert(t.harvest_publications)
+            .values(board=board, program_year=program_year, published_at=at)
+            .on_conflict_do_nothing()
+            .returning(t.harvest_publications.c.board)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def harvest_published_at(self, board: str, program_year: str) -> datetime | None:
+        return await self.session.scalar(
+            sa.select(t.harvest_publications.c.published_at).where(
+                t.harvest_publications.c.board == board, t.harvest_publications.c.program_year == program_year
+            )
+        )
 
     async def put_meeting(self, values: dict[str, Any]) -> None:
         """A meeting booked, moved or cancelled; a later sequence wins, and a meeting recorded as held
@@ -258,7 +303,9 @@ class EvaluationRepository:
             Pairing(r.teacher_id, r.mentor_id, r.program_year)
             for r in await self.session.execute(
                 sa.select(t.pairings).where(
-                    t.pairings.c.board == board, t.pairings.c.program_year == program_year
+                    t.pairings.c.board == board,
+                    t.pairings.c.program_year == program_year,
+                    t.pairings.c.ended_at.is_(None),
                 )
             )
         ]

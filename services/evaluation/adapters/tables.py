@@ -1,4 +1,4 @@
-"""Evaluation's tables (created by migration 0002, which holds a frozen copy of these definitions).
+"""Evaluation's tables (created by migrations 0002 and 0003, which holds a frozen copy of these definitions).
 
 What the bus told us (participants' roles, hubs, pairings, meetings, observations, sessions) is kept
 as ids and facts only: no names, no emails. Survey answers never carry a person; ``ballots`` records
@@ -53,6 +53,8 @@ pairings = sa.Table(
     _board(),
     sa.Column("mentor_id", UUID(as_uuid=True), nullable=False),
     sa.Column("paired_at", sa.DateTime(timezone=True), nullable=False),
+    # Set by MentorUnpaired: the pairing ended (kept, so a late MentorPaired older than it changes nothing).
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
 )
 
 meetings = sa.Table(
@@ -220,6 +222,13 @@ harvest_votes = sa.Table(
     _board(),
 )
 
+harvest_publications = sa.Table(
+    "harvest_publications",
+    metadata,
+    sa.Column("board", sa.String(40), primary_key=True),
+    sa.Column("program_year", sa.String(9), primary_key=True),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 # The board a participant belongs to, for a token that names the participant but no board
 # (ServiceSpec.participant_board: row-level security needs a board to show any row).

@@ -50,3 +50,14 @@ class SurveyReminderRequested:
     title_fr: str
     closes_at: datetime
     invitees: list[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class HarvestPublished:
+    """The board's harvest of the year is published; ``themes`` most votes first."""
+
+    board: str
+    program_year: str
+    themes: list[str]
+    propositions: int
+    invitees: list[uuid.UUID]

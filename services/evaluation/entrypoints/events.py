@@ -16,6 +16,7 @@ HANDLERS: dict[type[IntegrationEvent], Handler] = {
     matching.HubFormed: facts.hub_formed,
     matching.HubMembershipChanged: facts.hub_membership_changed,
     matching.MentorPaired: facts.mentor_paired,
+    matching.MentorUnpaired: facts.mentor_unpaired,
     matching.HubMeetingScheduled: facts.meeting_changed,
     matching.HubMeetingRescheduled: facts.meeting_changed,
     matching.HubMeetingCancelled: facts.meeting_changed,

@@ -368,6 +368,39 @@ async def board_harvest(
         )
 
 
+@router.post("/boards/{board}/harvest/publication", status_code=status.HTTP_201_CREATED)
+async def publish_harvest(
+    board: BoardCode,
+    request: Request,
+    principal: Staff,
+    clock: Now,
+    program_year: Annotated[ProgramYear, Query()],
+) -> dict[str, Any]:
+    """Publish the board's harvest of the year, once (409 again, or with no theme yet): the year's hub
+    members and leaders are told, in their language, through notifications (HarvestPublished)."""
+    async with runtime_of(request).uow() as uow:
+        published = await harvest.publish(
+            uow, caller_of(principal), board=board, program_year=program_year, now=clock.now()
+        )
+    return {
+        "board": published.board,
+        "program_year": published.program_year,
+        "themes": published.themes,
+        "propositions": published.propositions,
+        "told": len(published.invitees),
+    }
+
+
+@router.get("/boards/{board}/harvest/publication")
+async def harvest_publication(
+    board: BoardCode, request: Request, principal: Staff, program_year: Annotated[ProgramYear, Query()]
+) -> dict[str, Any]:
+    """When the board's harvest of the year was published (``published_at`` null: not yet)."""
+    async with runtime_of(request).uow() as uow:
+        at = await harvest.published_at(uow, caller_of(principal), board=board, program_year=program_year)
+    return {"board": board, "program_year": program_year, "published_at": at}
+
+
 @router.get("/province/harvest")
 async def province_harvest(
     request: Request, principal: Admin, program_year: Annotated[ProgramYear, Query()]

@@ -13,6 +13,7 @@ _CONTRACTS: dict[type, type[IntegrationEvent]] = {
     domain_events.HubMeetingRecorded: contracts.HubMeetingRecorded,
     domain_events.SurveyOpened: contracts.SurveyOpened,
     domain_events.SurveyReminderRequested: contracts.SurveyReminderRequested,
+    domain_events.HarvestPublished: contracts.HarvestPublished,
 }
 
 

@@ -84,6 +84,18 @@ async def mentor_paired(uow: UnitOfWork, event: matching.MentorPaired) -> None:
     )
 
 
+async def mentor_unpaired(uow: UnitOfWork, event: matching.MentorUnpaired) -> None:
+    """The pairing ended (unpaired, replaced, or a partner withdrew): it no longer counts in engagement,
+    its "no observation visit" flag goes, and the next survey round does not invite the teacher for it."""
+    await EvaluationRepository(uow.session).end_pairing(
+        program_year=event.program_year,
+        teacher_id=event.teacher_id,
+        mentor_id=event.mentor_id,
+        board=event.board,
+        at=event.occurred_at,
+    )
+
+
 async def meeting_changed(uow: UnitOfWork, event: matching.HubMeetingScheduled) -> None:
     await EvaluationRepository(uow.session).put_meeting(
         {

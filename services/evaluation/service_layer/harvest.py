@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from services.evaluation.adapters.repository import EvaluationRepository
+from services.evaluation.domain import events as domain_events
 from services.evaluation.domain.engagement import Hub
 from services.evaluation.domain.errors import Conflict
 from services.evaluation.domain.harvest import Harvest, check_item, check_theme, gather, roll_up
 from services.evaluation.service_layer.callers import Caller
+from services.evaluation.service_layer.contracts import to_integration
 from services.evaluation.service_layer.errors import NotFound
 from shared.db import UnitOfWork
 
@@ -121,3 +123,39 @@ async def province_harvest(uow: UnitOfWork, *, program_year: str) -> Harvest:
     return roll_up(
         {b: await board_harvest(uow, everyone, board=b, program_year=program_year) for b in boards}
     )
+
+
+PUBLISHED_THEMES = 10
+
+
+async def publish(
+    uow: UnitOfWork, caller: Caller, *, board: str, program_year: str, now: datetime
+) -> domain_events.HarvestPublished:
+    """A coordinator publishes the board's harvest of the year, once: the year's hub members and leaders
+    are told (HarvestPublished) and its themes become what the year leaves to the next."""
+    if not (caller.staff and caller.sees_board(board)):
+        raise NotFound("board")
+    gathered = await board_harvest(uow, caller, board=board, program_year=program_year)
+    if not gathered.themes:
+        raise Conflict(f"the harvest of {program_year} has no theme yet", field="program_year")
+    repo = EvaluationRepository(uow.session)
+    if not await repo.mark_harvest_published(board, program_year, now):
+        raise Conflict(f"the harvest of {program_year} is already published", field="program_year")
+    facts = await repo.board_facts(board, program_year)
+    invitees = {p for h in facts.hubs for p in (*h.members, *h.leaders)}
+    published = domain_events.HarvestPublished(
+        board=board,
+        program_year=program_year,
+        themes=[t.title for t in gathered.themes[:PUBLISHED_THEMES]],
+        propositions=len(gathered.propositions),
+        invitees=sorted(invitees),
+    )
+    uow.publish(to_integration(published))
+    await uow.commit()
+    return published
+
+
+async def published_at(uow: UnitOfWork, caller: Caller, *, board: str, program_year: str) -> datetime | None:
+    if not caller.sees_board(board):
+        raise NotFound("board")
+    return await EvaluationRepository(uow.session).harvest_published_at(board, program_year)

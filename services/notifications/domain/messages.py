@@ -99,6 +99,7 @@ KINDS: dict[str, str] = {
     "reminder_grant_deadline": "coordinator",
     "survey_invitation": "survey",
     "survey_reminder": "survey",
+    "harvest_published": "hub",
     "digest": "digest",
 }
 
@@ -518,6 +519,30 @@ def survey(
         {
             "title": title_fr if lang == "fr" else title_en,
             "closes": format_date(closes_at, lang, zone),
+            "link": link,
+        },
+    )
+
+
+def harvest_published(
+    language: str, *, program_year: str, themes: int, propositions: int, link: str
+) -> Draft:
+    """The board's appreciative-inquiry harvest of the year is out: how many themes and propositions
+    (counted and worded here; the themes' own words are on the portal), with a link to it (no id)."""
+    lang = language_of(language)
+    if lang == "fr":
+        themes_text = f"{themes} thème" + ("s" if themes > 1 else "")
+        props_text = f"{propositions} proposition" + ("s" if propositions > 1 else "") + " pour l'an prochain"
+    else:
+        themes_text = f"{themes} theme" + ("s" if themes != 1 else "")
+        props_text = f"{propositions} proposition" + ("s" if propositions != 1 else "") + " for next year"
+    return _draft(
+        "harvest_published",
+        lang,
+        {
+            "program_year": program_year,
+            "themes": themes_text,
+            "propositions": props_text if propositions else "",
             "link": link,
         },
     )

@@ -47,4 +47,5 @@ def handlers(settings: Settings) -> dict[type[IntegrationEvent], Handler]:
         grants.GrantWithdrawn: on.grant,
         evaluation.SurveyOpened: on.deliver_only,
         evaluation.SurveyReminderRequested: on.deliver_only,
+        evaluation.HarvestPublished: on.deliver_only,
     }

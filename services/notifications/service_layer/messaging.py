@@ -261,7 +261,11 @@ class Messenger:
                 | registration.EnrolmentCancelled()
             ):
                 return [PARTICIPANT + str(event.participant_id)]
-            case evaluation.SurveyOpened() | evaluation.SurveyReminderRequested():
+            case (
+                evaluation.SurveyOpened()
+                | evaluation.SurveyReminderRequested()
+                | evaluation.HarvestPublished()
+            ):
                 return [PARTICIPANT + str(p) for p in unique(event.invitees)]
             case (
                 grants.GrantSubmitted()
@@ -348,6 +352,15 @@ class Messenger:
                 return await self._enrolment_cancelled(uow, event, contact)
             case evaluation.SurveyOpened() | evaluation.SurveyReminderRequested():
                 return self._survey(event, contact)
+            case evaluation.HarvestPublished():
+                draft = messages.harvest_published(
+                    contact.language,
+                    program_year=event.program_year,
+                    themes=len(event.themes),
+                    propositions=event.propositions,
+                    link=f"{self.settings.portal_base_url.rstrip('/')}/portal/harvest",
+                )
+                return [Outgoing(contact, draft)]
         return []
 
     async def _names(

@@ -257,3 +257,31 @@ def test_sign_out_ends_the_session(console, boards):  # type: ignore[no-untyped-
         assert stale.status_code == 303 and stale.headers["location"].startswith("/sign-in")
     finally:
         client.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "unplaced", "calm"),
+    [
+        ("en", "63 registered people are in no hub or pairing yet", "Nothing needs your attention"),
+        (
+            "fr",
+            "63 personnes inscrites ne sont encore dans aucun carrefour ni jumelage",
+            "Rien n’est à traiter",
+        ),
+    ],
+)
+def test_a_board_with_everyone_registered_and_nobody_placed_needs_attention(  # type: ignore[no-untyped-def]
+    console, boards, language, unplaced, calm
+):
+    """Board B registered the sample board's 63 people and never ran matching: its home says so."""
+    code = boards["b"]["board"]["code"]
+    client = ConsoleClient(console.url("console"), accept_language="fr-CA" if language == "fr" else "en-CA")
+    try:
+        home = client.sign_in_dev("coordinator", code)
+        assert home.status_code == 200
+        text = " ".join(home.text.split())
+        assert unplaced in text
+        assert f'href="/boards/{code}/hubs#runs"' in home.text
+        assert calm not in text
+    finally:
+        client.close()

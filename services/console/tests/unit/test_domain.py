@@ -158,6 +158,7 @@ def test_board_home_counts_and_needs_attention_links():
     links = {a.kind: (a.count, a.link) for a in home.attention}
     assert links == {
         "unplaced_teacher": (1, "/boards/ELM/hubs#unplaced"),
+        "not_placed_yet": (9, "/boards/ELM/hubs#runs"),
         "hub_missing_leaders": (1, "/boards/ELM/hubs#hub-h2"),
         "hub_flagged": (1, "/boards/ELM/hubs#hub-h3"),
         "failed_message": (2, "/boards/ELM/messages"),
@@ -180,6 +181,75 @@ def test_nothing_needs_attention_on_a_healthy_board():
         failed_messages=0,
     )
     assert home.attention == []
+
+
+def test_a_board_with_everyone_registered_and_nobody_placed_needs_attention():
+    """63 registered, no run published: the home must not say that nothing needs attention."""
+    home = summaries.board_home(
+        board={"code": "ELM"},
+        program_year="2026-2027",
+        timeline={"standings": []},
+        registered=63,
+        placed=0,
+        withdrawn=0,
+        hubs=[],
+        hub_total=0,
+        unplaced=[],
+        meetings=[],
+        failed_messages=0,
+        runs=[{"id": "r1", "status": "draft", "started_at": "2026-09-01T10:00:00+00:00"}],
+        readiness={"up_to_date": False, "behind": {"participants": 4, "revisions": 6}},
+        check_ins=2,
+    )
+    links = {a.kind: (a.count, a.link) for a in home.attention}
+    assert links == {
+        "matching_behind": (4, "/boards/ELM#readiness"),
+        "draft_run": (1, "/boards/ELM/matching-runs/r1?year=2026-2027"),
+        "not_placed_yet": (63, "/boards/ELM/hubs#runs"),
+        "needs_check_in": (2, "/boards/ELM/evaluation#check-in"),
+        "no_timeline": (1, "/boards/ELM#timeline"),
+    }
+
+
+def test_a_published_run_is_no_draft_to_review_and_a_caught_up_matching_is_no_item():
+    home = summaries.board_home(
+        board={"code": "ELM"},
+        program_year="2026-2027",
+        timeline=None,
+        registered=8,
+        placed=8,
+        withdrawn=0,
+        hubs=[hub("h1", 2)],
+        hub_total=1,
+        unplaced=[],
+        meetings=[],
+        failed_messages=0,
+        runs=[
+            {"id": "r1", "status": "draft", "started_at": "2026-09-01T10:00:00+00:00"},
+            {"id": "r2", "status": "published", "started_at": "2026-09-02T10:00:00+00:00"},
+        ],
+        readiness={"up_to_date": True, "behind": {"participants": 0, "revisions": 0}},
+        check_ins=0,
+    )
+    assert home.attention == []
+
+
+def test_meetings_releasing_teachers_on_a_day_without_cover_are_flagged():
+    meetings = [
+        {"status": "scheduled", "day": "2026-10-06", "release_time": True, "releases": 5},  # no capacity set
+        {"status": "scheduled", "day": "2026-10-07", "release_time": True, "releases": 5},  # over-booked
+        {"status": "scheduled", "day": "2026-10-08", "release_time": True, "releases": 5},  # covered
+        {"status": "scheduled", "day": "2026-10-09", "release_time": False, "releases": 0},  # after school
+        {"status": "cancelled", "day": "2026-10-06", "release_time": True, "releases": 5},
+        {"status": "held", "day": "2026-10-06", "release_time": True, "releases": 5},
+    ]
+    capacity = [
+        {"date": "2026-10-07", "capacity": 4, "booked": 5, "left": -1},
+        {"date": "2026-10-08", "capacity": 10, "booked": 5, "left": 5},
+    ]
+    found = summaries.meetings_without_cover(meetings, capacity)
+    assert [m["day"] for m in found] == ["2026-10-06", "2026-10-07"]
+    assert summaries.meetings_without_cover(meetings, None) == []
 
 
 def test_pagination():

@@ -305,4 +305,11 @@ def drafts(language: str) -> dict[str, messages.Draft]:
             zone=ZONE,
             link="https://mentorweb.exemple.ca/portal/surveys",
         )
+    found["harvest_published"] = messages.harvest_published(
+        lang,
+        program_year="2026-2027",
+        themes=4,
+        propositions=3,
+        link="https://mentorweb.exemple.ca/portal/harvest",
+    )
     return found

@@ -7,8 +7,8 @@ from alembic import op
 
 from shared import rls
 
-revision = "0003_row_level_security"
-down_revision = "0002"
+revision = "0004_row_level_security"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
