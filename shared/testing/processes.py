@@ -53,7 +53,9 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 240.0) -> None:
+        """Until /readyz answers 200 (a cap, not a wait: an idle machine is ready in seconds; a
+        loaded shared one has been seen to need over a minute just to import a service)."""
         deadline = time.monotonic() + timeout
         last = "not started"
         while time.monotonic() < deadline:
