@@ -18,7 +18,11 @@ from services.console.adapters.rendering import Renderer
 from services.console.adapters.services_api import ServicesApi, api_calls, api_wall_seconds
 from services.console.adapters.session_store import SessionStore
 from services.console.config import Settings
+from services.console.entrypoints import calendar as calendar_pages
+from services.console.entrypoints import messages as message_pages
 from services.console.entrypoints import problems
+from services.console.entrypoints import visits as visit_pages
+from services.console.entrypoints import workshops as workshop_pages
 from services.console.entrypoints.pages import router
 from services.console.service_layer.sessions import Sessions
 from shared.db import make_engine
@@ -68,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.console = console
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(calendar_pages.router)
+    app.include_router(workshop_pages.router)
+    app.include_router(visit_pages.router)
+    app.include_router(message_pages.router)
     problems.install(app)
 
     form_targets = " ".join(filter(None, ["'self'", settings.oidc_issuer]))
