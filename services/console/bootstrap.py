@@ -19,6 +19,7 @@ from services.console.adapters.services_api import ServicesApi, api_calls, api_w
 from services.console.adapters.session_store import SessionStore
 from services.console.config import Settings
 from services.console.entrypoints import calendar as calendar_pages
+from services.console.entrypoints import grants as grant_pages
 from services.console.entrypoints import messages as message_pages
 from services.console.entrypoints import problems
 from services.console.entrypoints import visits as visit_pages
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workshop_pages.router)
     app.include_router(visit_pages.router)
     app.include_router(message_pages.router)
+    app.include_router(grant_pages.router)
     problems.install(app)
 
     form_targets = " ".join(filter(None, ["'self'", settings.oidc_issuer]))

@@ -101,11 +101,16 @@ async def test_coordinator_schedules_the_year_from_the_calendar(page: Page, cons
     await page.goto(f"{base}/language/{language}?next=/dev/sign-in")
     await page.get_by_label(re.compile("Board code|Code du conseil")).fill(code)
     await page.get_by_role("button", name=re.compile("coordinator|coordination du conseil")).click()
-    await expect(page).to_have_url(f"{base}/boards/{code}")
+    await expect(page).to_have_url(
+        f"{base}/boards/{code}"
+    )  # signed in (the board home itself is tested elsewhere)
 
     # The calendar before anything is set: it says the school year is missing.
-    await page.get_by_role("link", name="Calendrier" if fr else "Calendar", exact=True).click()
+    await page.goto(f"{base}/boards/{code}/calendar")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Calendrier" if fr else "Calendar")
+    await expect(
+        page.get_by_role("link", name="Calendrier" if fr else "Calendar", exact=True)
+    ).to_have_attribute("aria-current", "page")
     await expect(page.locator(".mw-warning").first).to_contain_text(
         "L’année scolaire n’est pas encore définie" if fr else "The school year is not set yet"
     )
