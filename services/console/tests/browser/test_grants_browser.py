@@ -116,7 +116,7 @@ async def test_grant_application_and_review_queue(page: Page, console, language:
         timeout=30,
     )
     assert patched.status_code == 200, patched.text
-    await page.reload()
+    await page.goto(f"{base}/boards/{code}/grants")  # not a reload: that would post the refused form again
     await (
         page.locator(f'.mw-application[data-application="{application["id"]}"]')
         .get_by_role("button", name="Soumettre la demande" if fr else "Submit the application")
