@@ -18,7 +18,12 @@ from services.console.adapters.rendering import Renderer
 from services.console.adapters.services_api import ServicesApi, api_calls, api_wall_seconds
 from services.console.adapters.session_store import SessionStore
 from services.console.config import Settings
+from services.console.entrypoints import calendar as calendar_pages
 from services.console.entrypoints import evaluation, problems
+from services.console.entrypoints import grants as grant_pages
+from services.console.entrypoints import messages as message_pages
+from services.console.entrypoints import visits as visit_pages
+from services.console.entrypoints import workshops as workshop_pages
 from services.console.entrypoints.pages import router
 from services.console.service_layer.sessions import Sessions
 from shared.db import make_engine
@@ -70,6 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(evaluation.router)
+    app.include_router(calendar_pages.router)
+    app.include_router(workshop_pages.router)
+    app.include_router(visit_pages.router)
+    app.include_router(message_pages.router)
+    app.include_router(grant_pages.router)
     problems.install(app)
     # Sign-in attempts per client address, shared by every console replica (shared/ratelimit.py).
     install_rate_limits(app, settings)

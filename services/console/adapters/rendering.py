@@ -54,6 +54,15 @@ def _environment(language: str) -> Environment:
         local = value.astimezone(tz) if tz else value
         return f"{format_date(local, format='long', locale=locale)} {format_time(local, format='short', locale=locale)}"
 
+    def as_time(value: datetime | str | None, zone: str | None = None) -> str:
+        """The time of day of a moment in the board's time zone, without seconds."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        local = value.astimezone(ZoneInfo(zone)) if zone else value
+        return format_time(local, format="short", locale=locale)
+
     def as_number(value: int | float | Decimal | None) -> str:
         return "" if value is None else format_decimal(value, locale=locale)
 
@@ -71,6 +80,7 @@ def _environment(language: str) -> Environment:
         percent=as_percent,
         date=as_date,
         datetime=as_datetime,
+        time=as_time,
         number=as_number,
         money=as_money,
         language_name=language_name,

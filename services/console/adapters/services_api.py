@@ -76,8 +76,12 @@ class ServicesApi:
         language: str | None = None,
         files: Any = None,
         data: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> Any:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
         if language:
             headers["Accept-Language"] = language
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
@@ -91,6 +95,7 @@ class ServicesApi:
                 headers=headers,
                 files=files,
                 data=data,
+                content=content,
             )
         except httpx.HTTPError as exc:
             log.warning("%s %s %s failed: %s", service, method, path, exc.__class__.__name__)

@@ -585,6 +585,28 @@ async def record_attendance(
         return AttendanceResult(recorded=recorded)
 
 
+class AttendancePublic(BaseModel):
+    participant_id: uuid.UUID
+    attended: bool
+    recorded_at: datetime
+
+
+@router.get("/sessions/{session_id}/attendance", response_model=list[AttendancePublic])
+async def read_attendance(
+    session_id: uuid.UUID, request: Request, principal: Staff
+) -> list[AttendancePublic]:
+    """Who was recorded present or absent (the console's attendance screen); staff of the session's
+    board, and only their own board's people at a provincial session."""
+    async with runtime_of(request).uow() as uow:
+        await _session_visible(uow, principal, session_id)
+        visible = principal.visible_boards()
+        return [
+            AttendancePublic(participant_id=a.participant_id, attended=a.attended, recorded_at=a.recorded_at)
+            for a in await sessions.attendance_of(uow, session_id)
+            if visible is None or a.board in visible
+        ]
+
+
 # ---------------------------------------------------------------- Beginning Teacher Network cohort groups
 
 

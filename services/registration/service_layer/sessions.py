@@ -614,3 +614,13 @@ async def workshop_progress(uow: UnitOfWork, participant: Participant) -> rules.
         for session, status, attended in rows
     ]
     return rules.school_leader_progress(records, await required_workshops(uow, participant))
+
+
+async def attendance_of(uow: UnitOfWork, session_id: uuid.UUID) -> list[AttendanceRow]:
+    """The attendance recorded for a session (one row per participant recorded, present or not)."""
+    found = await uow.session.execute(
+        sa.select(AttendanceRow)
+        .where(AttendanceRow.session_id == session_id)  # type: ignore[arg-type]
+        .order_by(AttendanceRow.recorded_at)  # type: ignore[arg-type]
+    )
+    return list(found.scalars())

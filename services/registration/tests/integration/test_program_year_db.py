@@ -540,3 +540,46 @@ async def test_leaving_a_session_publishes_enrolment_cancelled_for_the_one_who_l
         (str(first.id), True, board),
         (str(second.id), True, board),
     ]
+
+
+async def test_attendance_is_read_back_by_the_boards_staff_only(db: Db, token):
+    board, other = await db.new_board(), await db.new_board()
+    coordinator = token("board_coordinator", board=board)
+    present, absent = await db.people(board, "beginning_teacher", 2)
+    created = await db.client.post(
+        "/v1/sessions", json=workshop(board, capacity=5), headers=auth(coordinator)
+    )
+    assert created.status_code == 201, created.text
+    session_id = created.json()["id"]
+    url = f"/v1/sessions/{session_id}/attendance"
+    assert (await db.client.get(url, headers=auth(coordinator))).json() == []
+    for person in (present, absent):
+        enrolled = await db.client.post(
+            f"/v1/sessions/{session_id}/enrolments",
+            json={"participant_id": str(person.id)},
+            headers=auth(coordinator),
+        )
+        assert enrolled.status_code == 201, enrolled.text
+    recorded = await db.client.put(
+        url,
+        json={
+            "records": [
+                {"participant_id": str(present.id), "attended": True},
+                {"participant_id": str(absent.id), "attended": False},
+            ]
+        },
+        headers=auth(coordinator),
+    )
+    assert recorded.json() == {"recorded": 2}
+    found = await db.client.get(url, headers=auth(coordinator))
+    assert found.status_code == 200, found.text
+    assert {(a["participant_id"], a["attended"]) for a in found.json()} == {
+        (str(present.id), True),
+        (str(absent.id), False),
+    }
+    stranger = await db.client.get(url, headers=auth(token("board_coordinator", board=other)))
+    assert stranger.status_code == 404
+    participant = await db.client.get(
+        url, headers=auth(token("participant", board=board, participant_id=present.id))
+    )
+    assert participant.status_code == 403
