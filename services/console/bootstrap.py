@@ -20,6 +20,7 @@ from services.console.adapters.session_store import SessionStore
 from services.console.config import Settings
 from services.console.entrypoints import problems
 from services.console.entrypoints.pages import router
+from services.console.entrypoints.portal import router as portal_router
 from services.console.service_layer.sessions import Sessions
 from shared.db import make_engine
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.console = console
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(portal_router)
     problems.install(app)
 
     form_targets = " ".join(filter(None, ["'self'", settings.oidc_issuer]))

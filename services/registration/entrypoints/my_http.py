@@ -19,7 +19,9 @@ router = APIRouter(prefix="/v1", tags=["participant portal"])
 
 
 @router.get("/participants/{participant_id}/enrolments", response_model=list[EnrolmentPublic])
-async def my_enrolments(participant_id: uuid.UUID, request: Request, principal: AnyUser) -> list[EnrolmentPublic]:
+async def my_enrolments(
+    participant_id: uuid.UUID, request: Request, principal: AnyUser
+) -> list[EnrolmentPublic]:
     async with runtime_of(request).uow() as uow:
         if principal.participant_id != participant_id:
             if not principal.has_any("province_admin", "board_coordinator"):

@@ -3,21 +3,35 @@ with its people's names and schools, why I was placed (as facts), my mentor; onl
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+import pytest_asyncio
 
 from services.matching.tests.integration.people import YEAR, mentor_event, synthetic, teacher_event
-from services.matching.tests.integration.test_matching_api import BusTap, _known, bus, eventually  # noqa: F401
+from services.matching.tests.integration.test_matching_api import BusTap, _known, eventually
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 
-async def test_a_participant_reads_their_own_web_and_nobody_elses(matching_system: System, bus: BusTap, token):
+@pytest_asyncio.fixture(loop_scope="session")
+async def bus(matching_system: System) -> AsyncIterator[BusTap]:
+    tap = await BusTap().start(matching_system)
+    yield tap
+    await tap.connection.close()
+
+
+async def test_a_participant_reads_their_own_web_and_nobody_elses(
+    matching_system: System, bus: BusTap, token
+):
     board = unique_board()
     teachers, mentors = synthetic(board, 16, 6, seed=5)
-    await bus.publish(*(mentor_event(m, board) for m in mentors), *(teacher_event(t, board) for t in teachers))
+    await bus.publish(
+        *(mentor_event(m, board) for m in mentors), *(teacher_event(t, board) for t in teachers)
+    )
     assert await eventually(lambda: _known(matching_system, board, 22))
     coordinator = auth(token("board_coordinator", board=board))
     async with httpx.AsyncClient(base_url=matching_system.url("matching"), timeout=30) as client:
@@ -57,4 +71,6 @@ async def test_a_participant_reads_their_own_web_and_nobody_elses(matching_syste
         # Another participant's id, even a co-member's: 404. Staff have their own views: 403.
         other = hub["members"][1]["participant_id"]
         assert (await client.get(f"/v1/participants/{other}/mentoring-web", headers=mine)).status_code == 404
-        assert (await client.get(f"/v1/participants/{me}/mentoring-web", headers=coordinator)).status_code == 403
+        assert (
+            await client.get(f"/v1/participants/{me}/mentoring-web", headers=coordinator)
+        ).status_code == 403

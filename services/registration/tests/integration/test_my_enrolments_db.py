@@ -35,7 +35,9 @@ async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped
     install_problem_handlers(app)
     app.include_router(router)
     app.include_router(my_router)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registration") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://registration"
+    ) as client:
         yield Db(url, engine, factory, client)
     await engine.dispose()
     await drop_database(url)
@@ -49,11 +51,17 @@ async def test_my_enrolments_show_my_waitlist_place_and_move_up(db: Db, token):
     def me(i: int) -> dict[str, str]:
         return auth(token("participant", board=board, participant_id=teachers[i].id))
 
-    full = (await db.client.post("/v1/sessions", json=workshop(board, capacity=1), headers=coordinator)).json()
-    roomy = (await db.client.post("/v1/sessions", json=workshop(board, capacity=9), headers=coordinator)).json()
+    full = (
+        await db.client.post("/v1/sessions", json=workshop(board, capacity=1), headers=coordinator)
+    ).json()
+    roomy = (
+        await db.client.post("/v1/sessions", json=workshop(board, capacity=9), headers=coordinator)
+    ).json()
     for i in range(3):
         joined = await db.client.post(
-            f"/v1/sessions/{full['id']}/enrolments", json={"participant_id": str(teachers[i].id)}, headers=me(i)
+            f"/v1/sessions/{full['id']}/enrolments",
+            json={"participant_id": str(teachers[i].id)},
+            headers=me(i),
         )
         assert joined.status_code == 201, joined.text
     await db.client.post(
@@ -68,18 +76,24 @@ async def test_my_enrolments_show_my_waitlist_place_and_move_up(db: Db, token):
     # The one ahead leaves: the waitlist moves up.
     await db.client.delete(f"/v1/sessions/{full['id']}/enrolments/{teachers[1].id}", headers=me(1))
     again = (await db.client.get(f"/v1/participants/{teachers[2].id}/enrolments", headers=me(2))).json()
-    assert [(e["status"], e["position"]) for e in again if e["session_id"] == full["id"]] == [("waitlisted", 1)]
+    assert [(e["status"], e["position"]) for e in again if e["session_id"] == full["id"]] == [
+        ("waitlisted", 1)
+    ]
     # The confirmed one leaves: promoted.
     await db.client.delete(f"/v1/sessions/{full['id']}/enrolments/{teachers[0].id}", headers=me(0))
     promoted = (await db.client.get(f"/v1/participants/{teachers[2].id}/enrolments", headers=me(2))).json()
-    assert [(e["status"], e["promoted_from_waitlist"]) for e in promoted if e["session_id"] == full["id"]] == [
-        ("confirmed", True)
-    ]
+    assert [
+        (e["status"], e["promoted_from_waitlist"]) for e in promoted if e["session_id"] == full["id"]
+    ] == [("confirmed", True)]
 
     # Someone else's id: 404; their coordinator may look; another board's may not.
-    assert (await db.client.get(f"/v1/participants/{teachers[2].id}/enrolments", headers=me(3))).status_code == 404
+    assert (
+        await db.client.get(f"/v1/participants/{teachers[2].id}/enrolments", headers=me(3))
+    ).status_code == 404
     assert (
         await db.client.get(f"/v1/participants/{teachers[2].id}/enrolments", headers=coordinator)
     ).status_code == 200
     other = auth(token("board_coordinator", board=await db.new_board()))
-    assert (await db.client.get(f"/v1/participants/{teachers[2].id}/enrolments", headers=other)).status_code == 404
+    assert (
+        await db.client.get(f"/v1/participants/{teachers[2].id}/enrolments", headers=other)
+    ).status_code == 404
