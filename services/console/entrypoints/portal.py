@@ -159,3 +159,50 @@ async def change_enrolment(
         await portal.withdraw(p, session_id)
         done = "withdrawn"
     return redirect(v, f"/portal/{p.id}/sessions?done={done}#session-{session_id}")
+
+
+@router.get("/portal/calendar", response_class=HTMLResponse)
+async def calendar_link(request: Request) -> Response:
+    v = await visit(request)
+    return redirect(v, f"/portal/{me(v).id}/calendar")
+
+
+@router.get("/portal/{participant_id:uuid}/calendar", response_class=HTMLResponse)
+async def calendar(participant_id: uuid.UUID, request: Request) -> Response:
+    v = await visit(request)
+    p = me(v, participant_id)
+    done = request.query_params.get("done")
+    return page(
+        v,
+        "calendar.html",
+        p,
+        "calendar",
+        {**await portal.calendar(p), "done": done if done in ("revoked",) else None, "new_url": None},
+    )
+
+
+@router.get("/portal/{participant_id:uuid}/calendar/{item_id}.ics")
+async def calendar_entry(participant_id: uuid.UUID, item_id: str, request: Request) -> Response:
+    v = await visit(request)
+    p = me(v, participant_id)
+    text = await portal.entry_ics(p, _uuid(item_id))
+    return Response(
+        text,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="mentorweb-{item_id}.ics"'},
+    )
+
+
+@router.post("/portal/{participant_id:uuid}/calendar-feed/{action}")
+async def calendar_feed(participant_id: uuid.UUID, action: str, request: Request) -> Response:
+    if action not in ("new", "revoke"):
+        raise NotFound("action")
+    v = await visit(request)
+    p = me(v, participant_id)
+    await checked_form(v)
+    if action == "revoke":
+        await portal.revoke_feed(p)
+        return redirect(v, f"/portal/{p.id}/calendar?done=revoked")
+    url = await portal.new_feed(p)
+    # Shown on this answer only (never in a URL, never stored here): the service keeps just its hash.
+    return page(v, "calendar.html", p, "calendar", {**await portal.calendar(p), "done": None, "new_url": url})

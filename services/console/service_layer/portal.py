@@ -134,3 +134,37 @@ async def withdraw(p: Participant, session_id: str) -> None:
     s = await _session(p, session_id)
     target = f"/v1/network-cohorts/{s['cohort_id']}" if s.get("cohort_id") else f"/v1/sessions/{session_id}"
     await _ask(p.api.call("registration", "DELETE", f"{target}/enrolments/{p.id}", p.token))
+
+
+async def calendar(p: Participant) -> dict[str, Any]:
+    """The meetings and sessions the participant is in (notifications keeps them), and whether their
+    personal feed is on."""
+    items, feed, board = await asyncio.gather(
+        _ask(p.api.get("notifications", f"/v1/participants/{p.id}/calendar", p.token)),
+        _ask(p.api.get("notifications", f"/v1/participants/{p.id}/calendar-feed", p.token)),
+        _board(p),
+    )
+    return {"items": items, "feed": feed, "board": board}
+
+
+async def entry_ics(p: Participant, item_id: str) -> str:
+    """One entry as iCalendar text, fetched with the participant's token (the service checks it)."""
+    response = await p.api.client.get(
+        f"{p.api.bases['notifications']}/v1/participants/{p.id}/calendar/{item_id}.ics",
+        headers={"Authorization": f"Bearer {p.token}"},
+    )
+    if response.status_code >= 500:
+        raise Unavailable("notifications")
+    if response.status_code != 200:
+        raise NotFound("no such entry")
+    return response.text
+
+
+async def new_feed(p: Participant) -> str:
+    """A new secret feed URL (shown once: only its hash is kept); an earlier one stops working."""
+    created = await _ask(p.api.post("notifications", f"/v1/participants/{p.id}/calendar-feed", p.token, None))
+    return str(created["url"])
+
+
+async def revoke_feed(p: Participant) -> None:
+    await _ask(p.api.call("notifications", "DELETE", f"/v1/participants/{p.id}/calendar-feed", p.token))

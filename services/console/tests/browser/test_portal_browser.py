@@ -25,6 +25,7 @@ from services.console.tests.browser.conftest import DESKTOP, PHONE, serious_viol
 from services.console.tests.helpers import load_board, start_run_when_caught_up, wait_until_matching_knows
 from services.console.tests.oidc import OidcProvider
 from shared.testing.helpers import auth
+from shared.migrations import SERVICES
 from shared.testing.processes import System
 from shared.testing.smtp_sink import free_port
 
@@ -51,6 +52,46 @@ def _seed(registration: str, matching: str, seeder: str, code: str) -> dict[str,
     each language a one-place workshop already taken by someone else."""
     board = load_board(registration, seeder, code=code)
     people = board["people"]
+    # The sample's five French-speaking Core French teachers are one short of a hub: two more, and a
+    # trained French-speaking mentor to lead it beside the sample's.
+    extra = [
+        (
+            "beginning_teacher",
+            "Chloé",
+            "Gagnon",
+            "École Élémentaire Les Érables",
+            {"themes": ["french_second_language"]},
+        ),
+        ("beginning_teacher", "Mathis", "Roy", "Cedar Grove PS", {"themes": ["french_second_language"]}),
+        (
+            "mentor",
+            "Nadia",
+            "Bouchard",
+            "Maple Ridge Public School",
+            {"expertise_themes": ["french_second_language"], "trained": True, "hub_capacity": 1},
+        ),
+    ]
+    with httpx.Client(base_url=registration, headers=auth(seeder), timeout=30) as client:
+        for n, (role, given, family, school, more) in enumerate(extra):
+            created = client.post(
+                "/v1/participants",
+                json={
+                    "board": code,
+                    "program_year": people[0]["program_year"],
+                    "hr_id": f"{code}-PT-{n}",
+                    "role": role,
+                    "given_name": given,
+                    "family_name": family,
+                    "email": f"{given.lower()}.{family.lower()}@{code.lower()}.example.org".replace("é", "e"),
+                    "language": "fr",
+                    "school": school,
+                    "grade_band": "primary",
+                    "subjects": ["Core French"],
+                    **more,
+                },
+            )
+            assert created.status_code == 201, created.text
+            people.append(created.json())
     wait_until_matching_knows(matching, seeder, [p["id"] for p in people])
     year = people[0]["program_year"]
     with httpx.Client(base_url=matching, headers=auth(seeder), timeout=60) as client:
@@ -77,17 +118,19 @@ def _seed(registration: str, matching: str, seeder: str, code: str) -> dict[str,
     chosen: dict[str, Any] = {}
     by_id = {p["id"]: p for p in people}
     for language in ("fr", "en"):
-        # A beginning teacher of that language in a hub with two leaders.
-        hub, teacher = next(
+        # A beginning teacher of that language in a hub with two leaders (StopIteration would hang the thread).
+        found = [
             (h, by_id[m["participant_id"]])
             for h in hubs
             for m in h["members"]
             if len(h["leaders"]) == 2
             and by_id[m["participant_id"]]["language"] == language
             and by_id[m["participant_id"]]["role"] == "beginning_teacher"
-            and all(by_id[m["participant_id"]] is not c["teacher"] for c in chosen.values())
+        ]
+        assert found, (
+            f"no {language} beginning teacher in a hub: {[(h['language'], len(h['leaders'])) for h in hubs]}"
         )
-        chosen[language] = {"teacher": teacher, "hub": hub}
+        chosen[language] = {"teacher": found[0][1], "hub": found[0][0]}
     with httpx.Client(base_url=registration, headers=auth(seeder), timeout=30) as client:
         for language, c in chosen.items():
             workshop = client.post(
@@ -106,13 +149,13 @@ def _seed(registration: str, matching: str, seeder: str, code: str) -> dict[str,
                 },
             )
             assert workshop.status_code == 201, workshop.text
-            holder = next(
+            holder = [
                 p
                 for p in people
                 if p["role"] == "beginning_teacher"
                 and p["id"] not in {x["teacher"]["id"] for x in chosen.values()}
                 and p["id"] not in {x.get("holder", {}).get("id") for x in chosen.values()}
-            )
+            ][0]
             taken = client.post(
                 f"/v1/sessions/{workshop.json()['id']}/enrolments", json={"participant_id": holder["id"]}
             )
@@ -147,7 +190,8 @@ async def portal_stack(infra, run_prefix, smtp) -> AsyncIterator[dict[str, Any]]
     )
     try:
         await system.migrate()
-        await asyncio.to_thread(system.start)
+        for service in SERVICES:  # one at a time: on a loaded machine five imports at once miss the 60 s
+            await asyncio.to_thread(system.start, (service,))
         await system.start_console(env=provider.console_env(), port=console_port)
         seeded = await asyncio.to_thread(
             _seed, system.url("registration"), system.url("matching"), provider.seeder_token(), code
