@@ -24,8 +24,8 @@ from playwright.async_api import Page, expect
 from services.console.tests.browser.conftest import DESKTOP, PHONE, serious_violations
 from services.console.tests.helpers import load_board, start_run_when_caught_up, wait_until_matching_knows
 from services.console.tests.oidc import OidcProvider
-from shared.testing.helpers import auth
 from shared.migrations import SERVICES
+from shared.testing.helpers import auth
 from shared.testing.processes import System
 from shared.testing.smtp_sink import free_port
 
