@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from services.console.domain.language import LANGUAGES
 from services.console.entrypoints.pages import Visit, checked_form, redirect, render, visit
 from services.console.service_layer import portal
 from services.console.service_layer.errors import InvalidInput, NotFound, NotSignedIn
@@ -206,3 +207,39 @@ async def calendar_feed(participant_id: uuid.UUID, action: str, request: Request
     url = await portal.new_feed(p)
     # Shown on this answer only (never in a URL, never stored here): the service keeps just its hash.
     return page(v, "calendar.html", p, "calendar", {**await portal.calendar(p), "done": None, "new_url": url})
+
+
+@router.get("/portal/preferences", response_class=HTMLResponse)
+async def preferences_link(request: Request) -> Response:
+    v = await visit(request)
+    return redirect(v, f"/portal/{me(v).id}/preferences")
+
+
+@router.get("/portal/{participant_id:uuid}/preferences", response_class=HTMLResponse)
+async def preferences(participant_id: uuid.UUID, request: Request) -> Response:
+    v = await visit(request)
+    p = me(v, participant_id)
+    saved = request.query_params.get("saved") == "1"
+    return page(v, "preferences.html", p, "preferences", {**await portal.preferences(p), "saved": saved})
+
+
+@router.post("/portal/{participant_id:uuid}/preferences")
+async def save_preferences(participant_id: uuid.UUID, request: Request) -> Response:
+    v = await visit(request)
+    p = me(v, participant_id)
+    fields = await checked_form(v)
+    language, delivery = fields.get("language", ""), fields.get("delivery_preference", "")
+    errors = {}
+    if language not in LANGUAGES:
+        errors["language"] = "choose"
+    if delivery not in ("immediate", "weekly_digest"):
+        errors["delivery_preference"] = "choose"
+    if errors:
+        context = await portal.preferences(p)
+        return page(v, "preferences.html", p, "preferences", {**context, "errors": errors}, status=422)
+    await portal.save_preferences(
+        p, language=language, delivery=delivery, unsubscribed=fields.get("unsubscribed") == "yes"
+    )
+    assert v.session is not None
+    v.session = await v.console.sessions.set_language(v.session, language)  # the portal follows at once
+    return redirect(v, f"/portal/{p.id}/preferences?saved=1")

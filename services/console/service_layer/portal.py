@@ -168,3 +168,34 @@ async def new_feed(p: Participant) -> str:
 
 async def revoke_feed(p: Participant) -> None:
     await _ask(p.api.call("notifications", "DELETE", f"/v1/participants/{p.id}/calendar-feed", p.token))
+
+
+async def preferences(p: Participant) -> dict[str, Any]:
+    """The participant's language (registration holds it) and how they get messages (notifications)."""
+    record, prefs = await asyncio.gather(
+        _record(p),
+        _maybe(
+            p.api.get("notifications", "/v1/preferences/me", p.token),
+            {"delivery_preference": "immediate", "unsubscribed": False},
+        ),
+    )
+    return {"record": record, "prefs": prefs}
+
+
+async def save_preferences(p: Participant, *, language: str, delivery: str, unsubscribed: bool) -> None:
+    await asyncio.gather(
+        _ask(
+            p.api.call(
+                "registration", "PATCH", f"/v1/participants/{p.id}", p.token, json={"language": language}
+            )
+        ),
+        _ask(
+            p.api.call(
+                "notifications",
+                "PUT",
+                "/v1/preferences/me",
+                p.token,
+                json={"delivery_preference": delivery, "unsubscribed": unsubscribed},
+            )
+        ),
+    )
