@@ -243,3 +243,42 @@ async def save_preferences(participant_id: uuid.UUID, request: Request) -> Respo
     assert v.session is not None
     v.session = await v.console.sessions.set_language(v.session, language)  # the portal follows at once
     return redirect(v, f"/portal/{p.id}/preferences?saved=1")
+
+
+@router.get("/portal/{participant_id:uuid}/observations/{observation_id}", response_class=HTMLResponse)
+async def observation(participant_id: uuid.UUID, observation_id: str, request: Request) -> Response:
+    v = await visit(request)
+    p = me(v, participant_id)
+    context = await portal.observation(p, _uuid(observation_id))
+    saved = request.query_params.get("saved") == "1"
+    return page(v, "observation.html", p, "calendar", {**context, "saved": saved, "obs_id": observation_id})
+
+
+@router.post("/portal/{participant_id:uuid}/observations/{observation_id}/debrief")
+async def write_debrief(participant_id: uuid.UUID, observation_id: str, request: Request) -> Response:
+    v = await visit(request)
+    p = me(v, participant_id)
+    fields = await checked_form(v)
+    _uuid(observation_id)
+    body = fields.get("body", "").strip()
+    errors: dict[str, str] = {}
+    if not body:
+        errors["body"] = "required"
+    else:
+        mentor = fields.get("mentor_id") or None
+        try:
+            await portal.write_debrief(p, observation_id, body, _uuid(mentor) if mentor else None)
+        except InvalidInput as invalid:
+            errors = {k if k in ("body", "mentor_id") else "body": "invalid" for k in invalid.fields}
+    if errors:
+        context = await portal.observation(p, observation_id)
+        draft = {"body": fields.get("body", ""), "mentor_id": fields.get("mentor_id")}
+        return page(
+            v,
+            "observation.html",
+            p,
+            "calendar",
+            {**context, "mine": draft, "errors": errors, "obs_id": observation_id, "saved": False},
+            status=422,
+        )
+    return redirect(v, f"/portal/{p.id}/observations/{observation_id}?saved=1")

@@ -199,3 +199,40 @@ async def save_preferences(p: Participant, *, language: str, delivery: str, unsu
             )
         ),
     )
+
+
+async def observation(p: Participant, observation_id: str) -> dict[str, Any]:
+    """An observation visit and the debriefs the participant may read: their own, or those whose
+    author shared them with them as mentor. Matching answers 404 to anyone else (a coordinator, a
+    principal or evaluator included): the portal shows nothing then."""
+    visit, debriefs, web, board = await asyncio.gather(
+        _maybe(p.api.get("matching", f"/v1/observations/{observation_id}", p.token), None),
+        _maybe(p.api.get("matching", f"/v1/observations/{observation_id}/debriefs", p.token), []),
+        _maybe(p.api.get("matching", f"/v1/participants/{p.id}/mentoring-web", p.token), None),
+        _board(p),
+    )
+    if visit is None and not debriefs:
+        raise NotFound("no such visit for you")
+    mine = next((d for d in debriefs if d["author_id"] == p.id), None)
+    shared_with_me = [d for d in debriefs if d["author_id"] != p.id]
+    mentor = (web or {}).get("one_to_one_mentor")
+    return {"visit": visit, "mine": mine, "shared": shared_with_me, "mentor": mentor, "board": board}
+
+
+async def write_debrief(p: Participant, observation_id: str, body: str, mentor_id: str | None) -> None:
+    try:
+        await p.api.call(
+            "matching",
+            "PUT",
+            f"/v1/observations/{observation_id}/debrief",
+            p.token,
+            json={"body": body, "mentor_id": mentor_id},
+        )
+    except ApiError as exc:
+        if exc.status == 422:
+            raise InvalidInput(
+                {str(e.get("field", "body")): "invalid" for e in exc.problem.get("errors") or [{}]}
+            ) from exc
+        if exc.status in (401, 403, 404):
+            raise NotFound(exc.detail or "not found") from exc
+        raise Unavailable(exc.detail or "service unavailable") from exc

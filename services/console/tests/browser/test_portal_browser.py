@@ -163,6 +163,18 @@ def _seed(registration: str, matching: str, seeder: str, code: str) -> dict[str,
             )
             assert taken.status_code == 201 and taken.json()["status"] == "confirmed", taken.text
             c.update(session=workshop.json(), holder=holder)
+    with httpx.Client(base_url=matching, headers=auth(seeder), timeout=30) as client:
+        for c in chosen.values():
+            # An observation visit: she observes a mentor's class; her debrief stays hers.
+            host = next(
+                p for p in people if p["role"] == "mentor" and p["language"] == c["teacher"]["language"]
+            )
+            visit = client.post(
+                "/v1/observations",
+                json={"program_year": year, "visitor_id": c["teacher"]["id"], "host_id": host["id"]},
+            )
+            assert visit.status_code == 201, visit.text
+            c.update(observation=visit.json())
     return {"board": board["board"], "people": people, "year": year, "chosen": chosen, "hubs": hubs}
 
 
@@ -403,6 +415,31 @@ async def test_a_teacher_sees_her_web_edits_goals_and_is_promoted_from_a_waitlis
         )
         assert client.get(feed_url).status_code == 404
 
+    # The observation visit: her debrief, private to her (and the mentor she shares it with).
+    observation = chosen["observation"]
+    for _ in range(60):
+        if await entries.get_by_role(
+            "link", name="Mes notes de retour" if fr else "My debrief notes"
+        ).count():
+            break
+        await asyncio.sleep(1)
+        await page.reload()
+    await entries.get_by_role("link", name="Mes notes de retour" if fr else "My debrief notes").click()
+    await expect(page).to_have_url(f"{base}/portal/{teacher['id']}/observations/{observation['id']}")
+    notes = "Les transitions ont pris trop de temps." if fr else "Transitions took too long."
+    await page.get_by_label("Mes notes de retour" if fr else "My debrief notes").fill(notes)
+    await page.get_by_role("button", name="Enregistrer mon retour" if fr else "Save my debrief").click()
+    await expect(page.get_by_role("status")).to_contain_text("enregistré" if fr else "saved")
+    await expect(page.get_by_label("Mes notes de retour" if fr else "My debrief notes")).to_have_value(notes)
+    await check_and_shoot(page, f"debrief-{language}")
+    with httpx.Client(timeout=10) as client:
+        # Province staff and a coordinator: 404 through the API, as for anyone but her and her mentor.
+        staff = client.get(
+            f"{stack['system'].url('matching')}/v1/observations/{observation['id']}/debriefs",
+            headers=auth(stack["provider"].seeder_token()),
+        )
+        assert staff.status_code == 404 and notes not in staff.text
+
     # Preferences: a weekly digest.
     await page.get_by_role("link", name="Préférences" if fr else "Preferences").click()
     await check_and_shoot(page, f"preferences-{language}")
@@ -423,3 +460,26 @@ async def test_a_teacher_sees_her_web_edits_goals_and_is_promoted_from_a_waitlis
 def _text(message: Any) -> str:
     body = message.get_body(preferencelist=("plain", "html"))
     return str(body.get_content()) if body is not None else ""
+
+
+async def test_a_coordinator_reaches_no_portal_page_nor_a_debrief(page: Page, portal_stack):  # type: ignore[no-untyped-def]
+    """The portal is for participants: a coordinator signed in gets 404 on every portal page, a
+    teacher's observation debrief included."""
+    base, chosen = portal_stack["console"], portal_stack["chosen"]["fr"]
+    await page.goto(f"{base}/auth/login?next=/")
+    await page.locator("input[name=login]").fill("coordinator")
+    await page.locator("input[name=password]").fill("any password")
+    await page.locator("button[type=submit]").click()
+    await expect(page).to_have_url(re.compile(rf"{re.escape(base)}/boards/"))
+    teacher = chosen["teacher"]["id"]
+    for path in (
+        "",
+        "/goals",
+        "/sessions",
+        "/calendar",
+        "/preferences",
+        f"/observations/{chosen['observation']['id']}",
+    ):
+        response = await page.goto(f"{base}/portal/{teacher}{path}")
+        assert response is not None and response.status == 404, path
+    assert (await page.goto(f"{base}/portal")).status == 404  # type: ignore[union-attr]
