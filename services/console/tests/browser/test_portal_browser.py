@@ -26,7 +26,6 @@ from playwright.async_api import Page, expect
 from services.console.tests.browser.conftest import DESKTOP, PHONE, serious_violations
 from services.console.tests.helpers import load_board, start_run_when_caught_up, wait_until_matching_knows
 from services.console.tests.oidc import OidcProvider
-from shared.migrations import SERVICES
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 from shared.testing.smtp_sink import free_port
@@ -34,6 +33,8 @@ from shared.testing.smtp_sink import free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 ROOT = Path(__file__).resolve().parents[4]
 SHOTS = ROOT / "docs" / "portal"
+# What the portal calls (grants and evaluation are not needed): fewer connections to the shared PostgreSQL.
+PORTAL_SERVICES = ("registration", "matching", "notifications")
 
 
 async def check_and_shoot(page: Page, name: str) -> None:
@@ -199,12 +200,12 @@ async def portal_stack(infra, run_prefix, smtp) -> AsyncIterator[dict[str, Any]]
         prefix=prefix,
         log_dir=ROOT / ".run" / "test-logs" / prefix,
         smtp_port=smtp.port,
-        extra_env=provider.services_env(),
+        extra_env={**provider.services_env(), "DATABASE_POOL_SIZE": "3"},
         service_env={"notifications": {"PORTAL_BASE_URL": console_url}},
     )
     try:
-        await patiently(system.migrate)
-        for service in SERVICES:  # one at a time: on a loaded machine five imports at once miss the 60 s
+        await patiently(lambda: system.migrate(PORTAL_SERVICES))
+        for service in PORTAL_SERVICES:  # one at a time: on a loaded machine five imports at once miss the 60 s
             await patiently(lambda s=service: asyncio.to_thread(system.start, (s,)), system, service)
         await patiently(
             lambda: system.start_console(env=provider.console_env(), port=console_port), system, "console"
