@@ -205,7 +205,9 @@ async def portal_stack(infra, run_prefix, smtp) -> AsyncIterator[dict[str, Any]]
     )
     try:
         await patiently(lambda: system.migrate(PORTAL_SERVICES))
-        for service in PORTAL_SERVICES:  # one at a time: on a loaded machine five imports at once miss the 60 s
+        for (
+            service
+        ) in PORTAL_SERVICES:  # one at a time: on a loaded machine five imports at once miss the 60 s
             await patiently(lambda s=service: asyncio.to_thread(system.start, (s,)), system, service)
         await patiently(
             lambda: system.start_console(env=provider.console_env(), port=console_port), system, "console"
