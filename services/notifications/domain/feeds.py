@@ -24,7 +24,8 @@ def summary(kind: str, title: str | None, language: str) -> str:
     """An entry's title in the participant's language: the session's own title, or what the entry is."""
     words = SUMMARIES.get(kind, SUMMARIES["meeting"])
     label = words.get(language, words["en"])
-    return f"{label}: {title}" if title and kind not in ("meeting", "observation") else label
+    colon = " : " if language == "fr" else ": "  # French sets a space before the colon
+    return f"{label}{colon}{title}" if title and kind not in ("meeting", "observation") else label
 
 
 def feed_name(language: str) -> str:

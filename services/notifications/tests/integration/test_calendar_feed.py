@@ -67,7 +67,7 @@ async def test_my_calendar_its_feed_and_revoking_it(notif: Notifications):
     # The meeting and the confirmed session; not the session she only waits for. Worded in French.
     assert [(i["item_id"], i["title"]) for i in listed.json()] == [
         (str(meeting_id), "Rencontre du carrefour"),
-        (str(session_id), "Atelier: Classroom routines"),
+        (str(session_id), "Atelier : Classroom routines"),
     ]
     one = await notif.call("GET", f"{base}/calendar/{session_id}.ics", mine)
     assert one.status_code == 200 and one.headers["content-type"].startswith("text/calendar")
