@@ -25,6 +25,7 @@ from services.console.entrypoints import messages as message_pages
 from services.console.entrypoints import visits as visit_pages
 from services.console.entrypoints import workshops as workshop_pages
 from services.console.entrypoints.pages import router
+from services.console.entrypoints.portal import router as portal_router
 from services.console.service_layer.sessions import Sessions
 from shared.db import make_engine
 from shared.ratelimit import install_rate_limits
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(visit_pages.router)
     app.include_router(message_pages.router)
     app.include_router(grant_pages.router)
+    app.include_router(portal_router)
     problems.install(app)
     # Sign-in attempts per client address, shared by every console replica (shared/ratelimit.py).
     install_rate_limits(app, settings)

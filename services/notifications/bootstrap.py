@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.notifications.adapters.mailer import SmtpMailer
 from services.notifications.adapters.tables import PARTICIPANT_BOARD
 from services.notifications.config import Settings
+from services.notifications.entrypoints.calendar_http import router as calendar_router
 from services.notifications.entrypoints.events import handlers
 from services.notifications.entrypoints.http import router
 from services.notifications.service_layer.delivery import MailDispatcher
@@ -27,7 +28,7 @@ def build_spec(settings: Settings | None = None, *, clock: Clock | None = None) 
         settings=settings,
         title="Mentorweb notifications",
         description="Bilingual email with calendar invites, reminders, preferences and a delivery log.",
-        routers=[router],
+        routers=[router, calendar_router],
         handlers=handlers(settings),
         workers=[dispatcher, scheduler],
     )

@@ -37,7 +37,13 @@ def _dump(session: ConsoleSession) -> dict[str, Any]:
         "via": session.via,
         "user": None
         if user is None
-        else {"subject": user.subject, "name": user.name, "roles": sorted(user.roles), "board": user.board},
+        else {
+            "subject": user.subject,
+            "name": user.name,
+            "roles": sorted(user.roles),
+            "board": user.board,
+            "participant_id": user.participant_id,
+        },
         "tokens": None
         if tokens is None
         else {
@@ -73,7 +79,11 @@ def _load(session_id: str, row: Any) -> ConsoleSession:
         user=None
         if not user
         else SignedInUser(
-            subject=user["subject"], name=user["name"], roles=frozenset(user["roles"]), board=user["board"]
+            subject=user["subject"],
+            name=user["name"],
+            roles=frozenset(user["roles"]),
+            board=user["board"],
+            participant_id=user.get("participant_id"),
         ),
         tokens=None
         if not tokens

@@ -16,6 +16,15 @@ class SignedInUser:
     name: str
     roles: frozenset[str]
     board: str | None = None
+    participant_id: str | None = None  # for participants: their registration id (the token's claim)
+
+    @property
+    def is_participant(self) -> bool:
+        """A beginning teacher, new school leader or mentor with their own id: the portal is theirs."""
+        return "participant" in self.roles and self.participant_id is not None
+
+    def may_sign_in(self) -> bool:
+        return self.may_use_console() or self.is_participant
 
     @property
     def is_province_admin(self) -> bool:
@@ -40,11 +49,13 @@ def user_from_claims(claims: dict[str, Any]) -> SignedInUser:
         roles = [roles]
     name = claims.get("name") or claims.get("preferred_username") or claims.get("sub") or ""
     board = claims.get("board")
+    participant = claims.get("participant_id")
     return SignedInUser(
         subject=str(claims.get("sub", "")),
         name=str(name),
         roles=frozenset(str(r) for r in roles),
         board=str(board) if board else None,
+        participant_id=str(participant) if participant else None,
     )
 
 

@@ -166,6 +166,8 @@ async def readyz(request: Request) -> JSONResponse:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> Response:
     v = await visit(request)
+    if v.session is not None and v.session.user is not None and v.session.user.is_participant:
+        return redirect(v, "/portal")  # participants have the portal (entrypoints/portal.py)
     caller = v.caller()
     if caller.user.is_province_admin:
         return redirect(v, "/province")

@@ -137,8 +137,8 @@ class Sessions:
         except IdentityError as exc:
             raise SignInFailed(str(exc)) from exc
         user = user_from_claims(claims)
-        if not user.may_use_console():
-            raise Forbidden("no console role")
+        if not user.may_sign_in():
+            raise Forbidden("no console role and no participant id")
         signed_in = await self._rotate(session, user, tokens, "oidc")
         return replace(signed_in, pending=session.pending)
 

@@ -546,9 +546,10 @@ async def cancel_observation(
 
 
 def _debrief_reader(principal: Principal) -> uuid.UUID:
-    """Only participants hold debriefs; staff (coordinators, admins, evaluators) are refused outright."""
+    """Only participants hold debriefs; staff (coordinators, admins, evaluators) get the same 404 as any
+    participant who is not the author or their mentor: nothing confirms a debrief exists."""
     if principal.participant_id is None or not principal.has_any("participant"):
-        raise Problem(403, "Forbidden", "Debriefs are private to the participant and their mentor.")
+        raise Problem(404, "Not found", "No debrief you may read.")
     return principal.participant_id
 
 

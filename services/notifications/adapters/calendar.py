@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.utils import parseaddr
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from services.notifications.domain.calendar import Invite
+from services.notifications.domain.calendar import CalendarEntry, Invite
 
 PRODID = "-//Mentorweb//Notifications//EN"
 
@@ -58,3 +59,30 @@ def calendar_method(ics: str) -> str:
         if line.upper().startswith("METHOD:"):
             return line.split(":", 1)[1].strip().upper()
     return "REQUEST"
+
+
+def to_feed_ics(entries: Sequence[CalendarEntry], *, name: str, stamp: datetime) -> str:
+    """A subscribable calendar (RFC 5545 with METHOD:PUBLISH, RFC 7986 NAME): the entries only,
+    with no attendee nor organizer address in it."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    for entry in entries:
+        event = Event()
+        event.add("uid", entry.uid)
+        event.add("sequence", entry.sequence)
+        event.add("dtstamp", stamp.astimezone(UTC))
+        event.add("dtstart", entry.starts_at.astimezone(UTC))
+        event.add("dtend", entry.ends_at.astimezone(UTC))
+        event.add("summary", entry.summary)
+        if entry.location:
+            event.add("location", entry.location)
+        if entry.url:
+            event.add("url", entry.url)
+        event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+        calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -201,6 +201,18 @@ class Pairing(NotificationsTable, table=True):
     updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
 
 
+class CalendarFeed(NotificationsTable, table=True):
+    """A participant's personal calendar feed: only the SHA-256 of its secret token is kept, so the
+    URL cannot be rebuilt from the database; deleting the row revokes it (the old URL answers 404)."""
+
+    __tablename__ = "calendar_feeds"
+
+    participant_id: uuid.UUID = Field(primary_key=True)
+    board: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    token_hash: str = Field(sa_column=Column(sa.String(64), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
 # The board a participant belongs to, for a token that names the participant but no board
 # (ServiceSpec.participant_board: row-level security needs a board to show any row).
 PARTICIPANT_BOARD = "SELECT board FROM contacts WHERE participant_id = :participant"

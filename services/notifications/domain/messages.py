@@ -386,20 +386,30 @@ def session_update(
     )
 
 
-def enrolment_confirmed(language: str, *, session: Session, promoted: bool) -> Draft:
-    return _draft("enrolment_confirmed", language, {**session.words(language), "promoted": promoted})
-
-
-def enrolment_waitlisted(language: str, *, session: Session, position: int) -> Draft:
+def enrolment_confirmed(language: str, *, session: Session, promoted: bool, link: str | None = None) -> Draft:
+    """``link``: the participant's sessions in the portal (a URL without any id in it)."""
     return _draft(
-        "enrolment_waitlisted", language, {**session.words(language), "position": position}, urgent=False
+        "enrolment_confirmed", language, {**session.words(language), "promoted": promoted, "link": link}
     )
 
 
-def enrolment_cancelled(language: str, *, session: Session, was_confirmed: bool) -> Draft:
+def enrolment_waitlisted(language: str, *, session: Session, position: int, link: str | None = None) -> Draft:
+    return _draft(
+        "enrolment_waitlisted",
+        language,
+        {**session.words(language), "position": position, "link": link},
+        urgent=False,
+    )
+
+
+def enrolment_cancelled(
+    language: str, *, session: Session, was_confirmed: bool, link: str | None = None
+) -> Draft:
     """Withdrawn from a session (by themself or a coordinator); the session goes on without them."""
     return _draft(
-        "enrolment_cancelled", language, {**session.words(language), "was_confirmed": was_confirmed}
+        "enrolment_cancelled",
+        language,
+        {**session.words(language), "was_confirmed": was_confirmed, "link": link},
     )
 
 

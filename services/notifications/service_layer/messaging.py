@@ -615,6 +615,11 @@ class Messenger:
         )
         return [Outgoing(contact, draft)]
 
+    @property
+    def _portal_sessions(self) -> str:
+        """The portal's page of the participant's sessions; no id in it (sign-in tells who)."""
+        return f"{self.settings.portal_base_url.rstrip('/')}/portal/sessions"
+
     def _survey(
         self, event: evaluation.SurveyOpened | evaluation.SurveyReminderRequested, contact: Contact
     ) -> Composed:
@@ -792,13 +797,18 @@ class Messenger:
         if isinstance(event, registration.EnrolmentConfirmed):
             invite = self._session_invite(item, event.occurred_at, cancelled=False)
             draft = messages.enrolment_confirmed(
-                contact.language, session=session, promoted=event.promoted_from_waitlist
+                contact.language,
+                session=session,
+                promoted=event.promoted_from_waitlist,
+                link=self._portal_sessions,
             )
             return [Outgoing(contact, draft, invite)]
         return [
             Outgoing(
                 contact,
-                messages.enrolment_waitlisted(contact.language, session=session, position=event.position),
+                messages.enrolment_waitlisted(
+                    contact.language, session=session, position=event.position, link=self._portal_sessions
+                ),
             )
         ]
 
@@ -815,6 +825,7 @@ class Messenger:
             contact.language,
             session=self._session_values(item, event.board),
             was_confirmed=event.was_confirmed,
+            link=self._portal_sessions,
         )
         # Their calendar entry goes (a CANCEL for this attendee, one sequence past the invitation).
         invite = (

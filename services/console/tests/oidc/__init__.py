@@ -41,11 +41,22 @@ class OidcProvider:
     process: subprocess.Popen[bytes] | None = None
 
     @property
+    def accounts_file(self) -> Path:
+        return self.log_path.parent / "oidc-accounts.json"
+
+    def add_accounts(self, accounts: dict[str, dict[str, object]]) -> None:
+        """More accounts (participants, once registration gave them ids); the provider reads them at once."""
+        self.accounts.update(accounts)
+        self.accounts_file.write_text(json.dumps(self.accounts))
+
+    @property
     def issuer(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> OidcProvider:
         install()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.accounts_file.write_text(json.dumps(self.accounts))
         env = {
             **os.environ,
             "PORT": str(self.port),
@@ -55,6 +66,7 @@ class OidcProvider:
             "REDIRECT_URI": self.redirect_uri,
             "POST_LOGOUT_REDIRECT_URI": self.post_logout_redirect_uri,
             "ACCOUNTS": json.dumps(self.accounts),
+            "ACCOUNTS_FILE": str(self.accounts_file),
             "RESOURCE": RESOURCE,
             "AUDIENCE": "mentorweb",
             "ACCESS_TOKEN_TTL": str(self.access_token_ttl),

@@ -2,17 +2,27 @@
 // development login form. Accounts, the console client and the port come from the environment.
 // Access tokens are JWTs for the Mentorweb APIs (audience AUDIENCE) carrying the roles and board the
 // services read; the services verify them through this provider's JWKS like a province's real IdP.
+import { readFileSync } from "node:fs";
 import Provider from "oidc-provider";
 
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
-const accounts = JSON.parse(process.env.ACCOUNTS || "{}");
+// ACCOUNTS_FILE is read again at every look-up: a test adds participants once their ids exist.
+const fixedAccounts = JSON.parse(process.env.ACCOUNTS || "{}");
+const accountsOf = () =>
+  process.env.ACCOUNTS_FILE ? { ...fixedAccounts, ...JSON.parse(readFileSync(process.env.ACCOUNTS_FILE, "utf8")) } : fixedAccounts;
 const audience = process.env.AUDIENCE || "mentorweb";
 const resource = process.env.RESOURCE || "urn:mentorweb:api";
 
 function claimsOf(id) {
-  const account = accounts[id];
-  return { sub: id, name: account.name, roles: account.roles, ...(account.board ? { board: account.board } : {}) };
+  const account = accountsOf()[id];
+  return {
+    sub: id,
+    name: account.name,
+    roles: account.roles,
+    ...(account.board ? { board: account.board } : {}),
+    ...(account.participant_id ? { participant_id: account.participant_id } : {}),
+  };
 }
 
 const configuration = {
@@ -37,7 +47,7 @@ const configuration = {
   ],
   pkce: { required: () => true },
   scopes: ["openid", "profile", "offline_access", "mentorweb"],
-  claims: { openid: ["sub"], profile: ["name"], mentorweb: ["roles", "board"] },
+  claims: { openid: ["sub"], profile: ["name"], mentorweb: ["roles", "board", "participant_id"] },
   conformIdTokenClaims: false,
   features: {
     devInteractions: { enabled: true },
@@ -57,13 +67,13 @@ const configuration = {
     },
   },
   async findAccount(ctx, id) {
-    if (!accounts[id]) return undefined;
+    if (!accountsOf()[id]) return undefined;
     return { accountId: id, claims: async () => claimsOf(id) };
   },
   async extraTokenClaims(ctx, token) {
-    if (token.accountId && accounts[token.accountId]) {
-      const { roles, board } = claimsOf(token.accountId);
-      return { roles, ...(board ? { board } : {}) };
+    if (token.accountId && accountsOf()[token.accountId]) {
+      const { roles, board, participant_id } = claimsOf(token.accountId);
+      return { roles, ...(board ? { board } : {}), ...(participant_id ? { participant_id } : {}) };
     }
     if (token.clientId === "seeder") return { roles: ["province_admin"], sub: "seeder" };
     return undefined;
@@ -74,7 +84,7 @@ const configuration = {
     if (grantId) return ctx.oidc.provider.Grant.find(grantId);
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
     grant.addOIDCScope("openid profile offline_access mentorweb");
-    grant.addOIDCClaims(["name", "roles", "board"]);
+    grant.addOIDCClaims(["name", "roles", "board", "participant_id"]);
     grant.addResourceScope(resource, "mentorweb");
     await grant.save();
     return grant;

@@ -489,7 +489,7 @@ async def test_observation_visit_and_a_debrief_only_the_teacher_and_their_mentor
         ("peer", as_participant(peer)),
     ):
         refused[name] = (await db.client.get(read_url, headers=headers)).status_code
-    assert refused == {"coordinator": 403, "province_admin": 403, "evaluator": 404, "host": 404, "peer": 404}
+    assert refused == {"coordinator": 404, "province_admin": 404, "evaluator": 404, "host": 404, "peer": 404}
     # Coordinators still see the visit itself (a release day), never what was written about it.
     seen = await db.client.get(f"/v1/observations/{observation}", headers=auth(coordinator))
     assert seen.status_code == 200 and "body" not in seen.json()

@@ -7,8 +7,8 @@ from alembic import op
 
 from shared import rls
 
-revision = "0004_row_level_security"
-down_revision = "0003"
+revision = "0005_row_level_security"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,95 @@
+"""A participant's own mentoring web over HTTP (/v1), for the participant portal.
+
+Only the participant themself may read it: any other id answers 404, whoever asks, so an id changed
+by hand in a URL confirms nothing. Coordinators have their own views of hubs and pairings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from services.matching.adapters import repository
+from services.matching.service_layer.mentoring_web import mentoring_web
+from shared.auth import Principal, require_roles
+from shared.problems import Problem
+from shared.runtime import runtime_of
+
+router = APIRouter(prefix="/v1", tags=["participant portal"])
+Participant = Annotated[Principal, Depends(require_roles("participant"))]
+
+
+class FactPublic(BaseModel):
+    code: str
+    values: dict[str, str | int | list[str]] = {}
+
+
+class WebPerson(BaseModel):
+    participant_id: uuid.UUID
+    display_name: str | None
+    school: str | None
+    is_me: bool = False
+
+
+class WebMentor(WebPerson):
+    reasons: list[FactPublic] = []
+
+
+class WebHub(BaseModel):
+    id: uuid.UUID
+    theme: str
+    grade_band: str | None
+    language: str
+    track: str
+    members: list[WebPerson]
+    leaders: list[WebPerson]
+    reasons: list[FactPublic] = []
+
+
+class WebMeeting(BaseModel):
+    id: uuid.UUID
+    hub_id: uuid.UUID
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    release_time: bool
+    i_lead: bool
+
+
+class MentoringWebPublic(BaseModel):
+    participant_id: uuid.UUID
+    board: str
+    program_year: str
+    role: str
+    language: str
+    placement_status: str
+    hub: WebHub | None
+    my_reasons: list[FactPublic] = []
+    unplaced: bool = False
+    one_to_one_mentor: WebMentor | None
+    mentees: list[WebPerson] = []
+    led_hubs: list[WebHub] = []
+    meetings: list[WebMeeting] = []
+
+
+NOT_YOURS = "No such participant."
+
+
+@router.get(
+    "/participants/{participant_id}/mentoring-web",
+    response_model=MentoringWebPublic,
+    summary="My hub, its people and schools, why I was placed, my mentor or mentees, coming meetings",
+)
+async def read_mentoring_web(participant_id: uuid.UUID, request: Request, principal: Participant) -> Any:
+    if principal.participant_id != participant_id:
+        raise Problem(404, "Not found", NOT_YOURS)
+    async with runtime_of(request).uow() as uow:
+        view = await repository.participant(uow.session, participant_id)
+        if view is None or view.withdrawn:
+            raise Problem(404, "Not found", "Matching does not know you (yet).")
+        return await mentoring_web(uow.session, view, datetime.now().astimezone())
