@@ -37,7 +37,7 @@ UNSCOPED_TABLES: dict[str, frozenset[str]] = {
     "matching": frozenset({"alembic_version", "inbox", "outbox"}),
     "notifications": frozenset({"alembic_version", "inbox", "outbox", "boards", "themes"}),
     "grants": frozenset({"alembic_version", "inbox", "outbox", "grant_programs"}),
-    "evaluation": frozenset({"alembic_version", "inbox", "outbox"}),
+    "evaluation": frozenset({"alembic_version", "inbox", "outbox", "themes"}),
     "console": frozenset({"alembic_version", "console_sessions"}),
 }
 # Tables never protected by a board policy, whatever their columns (see UNSCOPED_TABLES).

@@ -20,7 +20,7 @@ from services.evaluation.adapters import tables as t
 from services.evaluation.domain.engagement import Hub, Meeting, Observation, Pairing
 from services.evaluation.domain.harvest import Item, Theme
 from services.evaluation.domain.privacy import Answered
-from services.evaluation.domain.questions import Choice, Question, QuestionSet
+from services.evaluation.domain.questions import Choice, GoalTheme, Question, QuestionSet
 from services.evaluation.domain.surveys import Survey
 
 
@@ -33,6 +33,7 @@ def question_from(data: dict[str, Any]) -> Question:
         max=data.get("max", 5),
         choices=tuple(Choice(c["key"], c["text"]) for c in data.get("choices", [])),
         required=data.get("required", True),
+        theme=data.get("theme"),
     )
 
 
@@ -98,6 +99,43 @@ class EvaluationRepository:
         return await self.session.scalar(
             sa.select(t.participants.c.role).where(t.participants.c.participant_id == participant_id)
         )
+
+    async def participant_goals(self, participant_id: uuid.UUID) -> tuple[str | None, list[str]]:
+        """A participant's role and learning-goal themes, in their order (none when unknown)."""
+        row = (
+            await self.session.execute(
+                sa.select(t.participants.c.role, t.participants.c.themes).where(
+                    t.participants.c.participant_id == participant_id
+                )
+            )
+        ).one_or_none()
+        return (row.role, list(row.themes)) if row else (None, [])
+
+    async def goal_themes_of(self, participants: Sequence[uuid.UUID], roles: Sequence[str]) -> list[str]:
+        """The learning-goal theme codes of these participants (those holding one of ``roles``)."""
+        rows = await self.session.scalars(
+            sa.select(t.participants.c.themes).where(
+                t.participants.c.participant_id.in_(list(participants)),
+                t.participants.c.role.in_(list(roles)),
+            )
+        )
+        return sorted({code for themes in rows for code in themes})
+
+    async def put_theme(self, *, code: str, name_en: str, name_fr: str, updated_at: datetime) -> None:
+        """A theme's names (ThemeDefined); a newer definition wins."""
+        stmt = pg_insert(t.themes).values(code=code, name_en=name_en, name_fr=name_fr, updated_at=updated_at)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["code"],
+            set_={k: stmt.excluded[k] for k in ("name_en", "name_fr", "updated_at")},
+            where=t.themes.c.updated_at <= stmt.excluded.updated_at,
+        )
+        await self.session.execute(stmt)
+
+    async def goal_themes(self, codes: Sequence[str]) -> list[GoalTheme]:
+        """These themes with their names, in the order given (the code stands for an unknown name)."""
+        rows = await self.session.execute(sa.select(t.themes).where(t.themes.c.code.in_(list(codes))))
+        names = {r.code: (r.name_en, r.name_fr) for r in rows}
+        return [GoalTheme(c, *names.get(c, (c, c))) for c in codes]
 
     async def put_hub(self, values: dict[str, Any]) -> None:
         """Insert a hub, or replace its members and leaders when this change is newer."""
@@ -497,11 +535,15 @@ class EvaluationRepository:
         found: dict[uuid.UUID, list[Answered]] = defaultdict(list)
         rows = await self.session.execute(
             sa.select(
-                t.responses.c.survey_id, t.responses.c.answers, t.responses.c.hub_id, t.responses.c.role
+                t.responses.c.survey_id,
+                t.responses.c.answers,
+                t.responses.c.hub_id,
+                t.responses.c.role,
+                t.responses.c.board,
             ).where(t.responses.c.survey_id.in_(survey_ids))
         )
         for row in rows:
-            found[row.survey_id].append(Answered(row.answers, row.hub_id, row.role))
+            found[row.survey_id].append(Answered(row.answers, row.hub_id, row.role, row.board))
         return found
 
     # -- harvest ----------------------------------------------------------------------------------

@@ -29,6 +29,19 @@ participants = sa.Table(
     sa.Column("language", sa.String(2), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("revision", sa.Integer, nullable=False),
+    # The (up to three, ordered) themes of a beginning teacher's or new school leader's learning goals.
+    sa.Column("themes", ARRAY(sa.String(60)), nullable=False, server_default="{}"),
+)
+
+# The provincial taxonomy's theme names (registration's ThemeDefined): province-wide reference data,
+# no board (shared/rls.py UNSCOPED_TABLES).
+themes = sa.Table(
+    "themes",
+    metadata,
+    sa.Column("code", sa.String(60), primary_key=True),
+    sa.Column("name_en", sa.String(200), nullable=False),
+    sa.Column("name_fr", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 hubs = sa.Table(

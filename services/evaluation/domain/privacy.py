@@ -36,6 +36,7 @@ class Answered:
     answers: Mapping[str, Any]
     hub: uuid.UUID | None = None
     role: str | None = None
+    board: str | None = None
 
     def value_of(self, dimension: str) -> str | None:
         value = self.hub if dimension == "hub" else self.role

@@ -6,6 +6,7 @@ would-you-recommend score) so change can be measured; a board extends a set with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,12 @@ KINDS = ("scale", "choice", "text")
 CORE_GOALS = ("confidence", "efficacy", "instructional_practice", "continuous_learning")
 RECOMMEND = "recommend"
 GOAL_ATTAINMENT = "goal_attainment"
+# One attainment question per learning-goal theme, asked of beginning teachers and new school leaders
+# in the mid-year and end-of-year rounds (their key: ``goal_attainment__<theme code>``).
+THEME_ATTAINMENT_PREFIX = "goal_attainment__"
+THEME_ATTAINMENT_ROUNDS = ("mid_year", "end_of_year")
+THEME_ASKED_ROLES = ("beginning_teacher", "new_school_leader")
+MAX_GOAL_THEMES = 3
 MAX_TEXT_ANSWER = 2000
 
 
@@ -35,10 +42,13 @@ class Question:
     max: int = 5
     choices: tuple[Choice, ...] = ()
     required: bool = True
+    theme: str | None = None  # a learning-goal theme's attainment question: asked only of its holders
 
     def as_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"key": self.key, "kind": self.kind, "text": dict(self.text)}
         data["required"] = self.required
+        if self.theme is not None:
+            data["theme"] = self.theme
         if self.kind == "scale":
             data |= {"min": self.min, "max": self.max}
         if self.kind == "choice":
@@ -158,6 +168,10 @@ def extend(base: Sequence[Question], extra: Sequence[Question]) -> tuple[Questio
         f"questions.{i}.key": f"{q.key} is already a question of the set it extends"
         for i, q in enumerate(extra)
         if q.key in taken
+    } | {
+        f"questions.{i}.key": f"keys starting {THEME_ATTAINMENT_PREFIX} are the learning goals' own"
+        for i, q in enumerate(extra)
+        if q.key.startswith(THEME_ATTAINMENT_PREFIX)
     }
     if clashes:
         raise InvalidFields(clashes)
@@ -194,6 +208,56 @@ def check_answers(questions: Sequence[Question], answers: Mapping[str, Any]) -> 
     if problems:
         raise InvalidFields(problems)
     return clean
+
+
+def theme_key(code: str) -> str:
+    """The answer key of a theme's attainment question (a theme code made an identifier)."""
+    return THEME_ATTAINMENT_PREFIX + re.sub(r"\W", "_", code)
+
+
+@dataclass(frozen=True)
+class GoalTheme:
+    """A learning-goal theme with its names (from registration's ThemeDefined; the code when unknown)."""
+
+    code: str
+    name_en: str
+    name_fr: str
+
+
+def attainment_questions(themes: Sequence[GoalTheme]) -> tuple[Question, ...]:
+    """One attainment question per theme (1 to 5), worded in both languages with the theme's name."""
+    return tuple(
+        Question(
+            key=theme_key(t.code),
+            kind="scale",
+            text={
+                "en": f"How far did you reach your learning goal in “{t.name_en}”? (1 to 5)",
+                "fr": f"Dans quelle mesure avez-vous atteint votre objectif d'apprentissage en « {t.name_fr} »? (1 à 5)",
+            },
+            theme=t.code,
+        )
+        for t in themes
+    )
+
+
+def questions_for(
+    questions: Sequence[Question], *, role: str | None, themes: Sequence[str]
+) -> tuple[Question, ...]:
+    """The questions one invitee is asked: every common question, then, for a beginning teacher or a
+    new school leader, the attainment question of each of their (up to three) learning-goal themes,
+    in their order. A mentor, or a theme the survey was not opened with, gets none."""
+    common = tuple(q for q in questions if q.theme is None)
+    if role not in THEME_ASKED_ROLES:
+        return common
+    by_theme = {q.theme: q for q in questions if q.theme is not None}
+    own = [by_theme[c] for c in dict.fromkeys(themes[:MAX_GOAL_THEMES]) if c in by_theme]
+    return (*common, *own)
+
+
+def with_attainment(questions: Sequence[Question], themes: Sequence[GoalTheme]) -> tuple[Question, ...]:
+    """A round's questions with the themes' attainment questions after the common ones."""
+    common = [q for q in questions if q.theme is None]
+    return (*common, *attainment_questions(themes))
 
 
 def _q(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,14 @@ from services.evaluation.domain import texts
 from services.evaluation.domain.engagement import BoardEngagement
 from services.evaluation.domain.harvest import Harvest
 from services.evaluation.domain.privacy import Answered, mean, nps
-from services.evaluation.domain.questions import CORE_GOALS, GOAL_ATTAINMENT, RECOMMEND
+from services.evaluation.domain.questions import (
+    CORE_GOALS,
+    GOAL_ATTAINMENT,
+    RECOMMEND,
+    THEME_ATTAINMENT_ROUNDS,
+    GoalTheme,
+    theme_key,
+)
 from services.evaluation.domain.surveys import ROUND_KINDS
 
 
@@ -49,6 +57,17 @@ class GoalChange:
         if self.first.value is None or self.last.value is None:
             return None
         return round(self.last.value - self.first.value, 2)
+
+
+@dataclass(frozen=True)
+class ThemeAttainment:
+    """Goal attainment (1 to 5) of those whose learning goal is ``theme``, or suppressed."""
+
+    theme: GoalTheme
+    figure: Figure
+
+    def name(self, lang: str) -> str:
+        return self.theme.name_fr if lang == "fr" else self.theme.name_en
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,9 @@ class Report:
     # Province report: each board's engagement (counts only; survey figures are never split by board,
     # so a small board cannot be recovered from the province's total minus the others).
     by_board: tuple[tuple[str, EngagementTotals], ...] = ()
+    # Goal attainment per learning-goal theme, from the last round that asked it (mid-year or end of year).
+    attainment_round: str | None = None
+    attainment_by_theme: tuple[ThemeAttainment, ...] = ()
 
 
 def _figure(values: Sequence[int], min_group: int, compute=mean) -> Figure:  # type: ignore[no-untyped-def]
@@ -100,6 +122,26 @@ def _values(round_: Round | None, key: str) -> list[int]:
     if round_ is None:
         return []
     return [r.answers[key] for r in round_.responses if isinstance(r.answers.get(key), int)]
+
+
+def theme_attainment(
+    round_: Round | None, themes: Sequence[GoalTheme], min_group: int, *, by_board: bool
+) -> tuple[ThemeAttainment, ...]:
+    """Each theme's mean attainment among those who answered its question, suppressed below
+    ``min_group``. Across boards (the province's report) a theme is also suppressed when any board
+    has between 1 and ``min_group - 1`` of its respondents: the board's own report withholds that
+    group, and the province's figure minus the other boards' would reveal it."""
+    found = []
+    for theme in themes:
+        key = theme_key(theme.code)
+        answered = [r for r in round_.responses if isinstance(r.answers.get(key), int)] if round_ else []
+        figure = _figure([r.answers[key] for r in answered], min_group)
+        if by_board and figure.value is not None:
+            sizes = Counter(r.board for r in answered)
+            if any(0 < n < min_group for n in sizes.values()):
+                figure = Figure(None, len(answered))
+        found.append(ThemeAttainment(theme, figure))
+    return tuple(found)
 
 
 def totals(engagements: Sequence[BoardEngagement]) -> EngagementTotals:
@@ -126,6 +168,7 @@ def build(
     rounds: Sequence[Round],
     harvest: Harvest,
     pulses: Sequence[Answered] = (),
+    goal_themes: Sequence[GoalTheme] = (),
 ) -> Report:
     """The report. The first and last rounds are the earliest and latest of baseline, mid-year and end
     of year that have responses; goal attainment and would-you-recommend come from the last."""
@@ -136,6 +179,8 @@ def build(
         GoalChange(g, _figure(_values(first, g), min_group), _figure(_values(last, g), min_group))
         for g in CORE_GOALS
     )
+    asked = [r for r in answered if r.kind in THEME_ATTAINMENT_ROUNDS]
+    attainment = asked[-1] if asked else None
     return Report(
         scope=scope,
         board=board,
@@ -153,6 +198,10 @@ def build(
         themes=tuple((t.title, t.votes) for t in harvest.themes),
         propositions=tuple((p.text, p.owner or "", p.due_on) for p in harvest.propositions if p.due_on),
         by_board=tuple((e.board, totals([e])) for e in engagements) if scope == "province" else (),
+        attainment_round=attainment.kind if attainment and goal_themes else None,
+        attainment_by_theme=theme_attainment(
+            attainment, goal_themes, min_group, by_board=scope == "province"
+        ),
     )
 
 
@@ -188,6 +237,10 @@ def sections(report: Report, lang: str) -> list[tuple[str, list[tuple[str, str]]
         goals.append((L(g.goal, lang), value))
     goals += [
         (L("goal_attainment", lang), _shown(report.goal_attainment, report, lang)),
+        *(
+            (L("goal_attainment_theme", lang, theme=a.name(lang)), _shown(a.figure, report, lang))
+            for a in report.attainment_by_theme
+        ),
         (L("recommend", lang), _shown(report.recommend, report, lang)),
         (L("nps", lang), _shown(report.nps, report, lang, lambda v, lg: texts.number(v, lg, 1))),
     ]
@@ -281,6 +334,11 @@ def as_data(report: Report) -> dict[str, object]:
             for g in report.goals
         ],
         "goal_attainment": fig(report.goal_attainment),
+        "attainment_round": report.attainment_round,
+        "goal_attainment_by_theme": [
+            {"theme": a.theme.code, "name": {"en": a.theme.name_en, "fr": a.theme.name_fr}, **fig(a.figure)}
+            for a in report.attainment_by_theme
+        ],
         "recommend": fig(report.recommend),
         "nps": fig(report.nps),
         "meetings_useful": fig(report.meetings_useful),

@@ -56,6 +56,10 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "Engagement envers l'apprentissage continu",
     },
     "goal_attainment": {"en": "Goal attainment (1 to 5)", "fr": "Atteinte des objectifs (1 à 5)"},
+    "goal_attainment_theme": {
+        "en": "Learning goal attained: {theme} (1 to 5)",
+        "fr": "Objectif d'apprentissage atteint : {theme} (1 à 5)",
+    },
     "recommend": {"en": "Would recommend (0 to 10)", "fr": "Recommanderait (0 à 10)"},
     "nps": {"en": "Net promoter score", "fr": "Indice de recommandation net"},
     "suppressed": {

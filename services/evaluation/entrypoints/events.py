@@ -13,6 +13,7 @@ HANDLERS: dict[type[IntegrationEvent], Handler] = {
     registration.MentorRegistered: facts.participant_changed,
     registration.ParticipantUpdated: facts.participant_changed,
     registration.ParticipantWithdrawn: facts.participant_changed,
+    registration.ThemeDefined: facts.theme_defined,
     matching.HubFormed: facts.hub_formed,
     matching.HubMembershipChanged: facts.hub_membership_changed,
     matching.MentorPaired: facts.mentor_paired,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.evaluation.adapters.repository import EvaluationRepository
+from services.evaluation.domain.questions import MAX_GOAL_THEMES
 from services.evaluation.service_layer import surveys
 from shared.db import UnitOfWork
 from shared.events import evaluation, matching, registration
@@ -36,7 +37,15 @@ async def participant_changed(uow: UnitOfWork, event: registration._ParticipantE
             "language": p.language,
             "status": status,
             "revision": p.revision,
+            "themes": list(dict.fromkeys(p.themes))[:MAX_GOAL_THEMES],
         }
+    )
+
+
+async def theme_defined(uow: UnitOfWork, event: registration.ThemeDefined) -> None:
+    """A theme's English and French names, to word its attainment question and its report line."""
+    await EvaluationRepository(uow.session).put_theme(
+        code=event.code, name_en=event.name_en, name_fr=event.name_fr, updated_at=event.occurred_at
     )
 
 

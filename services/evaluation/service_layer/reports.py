@@ -7,6 +7,7 @@ from datetime import datetime
 
 from services.evaluation.adapters.repository import EvaluationRepository
 from services.evaluation.domain.privacy import Answered
+from services.evaluation.domain.questions import THEME_ATTAINMENT_ROUNDS, GoalTheme
 from services.evaluation.domain.report import Report, Round, build
 from services.evaluation.domain.surveys import ROUND_KINDS
 from services.evaluation.service_layer import engagement, harvest
@@ -38,6 +39,22 @@ async def _rounds(repo: EvaluationRepository, boards: list[str] | None, program_
     ]
 
 
+async def _goal_themes(
+    repo: EvaluationRepository, boards: list[str] | None, program_year: str
+) -> list[GoalTheme]:
+    """The learning-goal themes the year's mid-year and end-of-year rounds asked about, with names."""
+    codes = sorted(
+        {
+            q.theme
+            for s in await repo.surveys(boards=boards, program_year=program_year)
+            if s.survey.kind in THEME_ATTAINMENT_ROUNDS
+            for q in s.questions
+            if q.theme is not None
+        }
+    )
+    return await repo.goal_themes(codes)
+
+
 async def board_report(
     uow: UnitOfWork, caller: Caller, *, board: str, program_year: str, now: datetime, min_group: int
 ) -> Report:
@@ -54,6 +71,7 @@ async def board_report(
         rounds=await _rounds(repo, [board], program_year),
         harvest=await harvest.board_harvest(uow, caller, board=board, program_year=program_year),
         pulses=await _pulses(repo, [board], program_year),
+        goal_themes=await _goal_themes(repo, [board], program_year),
     )
 
 
@@ -69,4 +87,5 @@ async def province_report(uow: UnitOfWork, *, program_year: str, now: datetime, 
         rounds=await _rounds(repo, None, program_year),
         harvest=await harvest.province_harvest(uow, program_year=program_year),
         pulses=await _pulses(repo, None, program_year),
+        goal_themes=await _goal_themes(repo, None, program_year),
     )

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,12 +21,16 @@ from services.evaluation.domain.errors import Conflict, InvalidFields
 from services.evaluation.domain.privacy import Answered, Results, aggregate
 from services.evaluation.domain.questions import (
     PROVINCE_SETS,
+    THEME_ASKED_ROLES,
+    THEME_ATTAINMENT_ROUNDS,
     Question,
     QuestionSet,
     check_answers,
     extend,
     parse_questions,
+    questions_for,
     require_both_languages,
+    with_attainment,
 )
 from services.evaluation.domain.surveys import (
     MODES,
@@ -189,6 +193,11 @@ async def open_round(
     if not invitees:
         raise Conflict(f"no hub members in {program_year} to invite", field="program_year")
     qs = await _set_for(repo, board, "core", fall_back=False)
+    if kind in THEME_ATTAINMENT_ROUNDS:
+        # One attainment question per learning-goal theme any invited teacher or leader holds; each
+        # invitee is shown only their own (questions_for).
+        codes = await repo.goal_themes_of(sorted(invitees), THEME_ASKED_ROLES)
+        qs = replace(qs, questions=with_attainment(qs.questions, await repo.goal_themes(codes)))
     survey = Survey(
         id=uuid.uuid4(),
         board=board,
@@ -249,7 +258,17 @@ async def survey_for(uow: UnitOfWork, caller: Caller, survey_id: uuid.UUID) -> S
     invited = caller.participant_id is not None and caller.participant_id in stored.survey.invitees
     if not (invited or caller.staff):
         raise NotFound("survey")
+    if invited and caller.participant_id is not None:
+        return await _as_asked(EvaluationRepository(uow.session), stored, caller.participant_id)
     return stored
+
+
+async def _as_asked(
+    repo: EvaluationRepository, stored: StoredSurvey, participant_id: uuid.UUID
+) -> StoredSurvey:
+    """The survey as this invitee is asked it: the attainment questions of their own themes only."""
+    role, themes = await repo.participant_goals(participant_id)
+    return replace(stored, questions=questions_for(stored.questions, role=role, themes=themes))
 
 
 def _key_hash(key: str) -> bytes:
@@ -282,7 +301,8 @@ async def respond(
         raise NotFound("survey")
     survey = stored.survey
     survey.check_can_answer(participant_id, now)
-    clean = check_answers(stored.questions, answers)
+    asked = await _as_asked(repo, stored, participant_id)
+    clean = check_answers(asked.questions, answers)
     if response_key:
         existing = await repo.response_of(survey.id, _key_hash(response_key))
         if existing is None:
@@ -297,7 +317,7 @@ async def respond(
         raise Conflict(
             "you have already answered; send your response key to change your answers", field="response_key"
         )
-    role = await repo.participant_role(participant_id)
+    role, _ = await repo.participant_goals(participant_id)
     hubs = [
         h
         for h in await repo.hubs_of(participant_id)

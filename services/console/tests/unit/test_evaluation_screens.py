@@ -196,3 +196,56 @@ def test_the_health_and_harvest_pages_render(language):
         },
     )
     assert ("Publier la récolte" if language == "fr" else "Publish the harvest") in html
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [
+        ("en", "Learning goal attained: Early literacy", "Learning goal attained: Mathematics"),
+        (
+            "fr",
+            "Objectif d'apprentissage atteint : Littératie précoce",
+            "Objectif d'apprentissage atteint : Mathématiques",
+        ),
+    ],
+)
+def test_the_year_end_report_shows_goal_attainment_per_theme_when_the_report_carries_it(
+    language, shown, hidden
+):
+    def fig(value: float | None) -> dict:  # type: ignore[type-arg]
+        return {"value": value, "respondents": None if value is None else 7, "suppressed": value is None}
+
+    report = {
+        "min_group": 5,
+        "engagement": {
+            "hubs": 1,
+            "meetings_held": 0,
+            "meetings_planned": 0,
+            "attendance_rate": None,
+            "observation_visits": 0,
+        },
+        "goals": [],
+        "goal_attainment": fig(4.0),
+        "recommend": fig(9.0),
+        "nps": fig(100.0),
+        "themes": [],
+        "goal_attainment_by_theme": [
+            {
+                "theme": "early_literacy",
+                "name": {"en": "Early literacy", "fr": "Littératie précoce"},
+                **fig(3.86),
+            },
+            {"theme": "math", "name": {"en": "Mathematics", "fr": "Mathématiques"}, **fig(None)},
+        ],
+    }
+    html = page(language, "evaluation/report.html", {"report": report, "tab": "report"})
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+    assert f"{shown} {'3,86' if language == 'fr' else '3.86'}" in text, text
+    suppressed = (
+        "Non montré : moins de 5 répondants" if language == "fr" else "Not shown: fewer than 5 respondents"
+    )
+    assert f"{hidden} {suppressed}" in text
+    # A report without per-theme figures (an older evaluation) renders as before.
+    del report["goal_attainment_by_theme"]
+    older = page(language, "evaluation/report.html", {"report": report, "tab": "report"})
+    assert shown not in older.replace("&#39;", "'")

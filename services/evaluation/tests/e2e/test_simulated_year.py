@@ -17,6 +17,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from services.evaluation.domain.questions import theme_key
 from services.evaluation.tests.integration.helpers import (
     Bus,
     eventually,
@@ -34,6 +35,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 # A program year of its own: the running service's schedule opens the *current* year's rounds by
 # itself, and must not open one of this test's rounds behind its back.
 YEAR = "2098-2099"
+# Learning-goal themes of this run's own (ThemeDefined names them): every teacher holds the first,
+# the first four teachers the second too (a group of 4, suppressed in the report).
+LIT, MATH = f"e2e_literacy_{uuid.uuid4().hex[:8]}", f"e2e_math_{uuid.uuid4().hex[:8]}"
+LIT_KEY, MATH_KEY = theme_key(LIT), theme_key(MATH)
+
+
+def themes_of(i: int) -> list[str]:
+    return [LIT, MATH] if i < 4 else [LIT]
 
 
 def baseline(i: int) -> dict[str, int]:
@@ -55,6 +64,8 @@ def mid_year(i: int) -> dict[str, int]:
         "continuous_learning": 4,
         "recommend": 8,
         "goal_attainment": 3,
+        LIT_KEY: 3,
+        **({MATH_KEY: 3} if i < 4 else {}),
     }
 
 
@@ -66,6 +77,8 @@ def end_of_year(i: int) -> dict[str, int]:
         "continuous_learning": 5,
         "recommend": 10 - i % 5,
         "goal_attainment": 3 + i % 3,
+        LIT_KEY: 2 + i % 4,
+        **({MATH_KEY: 4} if i < 4 else {}),
     }
 
 
@@ -76,8 +89,21 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
     now = datetime.now(UTC)
     sizes = (7, 7, 6)
     teachers = [
-        [profile(board, year=year, language="fr" if h == 2 else "en") for _ in range(n)]
+        [
+            profile(board, year=year, language="fr" if h == 2 else "en").model_copy(
+                update={"themes": themes_of(sum(sizes[:h]) + j)}
+            )
+            for j in range(n)
+        ]
         for h, n in enumerate(sizes)
+    ]
+    theme_names = [
+        registration.ThemeDefined(
+            board="province", code=LIT, name_en="Early literacy", name_fr="Littératie précoce"
+        ),
+        registration.ThemeDefined(
+            board="province", code=MATH, name_en="Mathematics", name_fr="Mathématiques"
+        ),
     ]
     leaders = [[profile(board, "mentor", year=year) for _ in range(2)] for _ in sizes]
     everyone = [p for group in (*teachers, *leaders) for p in group]
@@ -141,6 +167,7 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
     bus = await Bus.open(system.infra.rabbitmq_url, f"{system.prefix}.events")
     try:
         await bus.publish(
+            *theme_names,
             *(registered(board, p) for p in (*everyone, *mentors)),
             *hubs,
             *pairings,
@@ -239,6 +266,19 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
             )
             assert response.status_code == 201, response.text
             surveys[kind] = response.json()["id"]
+        # Each teacher is asked the attainment of their own themes, in their order (the positive signal
+        # that evaluation knows their themes before they answer).
+        for i, p in enumerate(flat):
+            me = token("participant", board=board, participant_id=p.participant_id)
+            for kind in ("mid_year", "end_of_year"):
+                seen = await eventually(
+                    lambda me=me, kind=kind: client.get(f"/surveys/{surveys[kind]}", headers=auth(me)),
+                    lambda r, i=i: (
+                        [q.get("theme") for q in r.json()["questions"] if q.get("theme")] == themes_of(i)
+                    ),
+                    timeout=60,
+                )
+                assert seen.status_code == 200
         for i, p in enumerate(flat):
             me = token("participant", board=board, participant_id=p.participant_id)
             for kind, answers in (
@@ -284,6 +324,20 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
         assert (report["first_round"], report["last_round"]) == ("baseline", "end_of_year")
         assert report["goal_attainment"] == {"value": 3.95, "respondents": 20, "suppressed": False}
         assert report["recommend"]["value"] == 8.0 and report["nps"]["value"] == 20.0
+        # Attainment per learning-goal theme, from the end of year: literacy 2 + i % 4 over all 20 ->
+        # (2 + 3 + 4 + 5) x 5 = 70 -> 3.5; mathematics asked of 4 teachers only: suppressed.
+        assert report["attainment_round"] == "end_of_year"
+        assert [
+            (t["theme"], t["value"], t["respondents"], t["suppressed"])
+            for t in report["goal_attainment_by_theme"]
+        ] == [
+            (LIT, 3.5, 20, False),
+            (MATH, None, None, True),
+        ]  # in the order of their codes
+        assert {t["theme"]: t["name"]["fr"] for t in report["goal_attainment_by_theme"]} == {
+            LIT: "Littératie précoce",
+            MATH: "Mathématiques",
+        }
         # Pulses: meeting 1 (teacher 1 away) 3x3 + 3x5 = 24, meeting 2 (teacher 2 away) 4x3 + 2x5 = 22,
         # meeting 3 (teacher 3 away) 3x3 + 3x5 = 24: 70 over 18 answers -> 3.89.
         assert report["meetings_useful"] == {"value": 3.89, "respondents": 18, "suppressed": False}
@@ -313,6 +367,8 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
                 "88.5%",
                 "Hub meetings held",
                 "3.89",
+                "Early literacy",
+                "3.50",
             ],
             "fr": [
                 "Confiance",
@@ -326,6 +382,8 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
                 "88,5",
                 "Rencontres de carrefour tenues",
                 "3,89",
+                "Littératie précoce",
+                "3,50",
             ],
         }
         ids = [str(p.participant_id) for p in everyone]
@@ -341,6 +399,11 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
             pdf_text = "\n".join(
                 page.extract_text() for page in PdfReader(io.BytesIO(pdf_response.content)).pages
             )
+            theme_line = {
+                "en": "Learning goal attained: Early literacy (1 to 5) 3.50",
+                "fr": "Objectif d'apprentissage atteint : Littératie précoce (1 à 5) 3,50",
+            }[lang]
+            assert theme_line in text, (lang, text)
             for word in words:
                 assert word in text, (lang, "csv", word)
                 assert word in pdf_text.replace("\xa0", " ").replace("\u202f", " ") or word in pdf_text, (
