@@ -5,8 +5,8 @@ coordinator (and a screen) sees every reason at once. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
