@@ -82,3 +82,34 @@ def parse_all(detail: str | None) -> list[Reason]:
         found.append(parse(parts[i]))
         i += 1
     return found
+
+
+# Matching names the refusals of a draft adjustment by code and values; the console's own codes
+# (worded in the catalogues) for each, with the values it words them with.
+_DRAFT_CODES: dict[str, tuple[str, dict[str, str]]] = {
+    "already_in_hub": ("already_in_hub", {}),
+    "hub_locked": ("hub_locked", {}),
+    "leader_evaluates_teacher": ("leader_evaluates", {}),
+    "language_mismatch": ("language_mismatch", {"hub": "hub_language", "teacher": "participant_language"}),
+    "track_mismatch": ("track_mismatch", {"track": "hub_track"}),
+    "above_max_size": ("target_too_big", {"count": "members", "limit": "maximum"}),
+    "below_min_size": ("source_too_small", {"count": "members", "limit": "minimum"}),
+}
+
+
+def from_errors(errors: list[dict[str, object]]) -> list[Reason]:
+    """A problem's ``errors`` as reasons: by code where matching gives one, else by its sentence."""
+    found: list[Reason] = []
+    for error in errors:
+        message = str(error.get("message") or "")
+        known = _DRAFT_CODES.get(str(error.get("code") or ""))
+        raw = error.get("values")
+        values: dict[str, object] = raw if isinstance(raw, dict) else {}
+        if known is None:
+            found.append(parse(message))
+            continue
+        code, names = known
+        found.append(
+            Reason(code, {mine: str(values.get(theirs, "")) for mine, theirs in names.items()}, message)
+        )
+    return found

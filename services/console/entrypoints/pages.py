@@ -461,7 +461,41 @@ async def _review_page(
 async def review_run(code: str, run_id: str, request: Request) -> Response:
     """The draft a run made, and what publishing it would change, before anyone is told."""
     v = await visit(request)
-    return await _review_page(v, code, run_id, _year(request), {})
+    done = request.query_params.get("done")
+    return await _review_page(v, code, run_id, _year(request), {"done": done if done == "moved" else None})
+
+
+@router.post("/boards/{code}/matching-runs/{run_id}/draft-moves")
+async def move_in_draft(code: str, run_id: str, request: Request) -> Response:
+    """Move a teacher within the draft: the review page shows the draft recomputed."""
+    v = await visit(request)
+    caller = v.caller()
+    form = await checked_form(v)
+    year = _year(request)
+    fields = {k: str(form.get(k) or "") for k in ("participant_id", "to_hub_id", "force")}
+    missing = {k: "required" for k in ("participant_id", "to_hub_id") if not fields[k]}
+    if missing:
+        raise InvalidInput(missing)
+    try:
+        await screens.move_in_draft(
+            caller,
+            code,
+            year,
+            _run_id(run_id),
+            participant_id=fields["participant_id"],
+            to_hub_id=fields["to_hub_id"],
+            force=fields["force"] == "true",
+        )
+    except Refused as refused:
+        extra = {
+            "refusal": refused,
+            "draft_refused_member": fields["participant_id"],
+            "draft_refused_target": fields["to_hub_id"],
+        }
+        return await _review_page(v, code, run_id, year, extra, status=409)
+    return redirect(
+        v, f"/boards/{code}/matching-runs/{run_id}?year={year}&done=moved#draft-hub-{fields['to_hub_id']}"
+    )
 
 
 @router.post("/boards/{code}/matching-runs/{run_id}/{action}")

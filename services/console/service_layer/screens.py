@@ -341,6 +341,27 @@ async def decide_draft(caller: Caller, code: str, year: str, run_id: str, *, pub
         raise _refusal(exc) from exc
 
 
+async def move_in_draft(
+    caller: Caller, code: str, year: str, run_id: str, *, participant_id: str, to_hub_id: str, force: bool
+) -> dict[str, Any]:
+    """Move a teacher within a run's draft (nobody is told until the draft is published)."""
+    await board(caller, code)
+    try:
+        return await caller.api.post(  # type: ignore[no-any-return]
+            "matching",
+            f"/v1/boards/{code}/program-years/{year}/matching-runs/{run_id}/draft/moves",
+            caller.token,
+            {"participant_id": participant_id, "to_hub_id": to_hub_id, "force": force},
+        )
+    except ApiError as exc:
+        errors = exc.problem.get("errors") or []
+        if exc.status in (409, 422) and errors:
+            found = reasons.from_errors(errors)
+            forceable = exc.status == 409 and all(e.get("overridable") for e in errors)
+            raise Refused(found, forceable=forceable) from exc
+        raise _refusal(exc) from exc
+
+
 async def readiness(caller: Caller, code: str, year: str) -> dict[str, Any] | None:
     """Whether matching holds everything registration holds for the board (None if it cannot say)."""
     return await _maybe(  # type: ignore[no-any-return]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.matching.adapters import lists, repository
 from services.matching.entrypoints.schemas import BoardPath, Note, RunPublic, YearPath
-from services.matching.service_layer import pairings, runs
+from services.matching.service_layer import drafts, pairings, runs
 from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
 from shared.auth import Principal, ensure_board, require_roles
 from shared.problems import Problem
@@ -36,6 +36,22 @@ def _problems() -> Iterator[None]:
     """The service layer's errors as problem+json, naming every field at fault."""
     try:
         yield
+    except drafts.Refused as exc:
+        raise Problem(
+            409,
+            "Refused by the matching rules",
+            str(exc),
+            errors=[
+                {
+                    "field": r.field,
+                    "code": r.code,
+                    "values": r.values,
+                    "message": r.message,
+                    "overridable": r.overridable,
+                }
+                for r in exc.refusals
+            ],
+        ) from exc
     except pairings.InvalidFields as exc:
         raise Problem(
             422,
@@ -99,6 +115,20 @@ class DraftUnplaced(BaseModel):
     reason: str
 
 
+class DraftAdjustment(BaseModel):
+    """A coordinator's adjustment of the draft: a standing decision once the draft is published."""
+
+    kind: str  # move | leader | pair | unpair
+    participant_id: uuid.UUID
+    hub_id: uuid.UUID | None = None
+    leader_id: uuid.UUID | None = None
+    mentor_id: uuid.UUID | None = None
+    note: str | None = None
+    forced: bool = False
+    actor: str
+    at: datetime
+
+
 class DraftPublic(BaseModel):
     run: RunPublic
     hubs: list[DraftHub]
@@ -106,6 +136,7 @@ class DraftPublic(BaseModel):
     unplaced: list[DraftUnplaced]
     difference: dict[str, Any]
     decisions_not_applied: list[dict[str, Any]]
+    adjustments: list[DraftAdjustment] = []
 
 
 @router.get(RUNS + "/draft", response_model=DraftPublic, summary="What publishing this run would show")
@@ -117,13 +148,18 @@ async def read_draft(
         run = await repository.get_run(uow.session, run_id)
         if run is None or run.board != board or run.program_year != program_year or run.draft is None:
             raise Problem(404, "Not found", "No such draft in your board.")
-        draft: dict[str, Any] = run.draft
-        ids = {
-            *(p for h in draft["hubs"] for p in (*h["members"], *h["leaders"])),
-            *(p for x in draft["pairings"] for p in (x["teacher_id"], x["mentor_id"])),
-            *(u["participant_id"] for u in draft["unplaced"]),
-        }
-        known = await lists.names_and_schools(uow.session, [uuid.UUID(i) for i in ids])
+        return await _draft_public(uow.session, run)
+
+
+async def _draft_public(session: Any, run: Any) -> DraftPublic:
+    """The draft with names and schools (read in the caller's transaction)."""
+    draft: dict[str, Any] = run.draft
+    ids = {
+        *(p for h in draft["hubs"] for p in (*h["members"], *h["leaders"])),
+        *(p for x in draft["pairings"] for p in (x["teacher_id"], x["mentor_id"])),
+        *(u["participant_id"] for u in draft["unplaced"]),
+    }
+    known = await lists.names_and_schools(session, [uuid.UUID(i) for i in ids])
 
     def person(pid: str, explanation: str = "") -> DraftPerson:
         name, school = known.get(pid, (None, None))
@@ -153,6 +189,135 @@ async def read_draft(
         ],
         difference=draft["difference"],
         decisions_not_applied=draft["decisions_not_applied"],
+        adjustments=[DraftAdjustment(**x) for x in draft.get("adjustments", [])],
+    )
+
+
+class PairingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    teacher_id: uuid.UUID
+    mentor_id: uuid.UUID
+    note: Note = None
+
+
+class DraftMoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participant_id: uuid.UUID
+    to_hub_id: uuid.UUID
+    note: Note = None
+    force: bool = False
+
+
+class DraftLeaderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hub_id: uuid.UUID
+    new_leader_id: uuid.UUID
+    leader_id: uuid.UUID | None = None  # the leader to replace; none: fill an empty seat
+    note: Note = None
+    force: bool = False
+
+
+async def _adjust(
+    board: str, program_year: str, run_id: uuid.UUID, request: Request, principal: Principal, adjustment: Any
+) -> DraftPublic:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow(board=board) as uow:
+        with _problems():
+            run = await drafts.adjust_draft(
+                uow, principal, board=board, program_year=program_year, run_id=run_id, adjustment=adjustment
+            )
+        out = await _draft_public(uow.session, run)
+        await uow.commit()
+        return out
+
+
+@router.post(RUNS + "/draft/moves", response_model=DraftPublic, summary="Move a member within the draft")
+async def draft_move(
+    board: BoardPath,
+    program_year: YearPath,
+    run_id: uuid.UUID,
+    body: DraftMoveIn,
+    request: Request,
+    principal: Coordinator,
+) -> DraftPublic:
+    """Move a teacher of the draft (placed or unplaced) to another drafted hub. The draft is
+    recomputed; the move becomes a standing decision when the draft is published."""
+    return await _adjust(
+        board,
+        program_year,
+        run_id,
+        request,
+        principal,
+        drafts.Adjustment(
+            "move", str(body.participant_id), hub_id=str(body.to_hub_id), note=body.note, force=body.force
+        ),
+    )
+
+
+@router.post(RUNS + "/draft/leaders", response_model=DraftPublic, summary="Choose a drafted hub's leader")
+async def draft_leader(
+    board: BoardPath,
+    program_year: YearPath,
+    run_id: uuid.UUID,
+    body: DraftLeaderIn,
+    request: Request,
+    principal: Coordinator,
+) -> DraftPublic:
+    return await _adjust(
+        board,
+        program_year,
+        run_id,
+        request,
+        principal,
+        drafts.Adjustment(
+            "leader",
+            str(body.new_leader_id),
+            hub_id=str(body.hub_id),
+            leader_id=str(body.leader_id) if body.leader_id else None,
+            note=body.note,
+            force=body.force,
+        ),
+    )
+
+
+@router.post(RUNS + "/draft/pairings", response_model=DraftPublic, summary="Pair a teacher within the draft")
+async def draft_pair(
+    board: BoardPath,
+    program_year: YearPath,
+    run_id: uuid.UUID,
+    body: PairingIn,
+    request: Request,
+    principal: Coordinator,
+) -> DraftPublic:
+    return await _adjust(
+        board,
+        program_year,
+        run_id,
+        request,
+        principal,
+        drafts.Adjustment("pair", str(body.teacher_id), mentor_id=str(body.mentor_id), note=body.note),
+    )
+
+
+@router.delete(
+    RUNS + "/draft/pairings/{teacher_id}", response_model=DraftPublic, summary="Unpair in the draft"
+)
+async def draft_unpair(
+    board: BoardPath,
+    program_year: YearPath,
+    run_id: uuid.UUID,
+    teacher_id: uuid.UUID,
+    request: Request,
+    principal: Coordinator,
+    note: Annotated[str | None, Query(max_length=1000)] = None,
+) -> DraftPublic:
+    return await _adjust(
+        board,
+        program_year,
+        run_id,
+        request,
+        principal,
+        drafts.Adjustment("unpair", str(teacher_id), note=note),
     )
 
 
@@ -185,13 +350,6 @@ async def discard(
 # ---------------------------------------------------------------- pairing by hand
 
 YEAR = "/boards/{board}/program-years/{program_year}"
-
-
-class PairingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    teacher_id: uuid.UUID
-    mentor_id: uuid.UUID
-    note: Note = None
 
 
 class PairingPublic(BaseModel):

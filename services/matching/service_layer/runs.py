@@ -111,6 +111,36 @@ def _stored_explanations(stored: Sequence[StoredHub]) -> dict[tuple[str, str], s
     }
 
 
+def difference_doc(diff: continuity.Difference) -> dict[str, Any]:
+    """A draft's difference from what is published, as the draft keeps (and shows) it."""
+    return {
+        "formed": list(diff.formed),
+        "changed": [
+            {"hub_id": c.hub_id, "added": list(c.added), "removed": list(c.removed)} for c in diff.changed
+        ],
+        "dissolved": list(diff.dissolved),
+        "unchanged": list(diff.unchanged),
+        "moves": [
+            {"participant_id": m.participant_id, "from_hub_id": m.from_hub_id, "to_hub_id": m.to_hub_id}
+            for m in diff.moves
+        ],
+        "pairings_changed": list(diff.pairings_changed),
+        "pairings_ended": list(diff.pairings_ended),
+        "unplaced_changed": list(diff.unplaced_changed),
+        "empty": diff.empty,
+    }
+
+
+def diff_counts(diff: continuity.Difference) -> dict[str, int]:
+    return {
+        "hubs_formed": len(diff.formed),
+        "hubs_changed": len(diff.changed),
+        "hubs_unchanged": len(diff.unchanged),
+        "hubs_dissolved": len(diff.dissolved),
+        "moves": len(diff.moves),
+    }
+
+
 async def run_matching(
     uow: UnitOfWork,
     *,
@@ -216,22 +246,7 @@ async def run_matching(
             }
             for p, r in sorted(unplaced.items())
         ],
-        "difference": {
-            "formed": list(diff.formed),
-            "changed": [
-                {"hub_id": c.hub_id, "added": list(c.added), "removed": list(c.removed)} for c in diff.changed
-            ],
-            "dissolved": list(diff.dissolved),
-            "unchanged": list(diff.unchanged),
-            "moves": [
-                {"participant_id": m.participant_id, "from_hub_id": m.from_hub_id, "to_hub_id": m.to_hub_id}
-                for m in diff.moves
-            ],
-            "pairings_changed": list(diff.pairings_changed),
-            "pairings_ended": list(diff.pairings_ended),
-            "unplaced_changed": list(diff.unplaced_changed),
-            "empty": diff.empty,
-        },
+        "difference": difference_doc(diff),
         "decisions_not_applied": [
             {"kind": d.kind, "participant_id": d.participant_id, "hub_id": d.hub_id} for d in skipped
         ],
@@ -419,6 +434,11 @@ async def publish_run(
     # Announce only what changed.
     for key in diff.formed:
         uow.publish(hub_formed(hubs[key], program_year, teachers=people.teachers, mentors=people.mentors))
+    # The coordinator's adjustments of this draft become standing decisions now, not before.
+    from services.matching.service_layer import drafts  # drafts builds on this module
+
+    await drafts.standing_rows(uow, run)
+    decided = drafts.decided_in(run.draft)
     for change in diff.changed:
         uow.publish(
             membership_changed(
@@ -430,6 +450,11 @@ async def publish_run(
                 change="rerun",
                 teachers=people.teachers,
                 mentors=people.mentors,
+                decided=sorted(decided.get(change.hub_id, set()) & set(change.added)),
+                member_reasons={
+                    p: [Reason(code="coordinator_decision")]
+                    for p in decided.get(change.hub_id, set()) & set(change.added)
+                },
             )
         )
     for key in diff.dissolved:

@@ -205,6 +205,46 @@ def test_a_run_is_reviewed_in_french_then_discarded_and_changes_nothing(coordina
                 assert person["school"] in review.text
     assert hubs_of(console, token, code, year) == before  # a draft is not published
 
+    # Move a member within the draft through the form: the draft is recomputed, nothing is published.
+    assert "Déplacer un membre dans l’ébauche" in review.text
+    candidates = [
+        (s["members"][0]["participant_id"], t["id"])
+        for s in draft["hubs"]
+        for t in draft["hubs"]
+        if s["id"] != t["id"]
+        and (s["language"], s["track"]) == (t["language"], t["track"])
+        and s["members"]
+        and not s["locked"]
+        and not t["locked"]
+    ]
+    for member, target in candidates:  # a leader of the target may evaluate them: that is refused
+        moved = coordinator.post(
+            f"/boards/{code}/matching-runs/{run_id}/draft-moves?year={year}",
+            {
+                "csrf_token": coordinator.csrf(review),
+                "participant_id": member,
+                "to_hub_id": target,
+                "force": "true",
+            },
+        )
+        if moved.status_code != 409:
+            break
+        assert 'role="alert"' in moved.text and "La modification a été refusée" in moved.text
+    assert moved.status_code == 303, moved.text
+    assert moved.headers["location"] == (
+        f"/boards/{code}/matching-runs/{run_id}?year={year}&done=moved#draft-hub-{target}"
+    )
+    assert "Le membre a été déplacé dans l’ébauche" in coordinator.follow(moved).text
+    adjusted = httpx.get(
+        f"{console.url('matching')}/v1/boards/{code}/program-years/{year}/matching-runs/{run_id}/draft",
+        headers=auth(token("province_admin")),
+    ).json()
+    assert member in {
+        p["participant_id"] for h in adjusted["hubs"] if h["id"] == target for p in h["members"]
+    }
+    assert member in {m["participant_id"] for m in adjusted["difference"]["moves"]}
+    assert hubs_of(console, token, code, year) == before  # still nothing published
+
     forged = coordinator.post(f"/boards/{code}/matching-runs/{run_id}/discard?year={year}", {})
     assert forged.status_code == 403
     assert run_status(console, token, code, year, run_id) == "draft"
