@@ -83,11 +83,21 @@ async def attendance(p: Participant, meeting_id: str) -> dict[str, Any]:
         _board(p),
     )
     meeting = next((m for m in found if m["id"] == meeting_id), None)
-    hub = next((h for h in (web or {}).get("led_hubs") or [] if meeting and h["id"] == meeting["hub_id"]), None)
+    hub = next(
+        (h for h in (web or {}).get("led_hubs") or [] if meeting and h["id"] == meeting["hub_id"]), None
+    )
     if meeting is None or hub is None:
         raise NotFound("no such meeting for you")
-    people = [{**x, "leader": True} for x in hub["leaders"]] + [{**x, "leader": False} for x in hub["members"]]
-    return {"meeting": meeting, "hub": hub, "people": people, "themes": themes_by_code(themes), "board": board}
+    people = [{**x, "leader": True} for x in hub["leaders"]] + [
+        {**x, "leader": False} for x in hub["members"]
+    ]
+    return {
+        "meeting": meeting,
+        "hub": hub,
+        "people": people,
+        "themes": themes_by_code(themes),
+        "board": board,
+    }
 
 
 async def record_attendance(p: Participant, meeting_id: str, present: list[str], everyone: list[str]) -> None:
@@ -96,7 +106,10 @@ async def record_attendance(p: Participant, meeting_id: str, present: list[str],
     absent = [x for x in everyone if x not in present]
     try:
         await p.api.post(
-            "evaluation", f"/v1/hub-meetings/{meeting_id}/record", p.token, {"present": present, "absent": absent}
+            "evaluation",
+            f"/v1/hub-meetings/{meeting_id}/record",
+            p.token,
+            {"present": present, "absent": absent},
         )
     except ApiError as exc:
         if exc.status in (409, 422):
