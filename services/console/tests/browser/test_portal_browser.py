@@ -523,7 +523,8 @@ async def test_a_hub_leader_records_attendance_for_a_meeting_that_has_started(  
             }
         }
     )
-    starts = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
+    # Two days ago at noon in Ontario (17:00 UTC; not a time of day a test can reach before it starts).
+    starts = (datetime.now(UTC) - timedelta(days=2)).replace(hour=17, minute=0, second=0, microsecond=0)
     meeting_id = uuid.uuid4()
     system = stack["system"]
     bus = await Bus.open(system.infra.rabbitmq_url, f"{system.prefix}.events")
