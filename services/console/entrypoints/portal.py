@@ -72,7 +72,42 @@ async def sessions_link(request: Request) -> Response:
 async def mentoring_web(participant_id: uuid.UUID, request: Request) -> Response:
     v = await visit(request)
     p = me(v, participant_id)
-    return page(v, "web.html", p, "web", await portal.mentoring_web(p))
+    context = await portal.mentoring_web(p)
+    recorded = request.query_params.get("recorded", "")
+    return page(v, "web.html", p, "web", {**context, "recorded": recorded if UUID.match(recorded) else None})
+
+
+@router.get("/portal/{participant_id:uuid}/meetings/{meeting_id}/attendance", response_class=HTMLResponse)
+async def attendance(participant_id: uuid.UUID, meeting_id: str, request: Request) -> Response:
+    """A hub leader records who came to a meeting of their hub that has started; 404 for anyone else."""
+    v = await visit(request)
+    p = me(v, participant_id)
+    return page(v, "attendance.html", p, "web", await portal.attendance(p, _uuid(meeting_id)))
+
+
+@router.post("/portal/{participant_id:uuid}/meetings/{meeting_id}/attendance")
+async def record_attendance(participant_id: uuid.UUID, meeting_id: str, request: Request) -> Response:
+    v = await visit(request)
+    p = me(v, participant_id)
+    await checked_form(v)
+    present = [str(x) for x in (await request.form()).getlist("present")]
+    context = await portal.attendance(p, _uuid(meeting_id))
+    everyone = [str(x["participant_id"]) for x in context["people"]]
+    errors: dict[str, str] = {}
+    if not present:
+        errors["present"] = "required"
+    elif any(x not in everyone for x in present):
+        errors["present"] = "invalid"
+    else:
+        try:
+            await portal.record_attendance(p, meeting_id, present, everyone)
+        except InvalidInput as invalid:
+            errors = {"present": next(iter(invalid.fields.values()), "invalid")}
+    if errors:
+        return page(
+            v, "attendance.html", p, "web", {**context, "errors": errors, "checked": present}, status=422
+        )
+    return redirect(v, f"/portal/{p.id}?recorded={meeting_id}#hubs-i-lead")
 
 
 @router.get("/portal/{participant_id:uuid}/goals", response_class=HTMLResponse)

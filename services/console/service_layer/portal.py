@@ -51,7 +51,74 @@ async def mentoring_web(p: Participant) -> dict[str, Any]:
     hubs = {}
     if web:
         hubs = {h["id"]: h for h in [*([web["hub"]] if web["hub"] else []), *web["led_hubs"]]}
-    return {"web": web, "themes": themes_by_code(themes), "board": board, "hubs_by_id": hubs}
+    to_record = await _meetings_to_record(p) if web and web["led_hubs"] else []
+    return {
+        "web": web,
+        "themes": themes_by_code(themes),
+        "board": board,
+        "hubs_by_id": hubs,
+        "to_record": to_record,
+    }
+
+
+async def _meetings_to_record(p: Participant) -> list[dict[str, Any]] | None:
+    """The started meetings of the hubs the participant leads, recorded or not (evaluation keeps them);
+    None when evaluation cannot answer now (the rest of the page still shows)."""
+    try:
+        found = await p.api.get("evaluation", f"/v1/participants/{p.id}/meetings-to-record", p.token)
+    except ApiError as exc:
+        if exc.status == 0 or exc.status >= 500:
+            return None
+        return []
+    return found  # type: ignore[no-any-return]
+
+
+async def attendance(p: Participant, meeting_id: str) -> dict[str, Any]:
+    """A started meeting of a hub the participant leads, with the hub's members and leaders (their
+    names); 404 for any other meeting, and for anyone who does not lead its hub."""
+    web, found, themes, board = await asyncio.gather(
+        _maybe(p.api.get("matching", f"/v1/participants/{p.id}/mentoring-web", p.token), None),
+        _ask(p.api.get("evaluation", f"/v1/participants/{p.id}/meetings-to-record", p.token)),
+        _ask(p.api.get("registration", "/v1/themes", p.token)),
+        _board(p),
+    )
+    meeting = next((m for m in found if m["id"] == meeting_id), None)
+    hub = next(
+        (h for h in (web or {}).get("led_hubs") or [] if meeting and h["id"] == meeting["hub_id"]), None
+    )
+    if meeting is None or hub is None:
+        raise NotFound("no such meeting for you")
+    people = [{**x, "leader": True} for x in hub["leaders"]] + [
+        {**x, "leader": False} for x in hub["members"]
+    ]
+    return {
+        "meeting": meeting,
+        "hub": hub,
+        "people": people,
+        "themes": themes_by_code(themes),
+        "board": board,
+    }
+
+
+async def record_attendance(p: Participant, meeting_id: str, present: list[str], everyone: list[str]) -> None:
+    """The meeting held, and who came (everyone else of the hub absent), recorded with the leader's
+    token: evaluation checks again that they lead the meeting's hub."""
+    absent = [x for x in everyone if x not in present]
+    try:
+        await p.api.post(
+            "evaluation",
+            f"/v1/hub-meetings/{meeting_id}/record",
+            p.token,
+            {"present": present, "absent": absent},
+        )
+    except ApiError as exc:
+        if exc.status in (409, 422):
+            raise InvalidInput(
+                {str(e.get("field", "present")): "invalid" for e in exc.problem.get("errors") or [{}]}
+            ) from exc
+        if exc.status in (401, 403, 404):
+            raise NotFound(exc.detail or "not found") from exc
+        raise Unavailable(exc.detail or "service unavailable") from exc
 
 
 async def goals(p: Participant) -> dict[str, Any]:

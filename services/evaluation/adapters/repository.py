@@ -236,6 +236,21 @@ class EvaluationRepository:
             return None
         return row.board, Meeting(row.id, row.hub_id, row.starts_at, row.ends_at, row.status)
 
+    async def meetings_of_hubs(self, hub_ids: Sequence[uuid.UUID], *, started_by: datetime) -> list[Meeting]:
+        """The hubs' meetings that started by ``started_by`` (cancelled ones left out), latest first."""
+        if not hub_ids:
+            return []
+        rows = await self.session.execute(
+            sa.select(t.meetings)
+            .where(
+                t.meetings.c.hub_id.in_(hub_ids),
+                t.meetings.c.starts_at <= started_by,
+                t.meetings.c.status != "cancelled",
+            )
+            .order_by(t.meetings.c.starts_at.desc())
+        )
+        return [Meeting(r.id, r.hub_id, r.starts_at, r.ends_at, r.status) for r in rows]
+
     async def mark_held(
         self,
         meeting_id: uuid.UUID,

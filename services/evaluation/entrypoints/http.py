@@ -121,6 +121,28 @@ async def record_meeting(
     )
 
 
+@router.get("/participants/{participant_id}/meetings-to-record")
+async def meetings_to_record(
+    participant_id: uuid.UUID, request: Request, principal: Participant, clock: Now
+) -> list[dict[str, Any]]:
+    """For a hub leader, their own hubs' meetings that have started (not cancelled), and whether each is
+    recorded yet. Anyone else's id: 404."""
+    if _participant(principal) != participant_id:
+        raise Problem(404, "Not found", "No such participant for you.")
+    async with runtime_of(request).uow() as uow:
+        found = await engagement.meetings_to_record(uow, participant_id, now=clock.now())
+    return [
+        {
+            "id": str(m.id),
+            "hub_id": str(m.hub_id),
+            "starts_at": m.starts_at.isoformat(),
+            "ends_at": m.ends_at.isoformat(),
+            "recorded": m.held,
+        }
+        for m in found
+    ]
+
+
 @router.get("/boards/{board}/engagement")
 async def board_engagement(
     board: BoardCode,

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from services.evaluation.adapters.repository import EvaluationRepository
 from services.evaluation.domain import events as domain_events
-from services.evaluation.domain.engagement import BoardEngagement, board_engagement, record_meeting
+from services.evaluation.domain.engagement import BoardEngagement, Meeting, board_engagement, record_meeting
 from services.evaluation.service_layer.callers import Caller
 from services.evaluation.service_layer.contracts import to_integration
 from services.evaluation.service_layer.errors import NotFound
@@ -51,6 +51,14 @@ async def record_meeting_held(
     uow.publish(to_integration(held))
     await uow.commit()
     return held
+
+
+async def meetings_to_record(uow: UnitOfWork, leader_id: uuid.UUID, *, now: datetime) -> list[Meeting]:
+    """The meetings of the hubs a participant leads that have started and were not cancelled, each held
+    (recorded) or not: what a hub leader may record."""
+    repo = EvaluationRepository(uow.session)
+    led = [h.id for h in await repo.hubs_of(leader_id) if leader_id in h.leaders]
+    return await repo.meetings_of_hubs(led, started_by=now)
 
 
 async def board(

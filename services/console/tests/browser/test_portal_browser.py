@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from playwright.async_api import Page, expect
 from services.console.tests.browser.conftest import DESKTOP, PHONE, serious_violations
 from services.console.tests.helpers import load_board, start_run_when_caught_up, wait_until_matching_knows
 from services.console.tests.oidc import OidcProvider
+from services.evaluation.tests.integration.helpers import Bus
+from shared.events import matching as matching_events
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 from shared.testing.smtp_sink import free_port
@@ -33,8 +36,9 @@ from shared.testing.smtp_sink import free_port
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 ROOT = Path(__file__).resolve().parents[4]
 SHOTS = ROOT / "docs" / "portal"
-# What the portal calls (grants and evaluation are not needed): fewer connections to the shared PostgreSQL.
-PORTAL_SERVICES = ("registration", "matching", "notifications")
+# What the portal calls (grants is not needed): fewer connections to the shared PostgreSQL. Evaluation
+# keeps the meetings a hub leader records.
+PORTAL_SERVICES = ("registration", "matching", "notifications", "evaluation")
 
 
 async def check_and_shoot(page: Page, name: str) -> None:
@@ -227,7 +231,14 @@ async def portal_stack(infra, run_prefix, smtp) -> AsyncIterator[dict[str, Any]]
                 for language, c in seeded["chosen"].items()
             }
         )
-        yield {**seeded, "system": system, "provider": provider, "console": console_url, "smtp": smtp}
+        yield {
+            **seeded,
+            "code": code,
+            "system": system,
+            "provider": provider,
+            "console": console_url,
+            "smtp": smtp,
+        }
     finally:
         system.stop()
         provider.stop()
@@ -488,3 +499,124 @@ async def test_a_coordinator_reaches_no_portal_page_nor_a_debrief(page: Page, po
         response = await page.goto(f"{base}/portal/{teacher}{path}")
         assert response is not None and response.status == 404, path
     assert (await page.goto(f"{base}/portal")).status == 404  # type: ignore[union-attr]
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_a_hub_leader_records_attendance_for_a_meeting_that_has_started(  # type: ignore[no-untyped-def]
+    page: Page, portal_stack, language: str
+):
+    """A hub leader records who came to a meeting of their hub that started two days ago (published
+    straight onto the bus: the scheduler never books a past day); evaluation then counts it held with
+    its attendance. The teacher of that hub, not a leader, gets 404 on the same form."""
+    base, stack = portal_stack["console"], portal_stack
+    fr = language == "fr"
+    hub, teacher = stack["chosen"][language]["hub"], stack["chosen"][language]["teacher"]
+    leader = hub["leaders"][0]
+    stack["provider"].add_accounts(
+        {
+            f"leader-{language}": {
+                "name": leader["display_name"],
+                "roles": ["participant"],
+                "board": stack["code"],
+                "participant_id": leader["participant_id"],
+            }
+        }
+    )
+    # Two days ago at noon in Ontario (17:00 UTC; not a time of day a test can reach before it starts).
+    starts = (datetime.now(UTC) - timedelta(days=2)).replace(hour=17, minute=0, second=0, microsecond=0)
+    meeting_id = uuid.uuid4()
+    system = stack["system"]
+    bus = await Bus.open(system.infra.rabbitmq_url, f"{system.prefix}.events")
+    try:
+        await bus.publish(
+            matching_events.HubMeetingScheduled(
+                board=stack["code"],
+                meeting_id=meeting_id,
+                hub_id=uuid.UUID(hub["id"]),
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                location="Board office",
+            )
+        )
+    finally:
+        await bus.close()
+
+    await sign_in(page, base, f"leader-{language}", language)
+    await expect(page).to_have_url(f"{base}/portal/{leader['participant_id']}")
+    led = page.get_by_role("region", name="Les carrefours que j’anime" if fr else "Hubs I lead")
+    item = led.locator(f"#record-{meeting_id}")
+    for _ in range(90):  # evaluation hears of the meeting by event
+        if await item.count():
+            break
+        await asyncio.sleep(1)
+        await page.reload()
+    await expect(led).to_contain_text("jamais une évaluation" if fr else "never an evaluation of anyone")
+    await item.get_by_role(
+        "link", name=re.compile("Noter les présences" if fr else "Record attendance")
+    ).click()
+    await expect(page).to_have_url(
+        f"{base}/portal/{leader['participant_id']}/meetings/{meeting_id}/attendance"
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Noter les présences" if fr else "Record attendance"
+    )
+    people = [*hub["leaders"], *hub["members"]]
+    boxes = page.get_by_role(
+        "group", name="Qui était présent à cette rencontre?" if fr else "Who came to this meeting?"
+    )
+    await expect(boxes.get_by_role("checkbox")).to_have_count(len(people))
+    for p in hub["leaders"]:  # names only, no ids shown
+        await expect(boxes.get_by_text(p["display_name"])).to_be_visible()
+    assert leader["participant_id"] not in await page.locator("main").inner_text()
+    await expect(page.locator("main")).to_contain_text(
+        "jamais une évaluation" if fr else "never an evaluation"
+    )
+
+    # Nobody checked: refused, naming the field, nothing recorded.
+    await page.get_by_role("button", name="Noter les présences" if fr else "Record attendance").click()
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "Cochez au moins une personne" if fr else "Check at least one person who came."
+    )
+    await check_and_shoot(page, f"attendance-error-{language}")
+
+    # Everyone came but one member.
+    absent = next(m for m in hub["members"] if m["participant_id"] != teacher["id"])
+    for p in people:
+        if p["participant_id"] != absent["participant_id"]:
+            await boxes.locator(f"input[value='{p['participant_id']}']").check()
+    await check_and_shoot(page, f"attendance-{language}")
+    await page.get_by_role("button", name="Noter les présences" if fr else "Record attendance").click()
+    await expect(page).to_have_url(
+        re.compile(rf"{re.escape(base)}/portal/{leader['participant_id']}\?recorded=")
+    )
+    await expect(page.get_by_role("status")).to_contain_text(
+        "Présences enregistrées" if fr else "Attendance recorded"
+    )
+    await expect(item).to_contain_text("Présences enregistrées" if fr else "Attendance recorded")
+    await check_and_shoot(page, f"attendance-recorded-{language}")
+
+    # Evaluation counts the meeting held, with who came.
+    with httpx.Client(base_url=system.url("evaluation"), timeout=30) as client:
+        seen: dict[str, Any] = {}
+        for _ in range(90):
+            found = client.get(
+                f"/v1/boards/{stack['code']}/engagement",
+                params={"program_year": stack["year"]},
+                headers=auth(stack["provider"].seeder_token()),
+            )
+            assert found.status_code == 200, found.text
+            seen = next(h for h in found.json()["hubs"] if h["hub_id"] == hub["id"])
+            if seen["meetings_held"] >= 1:
+                break
+            await asyncio.sleep(1)
+        assert seen["meetings_held"] == 1, seen
+        assert seen["present"] == len(people) - 1 and seen["absent"] == 1, seen
+
+    # The teacher of that hub is no leader of it: the form is not hers (404), nor is the leader's URL.
+    await page.context.clear_cookies()
+    await sign_in(page, base, f"teacher-{language}", language)
+    await expect(page).to_have_url(f"{base}/portal/{teacher['id']}")
+    for owner in (teacher["id"], leader["participant_id"]):
+        response = await page.goto(f"{base}/portal/{owner}/meetings/{meeting_id}/attendance")
+        assert response is not None and response.status == 404, owner

@@ -72,6 +72,20 @@ PAGES: dict[str, dict[str, Any]] = {
         "themes": THEMES,
         "board": {"timezone": "America/Toronto"},
         "hubs_by_id": {HUB["id"]: HUB},
+        "to_record": [
+            {"id": "6", "hub_id": HUB["id"], "starts_at": WHEN, "recorded": False},
+            {"id": "7", "hub_id": HUB["id"], "starts_at": WHEN, "recorded": True},
+        ],
+        "recorded": "6",
+    },
+    "attendance.html": {
+        "meeting": {"id": "6", "hub_id": HUB["id"], "starts_at": WHEN, "recorded": True},
+        "hub": HUB,
+        "people": [{**PERSON, "leader": True}, {**PERSON, "leader": False}],
+        "themes": THEMES,
+        "board": {"timezone": "America/Toronto"},
+        "errors": {"present": "required"},
+        "checked": [ME],
     },
     "goals.html": {
         "record": {"learning_goals": "Routines", "themes": ["assessment"]},
@@ -157,3 +171,20 @@ def test_every_fact_is_worded(language: str) -> None:
     assert mentor.count("<li>") == len(MENTOR_FACTS)
     if language == "fr":
         assert "Français langue seconde" in worded and "Primary" not in worded
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_leader_sees_which_meetings_to_record_and_why(language: str) -> None:
+    """Each started meeting of a hub I lead: a link to record it (or change it once recorded), and the
+    words that the record only counts engagement. The form lists names, never ids."""
+    context = {**PAGES["web.html"], "me": ME, "portal_section": "web", "csrf_token": "t", "recorded": None}
+    html = Renderer().render(language, "portal/web.html", context)
+    assert "/meetings/6/attendance" in html and "/meetings/7/attendance" in html
+    assert ("jamais une évaluation" if language == "fr" else "never an evaluation of anyone") in html
+    assert 'role="status"' not in html
+    form = Renderer().render(
+        language, "portal/attendance.html", {**PAGES["attendance.html"], "me": ME, "csrf_token": "t"}
+    )
+    labels = [part.split("</label>")[0] for part in form.split("<label")[1:]]
+    assert labels and all(ME not in label for label in labels)
+    assert form.count('type="checkbox"') == 2 and form.count(" checked") == 2
