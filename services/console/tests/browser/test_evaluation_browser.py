@@ -163,8 +163,13 @@ async def test_coordinator_evaluation(page: Page, console, boards, evaluated, sm
         await expect(page.get_by_role("status")).to_contain_text(
             "La récolte est publiée" if fr else "The harvest is published"
         )
-        people = {p["id"]: p for p in boards["a"]["people"]}
-        member = people[evaluated["hub"]["members"][0]["participant_id"]]
+        # The member's address from registration (the board's people change as other tests upload).
+        admin = auth(mint_token(fixtures.test_settings(), subject="a", roles=["province_admin"]))
+        member = httpx.get(
+            f"{console.url('registration')}/v1/participants/{evaluated['hub']['members'][0]['participant_id']}",
+            headers=admin,
+            timeout=30,
+        ).json()
         told = smtp.sink.wait_for(
             lambda m: (
                 member["email"] in str(m["To"])
