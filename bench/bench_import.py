@@ -32,9 +32,9 @@ import sqlalchemy as sa
 
 from services.registration.adapters.tables import Board
 from services.registration.config import Settings
-from services.registration.domain.taxonomy import DEFAULT_THEMES, GRADE_BANDS
 from services.registration.service_layer.importing import ImportWorker, submit_import
 from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.events.vocabulary import DEFAULT_THEMES, GRADE_BANDS
 from shared.migrations import drop_database, upgrade
 from shared.wakeup import asyncpg_dsn
 

@@ -22,7 +22,7 @@ def _all_event_types() -> list[type[IntegrationEvent]]:
                 isinstance(value, type)
                 and issubclass(value, IntegrationEvent)
                 and value is not IntegrationEvent
-                and not value.__name__.startswith("_")
+                and not value.__dict__.get("FAMILY", False)
                 and value.__module__ == module.__name__
             ):
                 found.append(value)

@@ -32,6 +32,8 @@ class IntegrationEvent(BaseModel):
 
     PRODUCER: ClassVar[str]
     VERSION: ClassVar[int] = 1
+    # A family's common base (ParticipantEvent, GrantEvent) is never sent itself.
+    FAMILY: ClassVar[bool] = False
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str = ""

@@ -10,7 +10,8 @@ from shared.events.envelope import IntegrationEvent
 Stream = Literal["beginning_teacher", "school_leadership"]
 
 
-class _GrantEvent(IntegrationEvent):
+class GrantEvent(IntegrationEvent):
+    FAMILY = True
     PRODUCER = "grants"
     application_id: uuid.UUID
     program_year: str
@@ -21,23 +22,23 @@ class _GrantEvent(IntegrationEvent):
     requested_total: str | None = None
 
 
-class GrantSubmitted(_GrantEvent):
+class GrantSubmitted(GrantEvent):
     """A steering committee submitted its start-up grant application."""
 
 
-class GrantApproved(_GrantEvent):
+class GrantApproved(GrantEvent):
     """A reviewer approved an application; ``awarded_amount`` may be below the request."""
 
     awarded_amount: str
 
 
-class GrantDeclined(_GrantEvent):
+class GrantDeclined(GrantEvent):
     reason: str
 
 
-class GrantPaid(_GrantEvent):
+class GrantPaid(GrantEvent):
     awarded_amount: str
 
 
-class GrantWithdrawn(_GrantEvent):
+class GrantWithdrawn(GrantEvent):
     reason: str | None = None

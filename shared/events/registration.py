@@ -5,13 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr
 
 from shared.events.envelope import IntegrationEvent
-
-ParticipantRole = Literal["beginning_teacher", "new_school_leader", "mentor"]
-GradeBand = Literal["kindergarten", "primary", "junior", "intermediate", "senior"]
-Language = Literal["en", "fr"]
+from shared.events.vocabulary import GradeBand, Language, ParticipantRole
 
 
 class ParticipantProfile(BaseModel):
@@ -43,26 +40,29 @@ class ParticipantProfile(BaseModel):
     status: Literal["registered", "placed", "withdrawn"] = "registered"
 
 
-class _ParticipantEvent(IntegrationEvent):
+class ParticipantEvent(IntegrationEvent):
+    """What every participant event carries: the participant as registration now knows them."""
+
+    FAMILY = True
     PRODUCER = "registration"
     participant: ParticipantProfile
 
 
-class TeacherRegistered(_ParticipantEvent):
+class TeacherRegistered(ParticipantEvent):
     """A beginning teacher or new school leader joined a program year."""
 
 
-class MentorRegistered(_ParticipantEvent):
+class MentorRegistered(ParticipantEvent):
     """An experienced teacher or school leader offered to mentor or lead hubs."""
 
 
-class ParticipantUpdated(_ParticipantEvent):
+class ParticipantUpdated(ParticipantEvent):
     """Goals, themes, assignment or school changed; ``changed`` names the fields."""
 
     changed: list[str] = []
 
 
-class ParticipantWithdrawn(_ParticipantEvent):
+class ParticipantWithdrawn(ParticipantEvent):
     """The participant left the program year; their history is kept."""
 
     reason: str | None = None
@@ -75,8 +75,8 @@ class SessionScheduled(IntegrationEvent):
     session_id: uuid.UUID
     kind: Literal["workshop", "network_cohort", "network_open"]
     title: str
-    starts_at: str
-    ends_at: str
+    starts_at: AwareDatetime  # in the board's time zone (its offset kept)
+    ends_at: AwareDatetime
     location: str | None = None
     online_url: str | None = None
     sequence: int = 0

@@ -7,8 +7,6 @@ is also an upsert that keeps the newer fact, so events arriving out of order set
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from services.evaluation.adapters.repository import EvaluationRepository
 from services.evaluation.domain.questions import MAX_GOAL_THEMES
 from services.evaluation.service_layer import surveys
@@ -16,16 +14,7 @@ from shared.db import UnitOfWork
 from shared.events import evaluation, matching, registration
 
 
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-async def participant_changed(uow: UnitOfWork, event: registration._ParticipantEvent) -> None:
+async def participant_changed(uow: UnitOfWork, event: registration.ParticipantEvent) -> None:
     p = event.participant
     status = "withdrawn" if isinstance(event, registration.ParticipantWithdrawn) else p.status
     await EvaluationRepository(uow.session).put_participant(
@@ -152,7 +141,7 @@ async def session_changed(uow: UnitOfWork, event: registration.SessionScheduled)
             "id": event.session_id,
             "board": event.board,
             "kind": event.kind,
-            "starts_at": _when(event.starts_at),
+            "starts_at": event.starts_at,
             "status": "cancelled" if isinstance(event, registration.SessionCancelled) else "scheduled",
             "sequence": event.sequence,
         }

@@ -37,7 +37,7 @@ from shared.db import UnitOfWork
 from shared.events import grants as contracts
 from shared.events.envelope import IntegrationEvent
 
-_CONTRACTS: dict[type[domain_events.GrantEvent], type[contracts._GrantEvent]] = {
+_CONTRACTS: dict[type[domain_events.GrantEvent], type[contracts.GrantEvent]] = {
     domain_events.GrantSubmitted: contracts.GrantSubmitted,
     domain_events.GrantApproved: contracts.GrantApproved,
     domain_events.GrantDeclined: contracts.GrantDeclined,

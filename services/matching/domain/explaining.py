@@ -22,8 +22,9 @@ from services.matching.domain.objective import (
     one_alike_ids,
     theme_rank,
 )
-from services.matching.domain.placement_model import GRADE_BANDS, Fact, Hub, Mentor, Teacher, fact
+from services.matching.domain.placement_model import Fact, Hub, Mentor, Teacher, fact
 from services.matching.domain.themes import band_distance
+from shared.events.vocabulary import GRADE_BANDS
 
 
 def _bands(members: Iterable[Teacher]) -> tuple[str, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-GRADE_BANDS: tuple[str, ...] = ("kindergarten", "primary", "junior", "intermediate", "senior")
 HUB_NAMESPACE = uuid.UUID("6f1c2a3e-5b7d-4e0a-9c1b-2d3e4f5a6b7c")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from services.matching.domain.placement_model import GRADE_BANDS, Mentor, Teacher
+from services.matching.domain.placement_model import Mentor, Teacher
+from shared.events.vocabulary import GRADE_BANDS
 
 THEMES = (
     "early_years_literacy",

@@ -5,7 +5,7 @@ Used to merge a theme with too few teachers into its closest neighbour rather th
 
 from __future__ import annotations
 
-from services.matching.domain.placement_model import GRADE_BANDS
+from shared.events.vocabulary import GRADE_BANDS
 
 # Pairs of related themes and their distance (1 = close, 2 = related). Anything else is 3.
 THEME_NEIGHBOURS: dict[frozenset[str], int] = {

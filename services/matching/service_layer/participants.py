@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from services.matching.adapters.tables import ParticipantView
 from shared.db import UnitOfWork
-from shared.events.registration import ParticipantProfile, ParticipantWithdrawn, _ParticipantEvent
+from shared.events.registration import ParticipantEvent, ParticipantProfile, ParticipantWithdrawn
 from shared.statements import newer_snapshot_wins
 
 _SNAPSHOT_FIELDS = (
@@ -67,12 +67,12 @@ _UPSERT = newer_snapshot_wins(
 )
 
 
-async def record_participant(uow: UnitOfWork, event: _ParticipantEvent) -> None:
+async def record_participant(uow: UnitOfWork, event: ParticipantEvent) -> None:
     """Upsert the participant snapshot; a newer revision wins, whatever order events arrive in."""
     await record_participants(uow, [event])
 
 
-async def record_participants(uow: UnitOfWork, events: Sequence[_ParticipantEvent]) -> None:
+async def record_participants(uow: UnitOfWork, events: Sequence[ParticipantEvent]) -> None:
     """:func:`record_participant` for several events in one round trip (asyncpg's pipelined
     executemany), applied in order: a later snapshot of the same person still wins by revision."""
     await _UPSERT.execute(

@@ -36,10 +36,10 @@ from shared.db import UnitOfWork
 from shared.events.matching import MentorPaired, MentorUnpaired, ParticipantUnplaced, Reason
 from shared.events.registration import (
     MentorRegistered,
+    ParticipantEvent,
     ParticipantUpdated,
     ParticipantWithdrawn,
     TeacherRegistered,
-    _ParticipantEvent,
 )
 
 
@@ -95,7 +95,7 @@ HELD_FOR_REVIEW = "held for review"
 
 
 async def place_late(
-    uow: UnitOfWork, board: str, program_year: str, participant_id: str, cause: _ParticipantEvent | None
+    uow: UnitOfWork, board: str, program_year: str, participant_id: str, cause: ParticipantEvent | None
 ) -> None:
     """Place one teacher in the best unlocked hub with room, or record why not (and form a new hub
     once enough unplaced teachers of a compatible cluster have gathered). Holds the board lock."""
@@ -181,7 +181,7 @@ async def _form_from_unplaced(
     people: repository.People,
     stored: list[StoredHub],
     rules: repository.BoardRules,
-    cause: _ParticipantEvent | None,
+    cause: ParticipantEvent | None,
 ) -> set[str]:
     """Enough unplaced teachers of a compatible cluster form a hub of their own, led by mentors
     with capacity left; returns who was placed."""
@@ -221,7 +221,7 @@ async def _pair(
     program_year: str,
     teachers: list[Teacher],
     people: repository.People,
-    cause: _ParticipantEvent | None,
+    cause: ParticipantEvent | None,
 ) -> list[Pairing]:
     """One-to-one mentors for teachers who have none, from mentors with capacity left (returned)."""
     existing = await repository.pairings_of(uow.session, board, program_year)

@@ -9,8 +9,6 @@ the scheduler errs on the side of not pulling a teacher from a workshop.)
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.dialects.postgresql import insert
 
 from services.matching.adapters.meeting_tables import WorkshopEnrolmentView, WorkshopSessionView
@@ -21,7 +19,7 @@ from shared.events.registration import EnrolmentConfirmed, SessionCancelled, Ses
 async def record_session(uow: UnitOfWork, event: SessionScheduled) -> None:
     """SessionScheduled, SessionChanged and SessionCancelled: the local day of the session."""
     # starts_at is local time with its offset: its date part is the day in the board's calendar.
-    day = datetime.fromisoformat(event.starts_at).date()
+    day = event.starts_at.date()
     table = WorkshopSessionView.__table__  # type: ignore[attr-defined]
     row = {
         "session_id": event.session_id,

@@ -10,9 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from services.notifications.domain.wording import Language, join_names, language_of, quoted
+from shared.events.vocabulary import GRADE_BANDS  # in order: a neighbour is the next or previous one
 
-# The grade bands, in order (a neighbour is the next or previous one).
-GRADE_BANDS: tuple[str, ...] = ("kindergarten", "primary", "junior", "intermediate", "senior")
 BAND_NAMES: dict[str, dict[Language, str]] = {
     "kindergarten": {"en": "kindergarten", "fr": "maternelle et jardin d'enfants"},
     "primary": {"en": "primary", "fr": "cycle primaire"},

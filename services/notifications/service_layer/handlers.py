@@ -30,7 +30,6 @@ from services.notifications.service_layer.messaging import (
     Messenger,
     aware,
     contact_key,
-    parse_when,
 )
 from shared.db import UnitOfWork
 from shared.events import grants, matching, registration
@@ -332,8 +331,8 @@ class NotificationHandlers:
     async def session(self, uow: UnitOfWork, event: registration.SessionScheduled) -> None:
         zone = self.messenger.zone(event.board)
         cancelled = isinstance(event, registration.SessionCancelled)
-        starts = parse_when(event.starts_at, zone)
-        ends = parse_when(event.ends_at, zone)
+        starts = aware(event.starts_at, zone)
+        ends = aware(event.ends_at, zone)
         applied = await self._remember_item(
             uow,
             item_id=event.session_id,

@@ -98,13 +98,6 @@ def aware(moment: datetime, zone: Any) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def parse_when(value: str, zone: Any) -> datetime:
-    try:
-        return aware(datetime.fromisoformat(value), zone)
-    except ValueError as exc:
-        raise ValueError("session time is not an ISO 8601 date-time") from exc
-
-
 class Messenger:
     def __init__(self, settings: Settings):
         self.settings = settings

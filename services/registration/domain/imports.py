@@ -25,7 +25,7 @@ from services.registration.domain.tabular import (
     read_header,
     read_table,
 )
-from services.registration.domain.taxonomy import GRADE_BANDS, ROLES
+from shared.events.vocabulary import GRADE_BANDS, ROLES
 
 # Mentorweb CSV columns, in the order of the documented template.
 COLUMNS: tuple[str, ...] = (

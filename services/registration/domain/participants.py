@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.registration.domain.taxonomy import GRADE_BANDS, LANGUAGES, ROLES
+from shared.events.vocabulary import GRADE_BANDS, LANGUAGES, ROLES
 
 # Fields whose change is announced with ParticipantUpdated (identity fields are changed by HR too).
 TRACKED_FIELDS: tuple[str, ...] = (

@@ -46,7 +46,7 @@ from scim2_models import (
 
 from services.registration.domain.imports import LIST_LIMITS, TEXT_LIMITS, normalise_email, valid_program_year
 from services.registration.domain.participants import validate_participant
-from services.registration.domain.taxonomy import DEFAULT_THEMES, GRADE_BANDS, LANGUAGES, ROLES
+from shared.events.vocabulary import DEFAULT_THEMES, GRADE_BANDS, LANGUAGES, ROLES
 
 MENTORWEB = "urn:mentorweb:params:scim:schemas:extension:participant:1.0:User"
 SCIM_JSON = "application/scim+json"

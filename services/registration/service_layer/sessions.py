@@ -68,8 +68,8 @@ def session_event(
         session_id=row.id,
         kind=row.kind,  # type: ignore[arg-type]
         title=row.title,
-        starts_at=row.starts_at.astimezone(zone).isoformat(),
-        ends_at=row.ends_at.astimezone(zone).isoformat(),
+        starts_at=row.starts_at.astimezone(zone),
+        ends_at=row.ends_at.astimezone(zone),
         location=row.location,
         online_url=row.online_url,
         sequence=row.sequence,

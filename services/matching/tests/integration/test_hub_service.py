@@ -31,9 +31,9 @@ from shared.auth import Principal
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events.registration import (
     MentorRegistered,
+    ParticipantEvent,
     ParticipantWithdrawn,
     TeacherRegistered,
-    _ParticipantEvent,
 )
 from shared.migrations import drop_database, upgrade
 from shared.testing.helpers import unique_board
@@ -41,7 +41,7 @@ from shared.testing.helpers import unique_board
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 Factory = async_sessionmaker[AsyncSession]
-E = TypeVar("E", bound=_ParticipantEvent)
+E = TypeVar("E", bound=ParticipantEvent)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

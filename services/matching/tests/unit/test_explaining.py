@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from services.matching.domain.explaining import explain_hub, hub_sentence
 from services.matching.domain.forming import form_hubs
 from services.matching.domain.placement_model import (
-    GRADE_BANDS,
     Hub,
     MatchingPolicy,
     Mentor,
@@ -23,6 +22,7 @@ from services.matching.domain.placement_model import (
 from services.matching.domain.synthetic import THEMES
 from services.matching.domain.themes import band_distance, theme_distance
 from services.matching.service_layer.hubs import hub_formed
+from shared.events.vocabulary import GRADE_BANDS
 
 pytestmark = pytest.mark.unit
 

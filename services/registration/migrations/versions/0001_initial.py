@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from services.registration.domain.taxonomy import DEFAULT_THEMES
+from shared.events.vocabulary import DEFAULT_THEMES
 from shared.outbox import create_outbox_and_inbox
 
 revision = "0001"

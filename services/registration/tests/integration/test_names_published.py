@@ -10,10 +10,10 @@ import uuid
 import httpx
 import pytest
 
-from services.registration.domain.taxonomy import DEFAULT_THEMES
 from services.registration.service_layer.announcing import announce_unannounced
 from services.registration.tests.integration.conftest import Db
 from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.events.vocabulary import DEFAULT_THEMES
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System, wait_until
 

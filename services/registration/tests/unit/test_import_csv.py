@@ -17,7 +17,7 @@ from services.registration.domain.imports import (
     split_list,
 )
 from services.registration.domain.tabular import FileProblem, decode_text, read_table
-from services.registration.domain.taxonomy import DEFAULT_THEMES
+from shared.events.vocabulary import DEFAULT_THEMES
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ import pytest
 from services.registration.domain.imports import ImportContext
 from services.registration.domain.oneroster import check_oneroster, grade_band_of, parse_oneroster
 from services.registration.domain.tabular import FileProblem
-from services.registration.domain.taxonomy import DEFAULT_THEMES
 from services.registration.tests.bundles import ORGS, USERS_12, district_bundle, table, zip_bundle
+from shared.events.vocabulary import DEFAULT_THEMES
 
 pytestmark = pytest.mark.unit
 

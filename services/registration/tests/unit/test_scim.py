@@ -20,7 +20,7 @@ from services.registration.domain.scim import (
     validated,
     with_active,
 )
-from services.registration.domain.taxonomy import DEFAULT_THEMES
+from shared.events.vocabulary import DEFAULT_THEMES
 
 pytestmark = pytest.mark.unit
 THEMES = frozenset(DEFAULT_THEMES)
