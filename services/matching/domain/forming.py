@@ -54,7 +54,6 @@ class _Group:
     theme: str
     band: str | None
     members: list[Teacher] = field(default_factory=list)
-    merged_from: list[str] = field(default_factory=list)
 
 
 def _scope(board: str, region: str | None, policy: MatchingPolicy) -> str:
@@ -96,7 +95,6 @@ def cluster(teachers: Sequence[Teacher], policy: MatchingPolicy) -> list[_Group]
             ),
         )
         target.members.extend(group.members)
-        target.merged_from.append(f"{group.theme}/{group.band or 'any band'}")
         groups.remove(group)
     return groups
 
