@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from services.matching.domain.forming import check_hard_constraints, form_hubs, place_late_joiner
 from services.matching.domain.placement_model import MatchingPolicy, Mentor, Teacher
-from services.matching.domain.synthetic import board
+from tools.synthetic_boards import board
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from services.matching.domain.continuity import Decision
 from services.matching.domain.forming import form_hubs
 from services.matching.domain.placement_model import MatchingPolicy, Mentor, Teacher
 from services.matching.domain.run_outcome import LastRun, PublishedState, RunOutcome, run_outcome
-from services.matching.domain.synthetic import board
+from tools.synthetic_boards import board
 
 POLICY = MatchingPolicy()
 
