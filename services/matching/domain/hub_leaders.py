@@ -40,9 +40,11 @@ def max_hubs(capacities: Iterable[int], leaders_per_hub: int) -> int:
 
 
 def choose_leaders(draft: Draft, capacity: dict[str, int]) -> tuple[list[int], list[int]]:
-    """Two non-evaluative leaders per hub, hardest hubs first. When an evaluator blocks the hub,
-    the teachers they evaluate are swapped into another hub, or (if the hub stays within bounds)
-    taken out to be placed elsewhere. Returns the hubs nobody can lead and the teachers taken out."""
+    """Lead every hub of ``draft``: ``policy.leaders_per_hub`` mentors (two by default) with
+    capacity left in ``capacity`` (spent here), none evaluating a member, hardest hubs (fewest
+    eligible mentors) first, best by :func:`leader_order`. When an evaluator blocks the hub, the
+    teachers they evaluate are swapped into another hub, or (if the hub stays within bounds) taken
+    out to be placed elsewhere. Returns the hubs nobody can lead and the teachers taken out."""
     mentors = draft.mentors
     need = draft.policy.leaders_per_hub
 
@@ -109,7 +111,8 @@ def choose_leaders(draft: Draft, capacity: dict[str, int]) -> tuple[list[int], l
 
 def improve_leaders(draft: Draft, capacity: dict[str, int], *, swaps: bool) -> bool:
     """Give each hub leaders who know its theme better: a free mentor replaces a leader, or two hubs
-    exchange leaders, when the leaders' fit rises and nobody leads someone they evaluate."""
+    exchange leaders (``swaps``; quadratic in hubs), when the leaders' fit rises and nobody leads
+    someone they evaluate. Capacity is kept in ``capacity``; returns whether any leader changed."""
     mentors = draft.mentors
     changed = False
 

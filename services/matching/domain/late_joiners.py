@@ -72,15 +72,18 @@ def place_into(
     return best[2], replace(hub, members=tuple(sorted((*hub.members, teacher.participant_id))))
 
 
-def _fits(teacher: Teacher, hub: Hub, mentors: dict[str, Mentor], policy: MatchingPolicy) -> bool:
+def _of_their_kind(teacher: Teacher, hub: Hub, policy: MatchingPolicy) -> bool:
+    """Same language, track and scope (a hub's scope is its board unless the region shares hubs)."""
     scope = scope_of(teacher.board, teacher.region, policy)
     hub_scope = scope if policy.share_across_boards_in_region and teacher.region else hub.board
+    return hub.language == teacher.language and hub.track == teacher.track and hub_scope == scope
+
+
+def _fits(teacher: Teacher, hub: Hub, mentors: dict[str, Mentor], policy: MatchingPolicy) -> bool:
     return (
         not hub.locked
         and len(hub.members) < policy.max_hub_size
-        and hub.language == teacher.language
-        and hub.track == teacher.track
-        and hub_scope == scope
+        and _of_their_kind(teacher, hub, policy)
         and not any(mentors[m].evaluates(teacher) for m in hub.leaders if m in mentors)
         and theme_fit(teacher, hub.theme) + band_fit(teacher, hub.grade_band) > 0
     )
@@ -92,13 +95,7 @@ def _late_unplaced(
     """The true reason a late joiner has no hub: no hub of their kind, all full, or the leaders of
     the ones with room evaluate them, or none is close to their goals and grades."""
     scope = scope_of(teacher.board, teacher.region, policy)
-    kind = [
-        h
-        for h in hubs
-        if h.language == teacher.language
-        and h.track == teacher.track
-        and (scope if policy.share_across_boards_in_region and teacher.region else h.board) == scope
-    ]
+    kind = [h for h in hubs if _of_their_kind(teacher, h, policy)]
     room = [h for h in kind if not h.locked and len(h.members) < policy.max_hub_size]
     evaluated = [h for h in room if any(mentors[m].evaluates(teacher) for m in h.leaders if m in mentors)]
     values: dict[str, int] = {"hubs": len(kind), "full": len(kind) - len(room)}
