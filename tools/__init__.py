@@ -1,0 +1,1 @@
+"""Operator and development tools that may import services."""
