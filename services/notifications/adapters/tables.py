@@ -16,6 +16,11 @@ class NotificationsTable(SQLModel, registry=registry()):
     """Base of this service's tables: its own metadata, so tables of different services never clash."""
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model (for INSERT … ON CONFLICT, which the ORM does not write)."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]  # SQLModel sets __table__ without declaring it
+
+
 class Contact(NotificationsTable, table=True):
     __tablename__ = "contacts"
 

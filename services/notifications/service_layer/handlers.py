@@ -10,11 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-
-from services.notifications.adapters import names
-from services.notifications.adapters.tables import Enrolment, GrantSubmission, Hub, ScheduledItem
+from services.notifications.adapters.repository import HubSnapshot, repositories
 from services.notifications.config import Settings
 from services.notifications.domain.calendar import hub_meeting_id
 from services.notifications.domain.timing import reminder_due_at
@@ -30,6 +26,8 @@ from services.notifications.service_layer.messaging import (
     Messenger,
     aware,
     contact_key,
+    hub_key,
+    session_key,
 )
 from shared.db import UnitOfWork
 from shared.events import grants, matching, registration
@@ -60,7 +58,8 @@ class NotificationHandlers:
     async def hub_formed(self, uow: UnitOfWork, event: matching.HubFormed) -> None:
         zone = self.messenger.zone(event.board)
         dates = [aware(d, zone) for d in event.meeting_dates]
-        known = await uow.session.get(Hub, event.hub_id, populate_existing=True)
+        schedule = repositories(uow).schedule
+        known = await schedule.hub(event.hub_id, fresh=True)
         # The same hub announced again, unchanged (a rerun that changed nothing): nobody hears of it.
         unchanged = (
             known is not None
@@ -70,51 +69,29 @@ class NotificationHandlers:
             and sorted(map(str, known.leaders)) == sorted(map(str, event.leaders))
             and [datetime.fromisoformat(d) for d in known.meeting_dates] == dates
         )
-        table = Hub.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(
-            hub_id=event.hub_id,
-            board=event.board,
-            theme=event.theme,
-            language=event.language,
-            members=[str(m) for m in event.members],
-            leaders=[str(m) for m in event.leaders],
-            meeting_dates=[d.isoformat() for d in dates],
-            updated_at=event.occurred_at,
-        )
-        newer = statement.excluded.updated_at > table.c.updated_at
-        await uow.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.hub_id],
-                set_={
-                    "theme": statement.excluded.theme,
-                    "meeting_dates": statement.excluded.meeting_dates,
-                    # A membership change seen before the formation is newer: keep its members.
-                    "members": sa.case((newer, statement.excluded.members), else_=table.c.members),
-                    "leaders": sa.case((newer, statement.excluded.leaders), else_=table.c.leaders),
-                    "updated_at": sa.func.greatest(table.c.updated_at, statement.excluded.updated_at),
-                },
+        await schedule.hub_formed(
+            HubSnapshot(
+                hub_id=event.hub_id,
+                board=event.board,
+                theme=event.theme,
+                language=event.language,
+                members=event.members,
+                leaders=event.leaders,
+                meeting_dates=dates,
+                updated_at=event.occurred_at,
             )
         )
         # Each announced date is a meeting of the hub: remembered (for reminders and later
         # reschedules under the same id) unless matching already scheduled it explicitly.
-        items = ScheduledItem.__table__  # type: ignore[attr-defined]
         duration = timedelta(minutes=self.settings.hub_meeting_minutes)
         for index, start in enumerate(dates):
             meeting_id = hub_meeting_id(event.hub_id, index)
-            await uow.session.execute(
-                insert(items)
-                .values(
-                    item_id=meeting_id,
-                    kind="meeting",
-                    board=event.board,
-                    hub_id=event.hub_id,
-                    starts_at=start,
-                    ends_at=start + duration,
-                    sequence=0,
-                    cancelled=False,
-                    attendees=[],
-                )
-                .on_conflict_do_nothing(index_elements=[items.c.item_id])
+            await schedule.add_hub_meeting(
+                meeting_id=meeting_id,
+                board=event.board,
+                hub_id=event.hub_id,
+                starts_at=start,
+                ends_at=start + duration,
             )
             await reminders.schedule(
                 uow,
@@ -126,32 +103,21 @@ class NotificationHandlers:
             )
         if not unchanged:
             await self.messenger.deliver(uow, event)
-        await self.messenger.release(uow, f"hub:{event.hub_id}")
+        await self.messenger.release(uow, hub_key(event.hub_id))
 
     async def hub_membership_changed(self, uow: UnitOfWork, event: matching.HubMembershipChanged) -> None:
-        table = Hub.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(
-            hub_id=event.hub_id,
-            board=event.board,
-            theme=event.theme,
-            members=[str(m) for m in event.members],
-            leaders=[str(m) for m in event.leaders],
-            meeting_dates=[],
-            updated_at=event.occurred_at,
-        )
-        await uow.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.hub_id],
-                set_={
-                    "members": statement.excluded.members,
-                    "leaders": statement.excluded.leaders,
-                    "updated_at": statement.excluded.updated_at,
-                },
-                where=statement.excluded.updated_at > table.c.updated_at,
+        await repositories(uow).schedule.hub_members_changed(
+            HubSnapshot(
+                hub_id=event.hub_id,
+                board=event.board,
+                theme=event.theme,
+                members=event.members,
+                leaders=event.leaders,
+                updated_at=event.occurred_at,
             )
         )
         await self.messenger.deliver(uow, event)
-        await self.messenger.release(uow, f"hub:{event.hub_id}")
+        await self.messenger.release(uow, hub_key(event.hub_id))
 
     async def deliver_only(self, uow: UnitOfWork, event: IntegrationEvent) -> None:
         await self.messenger.deliver(uow, event)
@@ -161,11 +127,10 @@ class NotificationHandlers:
     async def mentor_paired(self, uow: UnitOfWork, event: matching.MentorPaired) -> None:
         """Introduce a teacher and their mentor; a pairing they already have says nothing again; a
         re-pairing tells the teacher whom the new mentor replaces and the former mentor that it ended."""
-        former = await names.current_mentor(uow, event.teacher_id)
+        former = await repositories(uow).names.current_mentor(event.teacher_id)
         if former == event.mentor_id:
             return
-        await names.set_mentor(
-            uow,
+        await repositories(uow).names.set_mentor(
             board=event.board,
             teacher_id=event.teacher_id,
             mentor_id=event.mentor_id,
@@ -190,11 +155,11 @@ class NotificationHandlers:
         MentorPaired tells the teacher and the former mentor (it must still see the former one)."""
         if event.change == "repaired":
             return
-        current = await names.current_mentor(uow, event.teacher_id)
+        current = await repositories(uow).names.current_mentor(event.teacher_id)
         if current != event.mentor_id:
             return  # already replaced (its MentorPaired told everyone) or never known as paired
-        await names.set_mentor(
-            uow, board=event.board, teacher_id=event.teacher_id, mentor_id=None, updated_at=event.occurred_at
+        await repositories(uow).names.set_mentor(
+            board=event.board, teacher_id=event.teacher_id, mentor_id=None, updated_at=event.occurred_at
         )
         await self.messenger.deliver(uow, event)
 
@@ -203,8 +168,7 @@ class NotificationHandlers:
     async def board_named(
         self, uow: UnitOfWork, event: registration.BoardRegistered | registration.BoardRenamed
     ) -> None:
-        await names.remember_board(
-            uow,
+        await repositories(uow).names.remember_board(
             code=event.code,
             name=event.name,
             language=event.language if isinstance(event, registration.BoardRegistered) else None,
@@ -212,8 +176,8 @@ class NotificationHandlers:
         )
 
     async def theme_defined(self, uow: UnitOfWork, event: registration.ThemeDefined) -> None:
-        await names.remember_theme(
-            uow, code=event.code, name_en=event.name_en, name_fr=event.name_fr, updated_at=event.occurred_at
+        await repositories(uow).names.remember_theme(
+            code=event.code, name_en=event.name_en, name_fr=event.name_fr, updated_at=event.occurred_at
         )
 
     # -- observation visits -------------------------------------------------------------------------
@@ -249,28 +213,10 @@ class NotificationHandlers:
         sequence: int,
         cancelled: bool,
     ) -> bool:
-        """Store the latest version of a meeting or session; False for a stale (lower sequence) copy.
-
-        A cancellation at the same sequence still applies (producers may cancel without bumping).
-        """
-        table = ScheduledItem.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(item_id=item_id, sequence=sequence, cancelled=cancelled, **values)
-        update = {c: statement.excluded[c] for c in (*values, "sequence", "cancelled")}
-        applied = await uow.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.item_id],
-                set_=update,
-                where=sa.or_(
-                    table.c.sequence < statement.excluded.sequence,
-                    sa.and_(
-                        table.c.sequence == statement.excluded.sequence,
-                        statement.excluded.cancelled,
-                        sa.not_(table.c.cancelled),
-                    ),
-                ),
-            ).returning(table.c.item_id)
+        """Store the latest version of a meeting or session; False for a stale (lower sequence) copy."""
+        return await repositories(uow).schedule.remember_item(
+            item_id=item_id, values=values, sequence=sequence, cancelled=cancelled
         )
-        return applied.first() is not None
 
     async def hub_meeting(self, uow: UnitOfWork, event: matching.HubMeetingScheduled) -> None:
         """A meeting booked, moved, cancelled, or its invitees changed. ``attendees`` is always the
@@ -279,7 +225,7 @@ class NotificationHandlers:
         zone = self.messenger.zone(event.board)
         cancelled = isinstance(event, matching.HubMeetingCancelled)
         starts, ends = aware(event.starts_at, zone), aware(event.ends_at, zone)
-        known = await uow.session.get(ScheduledItem, event.meeting_id, populate_existing=True)
+        known = await repositories(uow).schedule.item(event.meeting_id)
         before = (
             None
             if known is None or known.cancelled
@@ -365,35 +311,26 @@ class NotificationHandlers:
             )
         # A new session has no one to tell yet (enrolments follow); changes go to those enrolled.
         await self.messenger.deliver(uow, event)
-        await self.messenger.release(uow, f"session:{event.session_id}")
+        await self.messenger.release(uow, session_key(event.session_id))
 
     async def enrolment(
         self, uow: UnitOfWork, event: registration.EnrolmentConfirmed | registration.EnrolmentWaitlisted
     ) -> None:
         confirmed = isinstance(event, registration.EnrolmentConfirmed)
-        table = Enrolment.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(
+        applied = await repositories(uow).schedule.set_enrolment(
             session_id=event.session_id,
             participant_id=event.participant_id,
             board=event.board,
             status="confirmed" if confirmed else "waitlisted",
-            position=None if confirmed else event.position,  # type: ignore[union-attr]
+            position=None if isinstance(event, registration.EnrolmentConfirmed) else event.position,
             updated_at=event.occurred_at,
         )
-        applied = await uow.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.session_id, table.c.participant_id],
-                set_={c: statement.excluded[c] for c in ("status", "position", "updated_at")},
-                where=statement.excluded.updated_at > table.c.updated_at,
-            ).returning(table.c.session_id)
-        )
-        if applied.first() is not None:
+        if applied:
             await self.messenger.deliver(uow, event)
 
     async def enrolment_cancelled(self, uow: UnitOfWork, event: registration.EnrolmentCancelled) -> None:
         """Withdrawn from a session: they hear it once, with a cancellation of their calendar entry."""
-        table = Enrolment.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(
+        applied = await repositories(uow).schedule.set_enrolment(
             session_id=event.session_id,
             participant_id=event.participant_id,
             board=event.board,
@@ -401,27 +338,15 @@ class NotificationHandlers:
             position=None,
             updated_at=event.occurred_at,
         )
-        applied = await uow.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.session_id, table.c.participant_id],
-                set_={c: statement.excluded[c] for c in ("status", "position", "updated_at")},
-                where=statement.excluded.updated_at > table.c.updated_at,
-            ).returning(table.c.session_id)
-        )
-        if applied.first() is not None:
+        if applied:
             await self.messenger.deliver(uow, event)
 
     # -- grants -----------------------------------------------------------------------------------
 
     async def grant(self, uow: UnitOfWork, event: GrantEvent) -> None:
         if isinstance(event, grants.GrantSubmitted):
-            table = GrantSubmission.__table__  # type: ignore[attr-defined]
-            await uow.session.execute(
-                insert(table)
-                .values(
-                    board=event.board, program_year=event.program_year, application_id=event.application_id
-                )
-                .on_conflict_do_nothing()
+            await repositories(uow).schedule.grant_submitted(
+                board=event.board, program_year=event.program_year, application_id=event.application_id
             )
             await reminders.cancel(
                 uow, reminders.grant_key(event.board, event.program_year), note="submitted"

@@ -21,19 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-
 from services.notifications.adapters.calendar import to_ics
-from services.notifications.adapters.names import board_name, theme_namer
-from services.notifications.adapters.tables import (
-    AwaitingMessage,
-    BoardContact,
-    Contact,
-    Enrolment,
-    Hub,
-    ScheduledItem,
-)
+from services.notifications.adapters.repository import repositories
+from services.notifications.adapters.tables import BoardContact, Contact, ScheduledItem
 from services.notifications.config import Settings
 from services.notifications.domain import audience, explaining, messages, wording
 from services.notifications.domain.calendar import (
@@ -80,6 +70,18 @@ Composed = list[Outgoing] | Waiting
 
 def contact_key(participant_id: object) -> str:
     return f"contact:{participant_id}"
+
+
+def board_key(board: str) -> str:
+    return f"board:{board}"
+
+
+def session_key(session_id: object) -> str:
+    return f"session:{session_id}"
+
+
+def hub_key(hub_id: object) -> str:
+    return f"hub:{hub_id}"
 
 
 def full_name(contact: Contact) -> str:
@@ -142,20 +144,13 @@ class Messenger:
         return composed
 
     async def _park(self, uow: UnitOfWork, event: IntegrationEvent, target: str, waiting: Waiting) -> None:
-        table = AwaitingMessage.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(
-            id=uuid.uuid4(),
+        await repositories(uow).awaiting.park(
             event_id=event.event_id,
             event_type=event.type,
             board=event.board,
             target=target,
             waiting_for=waiting.waiting_for,
             body=event.model_dump(mode="json"),
-        )
-        await uow.session.execute(
-            statement.on_conflict_do_update(
-                constraint="uq_awaiting_once", set_={"waiting_for": statement.excluded.waiting_for}
-            )
         )
         log.info("%s message parked until %s arrives", event.type, waiting.waiting_for.split(":")[0])
 
@@ -165,20 +160,10 @@ class Messenger:
 
     async def release_all(self, uow: UnitOfWork, keys: Sequence[str]) -> int:
         """:meth:`release` for several keys: one lock statement, one delete, whatever their number."""
-        await uow.session.flush()
-        await lock_all(uow, keys)
-        table = AwaitingMessage.__table__  # type: ignore[attr-defined]
-        rows = (
-            await uow.session.execute(
-                sa.delete(table)
-                .where(table.c.waiting_for.in_(sorted(set(keys))))
-                .returning(table.c.target, table.c.body, table.c.created_at)
-            )
-        ).all()
         queued = 0
-        for row in sorted(rows, key=lambda r: r.created_at):
-            event = decode(json.dumps(row.body).encode())
-            queued += await self.deliver(uow, event, None if row.target == EVERYONE else [row.target])
+        for parked in await repositories(uow).awaiting.take(keys):
+            event = decode(json.dumps(parked.body).encode())
+            queued += await self.deliver(uow, event, None if parked.target == EVERYONE else [parked.target])
         return queued
 
     async def queue(self, uow: UnitOfWork, event_id: uuid.UUID, board: str, out: Outgoing) -> int:
@@ -198,7 +183,7 @@ class Messenger:
             uow,
             event_id=event_id,
             board=board,
-            board_name=await board_name(uow, board),
+            board_name=await repositories(uow).names.board_name(board),
             recipient=recipient,
             draft=out.draft,
             calendar=calendar,
@@ -237,9 +222,9 @@ class Messenger:
             case matching.HubMeetingScheduled():
                 attendees = list(event.attendees)
                 if not attendees:
-                    hub = await uow.session.get(Hub, event.hub_id)
+                    hub = await repositories(uow).schedule.hub(event.hub_id)
                     if hub is None:
-                        return Waiting(f"hub:{event.hub_id}")
+                        return Waiting(hub_key(event.hub_id))
                     attendees = [uuid.UUID(str(p)) for p in [*hub.members, *hub.leaders]]
                 return [PARTICIPANT + str(p) for p in unique(attendees)]
             case matching.ObservationScheduled():
@@ -273,13 +258,7 @@ class Messenger:
         return []
 
     async def _enrolled(self, uow: UnitOfWork, session_id: uuid.UUID, statuses: Sequence[str]) -> list[str]:
-        rows = await uow.session.execute(
-            sa.select(Enrolment.participant_id).where(  # type: ignore[call-overload]
-                Enrolment.session_id == session_id,
-                Enrolment.status.in_(statuses),  # type: ignore[attr-defined]
-            )
-        )
-        return [PARTICIPANT + str(p) for p in rows.scalars()]
+        return [PARTICIPANT + str(p) for p in await repositories(uow).schedule.enrolled(session_id, statuses)]
 
     # -- what ---------------------------------------------------------------------------------------
 
@@ -288,7 +267,7 @@ class Messenger:
             # A re-pairing: the teacher hears whom the new mentor replaces; the former mentor that
             # the pairing ended. (Targets carry the former mentor: it is known only when it happens.)
             kind, who, other = target.split(":")
-            contact = await uow.session.get(Contact, uuid.UUID(who), populate_existing=True)
+            contact = await repositories(uow).contacts.get(uuid.UUID(who), fresh=True)
             if contact is None:
                 return Waiting(contact_key(who))
             if contact.status == "withdrawn":
@@ -299,7 +278,7 @@ class Messenger:
         if target.startswith((INVITED, UNINVITED)) and isinstance(event, matching.HubMeetingScheduled):
             # The meeting's invitees changed: a newcomer is invited, a leaver's copy is cancelled.
             kind, who = target.split(":")
-            contact = await uow.session.get(Contact, uuid.UUID(who), populate_existing=True)
+            contact = await repositories(uow).contacts.get(uuid.UUID(who), fresh=True)
             if contact is None:
                 return Waiting(contact_key(who))
             if contact.status == "withdrawn":
@@ -309,7 +288,7 @@ class Messenger:
             )
         if target.startswith(PARTICIPANT):
             participant_id = uuid.UUID(target.removeprefix(PARTICIPANT))
-            contact = await uow.session.get(Contact, participant_id, populate_existing=True)
+            contact = await repositories(uow).contacts.get(participant_id, fresh=True)
             if contact is None:
                 return Waiting(contact_key(participant_id))
             if contact.status == "withdrawn":
@@ -363,15 +342,11 @@ class Messenger:
         whose pairing ended), never as a current member."""
         if not ids:
             return {}
-        rows = await uow.session.execute(
-            sa.select(Contact).where(Contact.participant_id.in_(list(ids)))  # type: ignore[attr-defined]
-        )
-        return {
-            c.participant_id: full_name(c) for c in rows.scalars() if withdrawn or c.status != "withdrawn"
-        }
+        found = await repositories(uow).contacts.many(ids)
+        return {p: full_name(c) for p, c in found.items() if withdrawn or c.status != "withdrawn"}
 
     async def _theme(self, uow: UnitOfWork, code: str, language: str) -> str | None:
-        return (await theme_namer(uow, language))(code) if code else None
+        return (await repositories(uow).names.theme_namer(language))(code) if code else None
 
     async def _explain(
         self,
@@ -380,7 +355,7 @@ class Messenger:
         language: str,
         audience: explaining.Audience = "member",
     ) -> list[str]:
-        namer = await theme_namer(uow, language)
+        namer = await repositories(uow).names.theme_namer(language)
         return explaining.explain([(r.code, r.values) for r in reasons], language, namer, audience)
 
     async def _people(
@@ -436,17 +411,7 @@ class Messenger:
         return [Outgoing(contact, draft, invite)]
 
     async def _hub_meetings(self, uow: UnitOfWork, hub_id: uuid.UUID, after: datetime) -> list[ScheduledItem]:
-        rows = await uow.session.execute(
-            sa.select(ScheduledItem)
-            .where(
-                ScheduledItem.hub_id == hub_id,  # type: ignore[arg-type]
-                ScheduledItem.kind == "meeting",  # type: ignore[arg-type]
-                ScheduledItem.starts_at > after,  # type: ignore[arg-type,operator]
-            )
-            .order_by(ScheduledItem.starts_at)  # type: ignore[arg-type]
-            .execution_options(populate_existing=True)
-        )
-        return list(rows.scalars())
+        return await repositories(uow).schedule.hub_meetings(hub_id, after)
 
     async def _hub_changed(
         self, uow: UnitOfWork, event: matching.HubMembershipChanged, contact: Contact
@@ -572,7 +537,7 @@ class Messenger:
     ) -> Composed:
         is_mentor = contact.participant_id == event.mentor_id
         partner_id = event.teacher_id if is_mentor else event.mentor_id
-        partner = await uow.session.get(Contact, partner_id, populate_existing=True)
+        partner = await repositories(uow).contacts.get(partner_id, fresh=True)
         if partner is None:
             return Waiting(contact_key(partner_id))  # the introduction is nothing without the partner
         previous = (
@@ -628,12 +593,12 @@ class Messenger:
         return [Outgoing(contact, draft)]
 
     async def _unplaced(self, uow: UnitOfWork, event: matching.ParticipantUnplaced) -> Composed:
-        participant = await uow.session.get(Contact, event.participant_id, populate_existing=True)
+        participant = await repositories(uow).contacts.get(event.participant_id, fresh=True)
         if participant is None:
             return Waiting(contact_key(event.participant_id))
-        coordinators = await board_contacts(uow, event.board, roles=("coordinator",))
+        coordinators = await repositories(uow).board_contacts.of_board(event.board, roles=("coordinator",))
         if not coordinators:
-            return Waiting(f"board:{event.board}")
+            return Waiting(board_key(event.board))
         outgoing = []
         for c in coordinators:
             draft = messages.participant_unplaced(
@@ -654,10 +619,10 @@ class Messenger:
     ) -> Composed:
         """The meeting's news for one attendee; ``as_change`` when it is news for them alone (they
         were added to it, or dropped from it) rather than a change of the meeting itself."""
-        item = await uow.session.get(ScheduledItem, event.meeting_id, populate_existing=True)
+        item = await repositories(uow).schedule.item(event.meeting_id)
         if item is not None and item.sequence > event.sequence:
             return []  # superseded while this message waited
-        hub = await uow.session.get(Hub, event.hub_id)
+        hub = await repositories(uow).schedule.hub(event.hub_id)
         lang = contact.language
         zone = self.zone(event.board)
         change: Literal["scheduled", "rescheduled", "cancelled"] = as_change or (
@@ -694,7 +659,7 @@ class Messenger:
         self, uow: UnitOfWork, event: matching.ObservationScheduled, contact: Contact
     ) -> Composed:
         sequence = getattr(event, "sequence", 0)
-        item = await uow.session.get(ScheduledItem, event.observation_id, populate_existing=True)
+        item = await repositories(uow).schedule.item(event.observation_id)
         if item is not None and item.sequence > sequence:
             return []
         lang = contact.language
@@ -755,10 +720,10 @@ class Messenger:
     async def _session(
         self, uow: UnitOfWork, event: registration.SessionScheduled, contact: Contact
     ) -> Composed:
-        item = await uow.session.get(ScheduledItem, event.session_id, populate_existing=True)
+        item = await repositories(uow).schedule.item(event.session_id)
         if item is None or item.sequence > event.sequence:
             return []
-        enrolment = await uow.session.get(Enrolment, (event.session_id, contact.participant_id))
+        enrolment = await repositories(uow).schedule.enrolment(event.session_id, contact.participant_id)
         confirmed = enrolment is not None and enrolment.status == "confirmed"
         cancelled = isinstance(event, registration.SessionCancelled)
         draft = messages.session_update(
@@ -777,12 +742,12 @@ class Messenger:
         event: registration.EnrolmentConfirmed | registration.EnrolmentWaitlisted,
         contact: Contact,
     ) -> Composed:
-        item = await uow.session.get(ScheduledItem, event.session_id, populate_existing=True)
+        item = await repositories(uow).schedule.item(event.session_id)
         if item is None:
-            return Waiting(f"session:{event.session_id}")
+            return Waiting(session_key(event.session_id))
         if item.cancelled:
             return []
-        enrolment = await uow.session.get(Enrolment, (event.session_id, event.participant_id))
+        enrolment = await repositories(uow).schedule.enrolment(event.session_id, event.participant_id)
         confirmed = isinstance(event, registration.EnrolmentConfirmed)
         if enrolment is not None and enrolment.status != ("confirmed" if confirmed else "waitlisted"):
             return []  # overtaken by a later change of this enrolment
@@ -808,10 +773,10 @@ class Messenger:
     async def _enrolment_cancelled(
         self, uow: UnitOfWork, event: registration.EnrolmentCancelled, contact: Contact
     ) -> Composed:
-        item = await uow.session.get(ScheduledItem, event.session_id, populate_existing=True)
+        item = await repositories(uow).schedule.item(event.session_id)
         if item is None:
-            return Waiting(f"session:{event.session_id}")
-        enrolment = await uow.session.get(Enrolment, (event.session_id, event.participant_id))
+            return Waiting(session_key(event.session_id))
+        enrolment = await repositories(uow).schedule.enrolment(event.session_id, event.participant_id)
         if item.cancelled or (enrolment is not None and enrolment.status != "cancelled"):
             return []  # the session is cancelled (they heard), or they enrolled again since
         draft = messages.enrolment_cancelled(
@@ -876,46 +841,19 @@ GRANT_CHANGES: dict[type[IntegrationEvent], messages.GrantChange] = {
 
 
 async def lock(uow: UnitOfWork, key: str) -> None:
-    await lock_all(uow, [key])
-
-
-_LOCK_ALL = sa.text(
-    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM "
-    "(SELECT k FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, n) ORDER BY n OFFSET 0) AS ordered"
-)
-
-
-async def lock_all(uow: UnitOfWork, keys: Sequence[str]) -> None:
-    """Transaction-scoped advisory locks on ``keys``, taken in sorted order (two transactions
-    locking overlapping sets cannot deadlock), in one round trip."""
-    await uow.session.execute(_LOCK_ALL, {"keys": sorted(set(keys))})
+    """A transaction-scoped lock on what a message waits for (see the module's docstring)."""
+    await repositories(uow).awaiting.lock([key])
 
 
 async def board_contacts(
     uow: UnitOfWork, board: str, roles: Sequence[str] = ("coordinator", "steering_committee")
 ) -> list[BoardContact]:
-    rows = await uow.session.execute(
-        sa.select(BoardContact)
-        .where(BoardContact.board == board, BoardContact.role.in_(roles))  # type: ignore[arg-type,attr-defined]
-        .order_by(BoardContact.created_at)  # type: ignore[arg-type]
-    )
-    return list(rows.scalars())
+    return await repositories(uow).board_contacts.of_board(board, roles)
 
 
 async def language_for_email(uow: UnitOfWork, board: str, email: str) -> str:
     """The language of someone known only by address: as a board contact, else as a participant."""
-    lowered = email.lower()
-    found = (
-        await uow.session.execute(
-            sa.select(BoardContact.language)  # type: ignore[call-overload]
-            .where(BoardContact.board == board, sa.func.lower(BoardContact.email) == lowered)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    found = await repositories(uow).board_contacts.language_of_address(board, email)
     if found is None:
-        found = (
-            await uow.session.execute(
-                sa.select(Contact.language).where(sa.func.lower(Contact.email) == lowered).limit(1)  # type: ignore[call-overload]
-            )
-        ).scalar_one_or_none()
+        found = await repositories(uow).contacts.language_of_address(email)
     return wording.language_of(found)

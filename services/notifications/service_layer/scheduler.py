@@ -12,8 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from services.notifications.adapters.repository import SessionFactory
 from services.notifications.config import Settings
 from services.notifications.service_layer import digests, reminders
 from services.notifications.service_layer.messaging import Messenger
@@ -32,7 +31,7 @@ class Scheduler:
     def __init__(
         self,
         settings: Settings,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         clock: Clock | None = None,
     ):
         self.settings = settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications.adapters.names import board_name
+from services.notifications.adapters.repository import repositories
 from services.notifications.config import Settings
 from services.notifications.domain import messages
 from services.notifications.service_layer.contacts import contacts, upsert_contacts
@@ -33,7 +33,7 @@ def welcome_handler(settings: Settings) -> Batchable:
                 compose_notification(
                     event_id=event.event_id,
                     board=event.board,
-                    board_name=await board_name(uow, event.board),
+                    board_name=await repositories(uow).names.board_name(event.board),
                     recipient=recipient,
                     draft=draft,
                     base_url=settings.public_base_url,
