@@ -125,6 +125,7 @@ async def _scheduled(
     if not still_worth_reminding(item.starts_at, now):
         return [], "already started"
     hub = await found.schedule.hub(item.hub_id)
+    people: list[object]
     if item.kind == "meeting":
         people = list(item.attendees) or ([*hub.members, *hub.leaders] if hub else [])
     else:
