@@ -14,7 +14,8 @@ from services.notifications.domain.addresses import needs_smtputf8
 from services.notifications.domain.errors import AddressNotDeliverable
 from services.notifications.service_layer import reminders
 from services.notifications.service_layer.errors import AlreadyExists, NotFound
-from services.notifications.service_layer.messaging import Messenger, board_key
+from services.notifications.service_layer.messaging import board_key
+from services.notifications.service_layer.news import messenger
 from shared.db import UnitOfWork
 
 
@@ -50,7 +51,7 @@ async def add_board_contact(
             short="already a contact of this board",
         )
     await reminders.plan_grant_deadlines(uow, settings, now, board=board)
-    await Messenger(settings).release(uow, board_key(board))
+    await messenger(settings).release(uow, board_key(board))
     await uow.commit()
     return created
 

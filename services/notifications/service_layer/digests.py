@@ -10,8 +10,8 @@ from services.notifications.config import Settings
 from services.notifications.domain import messages
 from services.notifications.domain.digest import HeldMessage, digest_entries, digest_event_id
 from services.notifications.domain.timing import digest_cutoff
+from services.notifications.service_layer.delivery_log import Recipient
 from services.notifications.service_layer.messaging import Messenger, Outgoing
-from services.notifications.service_layer.outgoing import Recipient
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from services.notifications.domain.timing import (
     still_worth_reminding,
     upcoming_grant_program_year,
 )
-from services.notifications.service_layer.messaging import Messenger, Outgoing, board_contacts
-from services.notifications.service_layer.outgoing import Recipient
+from services.notifications.service_layer.delivery_log import Recipient
+from services.notifications.service_layer.messaging import Messenger, Outgoing
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,6 @@ async def _grant_deadline(
                 c.language, program_year=program_year, deadline=deadline, zone=zone, days_left=days_left
             ),
         )
-        for c in await board_contacts(uow, reminder.board)
+        for c in await repositories(uow).board_contacts.of_board(reminder.board)
     ]
     return outgoing, None if outgoing else "no board contacts"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from services.notifications.adapters.repository import SessionFactory
 from services.notifications.config import Settings
 from services.notifications.service_layer import digests, reminders
-from services.notifications.service_layer.messaging import Messenger
+from services.notifications.service_layer.news import messenger
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Scheduler:
         self.settings = settings
         self.session_factory = session_factory
         self.clock = clock or system_clock
-        self.messenger = Messenger(settings)
+        self.messenger = messenger(settings)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
