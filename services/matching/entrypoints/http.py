@@ -7,8 +7,6 @@ answer 404), call the service layer, map its errors to problem+json.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,7 +16,7 @@ from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import BoardPolicy, MatchingRun, Override
 from services.matching.domain.objective import Weights
-from services.matching.entrypoints.readiness_http import ensure_caught_up
+from services.matching.entrypoints.problems import MatchingRoute
 from services.matching.entrypoints.schemas import (
     YEAR_PATTERN,
     BoardPath,
@@ -37,35 +35,14 @@ from services.matching.entrypoints.schemas import (
     UnplacedPublic,
     YearPath,
 )
-from services.matching.service_layer import coaches, overrides, queries, runs
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from services.matching.service_layer import coaches, overrides, queries, readiness, runs
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem, field_problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["matching"])
+router = APIRouter(prefix="/v1", tags=["matching"], route_class=MatchingRoute)
 Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 AnyUser = Annotated[Principal, Depends(current_principal)]
-
-
-@contextmanager
-def _problems() -> Iterator[None]:
-    """The service layer's errors as problem+json, naming the field at fault."""
-    try:
-        yield
-    except NotFound as exc:
-        errors = [{"field": exc.field, "message": "not found in your board"}] if exc.field else None
-        raise Problem(404, "Not found", exc.what, errors=errors) from exc
-    except Invalid as exc:
-        raise field_problem(exc.field, exc.message) from exc
-    except MatchingConflict as exc:
-        raise Problem(
-            409,
-            "Conflict",
-            exc.reason,
-            errors=[{"field": exc.field, "message": exc.reason}] if exc.field else None,
-            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
-        ) from exc
 
 
 # ---------------------------------------------------------------- runs
@@ -82,11 +59,10 @@ async def start_run(
 ) -> MatchingRun:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        await ensure_caught_up(uow, board, program_year)  # complete data only (issue 17)
-        with _problems():
-            run = await runs.run_matching(
-                uow, board=board, program_year=program_year, requested_by=principal.subject
-            )
+        await readiness.ensure_caught_up(uow, board, program_year)  # complete data only (issue 17)
+        run = await runs.run_matching(
+            uow, board=board, program_year=program_year, requested_by=principal.subject
+        )
         await uow.commit()
     response.headers["Location"] = f"/v1/boards/{board}/program-years/{program_year}/matching-runs/{run.id}"
     return run
@@ -263,16 +239,15 @@ async def move_member(
     hub_id: uuid.UUID, body: MoveRequest, request: Request, principal: Coordinator
 ) -> OverrideOutcome:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            override, hubs = await overrides.move_member(
-                uow,
-                principal,
-                hub_id=hub_id,
-                participant_id=body.participant_id,
-                to_hub_id=body.to_hub_id,
-                note=body.note,
-                force=body.force,
-            )
+        override, hubs = await overrides.move_member(
+            uow,
+            principal,
+            hub_id=hub_id,
+            participant_id=body.participant_id,
+            to_hub_id=body.to_hub_id,
+            note=body.note,
+            force=body.force,
+        )
         outcome = await _outcome(uow, override, hubs)
         await uow.commit()
         return outcome
@@ -287,16 +262,15 @@ async def swap_leader(
     hub_id: uuid.UUID, body: LeaderSwapRequest, request: Request, principal: Coordinator
 ) -> OverrideOutcome:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            override, hubs = await overrides.swap_leader(
-                uow,
-                principal,
-                hub_id=hub_id,
-                leader_id=body.leader_id,
-                new_leader_id=body.new_leader_id,
-                note=body.note,
-                force=body.force,
-            )
+        override, hubs = await overrides.swap_leader(
+            uow,
+            principal,
+            hub_id=hub_id,
+            leader_id=body.leader_id,
+            new_leader_id=body.new_leader_id,
+            note=body.note,
+            force=body.force,
+        )
         outcome = await _outcome(uow, override, hubs)
         await uow.commit()
         return outcome
@@ -306,10 +280,9 @@ async def _set_locked(
     hub_id: uuid.UUID, body: LockRequest, request: Request, principal: Principal, locked: bool
 ) -> OverrideOutcome:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            override, hubs = await overrides.set_locked(
-                uow, principal, hub_id=hub_id, locked=locked, note=body.note
-            )
+        override, hubs = await overrides.set_locked(
+            uow, principal, hub_id=hub_id, locked=locked, note=body.note
+        )
         outcome = await _outcome(uow, override, hubs)
         await uow.commit()
         return outcome
@@ -345,15 +318,14 @@ async def assign_coach(
     hub_id: uuid.UUID, body: CoachRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            added, hub = await coaches.assign_coach(
-                uow,
-                principal,
-                hub_id=hub_id,
-                participant_id=body.participant_id,
-                note=body.note,
-                today=datetime.now(UTC).date(),
-            )
+        added, hub = await coaches.assign_coach(
+            uow,
+            principal,
+            hub_id=hub_id,
+            participant_id=body.participant_id,
+            note=body.note,
+            today=datetime.now(UTC).date(),
+        )
         view = (await queries.hub_views(uow.session, [hub]))[0]
         await uow.commit()
     response.status_code = status.HTTP_201_CREATED if added else status.HTTP_200_OK
@@ -369,15 +341,14 @@ async def release_coach(
     hub_id: uuid.UUID, participant_id: uuid.UUID, request: Request, principal: Coordinator
 ) -> Any:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            hub = await coaches.release_coach(
-                uow,
-                principal,
-                hub_id=hub_id,
-                participant_id=participant_id,
-                note=None,
-                today=datetime.now(UTC).date(),
-            )
+        hub = await coaches.release_coach(
+            uow,
+            principal,
+            hub_id=hub_id,
+            participant_id=participant_id,
+            note=None,
+            today=datetime.now(UTC).date(),
+        )
         view = (await queries.hub_views(uow.session, [hub]))[0]
         await uow.commit()
     return view

@@ -24,14 +24,15 @@ from services.matching.adapters.meeting_tables import (
 from services.matching.domain.occasional_teachers import MAX_AVAILABLE, decode, parse_capacity_csv
 from services.matching.domain.release_day_report import ReleaseDayReport, report_csv
 from services.matching.domain.release_days import MAX_MEETINGS_PER_HUB, HubToSchedule, SchedulingPolicy
+from services.matching.entrypoints.problems import MatchingRoute
 from services.matching.service_layer import observations
 from services.matching.service_layer import release_days as service
-from services.matching.service_layer.hubs import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NoSchoolCalendar
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["release days"])
+router = APIRouter(prefix="/v1", tags=["release days"], route_class=MatchingRoute)
 
 
 def program_year_bounds(program_year: str) -> tuple[date, date]:
@@ -255,8 +256,8 @@ async def read_calendar(
     async with runtime_of(request).uow() as uow:
         try:
             return _calendar_public(await service.get_calendar(uow, board, program_year))
-        except Problem as exc:
-            raise Problem(404, "Not found", exc.detail) from exc
+        except NoSchoolCalendar as exc:
+            raise Problem(404, "Not found", str(exc)) from exc
 
 
 async def _set_capacity(request: Request, board: str, days: dict[date, int]) -> CapacityResult:
@@ -400,31 +401,16 @@ async def schedule(
                     f"hubs: board {board} has no hubs in {body.program_year}; form them or list them in `hubs`",
                     errors=[{"field": "hubs", "message": "no hubs to schedule"}],
                 )
-        try:
-            outcome = await service.schedule_hub_meetings(
-                uow,
-                board=board,
-                program_year=body.program_year,
-                hubs=hubs,
-                policy=policy,
-                extra_busy={str(p): days for p, days in body.workshop_days.items()},
-                location=body.location,
-                today=datetime.now(UTC).date(),
-            )
-        except Invalid as exc:
-            raise Problem(
-                422,
-                "Invalid input",
-                f"{exc.field}: {exc.message}",
-                errors=[{"field": exc.field, "message": exc.message}],
-            ) from exc
-        except MatchingConflict as exc:
-            raise Problem(
-                409,
-                "Occasional teachers taken",
-                exc.reason,
-                headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
-            ) from exc
+        outcome = await service.schedule_hub_meetings(
+            uow,
+            board=board,
+            program_year=body.program_year,
+            hubs=hubs,
+            policy=policy,
+            extra_busy={str(p): days for p, days in body.workshop_days.items()},
+            location=body.location,
+            today=datetime.now(UTC).date(),
+        )
         await uow.commit()
     return ScheduleResult(
         scheduled=[MeetingPublic.model_validate(m) for m in outcome.meetings],

@@ -14,12 +14,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from services.matching.adapters import repository
+from services.matching.entrypoints.problems import MatchingRoute
 from services.matching.service_layer.mentoring_web import mentoring_web
 from shared.auth import Principal, require_roles
 from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["participant portal"])
+router = APIRouter(prefix="/v1", tags=["participant portal"], route_class=MatchingRoute)
 Participant = Annotated[Principal, Depends(require_roles("participant"))]
 
 

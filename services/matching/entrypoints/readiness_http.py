@@ -1,5 +1,4 @@
-"""Is matching up to date with registration for a board? (``GET /v1/boards/{board}/readiness``), and
-the check a run start makes, as problem+json."""
+"""Is matching up to date with registration for a board? (``GET /v1/boards/{board}/readiness``)"""
 
 from __future__ import annotations
 
@@ -8,14 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from services.matching.entrypoints.problems import MatchingRoute
 from services.matching.entrypoints.schemas import BoardPath
 from services.matching.service_layer import readiness as rules
 from shared.auth import Principal, ensure_board, require_roles
-from shared.db import UnitOfWork
-from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["readiness"])
+router = APIRouter(prefix="/v1", tags=["readiness"], route_class=MatchingRoute)
 Staff = Annotated[Principal, Depends(require_roles("board_coordinator", "province_admin"))]
 
 
@@ -62,30 +60,3 @@ async def get_readiness(
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
         return _public(await rules.readiness(uow, board, program_year))
-
-
-async def ensure_caught_up(uow: UnitOfWork, board: str, program_year: str) -> None:
-    """The run-start check: 404 unknown board, 422 unknown year, 409 not caught up (Retry-After)."""
-    try:
-        await rules.ensure_caught_up(uow, board, program_year)
-    except rules.UnknownBoard as exc:
-        raise Problem(404, "Unknown board", str(exc)) from exc
-    except rules.UnknownProgramYear as exc:
-        raise Problem(
-            422,
-            "Unknown program year",
-            str(exc),
-            errors=[{"field": "program_year", "message": "registration holds nobody in it"}],
-        ) from exc
-    except rules.NotCaughtUp as exc:
-        found = exc.readiness
-        problem = Problem(409, "Matching has not caught up", str(exc), headers={"Retry-After": "2"})
-        problem.errors = [
-            {
-                "field": "program_year",
-                "message": "registration's changes are still arriving",
-                "behind": found.behind,
-                "importing": found.importing,
-            }
-        ]
-        raise problem from exc

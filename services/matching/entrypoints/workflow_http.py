@@ -9,8 +9,6 @@ problem+json in one place.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -18,65 +16,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from services.matching.adapters import lists, repository
+from services.matching.entrypoints.problems import WorkflowRoute
 from services.matching.entrypoints.schemas import BoardPath, Note, RunPublic, YearPath
 from services.matching.service_layer import drafts, pairings, runs
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
 from shared.auth import Principal, ensure_board, require_roles
 from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["matching workflow"])
+router = APIRouter(prefix="/v1", tags=["matching workflow"], route_class=WorkflowRoute)
 Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-
-
-@contextmanager
-def _problems() -> Iterator[None]:
-    """The service layer's errors as problem+json, naming every field at fault."""
-    try:
-        yield
-    except drafts.Refused as exc:
-        raise Problem(
-            409,
-            "Refused by the matching rules",
-            str(exc),
-            errors=[
-                {
-                    "field": r.field,
-                    "code": r.code,
-                    "values": r.values,
-                    "message": r.message,
-                    "overridable": r.overridable,
-                }
-                for r in exc.refusals
-            ],
-        ) from exc
-    except pairings.InvalidFields as exc:
-        raise Problem(
-            422,
-            "Invalid request",
-            str(exc),
-            errors=[{"field": f, "message": m} for f, m in exc.errors],
-        ) from exc
-    except NotFound as exc:
-        errors = [{"field": exc.field, "message": "not found in your board"}] if exc.field else None
-        raise Problem(404, "Not found", exc.what, errors=errors) from exc
-    except Invalid as exc:
-        raise Problem(
-            422,
-            "Invalid request",
-            f"{exc.field}: {exc.message}",
-            errors=[{"field": exc.field, "message": exc.message}],
-        ) from exc
-    except MatchingConflict as exc:
-        raise Problem(
-            409,
-            "Conflict",
-            exc.reason,
-            errors=[{"field": exc.field, "message": exc.reason}] if exc.field else None,
-            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
-        ) from exc
 
 
 # ---------------------------------------------------------------- drafts
@@ -222,10 +172,9 @@ async def _adjust(
 ) -> DraftPublic:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            run = await drafts.adjust_draft(
-                uow, principal, board=board, program_year=program_year, run_id=run_id, adjustment=adjustment
-            )
+        run = await drafts.adjust_draft(
+            uow, principal, board=board, program_year=program_year, run_id=run_id, adjustment=adjustment
+        )
         out = await _draft_public(uow.session, run)
         await uow.commit()
         return out
@@ -327,10 +276,9 @@ async def publish(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            run = await runs.publish_run(
-                uow, board=board, program_year=program_year, run_id=run_id, published_by=principal.subject
-            )
+        run = await runs.publish_run(
+            uow, board=board, program_year=program_year, run_id=run_id, published_by=principal.subject
+        )
         await uow.commit()
         return RunPublic.model_validate(run)
 
@@ -341,8 +289,7 @@ async def discard(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            run = await runs.discard_run(uow, board=board, program_year=program_year, run_id=run_id)
+        run = await runs.discard_run(uow, board=board, program_year=program_year, run_id=run_id)
         await uow.commit()
         return RunPublic.model_validate(run)
 
@@ -379,16 +326,15 @@ async def pair(
     """Pair (or re-pair) a beginning teacher with a mentor by hand; later runs keep it."""
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            row = await pairings.pair(
-                uow,
-                principal,
-                board=board,
-                program_year=program_year,
-                teacher_id=body.teacher_id,
-                mentor_id=body.mentor_id,
-                note=body.note,
-            )
+        row = await pairings.pair(
+            uow,
+            principal,
+            board=board,
+            program_year=program_year,
+            teacher_id=body.teacher_id,
+            mentor_id=body.mentor_id,
+            note=body.note,
+        )
         out = PairingPublic(
             teacher_id=row.teacher_id, mentor_id=row.mentor_id, explanation=row.explanation, manual=True
         )
@@ -407,10 +353,9 @@ async def unpair(
 ) -> Response:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            await pairings.unpair(
-                uow, principal, board=board, program_year=program_year, teacher_id=teacher_id, note=note
-            )
+        await pairings.unpair(
+            uow, principal, board=board, program_year=program_year, teacher_id=teacher_id, note=note
+        )
         await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -475,8 +420,7 @@ async def release_decision(
 ) -> Response:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            await pairings.release_decision(uow, board=board, decision_id=decision_id)
+        await pairings.release_decision(uow, board=board, decision_id=decision_id)
         await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -17,7 +17,9 @@ from datetime import UTC, date, datetime
 from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import Override, StandingDecisionRow
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound, envelope
+from services.matching.domain.errors import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NotFound
+from services.matching.service_layer.hubs import envelope
 from services.matching.service_layer.meetings_follow import follow_hubs
 from shared.auth import Principal
 from shared.db import UnitOfWork

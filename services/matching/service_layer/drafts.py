@@ -11,7 +11,7 @@ discarded draft leaves nothing behind. Nothing is announced before publishing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,29 +21,20 @@ from services.matching.adapters.tables import MatchingRun, StandingDecisionRow
 from services.matching.domain import continuity
 from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
 from services.matching.domain.draft_rules import (
-    Refusal,
     blocking,
     leader_refusals,
     move_refusals,
     pairing_refusals,
 )
+from services.matching.domain.errors import InvalidFields, Refused
 from services.matching.domain.explaining import hub_sentence
 from services.matching.domain.placement_model import Hub
-from services.matching.service_layer.pairings import InvalidFields
 from services.matching.service_layer.runs import _draft_run, _hub_of, diff_counts, difference_doc
 from shared.auth import Principal
 from shared.db import UnitOfWork
 
 AdjustmentKind = Literal["move", "leader", "pair", "unpair"]
 COORDINATOR_PAIRING = "paired by the coordinator"
-
-
-class Refused(Exception):
-    """The hard rules refuse the adjustment (HTTP 409 naming every reason by code and values)."""
-
-    def __init__(self, refusals: Sequence[Refusal]):
-        super().__init__("; ".join(r.message for r in refusals))
-        self.refusals = list(refusals)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Pieces every hub-changing use case shares: the events a hub change causes, member explanations,
-recomputed flags, and the errors the use cases raise."""
+and recomputed flags."""
 
 from __future__ import annotations
 
@@ -14,34 +14,6 @@ from services.matching.domain.explaining import explain_hub
 from services.matching.domain.placement_model import Fact, Hub, MatchingPolicy, Mentor, Teacher
 from shared.events.envelope import IntegrationEvent
 from shared.events.matching import ChangeKind, HubFormed, HubMembershipChanged, Reason
-
-
-class MatchingConflict(Exception):
-    """The change cannot be made now or at all (HTTP 409 with the reason)."""
-
-    def __init__(self, reason: str, *, field: str | None = None, retry_after: int | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
-        self.retry_after = retry_after
-
-
-class NotFound(Exception):
-    """No such object in the caller's board (HTTP 404, never confirming other boards' ids)."""
-
-    def __init__(self, what: str, *, field: str | None = None):
-        super().__init__(what)
-        self.what = what
-        self.field = field
-
-
-class Invalid(Exception):
-    """The request names something that exists but cannot be used this way (HTTP 422)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def ids(values: Iterable[str]) -> list[uuid.UUID]:

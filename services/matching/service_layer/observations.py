@@ -19,10 +19,11 @@ from sqlalchemy.dialects.postgresql import insert
 from services.matching.adapters.meeting_tables import DebriefRow, ObservationRow
 from services.matching.adapters.tables import ParticipantView
 from services.matching.domain import release_days as scheduler
+from services.matching.domain.errors import DayNotAvailable, Invalid, NoReleaseDay
 from services.matching.service_layer import release_days as ledger
+from services.matching.service_layer.errors import NotFound
 from shared.db import UnitOfWork
 from shared.events.matching import ObservationCancelled, ObservationScheduled
-from shared.problems import Problem, field_problem
 
 DEBRIEF_MAX_CHARS = 4000
 
@@ -30,7 +31,7 @@ DEBRIEF_MAX_CHARS = 4000
 async def participant(uow: UnitOfWork, participant_id: uuid.UUID, field: str) -> ParticipantView:
     found = await uow.session.get(ParticipantView, participant_id)
     if found is None or found.withdrawn:
-        raise field_problem(field, "matching does not know this participant (or they withdrew)")
+        raise Invalid(field, "matching does not know this participant (or they withdrew)")
     return found
 
 
@@ -50,13 +51,13 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
     """Book the earliest school day (or the chosen ``day``) on which visitor and host are free and an
     occasional teacher is left to cover the visitor's class."""
     if request.visitor_id == request.host_id:
-        raise field_problem("host_id", "the host is another teacher than the visitor")
+        raise Invalid("host_id", "the host is another teacher than the visitor")
     calendar_row = await ledger.get_calendar(uow, board, request.program_year)
     calendar = ledger.calendar_of(calendar_row)
     start = request.day or max(request.not_before, calendar.first_day)
     end = request.day or min(request.not_after or calendar.last_day, calendar.last_day)
     if end < start:
-        raise field_problem("not_after", "the window is outside the school year")
+        raise Invalid("not_after", "the window is outside the school year")
     releases = 1 if request.visitor_has_class else 0
     capacity, booked = await ledger.lock_ledger(uow, board, start, end)
     people = [str(request.visitor_id), str(request.host_id)]
@@ -71,12 +72,7 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
             left=capacity.get(request.day, 0) - booked.get(request.day, 0),
         )
         if problem is not None:
-            raise Problem(
-                409,
-                "Day not available",
-                f"day: {problem[1]}",
-                errors=[{"field": "day", "message": problem[1]}],
-            )
+            raise DayNotAvailable("day", problem[1])
         day = request.day
     else:
         picked = scheduler.pick_observation_day(
@@ -89,12 +85,7 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
             releases=releases,
         )
         if isinstance(picked, scheduler.UnscheduledHub):
-            raise Problem(
-                409,
-                "No release day",
-                f"not_after: {picked.reason}",
-                errors=[{"field": "not_after", "message": picked.reason}],
-            )
+            raise NoReleaseDay("not_after", picked.reason)
         day = picked
     await ledger.book(uow, board, {day: releases})
     starts_at, ends_at = ledger.meeting_times(calendar_row, day, release_time=True)
@@ -133,7 +124,7 @@ async def get_observation(
         query = query.with_for_update()
     row = (await uow.session.execute(query)).scalar_one_or_none()
     if row is None:
-        raise Problem(404, "Not found", "No such observation visit.")
+        raise NotFound("No such observation visit.")
     return row
 
 
@@ -170,16 +161,16 @@ async def write_debrief(
 ) -> DebriefRow:
     """The participant's own debrief (create or replace), shared with at most one mentor."""
     if author_id not in (observation.visitor_id, observation.host_id):
-        raise Problem(404, "Not found", "No such observation visit.")
+        raise NotFound("No such observation visit.")
     if len(body) > DEBRIEF_MAX_CHARS:
-        raise field_problem("body", f"at most {DEBRIEF_MAX_CHARS} characters: a short debrief")
+        raise Invalid("body", f"at most {DEBRIEF_MAX_CHARS} characters: a short debrief")
     if mentor_id is not None:
         author = await participant(uow, author_id, "author")
         mentor = await participant(uow, mentor_id, "mentor_id")
         if mentor.role != "mentor" or mentor.board != observation.board:
-            raise field_problem("mentor_id", "not a mentor of this board")
+            raise Invalid("mentor_id", "not a mentor of this board")
         if evaluates(mentor, author):
-            raise field_problem("mentor_id", "this person evaluates you; mentorship is non-evaluative")
+            raise Invalid("mentor_id", "this person evaluates you; mentorship is non-evaluative")
     table = DebriefRow.__table__  # type: ignore[attr-defined]
     statement = insert(table).values(
         observation_id=observation.id,

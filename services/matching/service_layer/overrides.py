@@ -20,10 +20,9 @@ from services.matching.domain.adjusting import (
     leader_swap_verdict,
     move_verdict,
 )
+from services.matching.domain.errors import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NotFound
 from services.matching.service_layer.hubs import (
-    Invalid,
-    MatchingConflict,
-    NotFound,
     add_person,
     append_explanation,
     membership_changed,

@@ -9,20 +9,13 @@ from datetime import UTC, datetime
 
 from services.matching.adapters import repository
 from services.matching.adapters.tables import PairingRow, StandingDecisionRow
+from services.matching.domain.errors import Invalid, InvalidFields, MatchingConflict
 from services.matching.domain.placement_model import Pairing
 from services.matching.service_layer import coaches
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from services.matching.service_layer.errors import NotFound
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.matching import MentorPaired, MentorUnpaired
-
-
-class InvalidFields(Exception):
-    """Several fields of a request are wrong at once (HTTP 422 naming each)."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
-        self.errors = errors
 
 
 async def pair(

@@ -16,37 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.matching.adapters import readiness_store
+from services.matching.service_layer.errors import NotCaughtUp, UnknownBoard, UnknownProgramYear
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantsCounted
-
-
-class ReadinessError(Exception):
-    """Base of the refusals below."""
-
-
-class UnknownBoard(ReadinessError):
-    def __init__(self, board: str):
-        super().__init__(
-            f"registration holds nobody for board {board!r} (an unknown board, or none registered yet)"
-        )
-        self.board = board
-
-
-class UnknownProgramYear(ReadinessError):
-    def __init__(self, board: str, program_year: str):
-        super().__init__(f"registration holds nobody of board {board} in program year {program_year}")
-        self.program_year = program_year
-
-
-class NotCaughtUp(ReadinessError):
-    def __init__(self, readiness: Readiness):
-        behind = readiness.behind
-        super().__init__(
-            f"matching has not caught up with registration for {readiness.board} {readiness.program_year}: "
-            f"{behind['participants']} participant(s) and {behind['revisions']} revision(s) behind"
-            + (", an import is under way" if readiness.importing else "")
-        )
-        self.readiness = readiness
 
 
 @dataclass(frozen=True)

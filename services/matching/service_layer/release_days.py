@@ -35,12 +35,17 @@ from services.matching.adapters.meeting_tables import (
     WorkshopSessionView,
 )
 from services.matching.domain import release_days as scheduler
+from services.matching.domain.errors import (
+    DayNotAvailable,
+    Invalid,
+    MeetingCancelled,
+    OccasionalTeachersTaken,
+)
 from services.matching.domain.release_day_report import ReleaseDayReport, ReleaseUse, build_report
 from services.matching.domain.release_days import BoardCalendar, HubToSchedule, SchedulingPolicy
-from services.matching.service_layer.hubs import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NoSchoolCalendar, NotFound
 from shared.db import UnitOfWork
 from shared.events.matching import HubMeetingCancelled, HubMeetingRescheduled, HubMeetingScheduled
-from shared.problems import Problem, field_problem
 
 BOOKINGS = ReleaseDayBooking.__table__  # type: ignore[attr-defined]
 
@@ -57,7 +62,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise field_problem("timezone", "unknown time zone (use e.g. America/Toronto)") from exc
+        raise Invalid("timezone", "unknown time zone (use e.g. America/Toronto)") from exc
 
 
 def calendar_of(row: BoardCalendarRow) -> BoardCalendar:
@@ -71,15 +76,15 @@ async def put_calendar(
     try:
         BoardCalendar(data["first_day"], data["last_day"])
     except ValueError as exc:
-        raise field_problem("last_day", str(exc)) from exc
+        raise Invalid("last_day", str(exc)) from exc
     zone(data.get("timezone") or "America/Toronto")
     for name in ("holidays", "pa_days"):
         for i, day in enumerate(data.get(name) or []):
             if not data["first_day"] <= day <= data["last_day"]:
-                raise field_problem(f"{name}.{i}", "outside the school year")
+                raise Invalid(f"{name}.{i}", "outside the school year")
     for start, end in (("release_starts", "release_ends"), ("after_school_starts", "after_school_ends")):
         if start in data and end in data and data[end] <= data[start]:
-            raise field_problem(end, f"must be after {start}")
+            raise Invalid(end, f"must be after {start}")
     values = {
         **{k: v for k, v in data.items() if v is not None},
         "holidays": sorted(set(data.get("holidays") or [])),
@@ -103,13 +108,7 @@ async def get_calendar(uow: UnitOfWork, board: str, program_year: str) -> BoardC
         )
     ).scalar_one_or_none()
     if row is None:
-        raise Problem(
-            409,
-            "No school calendar",
-            f"program_year: board {board} has no school calendar for {program_year}; "
-            f"PUT /v1/boards/{board}/calendars/{program_year} first",
-            errors=[{"field": "program_year", "message": "no school calendar"}],
-        )
+        raise NoSchoolCalendar(board, program_year)
     return row
 
 
@@ -393,7 +392,7 @@ async def schedule_hub_meetings(
     try:
         await book(uow, board, plan.releases_by_day())
     except CapacityTaken as exc:
-        raise MatchingConflict(
+        raise OccasionalTeachersTaken(
             f"another booking took the occasional teachers of {exc.args[0]}; retry", retry_after=1
         ) from exc
     rows: list[HubMeetingRow] = []
@@ -464,7 +463,7 @@ async def get_meeting(uow: UnitOfWork, meeting_id: uuid.UUID, *, lock: bool = Fa
         query = query.with_for_update()
     row = (await uow.session.execute(query)).scalar_one_or_none()
     if row is None:
-        raise Problem(404, "Not found", "No such hub meeting.")
+        raise NotFound("No such hub meeting.")
     return row
 
 
@@ -494,7 +493,7 @@ async def reschedule_meeting(
     given back and the new day's are booked in the same transaction."""
     row = await get_meeting(uow, meeting_id, lock=True)
     if row.status != "scheduled":
-        raise Problem(409, "Cancelled", "the meeting was cancelled")
+        raise MeetingCancelled()
     calendar_row = await get_calendar(uow, row.board, row.program_year)
     with_release = row.release_time if release_time is None else release_time
     releases = row.with_class if with_release else 0
@@ -522,14 +521,12 @@ async def reschedule_meeting(
         other_days=others,
     )
     if problem is not None:
-        raise Problem(
-            409, "Day not available", f"day: {problem[1]}", errors=[{"field": "day", "message": problem[1]}]
-        )
+        raise DayNotAvailable("day", problem[1])
     await release(uow, row.board, row.day, row.releases)
     try:
         await book(uow, row.board, {day: releases})
     except CapacityTaken as exc:  # pragma: no cover - the ledger rows are locked
-        raise Problem(409, "Occasional teachers taken", "day: no occasional teachers left; retry") from exc
+        raise OccasionalTeachersTaken("day: no occasional teachers left; retry") from exc
     row.day = day
     row.release_time = with_release
     row.releases = releases

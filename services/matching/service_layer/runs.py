@@ -24,17 +24,12 @@ from services.matching.adapters.tables import MatchingRun
 from services.matching.domain import continuity
 from services.matching.domain.adjusting import hub_flags
 from services.matching.domain.continuity import Decision
+from services.matching.domain.errors import MatchingConflict
 from services.matching.domain.forming import form_hubs
 from services.matching.domain.placement_model import Fact, Hub, Pairing
 from services.matching.service_layer import coaches
-from services.matching.service_layer.hubs import (
-    MatchingConflict,
-    NotFound,
-    as_reasons,
-    explanations,
-    hub_formed,
-    membership_changed,
-)
+from services.matching.service_layer.errors import NotFound
+from services.matching.service_layer.hubs import as_reasons, explanations, hub_formed, membership_changed
 from services.matching.service_layer.meetings_follow import follow_hubs
 from services.matching.service_layer.placement import place_late
 from shared.db import UnitOfWork

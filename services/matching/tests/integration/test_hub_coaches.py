@@ -14,8 +14,9 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from services.matching.adapters import repository
+from services.matching.domain.errors import Invalid, MatchingConflict
 from services.matching.service_layer import coaches, pairings
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from services.matching.service_layer.errors import NotFound
 from services.matching.service_layer.placement import on_mentor_changed, on_participant_withdrawn
 from services.matching.tests.integration.people import YEAR, mentor_event, pid, synthetic
 from services.matching.tests.integration.test_workflow import (

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.adapters import repository
+from services.matching.domain.errors import MatchingConflict
 from services.matching.domain.forming import check_hard_constraints
 from services.matching.domain.placement_model import MatchingResult, Mentor, Teacher, Unplaced
 from services.matching.service_layer import overrides, runs
-from services.matching.service_layer.hubs import MatchingConflict
 from services.matching.service_layer.placement import (
     on_mentor_changed,
     on_participant_withdrawn,

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.adapters import repository
 from services.matching.adapters.tables import BoardPolicy
+from services.matching.domain.errors import InvalidFields, MatchingConflict
 from services.matching.domain.release_days import SchedulingPolicy
 from services.matching.service_layer import overrides, pairings, release_days, runs
-from services.matching.service_layer.hubs import MatchingConflict
 from services.matching.service_layer.placement import (
     on_mentor_changed,
     on_participant_withdrawn,
@@ -393,7 +393,7 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
     principal = coordinator(board)
     async with UnitOfWork(factory) as uow:
         people = await repository.load_people(uow.session, board, YEAR, None)
-        with pytest.raises(pairings.InvalidFields) as both:
+        with pytest.raises(InvalidFields) as both:
             await pairings.pair(
                 uow, principal, board=board, program_year=YEAR, teacher_id=uuid.uuid4(),
                 mentor_id=uuid.uuid4(), note=None,
