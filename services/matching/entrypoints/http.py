@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import BoardPolicy, MatchingRun, Override
 from services.matching.domain.objective import Weights
@@ -35,8 +34,9 @@ from services.matching.entrypoints.schemas import (
     UnplacedPublic,
     YearPath,
 )
-from services.matching.service_layer import coaches, overrides, queries, readiness, runs
+from services.matching.service_layer import coaches, overrides, policies, queries, runs
 from shared.auth import Principal, current_principal, ensure_board, require_roles
+from shared.db import UnitOfWork
 from shared.problems import Problem, field_problem
 from shared.runtime import runtime_of
 
@@ -59,11 +59,9 @@ async def start_run(
 ) -> MatchingRun:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        await readiness.ensure_caught_up(uow, board, program_year)  # complete data only (issue 17)
-        run = await runs.run_matching(
+        run = await runs.start_run(
             uow, board=board, program_year=program_year, requested_by=principal.subject
         )
-        await uow.commit()
     response.headers["Location"] = f"/v1/boards/{board}/program-years/{program_year}/matching-runs/{run.id}"
     return run
 
@@ -74,7 +72,7 @@ async def list_runs(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return await queries.list_runs(uow.session, board, program_year)
+        return await queries.list_runs(uow, board, program_year)
 
 
 @router.get("/boards/{board}/program-years/{program_year}/matching-runs/{run_id}", response_model=RunPublic)
@@ -83,10 +81,7 @@ async def read_run(
 ) -> MatchingRun:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        run = await uow.session.get(MatchingRun, run_id)
-    if run is None or run.board != board or run.program_year != program_year:
-        raise Problem(404, "Not found", "No such matching run in your board.")
-    return run
+        return await queries.get_run(uow, board, program_year, run_id)
 
 
 @router.get(
@@ -107,17 +102,7 @@ async def list_unplaced(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        rows = await queries.list_unplaced(uow.session, board, program_year)
-        hr = await queries.hr_ids(uow.session, [r["participant_id"] for r in rows]) if q else {}
-    if q:
-        needle = q.casefold()
-        rows = [
-            r
-            for r in rows
-            if needle in (r["display_name"] or "").casefold() or hr.get(r["participant_id"]) == q
-        ]
-    key = sort.lstrip("-")
-    rows.sort(key=lambda r: (r[key] or "", str(r["participant_id"])), reverse=sort.startswith("-"))
+        rows = await queries.list_unplaced(uow, board, program_year, q=q, sort=sort)
     response.headers["X-Total-Count"] = str(len(rows))
     return rows[offset : offset + limit]
 
@@ -132,7 +117,7 @@ async def list_overrides(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return await queries.list_overrides(uow.session, board, program_year)
+        return await queries.list_overrides(uow, board, program_year)
 
 
 # ---------------------------------------------------------------- board policy
@@ -148,7 +133,7 @@ def _policy_public(board: str, row: BoardPolicy | None) -> PolicyPublic:
 async def read_policy(board: BoardPath, request: Request, principal: Coordinator) -> PolicyPublic:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return _policy_public(board, await uow.session.get(BoardPolicy, board))
+        return _policy_public(board, await policies.get_policy(uow, board))
 
 
 @router.put("/boards/{board}/matching-policy", response_model=PolicyPublic)
@@ -166,17 +151,9 @@ async def update_policy(
     if body.weights.get("preferred_size", 1) < 1:
         raise field_problem("weights.preferred_size", "must be at least 1")
     async with runtime_of(request).uow(board=board) as uow:
-        row = await uow.session.get(BoardPolicy, board)
-        if row is None:
-            row = BoardPolicy(board=board)
-            uow.session.add(row)
-        for name, value in body.model_dump().items():
-            setattr(row, name, value)
-        if "preferred_size" in row.weights:
-            row.weights = {**row.weights, "preferred_size": int(row.weights["preferred_size"])}
-        row.updated_by = principal.subject
-        row.updated_at = datetime.now(UTC)
-        await uow.commit()
+        row = await policies.update_policy(
+            uow, board, body.model_dump(), actor=principal.subject, now=datetime.now(UTC)
+        )
         return _policy_public(board, row)
 
 
@@ -201,7 +178,7 @@ async def list_hubs(
         ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
         total, items = await queries.list_hubs(
-            uow.session,
+            uow,
             boards=principal.visible_boards(),
             board=board,
             program_year=program_year,
@@ -217,17 +194,14 @@ async def list_hubs(
 @router.get("/hubs/{hub_id}", response_model=HubPublic)
 async def read_hub(hub_id: uuid.UUID, request: Request, principal: Coordinator) -> Any:
     async with runtime_of(request).uow() as uow:
-        where = await repository.hub_board(uow.session, hub_id)
+        where = await queries.hub_board(uow, hub_id)
         if where is None or not principal.can_access_board(where[0]):
             raise Problem(404, "Not found", "No such hub in your board.")
-        found = await repository.load_hubs(
-            uow.session, board=where[0], program_year=where[1], hub_ids=[hub_id]
-        )
-        return (await queries.hub_views(uow.session, found))[0]
+        return await queries.read_hub(uow, where[0], where[1], hub_id)
 
 
-async def _outcome(uow: Any, override: Override | None, hubs: list[StoredHub]) -> OverrideOutcome:
-    views = await queries.hub_views(uow.session, hubs)
+async def _outcome(uow: UnitOfWork, override: Override | None, hubs: list[StoredHub]) -> OverrideOutcome:
+    views = await queries.hub_views(uow, hubs)
     return OverrideOutcome(
         override=OverridePublic.model_validate(override) if override is not None else None,
         hubs=[HubPublic(**v) for v in views],
@@ -248,9 +222,7 @@ async def move_member(
             note=body.note,
             force=body.force,
         )
-        outcome = await _outcome(uow, override, hubs)
-        await uow.commit()
-        return outcome
+        return await _outcome(uow, override, hubs)
 
 
 @router.post(
@@ -271,9 +243,7 @@ async def swap_leader(
             note=body.note,
             force=body.force,
         )
-        outcome = await _outcome(uow, override, hubs)
-        await uow.commit()
-        return outcome
+        return await _outcome(uow, override, hubs)
 
 
 async def _set_locked(
@@ -283,9 +253,7 @@ async def _set_locked(
         override, hubs = await overrides.set_locked(
             uow, principal, hub_id=hub_id, locked=locked, note=body.note
         )
-        outcome = await _outcome(uow, override, hubs)
-        await uow.commit()
-        return outcome
+        return await _outcome(uow, override, hubs)
 
 
 @router.post(
@@ -326,8 +294,7 @@ async def assign_coach(
             note=body.note,
             today=datetime.now(UTC).date(),
         )
-        view = (await queries.hub_views(uow.session, [hub]))[0]
-        await uow.commit()
+        view = (await queries.hub_views(uow, [hub]))[0]
     response.status_code = status.HTTP_201_CREATED if added else status.HTTP_200_OK
     return view
 
@@ -349,8 +316,7 @@ async def release_coach(
             note=None,
             today=datetime.now(UTC).date(),
         )
-        view = (await queries.hub_views(uow.session, [hub]))[0]
-        await uow.commit()
+        view = (await queries.hub_views(uow, [hub]))[0]
     return view
 
 
@@ -364,11 +330,11 @@ async def release_coach(
 )
 async def placement(participant_id: uuid.UUID, request: Request, principal: AnyUser) -> Any:
     async with runtime_of(request).uow() as uow:
-        view = await repository.participant(uow.session, participant_id)
+        view = await queries.participant(uow, participant_id)
         if view is None:
             raise Problem(404, "Not found", "Matching does not know this participant (yet).")
         if principal.participant_id != participant_id:
             if not principal.has_any("province_admin", "board_coordinator"):
                 raise Problem(404, "Not found", "Matching does not know this participant (yet).")
             ensure_board(principal, view.board)
-        return await queries.placement(uow.session, view)
+        return await queries.placement(uow, view)

@@ -244,7 +244,6 @@ async def put_calendar(
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
         row = await service.put_calendar(uow, board, program_year, body.model_dump())
-        await uow.commit()
         return _calendar_public(row)
 
 
@@ -276,7 +275,6 @@ async def _set_capacity(request: Request, board: str, days: dict[date, int]) -> 
                     for c in conflicts
                 ],
             )
-        await uow.commit()
     return CapacityResult(days_set=len(days))
 
 
@@ -411,7 +409,6 @@ async def schedule(
             location=body.location,
             today=datetime.now(UTC).date(),
         )
-        await uow.commit()
     return ScheduleResult(
         scheduled=[MeetingPublic.model_validate(m) for m in outcome.meetings],
         unscheduled=[
@@ -443,7 +440,6 @@ async def reschedule(
         row = await service.reschedule_meeting(
             uow, meeting_id, body.day, release_time=body.release_time, location=body.location
         )
-        await uow.commit()
         return row
 
 
@@ -452,7 +448,6 @@ async def cancel_meeting(meeting_id: uuid.UUID, request: Request, principal: Coo
     async with runtime_of(request).uow() as uow:
         ensure_board(principal, (await service.get_meeting(uow, meeting_id)).board)
         row = await service.cancel_meeting(uow, meeting_id)
-        await uow.commit()
         return row
 
 
@@ -508,7 +503,6 @@ async def request_observation(body: ObservationIn, request: Request, principal: 
                 requested_by=principal.subject,
             ),
         )
-        await uow.commit()
         return row
 
 
@@ -527,7 +521,6 @@ async def cancel_observation(
     async with runtime_of(request).uow() as uow:
         _may_see_observation(principal, await observations.get_observation(uow, observation_id))
         row = await observations.cancel_observation(uow, observation_id)
-        await uow.commit()
         return row
 
 
@@ -547,7 +540,6 @@ async def write_debrief(
     async with runtime_of(request).uow() as uow:
         row = await observations.get_observation(uow, observation_id)
         debrief = await observations.write_debrief(uow, row, author, body.body, body.mentor_id)
-        await uow.commit()
         return debrief
 
 

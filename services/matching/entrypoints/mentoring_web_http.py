@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from services.matching.adapters import repository
 from services.matching.entrypoints.problems import MatchingRoute
+from services.matching.service_layer import queries
 from services.matching.service_layer.mentoring_web import mentoring_web
 from shared.auth import Principal, require_roles
 from shared.problems import Problem
@@ -90,7 +90,7 @@ async def read_mentoring_web(participant_id: uuid.UUID, request: Request, princi
     if principal.participant_id != participant_id:
         raise Problem(404, "Not found", NOT_YOURS)
     async with runtime_of(request).uow() as uow:
-        view = await repository.participant(uow.session, participant_id)
+        view = await queries.participant(uow, participant_id)
         if view is None or view.withdrawn:
             raise Problem(404, "Not found", "Matching does not know you (yet).")
-        return await mentoring_web(uow.session, view, datetime.now().astimezone())
+        return await mentoring_web(uow, view, datetime.now().astimezone())

@@ -15,12 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
-from services.matching.adapters import lists, repository
+from services.matching.adapters.tables import MatchingRun
 from services.matching.entrypoints.problems import WorkflowRoute
 from services.matching.entrypoints.schemas import BoardPath, Note, RunPublic, YearPath
-from services.matching.service_layer import drafts, pairings, runs
+from services.matching.service_layer import drafts, pairings, queries, runs
 from shared.auth import Principal, ensure_board, require_roles
-from shared.problems import Problem
+from shared.db import UnitOfWork
 from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["matching workflow"], route_class=WorkflowRoute)
@@ -95,21 +95,19 @@ async def read_draft(
 ) -> DraftPublic:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        run = await repository.get_run(uow.session, run_id)
-        if run is None or run.board != board or run.program_year != program_year or run.draft is None:
-            raise Problem(404, "Not found", "No such draft in your board.")
-        return await _draft_public(uow.session, run)
+        run = await queries.get_draft(uow, board, program_year, run_id)
+        return await _draft_public(uow, run)
 
 
-async def _draft_public(session: Any, run: Any) -> DraftPublic:
+async def _draft_public(uow: UnitOfWork, run: MatchingRun) -> DraftPublic:
     """The draft with names and schools (read in the caller's transaction)."""
-    draft: dict[str, Any] = run.draft
+    draft: dict[str, Any] = run.draft or {}
     ids = {
         *(p for h in draft["hubs"] for p in (*h["members"], *h["leaders"])),
         *(p for x in draft["pairings"] for p in (x["teacher_id"], x["mentor_id"])),
         *(u["participant_id"] for u in draft["unplaced"]),
     }
-    known = await lists.names_and_schools(session, [uuid.UUID(i) for i in ids])
+    known = await queries.names_and_schools(uow, [uuid.UUID(i) for i in ids])
 
     def person(pid: str, explanation: str = "") -> DraftPerson:
         name, school = known.get(pid, (None, None))
@@ -175,9 +173,7 @@ async def _adjust(
         run = await drafts.adjust_draft(
             uow, principal, board=board, program_year=program_year, run_id=run_id, adjustment=adjustment
         )
-        out = await _draft_public(uow.session, run)
-        await uow.commit()
-        return out
+        return await _draft_public(uow, run)
 
 
 @router.post(RUNS + "/draft/moves", response_model=DraftPublic, summary="Move a member within the draft")
@@ -279,7 +275,6 @@ async def publish(
         run = await runs.publish_run(
             uow, board=board, program_year=program_year, run_id=run_id, published_by=principal.subject
         )
-        await uow.commit()
         return RunPublic.model_validate(run)
 
 
@@ -290,7 +285,6 @@ async def discard(
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
         run = await runs.discard_run(uow, board=board, program_year=program_year, run_id=run_id)
-        await uow.commit()
         return RunPublic.model_validate(run)
 
 
@@ -335,11 +329,9 @@ async def pair(
             mentor_id=body.mentor_id,
             note=body.note,
         )
-        out = PairingPublic(
+        return PairingPublic(
             teacher_id=row.teacher_id, mentor_id=row.mentor_id, explanation=row.explanation, manual=True
         )
-        await uow.commit()
-        return out
 
 
 @router.delete(YEAR + "/pairings/{teacher_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -356,7 +348,6 @@ async def unpair(
         await pairings.unpair(
             uow, principal, board=board, program_year=program_year, teacher_id=teacher_id, note=note
         )
-        await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -375,8 +366,8 @@ async def list_pairings(
 ) -> PairingPage:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        total, items = await lists.pairings(
-            uow.session,
+        total, items = await queries.list_pairings(
+            uow,
             board=board,
             program_year=program_year,
             q=q,
@@ -411,7 +402,7 @@ async def list_decisions(
     """Moves, leader choices and pairings every later run keeps (with the coordinator's notes)."""
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return await lists.decisions(uow.session, board, program_year)
+        return await queries.list_decisions(uow, board, program_year)
 
 
 @router.delete(YEAR + "/standing-decisions/{decision_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -421,7 +412,6 @@ async def release_decision(
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
         await pairings.release_decision(uow, board=board, decision_id=decision_id)
-        await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -463,8 +453,8 @@ async def list_visits(
 ) -> VisitPage:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        total, items = await lists.observations(
-            uow.session,
+        total, items = await queries.list_observations(
+            uow,
             board=board,
             program_year=program_year,
             participant_id=participant_id,

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from services.matching.adapters import repository
 from services.matching.adapters.tables import MatchingRun, StandingDecisionRow
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain import continuity
 from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
 from services.matching.domain.draft_rules import (
@@ -72,12 +72,12 @@ async def adjust_draft(
     adjustment: Adjustment,
 ) -> MatchingRun:
     """Apply one adjustment to an open draft and recompute it; the caller commits."""
-    session = uow.session
+    repos = repositories(uow)
     run = await _draft_run(uow, board, program_year, run_id)
     assert run.draft is not None
     draft: dict[str, Any] = dict(run.draft)
-    rules = await repository.load_rules(session, board)
-    people = await repository.load_people(session, board, program_year, rules.region)
+    rules = await repos.hubs.load_rules(board)
+    people = await repos.hubs.load_people(board, program_year, rules.region)
     docs: list[dict[str, Any]] = list(draft["hubs"])
     hubs = {d["id"]: _hub_of(d, board) for d in docs}
     expl = {d["id"]: dict(d["explanations"]) for d in docs}
@@ -178,13 +178,12 @@ async def adjust_draft(
             else:
                 expl[key][m] = kept.get(m, "")
 
-    stored = await repository.load_hubs(session, board=board, program_year=program_year)
+    stored = await repos.hubs.load_hubs(board=board, program_year=program_year)
     published_pairings = {
-        t: str(row.mentor_id)
-        for t, row in (await repository.pairings_of(session, board, program_year)).items()
+        t: str(row.mentor_id) for t, row in (await repos.hubs.pairings_of(board, program_year)).items()
     }
     published_unplaced = {
-        p: row.reason for p, row in (await repository.unplaced_of(session, board, program_year)).items()
+        p: row.reason for p, row in (await repos.hubs.unplaced_of(board, program_year)).items()
     }
     draft_unplaced = {p: u["reason"] for p, u in unplaced.items()}
     diff = continuity.difference(
@@ -225,7 +224,8 @@ async def adjust_draft(
         "pairings": len(pairings),
         "adjustments": len(draft["adjustments"]),
     }
-    await session.flush()
+    await repos.flush()
+    await uow.commit()
     return run
 
 
@@ -242,7 +242,7 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
     """On publishing: the draft's adjustments become standing decisions every later run keeps (a
     later adjustment of the same question replaces an earlier one, as on published hubs)."""
     assert run.draft is not None
-    session = uow.session
+    repos = repositories(uow)
     for a in run.draft.get("adjustments", []):  # type: ignore[attr-defined]
         rows: list[tuple[str, str, str | None, str | None, tuple[str, ...]]] = []
         if a["kind"] == "move":
@@ -257,15 +257,14 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
             rows.append(("unpaired", a["participant_id"], None, None, ("pairing", "unpaired")))
         for kind, participant, hub_id, mentor_id, replaces in rows:
             on_hub = kind in ("leader", "not_leader")
-            await repository.replace_decisions(
-                session,
+            await repos.hubs.replace_decisions(
                 board=run.board,
                 program_year=run.program_year,
                 participant_id=participant,
                 kinds=replaces,
                 hub_id=uuid.UUID(hub_id) if on_hub and hub_id else None,
             )
-            session.add(
+            repos.add(
                 StandingDecisionRow(
                     board=run.board,
                     program_year=run.program_year,
@@ -278,4 +277,4 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
                     at=datetime.fromisoformat(a["at"]),
                 )
             )
-            await session.flush()
+            await repos.flush()

@@ -13,11 +13,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-
 from services.matching.adapters.meeting_tables import DebriefRow, ObservationRow
 from services.matching.adapters.tables import ParticipantView
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain import release_days as scheduler
 from services.matching.domain.errors import DayNotAvailable, Invalid, NoReleaseDay
 from services.matching.service_layer import release_days as ledger
@@ -29,7 +27,7 @@ DEBRIEF_MAX_CHARS = 4000
 
 
 async def participant(uow: UnitOfWork, participant_id: uuid.UUID, field: str) -> ParticipantView:
-    found = await uow.session.get(ParticipantView, participant_id)
+    found = await repositories(uow).hubs.participant(participant_id)
     if found is None or found.withdrawn:
         raise Invalid(field, "matching does not know this participant (or they withdrew)")
     return found
@@ -59,9 +57,10 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
     if end < start:
         raise Invalid("not_after", "the window is outside the school year")
     releases = 1 if request.visitor_has_class else 0
-    capacity, booked = await ledger.lock_ledger(uow, board, start, end)
+    store = repositories(uow).meetings
+    capacity, booked = await store.lock_ledger(board, start, end)
     people = [str(request.visitor_id), str(request.host_id)]
-    busy = await ledger.busy_days(uow, board, people, start, end)
+    busy = await store.busy_days(board, people, start, end)
     if request.day is not None:
         problem = scheduler.day_problem(
             request.day,
@@ -87,7 +86,7 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
         if isinstance(picked, scheduler.UnscheduledHub):
             raise NoReleaseDay("not_after", picked.reason)
         day = picked
-    await ledger.book(uow, board, {day: releases})
+    await store.book(board, {day: releases})
     starts_at, ends_at = ledger.meeting_times(calendar_row, day, release_time=True)
     row = ObservationRow(
         id=uuid.uuid4(),
@@ -101,8 +100,7 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
         ends_at=ends_at,
         releases=releases,
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await store.add_observation(row)
     uow.publish(
         ObservationScheduled(
             board=board,
@@ -113,16 +111,14 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
             ends_at=ends_at,
         )
     )
+    await uow.commit()
     return row
 
 
 async def get_observation(
     uow: UnitOfWork, observation_id: uuid.UUID, *, lock: bool = False
 ) -> ObservationRow:
-    query = sa.select(ObservationRow).where(ObservationRow.id == observation_id)  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    row = (await uow.session.execute(query)).scalar_one_or_none()
+    row = await repositories(uow).meetings.observation(observation_id, lock=lock)
     if row is None:
         raise NotFound("No such observation visit.")
     return row
@@ -132,9 +128,9 @@ async def cancel_observation(uow: UnitOfWork, observation_id: uuid.UUID) -> Obse
     """Cancel a visit and give its occasional teacher back."""
     row = await get_observation(uow, observation_id, lock=True)
     if row.status == "scheduled":
-        await ledger.release(uow, row.board, row.day, row.releases)
+        await repositories(uow).meetings.release(row.board, row.day, row.releases)
         row.status = "cancelled"
-        await uow.session.flush()
+        await repositories(uow).flush()
         uow.publish(
             ObservationCancelled(
                 board=row.board,
@@ -145,6 +141,7 @@ async def cancel_observation(uow: UnitOfWork, observation_id: uuid.UUID) -> Obse
                 ends_at=row.ends_at,
             )
         )
+        await uow.commit()
     return row
 
 
@@ -171,31 +168,9 @@ async def write_debrief(
             raise Invalid("mentor_id", "not a mentor of this board")
         if evaluates(mentor, author):
             raise Invalid("mentor_id", "this person evaluates you; mentorship is non-evaluative")
-    table = DebriefRow.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(
-        observation_id=observation.id,
-        author_id=author_id,
-        board=observation.board,
-        mentor_id=mentor_id,
-        body=body,
-    )
-    await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["observation_id", "author_id"],
-            set_={
-                "body": statement.excluded.body,
-                "mentor_id": statement.excluded.mentor_id,
-                "updated_at": sa.func.now(),
-            },
-        )
-    )
-    return (
-        await uow.session.execute(
-            sa.select(DebriefRow)
-            .where(DebriefRow.observation_id == observation.id, DebriefRow.author_id == author_id)  # type: ignore[arg-type]
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
+    debrief = await repositories(uow).meetings.put_debrief(observation, author_id, body, mentor_id)
+    await uow.commit()
+    return debrief
 
 
 async def readable_debriefs(
@@ -203,23 +178,15 @@ async def readable_debriefs(
 ) -> list[DebriefRow]:
     """Debriefs of the visit that ``reader_id`` wrote, or that name them as the mentor (unless
     they have since come to evaluate the author)."""
-    rows = list(
-        (
-            await uow.session.execute(
-                sa.select(DebriefRow).where(
-                    DebriefRow.observation_id == observation_id,  # type: ignore[arg-type]
-                    sa.or_(DebriefRow.author_id == reader_id, DebriefRow.mentor_id == reader_id),  # type: ignore[arg-type]
-                )
-            )
-        ).scalars()
-    )
+    store = repositories(uow)
+    rows = await store.meetings.debriefs_for(observation_id, reader_id)
     readable: list[DebriefRow] = []
     for row in rows:
         if row.author_id == reader_id:
             readable.append(row)
             continue
-        mentor = await uow.session.get(ParticipantView, reader_id)
-        author = await uow.session.get(ParticipantView, row.author_id)
+        mentor = await store.hubs.participant(reader_id)
+        author = await store.hubs.participant(row.author_id)
         if mentor is not None and author is not None and not evaluates(mentor, author):
             readable.append(row)
     return readable

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.matching.adapters import readiness_store
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.service_layer.errors import NotCaughtUp, UnknownBoard, UnknownProgramYear
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantsCounted
@@ -44,8 +44,7 @@ class Readiness:
 
 async def record_count(uow: UnitOfWork, event: ParticipantsCounted) -> None:
     """Keep registration's newest count of a board's program year."""
-    await readiness_store.record(
-        uow.session,
+    await repositories(uow).readiness.record(
         board=event.board,
         program_year=event.program_year,
         sequence=event.sequence,
@@ -58,8 +57,8 @@ async def record_count(uow: UnitOfWork, event: ParticipantsCounted) -> None:
 
 async def readiness(uow: UnitOfWork, board: str, program_year: str) -> Readiness:
     """Where matching stands against registration for ``board`` and ``program_year``."""
-    counted = await readiness_store.registration_count(uow.session, board, program_year)
-    participants, revisions = await readiness_store.held(uow.session, board, program_year)
+    counted = await repositories(uow).readiness.registration_count(board, program_year)
+    participants, revisions = await repositories(uow).readiness.held(board, program_year)
     if counted is None:
         return Readiness(
             board, program_year, False, participants > 0, False, None, None, participants, revisions, None
@@ -85,7 +84,7 @@ async def ensure_caught_up(uow: UnitOfWork, board: str, program_year: str) -> Re
     if not found.known:
         if found.matching_participants:
             return found  # cannot be judged (no count ever came): let it run on what it holds
-        if not await readiness_store.board_known(uow.session, board):
+        if not await repositories(uow).readiness.board_known(board):
             raise UnknownBoard(board)
         raise UnknownProgramYear(board, program_year)
     if found.registration_participants == 0 and found.matching_participants == 0 and not found.importing:

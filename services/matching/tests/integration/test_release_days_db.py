@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.matching.adapters.meetings import BOOKINGS, CapacityTaken, MeetingRepository
 from services.matching.adapters.tables import ParticipantView
 from services.matching.domain.release_days import HubToSchedule, SchedulingPolicy
 from services.matching.entrypoints.meetings_http import router
@@ -306,8 +307,8 @@ async def test_the_database_itself_refuses_over_booking(db: Db, token):
         # A scheduler that planned on a stale read (no lock): the conditional UPDATE still decides.
         async with db.uow() as uow:
             try:
-                await service.book(uow, board, {day: n})
-            except service.CapacityTaken:
+                await MeetingRepository(uow.session).book(board, {day: n})
+            except CapacityTaken:
                 return "refused"
             await asyncio.sleep(0.2)
             await uow.commit()
@@ -319,9 +320,7 @@ async def test_the_database_itself_refuses_over_booking(db: Db, token):
     # And the CHECK constraint holds against any other writer.
     async with db.uow() as uow:
         with pytest.raises(IntegrityError):
-            await uow.session.execute(
-                service.BOOKINGS.update().where(service.BOOKINGS.c.board == board).values(booked=21)
-            )
+            await uow.session.execute(BOOKINGS.update().where(BOOKINGS.c.board == board).values(booked=21))
     # Capacity cannot be lowered below what is booked.
     lowered = await db.client.put(
         f"/v1/boards/{board}/release-capacity",
