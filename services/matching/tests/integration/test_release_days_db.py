@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.matching.adapters.meetings import BOOKINGS, CapacityTaken, MeetingRepository
 from services.matching.adapters.tables import ParticipantView
 from services.matching.domain.release_days import HubToSchedule, SchedulingPolicy
-from services.matching.entrypoints.meetings_http import router
+from services.matching.entrypoints.release_days import router
 from services.matching.service_layer import release_days as service
 from services.matching.service_layer.workshop_days import record_enrolment, record_session
 from shared.auth import TokenVerifier

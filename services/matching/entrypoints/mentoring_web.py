@@ -7,13 +7,15 @@ by hand in a URL confirms nothing. Coordinators have their own views of hubs and
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 
 from services.matching.entrypoints.problems import MatchingRoute
+from services.matching.entrypoints.schemas.mentoring_web import (
+    MentoringWebPublic,
+)
 from services.matching.service_layer import queries
 from services.matching.service_layer.mentoring_web import mentoring_web
 from shared.auth import Principal, require_roles
@@ -22,60 +24,6 @@ from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["participant portal"], route_class=MatchingRoute)
 Participant = Annotated[Principal, Depends(require_roles("participant"))]
-
-
-class FactPublic(BaseModel):
-    code: str
-    values: dict[str, str | int | list[str]] = {}
-
-
-class WebPerson(BaseModel):
-    participant_id: uuid.UUID
-    display_name: str | None
-    school: str | None
-    is_me: bool = False
-
-
-class WebMentor(WebPerson):
-    reasons: list[FactPublic] = []
-
-
-class WebHub(BaseModel):
-    id: uuid.UUID
-    theme: str
-    grade_band: str | None
-    language: str
-    track: str
-    members: list[WebPerson]
-    leaders: list[WebPerson]
-    reasons: list[FactPublic] = []
-
-
-class WebMeeting(BaseModel):
-    id: uuid.UUID
-    hub_id: uuid.UUID
-    day: date
-    starts_at: datetime
-    ends_at: datetime
-    location: str | None
-    release_time: bool
-    i_lead: bool
-
-
-class MentoringWebPublic(BaseModel):
-    participant_id: uuid.UUID
-    board: str
-    program_year: str
-    role: str
-    language: str
-    placement_status: str
-    hub: WebHub | None
-    my_reasons: list[FactPublic] = []
-    unplaced: bool = False
-    one_to_one_mentor: WebMentor | None
-    mentees: list[WebPerson] = []
-    led_hubs: list[WebHub] = []
-    meetings: list[WebMeeting] = []
 
 
 NOT_YOURS = "No such participant."

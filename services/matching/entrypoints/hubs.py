@@ -16,9 +16,8 @@ from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import BoardPolicy, MatchingRun, Override
 from services.matching.domain.objective import Weights
 from services.matching.entrypoints.problems import MatchingRoute
-from services.matching.entrypoints.schemas import (
-    YEAR_PATTERN,
-    BoardPath,
+from services.matching.entrypoints.schemas.common import YEAR_PATTERN, BoardPath, RunPublic, YearPath
+from services.matching.entrypoints.schemas.hubs import (
     CoachRequest,
     HubPage,
     HubPublic,
@@ -30,9 +29,7 @@ from services.matching.entrypoints.schemas import (
     PlacementPublic,
     PolicyPublic,
     PolicyUpdate,
-    RunPublic,
     UnplacedPublic,
-    YearPath,
 )
 from services.matching.service_layer import coaches, overrides, policies, queries, runs
 from shared.auth import Principal, current_principal, ensure_board, require_roles

@@ -9,15 +9,29 @@ problem+json in one place.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict
 
 from services.matching.adapters.tables import MatchingRun
 from services.matching.entrypoints.problems import WorkflowRoute
-from services.matching.entrypoints.schemas import BoardPath, Note, RunPublic, YearPath
+from services.matching.entrypoints.schemas.common import BoardPath, RunPublic, YearPath
+from services.matching.entrypoints.schemas.workflow import (
+    DecisionPublic,
+    DraftAdjustment,
+    DraftHub,
+    DraftLeaderIn,
+    DraftMoveIn,
+    DraftPairing,
+    DraftPerson,
+    DraftPublic,
+    DraftUnplaced,
+    PairingIn,
+    PairingPage,
+    PairingPublic,
+    VisitPage,
+    VisitPublic,
+)
 from services.matching.service_layer import drafts, pairings, queries, runs
 from shared.auth import Principal, ensure_board, require_roles
 from shared.db import UnitOfWork
@@ -32,61 +46,6 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 # ---------------------------------------------------------------- drafts
 
 RUNS = "/boards/{board}/program-years/{program_year}/matching-runs/{run_id}"
-
-
-class DraftPerson(BaseModel):
-    participant_id: uuid.UUID
-    display_name: str | None
-    school: str | None
-    explanation: str = ""
-
-
-class DraftHub(BaseModel):
-    id: uuid.UUID
-    status: str  # formed | changed | unchanged
-    theme: str
-    grade_band: str | None
-    language: str
-    track: str
-    locked: bool
-    explanation: str
-    flags: list[str]
-    members: list[DraftPerson]
-    leaders: list[DraftPerson]
-
-
-class DraftPairing(BaseModel):
-    teacher: DraftPerson
-    mentor: DraftPerson
-
-
-class DraftUnplaced(BaseModel):
-    participant: DraftPerson
-    reason: str
-
-
-class DraftAdjustment(BaseModel):
-    """A coordinator's adjustment of the draft: a standing decision once the draft is published."""
-
-    kind: str  # move | leader | pair | unpair
-    participant_id: uuid.UUID
-    hub_id: uuid.UUID | None = None
-    leader_id: uuid.UUID | None = None
-    mentor_id: uuid.UUID | None = None
-    note: str | None = None
-    forced: bool = False
-    actor: str
-    at: datetime
-
-
-class DraftPublic(BaseModel):
-    run: RunPublic
-    hubs: list[DraftHub]
-    pairings: list[DraftPairing]
-    unplaced: list[DraftUnplaced]
-    difference: dict[str, Any]
-    decisions_not_applied: list[dict[str, Any]]
-    adjustments: list[DraftAdjustment] = []
 
 
 @router.get(RUNS + "/draft", response_model=DraftPublic, summary="What publishing this run would show")
@@ -139,30 +98,6 @@ async def _draft_public(uow: UnitOfWork, run: MatchingRun) -> DraftPublic:
         decisions_not_applied=draft["decisions_not_applied"],
         adjustments=[DraftAdjustment(**x) for x in draft.get("adjustments", [])],
     )
-
-
-class PairingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    teacher_id: uuid.UUID
-    mentor_id: uuid.UUID
-    note: Note = None
-
-
-class DraftMoveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    participant_id: uuid.UUID
-    to_hub_id: uuid.UUID
-    note: Note = None
-    force: bool = False
-
-
-class DraftLeaderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    hub_id: uuid.UUID
-    new_leader_id: uuid.UUID
-    leader_id: uuid.UUID | None = None  # the leader to replace; none: fill an empty seat
-    note: Note = None
-    force: bool = False
 
 
 async def _adjust(
@@ -293,26 +228,6 @@ async def discard(
 YEAR = "/boards/{board}/program-years/{program_year}"
 
 
-class PairingPublic(BaseModel):
-    teacher_id: uuid.UUID
-    teacher_name: str | None = None
-    teacher_hr_id: str | None = None
-    school: str | None = None
-    mentor_id: uuid.UUID
-    mentor_name: str | None = None
-    mentor_school: str | None = None
-    explanation: str
-    created_at: datetime | None = None
-    manual: bool = False
-
-
-class PairingPage(BaseModel):
-    items: list[PairingPublic]
-    total: int
-    limit: int
-    offset: int
-
-
 @router.post(YEAR + "/pairings", response_model=PairingPublic, status_code=status.HTTP_201_CREATED)
 async def pair(
     board: BoardPath, program_year: YearPath, body: PairingIn, request: Request, principal: Coordinator
@@ -383,18 +298,6 @@ async def list_pairings(
 # ---------------------------------------------------------------- standing decisions
 
 
-class DecisionPublic(BaseModel):
-    id: int
-    kind: str
-    participant_id: uuid.UUID
-    display_name: str | None
-    hub_id: uuid.UUID | None
-    mentor_id: uuid.UUID | None
-    note: str | None
-    actor: str
-    at: datetime
-
-
 @router.get(YEAR + "/standing-decisions", response_model=list[DecisionPublic])
 async def list_decisions(
     board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
@@ -416,27 +319,6 @@ async def release_decision(
 
 
 # ---------------------------------------------------------------- observation visits
-
-
-class VisitPublic(BaseModel):
-    id: uuid.UUID
-    day: date
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-    visitor_id: uuid.UUID
-    visitor_name: str | None
-    visitor_school: str | None
-    host_id: uuid.UUID
-    host_name: str | None
-    host_school: str | None
-
-
-class VisitPage(BaseModel):
-    items: list[VisitPublic]
-    total: int
-    limit: int
-    offset: int
 
 
 @router.get(YEAR + "/observation-visits", response_model=VisitPage, summary="Observation visits with names")

@@ -5,32 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
 
 from services.matching.entrypoints.problems import MatchingRoute
-from services.matching.entrypoints.schemas import BoardPath
+from services.matching.entrypoints.schemas.common import BoardPath
+from services.matching.entrypoints.schemas.readiness import (
+    Behind,
+    ReadinessPublic,
+)
 from services.matching.service_layer import readiness as rules
 from shared.auth import Principal, ensure_board, require_roles
 from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["readiness"], route_class=MatchingRoute)
 Staff = Annotated[Principal, Depends(require_roles("board_coordinator", "province_admin"))]
-
-
-class Behind(BaseModel):
-    participants: int
-    revisions: int
-
-
-class ReadinessPublic(BaseModel):
-    board: str
-    program_year: str
-    up_to_date: bool
-    known_to_registration: bool
-    importing: bool
-    registration_participants: int | None
-    matching_participants: int
-    behind: Behind
 
 
 def _public(found: rules.Readiness) -> ReadinessPublic:
