@@ -30,12 +30,13 @@ from services.matching.adapters.meeting_tables import (
     WorkshopEnrolmentView,
     WorkshopSessionView,
 )
+from services.matching.adapters.tables import table_of
 
-BOOKINGS: sa.Table = ReleaseDayBooking.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
-CALENDARS: sa.Table = BoardCalendarRow.__table__  # type: ignore[attr-defined]  # idem
-DEBRIEFS: sa.Table = DebriefRow.__table__  # type: ignore[attr-defined]  # idem
-WORKSHOP_SESSIONS: sa.Table = WorkshopSessionView.__table__  # type: ignore[attr-defined]  # idem
-WORKSHOP_ENROLMENTS: sa.Table = WorkshopEnrolmentView.__table__  # type: ignore[attr-defined]  # idem
+BOOKINGS: sa.Table = table_of(ReleaseDayBooking)
+CALENDARS: sa.Table = table_of(BoardCalendarRow)
+DEBRIEFS: sa.Table = table_of(DebriefRow)
+WORKSHOP_SESSIONS: sa.Table = table_of(WorkshopSessionView)
+WORKSHOP_ENROLMENTS: sa.Table = table_of(WorkshopEnrolmentView)
 
 
 class CapacityTaken(Exception):
@@ -199,7 +200,7 @@ class MeetingRepository:
         if not ids:
             return busy
         workshops = await self.session.execute(
-            sa.select(WorkshopEnrolmentView.participant_id, WorkshopSessionView.day)
+            sa.select(col(WorkshopEnrolmentView.participant_id), col(WorkshopSessionView.day))
             .join(
                 WorkshopSessionView,
                 col(WorkshopSessionView.session_id) == col(WorkshopEnrolmentView.session_id),
@@ -213,11 +214,11 @@ class MeetingRepository:
         )
         for person, day in workshops:
             busy[str(person)].add(day)
-        meetings = sa.select(HubMeetingRow.attendees, HubMeetingRow.day).where(
+        meetings = sa.select(col(HubMeetingRow.attendees), col(HubMeetingRow.day)).where(
             col(HubMeetingRow.board) == board,
             col(HubMeetingRow.status) == "scheduled",
             col(HubMeetingRow.day).between(start, end),
-            col(HubMeetingRow.attendees).overlap(ids),  # type: ignore[attr-defined]  # ARRAY comparator untyped
+            table_of(HubMeetingRow).c.attendees.overlap(ids),
         )
         if except_meeting is not None:
             meetings = meetings.where(col(HubMeetingRow.id) != except_meeting)
@@ -225,7 +226,9 @@ class MeetingRepository:
         for attendees, day in await self.session.execute(meetings):
             for person in wanted.intersection(attendees):
                 busy[str(person)].add(day)
-        visits = sa.select(ObservationRow.visitor_id, ObservationRow.host_id, ObservationRow.day).where(
+        visits = sa.select(
+            col(ObservationRow.visitor_id), col(ObservationRow.host_id), col(ObservationRow.day)
+        ).where(
             col(ObservationRow.board) == board,
             col(ObservationRow.status) == "scheduled",
             col(ObservationRow.day).between(start, end),
@@ -247,7 +250,7 @@ class MeetingRepository:
         return set(
             (
                 await self.session.execute(
-                    sa.select(HubMeetingRow.hub_id)
+                    sa.select(col(HubMeetingRow.hub_id))
                     .where(
                         col(HubMeetingRow.board) == board,
                         col(HubMeetingRow.program_year) == program_year,
@@ -305,7 +308,7 @@ class MeetingRepository:
         return [
             d
             for (d,) in await self.session.execute(
-                sa.select(HubMeetingRow.day).where(
+                sa.select(col(HubMeetingRow.day)).where(
                     col(HubMeetingRow.hub_id) == row.hub_id,
                     col(HubMeetingRow.status) == "scheduled",
                     col(HubMeetingRow.id) != row.id,
@@ -357,7 +360,7 @@ class MeetingRepository:
         """Releases of the scheduled hub meetings (day, hub, releases) and observation visits (day,
         releases) of the board's program year."""
         meetings = await self.session.execute(
-            sa.select(HubMeetingRow.day, HubMeetingRow.hub_id, HubMeetingRow.releases).where(
+            sa.select(col(HubMeetingRow.day), col(HubMeetingRow.hub_id), col(HubMeetingRow.releases)).where(
                 col(HubMeetingRow.board) == board,
                 col(HubMeetingRow.program_year) == program_year,
                 col(HubMeetingRow.status) == "scheduled",
@@ -365,7 +368,7 @@ class MeetingRepository:
             )
         )
         visits = await self.session.execute(
-            sa.select(ObservationRow.day, ObservationRow.releases).where(
+            sa.select(col(ObservationRow.day), col(ObservationRow.releases)).where(
                 col(ObservationRow.board) == board,
                 col(ObservationRow.program_year) == program_year,
                 col(ObservationRow.status) == "scheduled",

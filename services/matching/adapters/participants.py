@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters.tables import ParticipantView
+from services.matching.adapters.tables import ParticipantView, table_of
 from shared.statements import newer_snapshot_wins
 
 _SNAPSHOT_FIELDS = (
@@ -34,7 +34,7 @@ _SNAPSHOT_FIELDS = (
 )
 
 _UPSERT = newer_snapshot_wins(
-    ParticipantView.__table__,  # type: ignore[attr-defined]
+    table_of(ParticipantView),
     key="participant_id",
     columns=("participant_id", "board", *_SNAPSHOT_FIELDS),
     updated=_SNAPSHOT_FIELDS,

@@ -6,12 +6,13 @@ Every query is scoped by board (and program year): nothing here reads across boa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.matching.adapters.tables import (
     BoardPolicy,
@@ -22,6 +23,7 @@ from services.matching.adapters.tables import (
     ParticipantView,
     StandingDecisionRow,
     UnplacedTeacher,
+    table_of,
 )
 from services.matching.domain.objective import DEFAULT_WEIGHTS, Weights
 from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Pairing, Teacher
@@ -171,8 +173,8 @@ class MatchingRepository:
         rows = (
             await self.session.execute(
                 sa.select(ParticipantView).where(
-                    ParticipantView.board == board,  # type: ignore[arg-type]
-                    ParticipantView.program_year == program_year,  # type: ignore[arg-type]
+                    col(ParticipantView.board) == board,
+                    col(ParticipantView.program_year) == program_year,
                 )
             )
         ).scalars()
@@ -189,7 +191,7 @@ class MatchingRepository:
     async def participant(self, participant_id: uuid.UUID) -> ParticipantView | None:
         result = await self.session.execute(
             sa.select(ParticipantView)
-            .where(ParticipantView.participant_id == participant_id)  # type: ignore[arg-type]
+            .where(col(ParticipantView.participant_id) == participant_id)
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
@@ -199,7 +201,7 @@ class MatchingRepository:
         if ids:
             await self.session.execute(
                 sa.update(ParticipantView)
-                .where(ParticipantView.participant_id.in_(ids))  # type: ignore[attr-defined]
+                .where(col(ParticipantView.participant_id).in_(ids))
                 .values(placement_status=status)
             )
 
@@ -213,21 +215,21 @@ class MatchingRepository:
     ) -> list[StoredHub]:
         """A board's hubs of a program year (or some of them) with their members and leaders."""
         query = sa.select(HubRow).where(
-            HubRow.board == board,  # type: ignore[arg-type]
-            HubRow.program_year == program_year,  # type: ignore[arg-type]
+            col(HubRow.board) == board,
+            col(HubRow.program_year) == program_year,
         )
         if hub_ids is not None:
-            query = query.where(HubRow.id.in_(list(hub_ids)))  # type: ignore[attr-defined]
+            query = query.where(col(HubRow.id).in_(list(hub_ids)))
         if for_update:
             query = query.with_for_update()
-        query = query.order_by(HubRow.theme, HubRow.id).execution_options(populate_existing=True)  # type: ignore[arg-type]
+        query = query.order_by(col(HubRow.theme), col(HubRow.id)).execution_options(populate_existing=True)
         hubs = {row.id: StoredHub(row) for row in (await self.session.execute(query)).scalars()}
         if hubs:
             members = (
                 await self.session.execute(
                     sa.select(HubMember)
-                    .where(HubMember.hub_id.in_(list(hubs)))  # type: ignore[attr-defined]
-                    .order_by(HubMember.participant_id)  # type: ignore[arg-type]
+                    .where(col(HubMember.hub_id).in_(list(hubs)))
+                    .order_by(col(HubMember.participant_id))
                     .execution_options(populate_existing=True)
                 )
             ).scalars()
@@ -242,7 +244,7 @@ class MatchingRepository:
         """(board, program year) of a hub, to check access before anything else is read."""
         row = (
             await self.session.execute(
-                sa.select(HubRow.board, HubRow.program_year).where(HubRow.id == hub_id)  # type: ignore[arg-type]
+                sa.select(col(HubRow.board), col(HubRow.program_year)).where(col(HubRow.id) == hub_id)
             )
         ).first()
         return (row[0], row[1]) if row else None
@@ -258,7 +260,7 @@ class MatchingRepository:
         if not hubs:
             return
         await self.session.execute(
-            sa.insert(HubRow.__table__),  # type: ignore[attr-defined]
+            sa.insert(table_of(HubRow)),
             [
                 {
                     "id": uuid.UUID(h.hub_key),
@@ -290,23 +292,23 @@ class MatchingRepository:
             for pid in ids
         ]
         if rows:
-            await self.session.execute(sa.insert(HubMember.__table__), rows)  # type: ignore[attr-defined]
+            await self.session.execute(sa.insert(table_of(HubMember)), rows)
 
     async def delete_hubs(self, hub_ids: Iterable[uuid.UUID]) -> None:
         ids = list(hub_ids)
         if ids:
-            await self.session.execute(sa.delete(HubRow).where(HubRow.id.in_(ids)))  # type: ignore[attr-defined]
+            await self.session.execute(sa.delete(HubRow).where(col(HubRow.id).in_(ids)))
 
     async def leader_load(self, board: str, program_year: str) -> dict[str, int]:
         """How many hubs each mentor of the board leads this program year."""
         rows = await self.session.execute(
-            sa.select(HubMember.participant_id, sa.func.count())
+            sa.select(col(HubMember.participant_id), sa.func.count())
             .where(
-                HubMember.board == board,  # type: ignore[arg-type]
-                HubMember.program_year == program_year,  # type: ignore[arg-type]
-                HubMember.role == "leader",  # type: ignore[arg-type]
+                col(HubMember.board) == board,
+                col(HubMember.program_year) == program_year,
+                col(HubMember.role) == "leader",
             )
-            .group_by(HubMember.participant_id)
+            .group_by(col(HubMember.participant_id))
         )
         return {str(pid): n for pid, n in rows.all()}
 
@@ -314,8 +316,8 @@ class MatchingRepository:
         rows = (
             await self.session.execute(
                 sa.select(UnplacedTeacher).where(
-                    UnplacedTeacher.board == board,  # type: ignore[arg-type]
-                    UnplacedTeacher.program_year == program_year,  # type: ignore[arg-type]
+                    col(UnplacedTeacher.board) == board,
+                    col(UnplacedTeacher.program_year) == program_year,
                 )
             )
         ).scalars()
@@ -326,7 +328,7 @@ class MatchingRepository:
     ) -> None:
         if not reasons:
             return
-        table = UnplacedTeacher.__table__  # type: ignore[attr-defined]
+        table = table_of(UnplacedTeacher)
         statement = insert(table).values(
             [
                 {
@@ -349,22 +351,22 @@ class MatchingRepository:
         self, *, board: str, program_year: str, ids: Iterable[str] | None = None
     ) -> None:
         statement = sa.delete(UnplacedTeacher).where(
-            UnplacedTeacher.board == board,  # type: ignore[arg-type]
-            UnplacedTeacher.program_year == program_year,  # type: ignore[arg-type]
+            col(UnplacedTeacher.board) == board,
+            col(UnplacedTeacher.program_year) == program_year,
         )
         if ids is not None:
             wanted = [uuid.UUID(i) for i in ids]
             if not wanted:
                 return
-            statement = statement.where(UnplacedTeacher.participant_id.in_(wanted))  # type: ignore[attr-defined]
+            statement = statement.where(col(UnplacedTeacher.participant_id).in_(wanted))
         await self.session.execute(statement)
 
     async def pairings_of(self, board: str, program_year: str) -> dict[str, PairingRow]:
         rows = (
             await self.session.execute(
                 sa.select(PairingRow).where(
-                    PairingRow.board == board,  # type: ignore[arg-type]
-                    PairingRow.program_year == program_year,  # type: ignore[arg-type]
+                    col(PairingRow.board) == board,
+                    col(PairingRow.program_year) == program_year,
                 )
             )
         ).scalars()
@@ -380,8 +382,8 @@ class MatchingRepository:
     ) -> None:
         await self.session.execute(
             sa.delete(PairingRow).where(
-                PairingRow.board == board,  # type: ignore[arg-type]
-                PairingRow.program_year == program_year,  # type: ignore[arg-type]
+                col(PairingRow.board) == board,
+                col(PairingRow.program_year) == program_year,
             )
         )
         await self.add_pairings(board=board, program_year=program_year, pairings=pairings, run_id=run_id)
@@ -396,7 +398,7 @@ class MatchingRepository:
     ) -> None:
         if pairings:
             await self.session.execute(
-                sa.insert(PairingRow.__table__),  # type: ignore[attr-defined]
+                sa.insert(table_of(PairingRow)),
                 [
                     {
                         "program_year": program_year,
@@ -416,9 +418,9 @@ class MatchingRepository:
         found = await self.session.execute(
             sa.select(sa.literal(1))
             .where(
-                MatchingRun.board == board,  # type: ignore[arg-type]
-                MatchingRun.program_year == program_year,  # type: ignore[arg-type]
-                MatchingRun.status.in_(PUBLISHED),  # type: ignore[attr-defined]
+                col(MatchingRun.board) == board,
+                col(MatchingRun.program_year) == program_year,
+                col(MatchingRun.status).in_(PUBLISHED),
             )
             .limit(1)
         )
@@ -429,17 +431,19 @@ class MatchingRepository:
             await self.session.execute(
                 sa.select(MatchingRun)
                 .where(
-                    MatchingRun.board == board,  # type: ignore[arg-type]
-                    MatchingRun.program_year == program_year,  # type: ignore[arg-type]
-                    MatchingRun.status.in_(PUBLISHED),  # type: ignore[attr-defined]
+                    col(MatchingRun.board) == board,
+                    col(MatchingRun.program_year) == program_year,
+                    col(MatchingRun.status).in_(PUBLISHED),
                 )
-                .order_by(MatchingRun.published_at.desc().nulls_last(), MatchingRun.started_at.desc())  # type: ignore[union-attr,attr-defined]
+                .order_by(
+                    col(MatchingRun.published_at).desc().nulls_last(), col(MatchingRun.started_at).desc()
+                )
                 .limit(1)
             )
         ).scalar_one_or_none()
 
     async def get_run(self, run_id: uuid.UUID, *, for_update: bool = False) -> MatchingRun | None:
-        query = sa.select(MatchingRun).where(MatchingRun.id == run_id)  # type: ignore[arg-type]
+        query = sa.select(MatchingRun).where(col(MatchingRun.id) == run_id)
         if for_update:
             query = query.with_for_update()
         return (
@@ -451,9 +455,9 @@ class MatchingRepository:
         await self.session.execute(
             sa.update(MatchingRun)
             .where(
-                MatchingRun.board == board,  # type: ignore[arg-type]
-                MatchingRun.program_year == program_year,  # type: ignore[arg-type]
-                MatchingRun.status == "draft",  # type: ignore[arg-type]
+                col(MatchingRun.board) == board,
+                col(MatchingRun.program_year) == program_year,
+                col(MatchingRun.status) == "draft",
             )
             .values(status="superseded")
         )
@@ -462,10 +466,10 @@ class MatchingRepository:
         rows = await self.session.execute(
             sa.select(StandingDecisionRow)
             .where(
-                StandingDecisionRow.board == board,  # type: ignore[arg-type]
-                StandingDecisionRow.program_year == program_year,  # type: ignore[arg-type]
+                col(StandingDecisionRow.board) == board,
+                col(StandingDecisionRow.program_year) == program_year,
             )
-            .order_by(StandingDecisionRow.id)  # type: ignore[arg-type]
+            .order_by(col(StandingDecisionRow.id))
         )
         return list(rows.scalars())
 
@@ -481,28 +485,28 @@ class MatchingRepository:
         """Drop the participant's earlier decisions of these kinds (on ``hub_id`` if given): a newer
         decision on the same question replaces the older one."""
         statement = sa.delete(StandingDecisionRow).where(
-            StandingDecisionRow.board == board,  # type: ignore[arg-type]
-            StandingDecisionRow.program_year == program_year,  # type: ignore[arg-type]
-            StandingDecisionRow.participant_id == uuid.UUID(participant_id),  # type: ignore[arg-type]
-            StandingDecisionRow.kind.in_(list(kinds)),  # type: ignore[attr-defined]
+            col(StandingDecisionRow.board) == board,
+            col(StandingDecisionRow.program_year) == program_year,
+            col(StandingDecisionRow.participant_id) == uuid.UUID(participant_id),
+            col(StandingDecisionRow.kind).in_(list(kinds)),
         )
         if hub_id is not None:
-            statement = statement.where(StandingDecisionRow.hub_id == hub_id)  # type: ignore[arg-type]
+            statement = statement.where(col(StandingDecisionRow.hub_id) == hub_id)
         await self.session.execute(statement)
 
     async def coaches_of(
-        self, board: str, program_year: str, hub_ids: Sequence[uuid.UUID] | None = None
+        self, board: str, program_year: str, hub_ids: Collection[uuid.UUID] | None = None
     ) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """(hub, coach) of the board's coach assignments in the program year (on ``hub_ids`` if given)."""
-        query = sa.select(StandingDecisionRow.hub_id, StandingDecisionRow.participant_id).where(
-            StandingDecisionRow.board == board,  # type: ignore[arg-type]
-            StandingDecisionRow.program_year == program_year,  # type: ignore[arg-type]
-            StandingDecisionRow.kind == "coach",  # type: ignore[arg-type]
+        query = sa.select(col(StandingDecisionRow.hub_id), col(StandingDecisionRow.participant_id)).where(
+            col(StandingDecisionRow.board) == board,
+            col(StandingDecisionRow.program_year) == program_year,
+            col(StandingDecisionRow.kind) == "coach",
         )
         if hub_ids is not None:
-            query = query.where(StandingDecisionRow.hub_id.in_(list(hub_ids)))  # type: ignore[union-attr]
+            query = query.where(col(StandingDecisionRow.hub_id).in_(list(hub_ids)))
         rows = await self.session.execute(
-            query.order_by(StandingDecisionRow.hub_id, StandingDecisionRow.participant_id)
+            query.order_by(col(StandingDecisionRow.hub_id), col(StandingDecisionRow.participant_id))
         )  # type: ignore[arg-type]
         return [(h, p) for h, p in rows.tuples().all() if h is not None]
 
@@ -511,10 +515,10 @@ class MatchingRepository:
     ) -> StandingDecisionRow | None:
         rows = await self.session.execute(
             sa.select(StandingDecisionRow).where(
-                StandingDecisionRow.board == board,  # type: ignore[arg-type]
-                StandingDecisionRow.kind == "coach",  # type: ignore[arg-type]
-                StandingDecisionRow.hub_id == hub_id,  # type: ignore[arg-type]
-                StandingDecisionRow.participant_id == coach_id,  # type: ignore[arg-type]
+                col(StandingDecisionRow.board) == board,
+                col(StandingDecisionRow.kind) == "coach",
+                col(StandingDecisionRow.hub_id) == hub_id,
+                col(StandingDecisionRow.participant_id) == coach_id,
             )
         )
         return rows.scalars().first()
@@ -524,20 +528,20 @@ class MatchingRepository:
     ) -> list[StandingDecisionRow]:
         """The board's coach assignments on these hubs, or of this coach."""
         query = sa.select(StandingDecisionRow).where(
-            StandingDecisionRow.board == board,  # type: ignore[arg-type]
-            StandingDecisionRow.kind == "coach",  # type: ignore[arg-type]
+            col(StandingDecisionRow.board) == board,
+            col(StandingDecisionRow.kind) == "coach",
         )
         if coach_id is not None:
-            query = query.where(StandingDecisionRow.participant_id == coach_id)  # type: ignore[arg-type]
+            query = query.where(col(StandingDecisionRow.participant_id) == coach_id)
         else:
-            query = query.where(StandingDecisionRow.hub_id.in_(list(hub_ids)))  # type: ignore[union-attr]
-        return list((await self.session.execute(query.order_by(StandingDecisionRow.id))).scalars())  # type: ignore[arg-type]
+            query = query.where(col(StandingDecisionRow.hub_id).in_(list(hub_ids)))
+        return list((await self.session.execute(query.order_by(col(StandingDecisionRow.id)))).scalars())
 
     async def get_decision(self, board: str, decision_id: int) -> StandingDecisionRow | None:
         rows = await self.session.execute(
             sa.select(StandingDecisionRow).where(
-                StandingDecisionRow.board == board,  # type: ignore[arg-type]
-                StandingDecisionRow.id == decision_id,  # type: ignore[arg-type]
+                col(StandingDecisionRow.board) == board,
+                col(StandingDecisionRow.id) == decision_id,
             )
         )
         return rows.scalars().first()
@@ -545,8 +549,8 @@ class MatchingRepository:
     async def delete_decision(self, board: str, decision_id: int) -> bool:
         result = await self.session.execute(
             sa.delete(StandingDecisionRow)
-            .where(StandingDecisionRow.board == board, StandingDecisionRow.id == decision_id)  # type: ignore[arg-type]
-            .returning(StandingDecisionRow.id)  # type: ignore[arg-type]
+            .where(col(StandingDecisionRow.board) == board, col(StandingDecisionRow.id) == decision_id)
+            .returning(col(StandingDecisionRow.id))
         )
         return result.first() is not None
 
@@ -554,22 +558,22 @@ class MatchingRepository:
         """Remove every member and leader row of these hubs (a publish writes them anew)."""
         ids = list(hub_ids)
         if ids:
-            await self.session.execute(sa.delete(HubMember).where(HubMember.hub_id.in_(ids)))  # type: ignore[attr-defined]
+            await self.session.execute(sa.delete(HubMember).where(col(HubMember.hub_id).in_(ids)))
 
     async def insert_members(self, rows: Sequence[dict[str, object]]) -> None:
         if rows:
-            await self.session.execute(sa.insert(HubMember.__table__), list(rows))  # type: ignore[attr-defined]
+            await self.session.execute(sa.insert(table_of(HubMember)), list(rows))
 
     async def update_hub(self, hub_id: uuid.UUID, values: dict[str, object]) -> None:
         await self.session.execute(
-            sa.update(HubRow).where(HubRow.id == hub_id).values(**values, updated_at=sa.func.now())  # type: ignore[arg-type]
+            sa.update(HubRow).where(col(HubRow.id) == hub_id).values(**values, updated_at=sa.func.now())
         )
 
     async def delete_pairing(self, board: str, program_year: str, teacher_id: str) -> None:
         await self.session.execute(
             sa.delete(PairingRow).where(
-                PairingRow.board == board,  # type: ignore[arg-type]
-                PairingRow.program_year == program_year,  # type: ignore[arg-type]
-                PairingRow.teacher_id == uuid.UUID(teacher_id),  # type: ignore[arg-type]
+                col(PairingRow.board) == board,
+                col(PairingRow.program_year) == program_year,
+                col(PairingRow.teacher_id) == uuid.UUID(teacher_id),
             )
         )

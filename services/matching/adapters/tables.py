@@ -15,6 +15,11 @@ class MatchingTable(SQLModel, registry=registry()):
     """Base of this service's tables: its own metadata, so tables of different services never clash."""
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model (for inserts and upserts by statement)."""
+    return model.__table__  # type: ignore[attr-defined,no-any-return]  # SQLModel does not declare __table__
+
+
 class ParticipantView(MatchingTable, table=True):
     __tablename__ = "participants"
 

@@ -80,8 +80,8 @@ class Views:
         if not wanted:
             return {}
         rows = await self.session.execute(
-            sa.select(ParticipantView.participant_id, ParticipantView.display_name).where(
-                ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
+            sa.select(col(ParticipantView.participant_id), col(ParticipantView.display_name)).where(
+                col(ParticipantView.participant_id).in_(wanted)
             )
         )
         return dict(rows.tuples().all())
@@ -92,10 +92,10 @@ class Views:
             return {}
         rows = await self.session.execute(
             sa.select(
-                ParticipantView.participant_id, ParticipantView.display_name, ParticipantView.school
-            ).where(
-                ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
-            )
+                col(ParticipantView.participant_id),
+                col(ParticipantView.display_name),
+                col(ParticipantView.school),
+            ).where(col(ParticipantView.participant_id).in_(wanted))
         )
         return {p: (n, s) for p, n, s in rows.tuples().all()}
 
@@ -104,8 +104,8 @@ class Views:
         if not wanted:
             return {}
         rows = await self.session.execute(
-            sa.select(ParticipantView.participant_id, ParticipantView.hr_id).where(
-                ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
+            sa.select(col(ParticipantView.participant_id), col(ParticipantView.hr_id)).where(
+                col(ParticipantView.participant_id).in_(wanted)
             )
         )
         return dict(rows.tuples().all())
@@ -131,36 +131,36 @@ class Views:
         q: str | None = None,
         school: str | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
-        filters = []
+        filters: list[sa.ColumnElement[bool]] = []
         if q or school:
             # Hubs with a member or leader of that name (or HR id) or from that school.
-            person = sa.select(HubMember.hub_id).join(
+            person = sa.select(col(HubMember.hub_id)).join(
                 ParticipantView,
-                ParticipantView.participant_id == HubMember.participant_id,  # type: ignore[arg-type]
+                col(ParticipantView.participant_id) == col(HubMember.participant_id),
             )
             if q:
                 person = person.where(
-                    sa.or_(ParticipantView.display_name.ilike(f"%{q}%"), ParticipantView.hr_id == q)  # type: ignore[attr-defined]
+                    sa.or_(col(ParticipantView.display_name).ilike(f"%{q}%"), col(ParticipantView.hr_id) == q)
                 )
             if school:
-                person = person.where(ParticipantView.school == school)  # type: ignore[arg-type]
-            filters.append(HubRow.id.in_(person))  # type: ignore[attr-defined]
+                person = person.where(col(ParticipantView.school) == school)
+            filters.append(col(HubRow.id).in_(person))
         if boards is not None:
-            filters.append(HubRow.board.in_(boards))  # type: ignore[attr-defined]
+            filters.append(col(HubRow.board).in_(boards))
         if board:
-            filters.append(HubRow.board == board)
+            filters.append(col(HubRow.board) == board)
         if program_year:
-            filters.append(HubRow.program_year == program_year)
+            filters.append(col(HubRow.program_year) == program_year)
         if theme:
-            filters.append(HubRow.theme == theme)
+            filters.append(col(HubRow.theme) == theme)
         total = (
             await self.session.execute(sa.select(sa.func.count()).select_from(HubRow).where(*filters))
         ).scalar_one()
         page = (
             await self.session.execute(
-                sa.select(HubRow.board, HubRow.program_year, HubRow.id)
+                sa.select(col(HubRow.board), col(HubRow.program_year), col(HubRow.id))
                 .where(*filters)
-                .order_by(HubRow.board, HubRow.program_year, HubRow.theme, HubRow.id)  # type: ignore[arg-type]
+                .order_by(col(HubRow.board), col(HubRow.program_year), col(HubRow.theme), col(HubRow.id))
                 .limit(limit)
                 .offset(offset)
             )
@@ -180,8 +180,8 @@ class Views:
             (
                 await self.session.execute(
                     sa.select(HubMember).where(
-                        HubMember.participant_id == view.participant_id,  # type: ignore[arg-type]
-                        HubMember.program_year == view.program_year,  # type: ignore[arg-type]
+                        col(HubMember.participant_id) == view.participant_id,
+                        col(HubMember.program_year) == view.program_year,
                     )
                 )
             )
@@ -215,8 +215,8 @@ class Views:
         pairing = (
             await self.session.execute(
                 sa.select(PairingRow).where(
-                    PairingRow.program_year == view.program_year,  # type: ignore[arg-type]
-                    PairingRow.teacher_id == view.participant_id,  # type: ignore[arg-type]
+                    col(PairingRow.program_year) == view.program_year,
+                    col(PairingRow.teacher_id) == view.participant_id,
                 )
             )
         ).scalar_one_or_none()
@@ -252,10 +252,10 @@ class Views:
                 await self.session.execute(
                     sa.select(UnplacedTeacher)
                     .where(
-                        UnplacedTeacher.board == board,  # type: ignore[arg-type]
-                        UnplacedTeacher.program_year == program_year,  # type: ignore[arg-type]
+                        col(UnplacedTeacher.board) == board,
+                        col(UnplacedTeacher.program_year) == program_year,
                     )
-                    .order_by(UnplacedTeacher.recorded_at, UnplacedTeacher.participant_id)  # type: ignore[arg-type]
+                    .order_by(col(UnplacedTeacher.recorded_at), col(UnplacedTeacher.participant_id))
                 )
             )
             .scalars()
@@ -279,10 +279,10 @@ class Views:
                 await self.session.execute(
                     sa.select(MatchingRun)
                     .where(
-                        MatchingRun.board == board,  # type: ignore[arg-type]
-                        MatchingRun.program_year == program_year,  # type: ignore[arg-type]
+                        col(MatchingRun.board) == board,
+                        col(MatchingRun.program_year) == program_year,
                     )
-                    .order_by(MatchingRun.started_at.desc())  # type: ignore[attr-defined]
+                    .order_by(col(MatchingRun.started_at).desc())
                 )
             ).scalars()
         )
@@ -293,10 +293,10 @@ class Views:
                 await self.session.execute(
                     sa.select(Override)
                     .where(
-                        Override.board == board,  # type: ignore[arg-type]
-                        Override.program_year == program_year,  # type: ignore[arg-type]
+                        col(Override.board) == board,
+                        col(Override.program_year) == program_year,
                     )
-                    .order_by(Override.id)  # type: ignore[arg-type]
+                    .order_by(col(Override.id))
                 )
             ).scalars()
         )

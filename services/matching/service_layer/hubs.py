@@ -138,6 +138,7 @@ def add_person(stored: StoredHub, participant_id: str, role: str, explanation: s
         board=stored.row.board,
         program_year=stored.row.program_year,
         explanation=explanation,
+        added_at=datetime.now(UTC),
     )
     (stored.leaders if role == "leader" else stored.members).append(member)
     return member

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from services.matching.adapters.meeting_tables import DebriefRow, ObservationRow
 from services.matching.adapters.tables import ParticipantView
@@ -99,6 +99,7 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
         starts_at=starts_at,
         ends_at=ends_at,
         releases=releases,
+        created_at=datetime.now(UTC),
     )
     await store.add_observation(row)
     uow.publish(

@@ -23,7 +23,7 @@ async def update_policy(
     store = repositories(uow)
     row = await store.hubs.policy(board)
     if row is None:
-        row = BoardPolicy(board=board)
+        row = BoardPolicy(board=board, updated_at=now)
         store.add(row)
     for name, value in values.items():
         setattr(row, name, value)

@@ -309,7 +309,9 @@ async def test_coordinator_overrides_respect_non_evaluation_bounds_and_are_audit
     registered = {str(e.participant.participant_id): e for e in registrations(board, teachers, mentors)}
     async with UnitOfWork(factory) as uow:
         evaluated = [people.views[who].hr_id]
-        await on_mentor_changed(uow, revised(registered[b.leaders[0]], evaluates_hr_ids=evaluated))
+        leader = registered[b.leaders[0]]
+        assert isinstance(leader, MentorRegistered)
+        await on_mentor_changed(uow, revised(leader, evaluates_hr_ids=evaluated))
         await uow.commit()
     async with UnitOfWork(factory) as uow:
         with pytest.raises(MatchingConflict, match="evaluates"):

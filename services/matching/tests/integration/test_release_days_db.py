@@ -12,7 +12,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -413,6 +413,7 @@ def _view(board: str, role: str, hr_id: str, evaluates: list[str] | None = None)
         display_name="x",
         language="en",
         evaluates_hr_ids=evaluates or [],
+        updated_at=datetime.now(UTC),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -117,7 +117,7 @@ async def schedule_everything(factory: Factory, board: str) -> int:
 async def ledger_matches_meetings(factory: Factory, board: str) -> None:
     """Every day's booked count is exactly the releases of its scheduled meetings."""
     async with factory() as session:
-        used = dict(
+        used: dict[date, int] = dict(
             (
                 await session.execute(
                     sa.text(
@@ -126,14 +126,18 @@ async def ledger_matches_meetings(factory: Factory, board: str) -> None:
                     ),
                     {"b": board},
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
-        booked = dict(
+        booked: dict[date, int] = dict(
             (
                 await session.execute(
                     sa.text("SELECT day, booked FROM release_day_bookings WHERE board = :b"), {"b": board}
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     assert {d: n for d, n in booked.items() if n} == {d: n for d, n in used.items() if n}
 
@@ -434,8 +438,10 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
     async with UnitOfWork(factory) as uow:
         rerun = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="t")
         await uow.commit()
-    assert rerun.draft["solved"] is True  # type: ignore[index]
-    assert teacher_id not in {p["teacher_id"] for p in rerun.draft["pairings"]}  # type: ignore[index]
+    assert rerun.draft is not None
+    draft: dict[str, Any] = rerun.draft
+    assert draft["solved"] is True
+    assert teacher_id not in {p["teacher_id"] for p in draft["pairings"]}
 
 
 async def test_unpairing_and_re_pairing_announce_the_end_of_the_former_pairing(factory: Factory):

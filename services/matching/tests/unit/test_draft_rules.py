@@ -3,6 +3,8 @@ overridable ones give way to force."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.matching.domain.draft_rules import blocking, leader_refusals, move_refusals, pairing_refusals
 from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
 
@@ -12,10 +14,10 @@ EVALUATOR = Mentor("m1", "B", "HR-M1", language="en", trained=False, evaluates_h
 FREE = Mentor("m2", "B", "HR-M2", language="fr", trained=True, hub_capacity=1, one_to_one_capacity=1)
 
 
-def hub(key: str, members: tuple[str, ...], leaders: tuple[str, ...], **kw: object) -> Hub:
+def hub(key: str, members: tuple[str, ...], leaders: tuple[str, ...], **kw: Any) -> Hub:
     return Hub(
         key, "B", "classroom_management", None, kw.pop("language", "en"), "teachers", members, leaders, **kw
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_a_move_names_every_reason_and_force_only_lifts_the_overridable_ones() -> None:
