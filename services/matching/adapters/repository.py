@@ -161,7 +161,7 @@ class MatchingRepository:
         if row is None:
             return BoardRules(MatchingPolicy(), DEFAULT_WEIGHTS, None)
         known = set(Weights.__dataclass_fields__)
-        weights = Weights(**{k: v for k, v in (row.weights or {}).items() if k in known})  # type: ignore[arg-type]
+        weights = Weights(**{k: v for k, v in (row.weights or {}).items() if k in known})  # type: ignore[arg-type]  # JSON numbers; Weights types some as int
         policy = MatchingPolicy(
             min_hub_size=row.min_hub_size,
             max_hub_size=row.max_hub_size,
@@ -507,7 +507,7 @@ class MatchingRepository:
             query = query.where(col(StandingDecisionRow.hub_id).in_(list(hub_ids)))
         rows = await self.session.execute(
             query.order_by(col(StandingDecisionRow.hub_id), col(StandingDecisionRow.participant_id))
-        )  # type: ignore[arg-type]
+        )
         return [(h, p) for h, p in rows.tuples().all() if h is not None]
 
     async def coach_decision(

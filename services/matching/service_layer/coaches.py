@@ -141,12 +141,12 @@ async def _release(
     )
     uow.publish(
         HubCoachReleased(
-            **envelope(cause, row.board),  # type: ignore[arg-type]
+            **envelope(cause, row.board),
             hub_id=row.hub_id,
             program_year=row.program_year,
             theme=theme,
             coach_id=row.participant_id,
-            change=change,  # type: ignore[arg-type]
+            change=change,
             meetings_cancelled=follow.uninvited,
         )
     )

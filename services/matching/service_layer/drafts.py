@@ -243,7 +243,7 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
     later adjustment of the same question replaces an earlier one, as on published hubs)."""
     assert run.draft is not None
     repos = repositories(uow)
-    for a in run.draft.get("adjustments", []):  # type: ignore[attr-defined]
+    for a in run.draft.get("adjustments", []):
         rows: list[tuple[str, str, str | None, str | None, tuple[str, ...]]] = []
         if a["kind"] == "move":
             rows.append(("member", a["participant_id"], a["hub_id"], None, ("member",)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import HubMember
@@ -27,7 +28,7 @@ def envelope(cause: IntegrationEvent | None, board: str) -> dict[str, object]:
 
 def as_reasons(facts: Iterable[Fact]) -> list[Reason]:
     """Domain facts as the contract's reasons."""
-    return [Reason(code=f.code, values=f.as_dict()) for f in facts]  # type: ignore[arg-type]
+    return [Reason(code=f.code, values=f.as_dict()) for f in facts]
 
 
 def hub_reasons(
@@ -35,7 +36,7 @@ def hub_reasons(
     teachers: Mapping[str, Teacher] | None,
     mentors: Mapping[str, Mentor] | None,
     **context: Iterable[str],
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """``reasons`` and ``member_reasons`` of a hub event, counted from the hub as it is now
     (nothing when the people are not given)."""
     if teachers is None or mentors is None or not hub.members:
@@ -56,8 +57,8 @@ def hub_formed(
     mentors: Mapping[str, Mentor] | None = None,
 ) -> HubFormed:
     return HubFormed(
-        **hub_reasons(hub, teachers, mentors),  # type: ignore[arg-type]
-        **envelope(cause, hub.board),  # type: ignore[arg-type]
+        **hub_reasons(hub, teachers, mentors),
+        **envelope(cause, hub.board),
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,
         theme=hub.theme,
@@ -89,13 +90,13 @@ def membership_changed(
     The facts are counted from the hub as it is now; ``member_reasons`` given by the caller (a
     coordinator's decision, a late joiner) are added to each member's counted facts."""
     counted = hub_reasons(hub, teachers, mentors, late_joiners=late_joiners, decided=decided)
-    per_member: dict[str, list[Reason]] = dict(counted.get("member_reasons", {}))  # type: ignore[call-overload]
+    per_member: dict[str, list[Reason]] = dict(counted.get("member_reasons", {}))
     for pid, extra in (member_reasons or {}).items():
         known = per_member.get(pid, [])
         per_member[pid] = [*known, *(r for r in extra if r.code not in {k.code for k in known})]
     return HubMembershipChanged(
-        reasons=counted.get("reasons", []),  # type: ignore[arg-type]
-        **envelope(cause, hub.board),  # type: ignore[arg-type]
+        reasons=counted.get("reasons", []),
+        **envelope(cause, hub.board),
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,
         theme=hub.theme,

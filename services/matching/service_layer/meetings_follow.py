@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from services.matching.adapters.meeting_tables import HubMeetingRow
 from services.matching.adapters.meetings import CapacityTaken
 from services.matching.adapters.unit_of_work import repositories
 from shared.db import UnitOfWork
@@ -29,17 +30,17 @@ class FollowOutcome:
 
 
 def _event(
-    row: object, cls: type[HubMeetingScheduled], attendees: Collection[uuid.UUID]
+    row: HubMeetingRow, cls: type[HubMeetingScheduled], attendees: Collection[uuid.UUID]
 ) -> HubMeetingScheduled:
     return cls(
-        board=row.board,  # type: ignore[attr-defined]
-        meeting_id=row.id,  # type: ignore[attr-defined]
-        hub_id=row.hub_id,  # type: ignore[attr-defined]
-        starts_at=row.starts_at,  # type: ignore[attr-defined]
-        ends_at=row.ends_at,  # type: ignore[attr-defined]
-        location=row.location,  # type: ignore[attr-defined]
-        release_time=row.release_time,  # type: ignore[attr-defined]
-        sequence=row.sequence,  # type: ignore[attr-defined]
+        board=row.board,
+        meeting_id=row.id,
+        hub_id=row.hub_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        location=row.location,
+        release_time=row.release_time,
+        sequence=row.sequence,
         attendees=sorted(attendees),
     )
 

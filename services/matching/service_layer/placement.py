@@ -133,7 +133,7 @@ async def place_late(
         if participant_id not in placed:
             uow.publish(
                 ParticipantUnplaced(
-                    **envelope(cause, board),  # type: ignore[arg-type]
+                    **envelope(cause, board),
                     program_year=program_year,
                     participant_id=uuid.UUID(participant_id),
                     reason=outcome.reason,
@@ -237,7 +237,7 @@ async def _pair(
     for pairing in pairings:
         uow.publish(
             MentorPaired(
-                **envelope(cause, board),  # type: ignore[arg-type]
+                **envelope(cause, board),
                 program_year=program_year,
                 teacher_id=uuid.UUID(pairing.teacher_id),
                 mentor_id=uuid.UUID(pairing.mentor_id),
@@ -331,7 +331,7 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
     for teacher_id, mentor_id in ended:
         uow.publish(
             MentorUnpaired(
-                **envelope(event, board),  # type: ignore[arg-type]
+                **envelope(event, board),
                 program_year=program_year,
                 teacher_id=uuid.UUID(teacher_id),
                 mentor_id=mentor_id,

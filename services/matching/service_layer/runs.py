@@ -321,26 +321,22 @@ async def _publish(
             field="run_id",
         )
     published = {str(s.id): s for s in stored}
-    docs: list[dict[str, Any]] = run.draft["hubs"]  # type: ignore[assignment]
+    docs: list[dict[str, Any]] = run.draft["hubs"]
     hubs = {d["id"]: _hub_of(d, board) for d in docs}
     doc_of = {d["id"]: d for d in docs}
     previous_unplaced = await repos.hubs.unplaced_of(board, program_year)
-    draft_unplaced: dict[str, str] = {
-        u["participant_id"]: u["reason"]
-        for u in run.draft["unplaced"]  # type: ignore[attr-defined]
-    }
+    draft_unplaced: dict[str, str] = {u["participant_id"]: u["reason"] for u in run.draft["unplaced"]}
     draft_pairings = [
-        Pairing(p["teacher_id"], p["mentor_id"], p["explanation"])
-        for p in run.draft["pairings"]  # type: ignore[attr-defined]
+        Pairing(p["teacher_id"], p["mentor_id"], p["explanation"]) for p in run.draft["pairings"]
     ]
     # The facts behind each drafted pairing and unplaced person, as the draft kept them.
     pairing_reasons = {
         p["teacher_id"]: [Reason.model_validate(r) for r in p.get("reasons", [])]
-        for p in run.draft["pairings"]  # type: ignore[attr-defined]
+        for p in run.draft["pairings"]
     }
     unplaced_reasons = {
         u["participant_id"]: [Reason.model_validate(r) for r in u.get("reasons", [])]
-        for u in run.draft["unplaced"]  # type: ignore[attr-defined]
+        for u in run.draft["unplaced"]
     }
     diff = continuity.difference(
         [s.domain() for s in stored],

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:
     url = infra.database_url(f"{run_prefix}_matching_held")
     await upgrade("matching", url)
     engine = make_engine(url)
@@ -39,7 +39,7 @@ async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[
         await drop_database(url)
 
 
-async def handle(factory: Factory, event) -> None:  # type: ignore[no-untyped-def]
+async def handle(factory: Factory, event) -> None:
     async with UnitOfWork(factory) as uow:
         if event.participant.role == "mentor":
             await on_mentor_changed(uow, event)
@@ -93,7 +93,7 @@ async def test_late_joiners_are_held_for_review_until_the_next_published_run(fac
     )
 
 
-async def test_the_coordinator_sets_it_on_the_boards_matching_policy(matching_system, token):  # type: ignore[no-untyped-def]
+async def test_the_coordinator_sets_it_on_the_boards_matching_policy(matching_system, token):
     board = unique_board()
     url = f"{matching_system.url('matching')}/v1/boards/{board}/matching-policy"
     coordinator = {"Authorization": f"Bearer {token('board_coordinator', board=board)}"}

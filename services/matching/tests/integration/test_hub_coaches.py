@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:
     url = infra.database_url(f"{run_prefix}_matching_coaches")
     await upgrade("matching", url)
     engine = make_engine(url)
@@ -71,7 +71,7 @@ async def meetings_of(
             ),
             {"h": hub_id},
         )
-        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+        return [tuple(r) for r in rows.all()]
 
 
 async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_rerun_keeps_them(
@@ -156,7 +156,8 @@ async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_reru
     # Released through the standing decisions: dropped from every future meeting, told once.
     decision = next(d for d in decisions if d.kind == "coach")
     async with UnitOfWork(factory) as uow:
-        await pairings.release_decision(uow, board=board, decision_id=decision.id)  # type: ignore[arg-type]
+        assert decision.id is not None
+        await pairings.release_decision(uow, board=board, decision_id=decision.id)
         await uow.commit()
     released = await meetings_of(factory, hub.id)
     assert all(coach not in m[1] for m in released)

@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import pytest_asyncio
@@ -46,7 +46,7 @@ E = TypeVar("E", bound=ParticipantEvent)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:
     url = infra.database_url(f"{run_prefix}_matching_it")
     await upgrade("matching", url)
     engine = make_engine(url)
@@ -100,7 +100,7 @@ async def state(factory: Factory, board: str) -> tuple[MatchingResult, repositor
     )
 
 
-async def events(factory: Factory, board: str, event_type: str) -> list[dict]:  # type: ignore[type-arg]
+async def events(factory: Factory, board: str, event_type: str) -> list[dict]:
     async with factory() as session:
         rows = await session.execute(
             sa.text("SELECT body FROM outbox WHERE board = :board AND event_type = :type ORDER BY id"),
@@ -218,9 +218,9 @@ def _teacher(n: int, board: str) -> Teacher:
     )
 
 
-def _mentor(n: int, board: str, **kw: object) -> Mentor:
-    fields: dict[str, object] = {"expertise_themes": ("assessment",), "trained": True, "hub_capacity": 1} | kw
-    return Mentor(participant_id=f"M{n}", board=board, hr_id=f"{board}-MH{n}", **fields)  # type: ignore[arg-type]
+def _mentor(n: int, board: str, **kw: Any) -> Mentor:
+    fields: dict[str, Any] = {"expertise_themes": ("assessment",), "trained": True, "hub_capacity": 1} | kw
+    return Mentor(participant_id=f"M{n}", board=board, hr_id=f"{board}-MH{n}", **fields)
 
 
 def revised(event: E, revision: int = 2, **changes: object) -> E:

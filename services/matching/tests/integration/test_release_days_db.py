@@ -87,7 +87,7 @@ class Db:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped-def]
+async def db(infra, run_prefix) -> AsyncIterator[Db]:
     url = infra.database_url(f"{run_prefix}_match_release")
     await upgrade("matching", url)
     engine = make_engine(url)

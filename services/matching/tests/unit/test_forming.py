@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -39,8 +40,8 @@ def test_same_input_in_any_order_gives_identical_hubs():
     assert form_hubs(shuffled_t, shuffled_m) == first
 
 
-def _teacher(n: int, school: str = "S1", **kw) -> Teacher:  # type: ignore[no-untyped-def]
-    fields = {
+def _teacher(n: int, school: str = "S1", **kw: Any) -> Teacher:
+    fields: dict[str, Any] = {
         "participant_id": f"T{n:02d}",
         "board": "B",
         "hr_id": f"H{n:02d}",
@@ -49,11 +50,11 @@ def _teacher(n: int, school: str = "S1", **kw) -> Teacher:  # type: ignore[no-un
         "themes": ("assessment",),
     }
     fields.update(kw)
-    return Teacher(**fields)  # type: ignore[arg-type]
+    return Teacher(**fields)
 
 
-def _mentor(n: int, **kw) -> Mentor:  # type: ignore[no-untyped-def]
-    fields = {
+def _mentor(n: int, **kw: Any) -> Mentor:
+    fields: dict[str, Any] = {
         "participant_id": f"M{n}",
         "board": "B",
         "hr_id": f"MH{n}",
@@ -62,7 +63,7 @@ def _mentor(n: int, **kw) -> Mentor:  # type: ignore[no-untyped-def]
         "hub_capacity": 1,
     }
     fields.update(kw)
-    return Mentor(**fields)  # type: ignore[arg-type]
+    return Mentor(**fields)
 
 
 def test_a_teacher_whose_only_possible_leader_is_their_evaluator_is_not_led_by_them():
@@ -100,7 +101,7 @@ def test_late_joiner_goes_to_a_hub_with_room_and_locked_hubs_are_left_alone():
     late = _teacher(50, school="Elsewhere")
     placed = place_late_joiner(late, result.hubs, mentors, teachers)
     assert not hasattr(placed, "reason")
-    hub, why = placed  # type: ignore[misc]
+    hub, why = placed
     assert "T50" in hub.members and len(hub.members) <= 8 and "room" in why
     locked = replace(result.hubs[0], locked=True)
     rerun = form_hubs([*teachers, late], mentors, locked_hubs=[locked])
@@ -130,7 +131,7 @@ def test_one_to_one_mentor_prefers_the_same_school_and_never_an_evaluator():
 
 
 @st.composite
-def random_board(draw):  # type: ignore[no-untyped-def]
+def random_board(draw):
     seed = draw(st.integers(0, 10_000))
     n_teachers = draw(st.integers(0, 70))
     n_mentors = draw(st.integers(0, 20))
@@ -155,7 +156,7 @@ def random_board(draw):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_board())
-def test_hard_constraints_hold_on_random_boards(case):  # type: ignore[no-untyped-def]
+def test_hard_constraints_hold_on_random_boards(case):
     teachers, mentors, policy = case
     result = form_hubs(teachers, mentors, policy)
     assert check_hard_constraints(result, teachers, mentors, policy) == []

@@ -40,7 +40,7 @@ def _administrator(
     )
 
 
-def _codes(result, pid: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+def _codes(result, pid: str) -> list[tuple[str, dict]]:
     [unplaced] = [u for u in result.unplaced if u.participant_id == pid]
     return [(f.code, f.as_dict()) for f in unplaced.facts]
 
