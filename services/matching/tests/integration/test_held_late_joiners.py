@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 import pytest_asyncio
 
@@ -91,17 +90,3 @@ async def test_late_joiners_are_held_for_review_until_the_next_published_run(fac
         e["hub_id"] == hub and pid in e.get("added", e.get("members", []))
         for e in await outbox(factory, board, "HubMembershipChanged", "HubFormed")
     )
-
-
-async def test_the_coordinator_sets_it_on_the_boards_matching_policy(matching_system, token):
-    board = unique_board()
-    url = f"{matching_system.url('matching')}/v1/boards/{board}/matching-policy"
-    coordinator = {"Authorization": f"Bearer {token('board_coordinator', board=board)}"}
-    async with httpx.AsyncClient(timeout=30) as client:
-        assert (await client.get(url, headers=coordinator)).json()["hold_late_joiners"] is False
-        put = await client.put(url, json={"hold_late_joiners": True}, headers=coordinator)
-        assert put.status_code == 200 and put.json()["hold_late_joiners"] is True
-        assert (await client.get(url, headers=coordinator)).json()["hold_late_joiners"] is True
-        wrong = await client.put(url, json={"hold_late_joiners": "sometimes"}, headers=coordinator)
-        assert wrong.status_code == 422
-        assert [e["field"] for e in wrong.json()["errors"]] == ["hold_late_joiners"]
