@@ -1,4 +1,6 @@
-"""Reading and writing matching's tables, and turning rows into the domain's values.
+"""Matching's repositories, one per aggregate (boards, people, hubs, runs, placements, standing
+decisions), and the turning of rows into the domain's values. Release days live in ``meetings.py``,
+what coordinators read in ``views.py`` and ``lists.py``; ``unit_of_work.py`` hands them all out.
 
 Every query is scoped by board (and program year): nothing here reads across boards.
 """
@@ -14,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.matching.adapters.participants import SNAPSHOT_UPSERT
 from services.matching.adapters.tables import (
     BoardPolicy,
     HubMember,
@@ -132,8 +135,8 @@ PUBLISHED = ("completed", "published")  # "completed": runs from before drafts, 
 # ---------------------------------------------------------------- standing decisions
 
 
-class MatchingRepository:
-    """Hubs, runs, people, pairings, unplaced teachers and standing decisions over one session."""
+class BoardRepository:
+    """A board's matching lock and policy."""
 
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -168,6 +171,13 @@ class MatchingRepository:
             share_across_boards_in_region=row.share_across_boards_in_region,
         )
         return BoardRules(policy, weights, row.region, row.hold_late_joiners)
+
+
+class PeopleRepository:
+    """Registration's participants as matching holds them, and their placement status."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
 
     async def load_people(self, board: str, program_year: str, region: str | None) -> People:
         rows = (
@@ -205,6 +215,18 @@ class MatchingRepository:
                 .values(placement_status=status)
             )
 
+    async def record(self, rows: Sequence[dict[str, object]]) -> None:
+        """Upsert registration's snapshots in one round trip (asyncpg's pipelined executemany), in
+        order: a later snapshot of the same person still wins by revision."""
+        await SNAPSHOT_UPSERT.execute(self.session, rows)
+
+
+class HubRepository:
+    """Hubs with their members and leaders."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
     async def load_hubs(
         self,
         *,
@@ -236,7 +258,9 @@ class MatchingRepository:
             for member in members:
                 stored = hubs[member.hub_id]
                 (stored.leaders if member.role == "leader" else stored.members).append(member)
-            for hub_id, coach_id in await self.coaches_of(board, program_year, list(hubs)):
+            for hub_id, coach_id in await DecisionRepository(self.session).coaches_of(
+                board, program_year, list(hubs)
+            ):
                 hubs[hub_id].coaches.append(coach_id)
         return list(hubs.values())
 
@@ -311,6 +335,85 @@ class MatchingRepository:
             .group_by(col(HubMember.participant_id))
         )
         return {str(pid): n for pid, n in rows.all()}
+
+    async def replace_members(self, hub_ids: Iterable[uuid.UUID]) -> None:
+        """Remove every member and leader row of these hubs (a publish writes them anew)."""
+        ids = list(hub_ids)
+        if ids:
+            await self.session.execute(sa.delete(HubMember).where(col(HubMember.hub_id).in_(ids)))
+
+    async def insert_members(self, rows: Sequence[dict[str, object]]) -> None:
+        if rows:
+            await self.session.execute(sa.insert(table_of(HubMember)), list(rows))
+
+    async def update_hub(self, hub_id: uuid.UUID, values: dict[str, object]) -> None:
+        await self.session.execute(
+            sa.update(HubRow).where(col(HubRow.id) == hub_id).values(**values, updated_at=sa.func.now())
+        )
+
+
+class RunRepository:
+    """Matching runs: drafts, published runs."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def has_run(self, board: str, program_year: str) -> bool:
+        """Whether hubs were published for this board's program year (late joiners are placed from then
+        on; a draft places nobody)."""
+        found = await self.session.execute(
+            sa.select(sa.literal(1))
+            .where(
+                col(MatchingRun.board) == board,
+                col(MatchingRun.program_year) == program_year,
+                col(MatchingRun.status).in_(PUBLISHED),
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
+    async def last_published_run(self, board: str, program_year: str) -> MatchingRun | None:
+        return (
+            await self.session.execute(
+                sa.select(MatchingRun)
+                .where(
+                    col(MatchingRun.board) == board,
+                    col(MatchingRun.program_year) == program_year,
+                    col(MatchingRun.status).in_(PUBLISHED),
+                )
+                .order_by(
+                    col(MatchingRun.published_at).desc().nulls_last(), col(MatchingRun.started_at).desc()
+                )
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+    async def get_run(self, run_id: uuid.UUID, *, for_update: bool = False) -> MatchingRun | None:
+        query = sa.select(MatchingRun).where(col(MatchingRun.id) == run_id)
+        if for_update:
+            query = query.with_for_update()
+        return (
+            await self.session.execute(query.execution_options(populate_existing=True))
+        ).scalar_one_or_none()
+
+    async def supersede_drafts(self, board: str, program_year: str) -> None:
+        """A new run replaces the drafts still open for the board's program year."""
+        await self.session.execute(
+            sa.update(MatchingRun)
+            .where(
+                col(MatchingRun.board) == board,
+                col(MatchingRun.program_year) == program_year,
+                col(MatchingRun.status) == "draft",
+            )
+            .values(status="superseded")
+        )
+
+
+class PlacementRepository:
+    """One-to-one pairings and the unplaced list."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
 
     async def unplaced_of(self, board: str, program_year: str) -> dict[str, UnplacedTeacher]:
         rows = (
@@ -412,55 +515,21 @@ class MatchingRepository:
                 ],
             )
 
-    async def has_run(self, board: str, program_year: str) -> bool:
-        """Whether hubs were published for this board's program year (late joiners are placed from then
-        on; a draft places nobody)."""
-        found = await self.session.execute(
-            sa.select(sa.literal(1))
-            .where(
-                col(MatchingRun.board) == board,
-                col(MatchingRun.program_year) == program_year,
-                col(MatchingRun.status).in_(PUBLISHED),
-            )
-            .limit(1)
-        )
-        return found.first() is not None
-
-    async def last_published_run(self, board: str, program_year: str) -> MatchingRun | None:
-        return (
-            await self.session.execute(
-                sa.select(MatchingRun)
-                .where(
-                    col(MatchingRun.board) == board,
-                    col(MatchingRun.program_year) == program_year,
-                    col(MatchingRun.status).in_(PUBLISHED),
-                )
-                .order_by(
-                    col(MatchingRun.published_at).desc().nulls_last(), col(MatchingRun.started_at).desc()
-                )
-                .limit(1)
-            )
-        ).scalar_one_or_none()
-
-    async def get_run(self, run_id: uuid.UUID, *, for_update: bool = False) -> MatchingRun | None:
-        query = sa.select(MatchingRun).where(col(MatchingRun.id) == run_id)
-        if for_update:
-            query = query.with_for_update()
-        return (
-            await self.session.execute(query.execution_options(populate_existing=True))
-        ).scalar_one_or_none()
-
-    async def supersede_drafts(self, board: str, program_year: str) -> None:
-        """A new run replaces the drafts still open for the board's program year."""
+    async def delete_pairing(self, board: str, program_year: str, teacher_id: str) -> None:
         await self.session.execute(
-            sa.update(MatchingRun)
-            .where(
-                col(MatchingRun.board) == board,
-                col(MatchingRun.program_year) == program_year,
-                col(MatchingRun.status) == "draft",
+            sa.delete(PairingRow).where(
+                col(PairingRow.board) == board,
+                col(PairingRow.program_year) == program_year,
+                col(PairingRow.teacher_id) == uuid.UUID(teacher_id),
             )
-            .values(status="superseded")
         )
+
+
+class DecisionRepository:
+    """Coordinators' standing decisions, coach assignments included."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
 
     async def decisions_of(self, board: str, program_year: str) -> list[StandingDecisionRow]:
         rows = await self.session.execute(
@@ -553,27 +622,3 @@ class MatchingRepository:
             .returning(col(StandingDecisionRow.id))
         )
         return result.first() is not None
-
-    async def replace_members(self, hub_ids: Iterable[uuid.UUID]) -> None:
-        """Remove every member and leader row of these hubs (a publish writes them anew)."""
-        ids = list(hub_ids)
-        if ids:
-            await self.session.execute(sa.delete(HubMember).where(col(HubMember.hub_id).in_(ids)))
-
-    async def insert_members(self, rows: Sequence[dict[str, object]]) -> None:
-        if rows:
-            await self.session.execute(sa.insert(table_of(HubMember)), list(rows))
-
-    async def update_hub(self, hub_id: uuid.UUID, values: dict[str, object]) -> None:
-        await self.session.execute(
-            sa.update(HubRow).where(col(HubRow.id) == hub_id).values(**values, updated_at=sa.func.now())
-        )
-
-    async def delete_pairing(self, board: str, program_year: str, teacher_id: str) -> None:
-        await self.session.execute(
-            sa.delete(PairingRow).where(
-                col(PairingRow.board) == board,
-                col(PairingRow.program_year) == program_year,
-                col(PairingRow.teacher_id) == uuid.UUID(teacher_id),
-            )
-        )

@@ -9,9 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.adapters.lists import Lists
 from services.matching.adapters.meetings import MeetingRepository
-from services.matching.adapters.participants import ParticipantRepository
 from services.matching.adapters.readiness_store import ReadinessRepository
-from services.matching.adapters.repository import MatchingRepository
+from services.matching.adapters.repository import (
+    BoardRepository,
+    DecisionRepository,
+    HubRepository,
+    PeopleRepository,
+    PlacementRepository,
+    RunRepository,
+)
 from services.matching.adapters.views import Views
 from shared.db import UnitOfWork
 
@@ -21,9 +27,13 @@ class Repositories:
 
     def __init__(self, session: AsyncSession):
         self._session = session
-        self.hubs = MatchingRepository(session)  # hubs, runs, people, pairings, decisions
+        self.boards = BoardRepository(session)  # a board's lock and policy
+        self.people = PeopleRepository(session)  # registration's participants, placement status
+        self.hubs = HubRepository(session)  # hubs, members, leaders
+        self.runs = RunRepository(session)  # drafts and published runs
+        self.placements = PlacementRepository(session)  # one-to-one pairings, the unplaced list
+        self.decisions = DecisionRepository(session)  # standing decisions, coach assignments
         self.meetings = MeetingRepository(session)  # calendars, ledger, meetings, observations
-        self.participants = ParticipantRepository(session)  # registration's participants
         self.readiness = ReadinessRepository(session)
         self.views = Views(session)  # what coordinators and participants read
         self.lists = Lists(session)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.matching.adapters.repository import MatchingRepository, StoredHub
+from services.matching.adapters.repository import HubRepository, StoredHub
 from services.matching.adapters.tables import (
     HubMember,
     HubRow,
@@ -167,9 +167,7 @@ class Views:
         ).all()
         stored: list[StoredHub] = []
         for (b, year), group in _grouped(page).items():
-            stored += await MatchingRepository(self.session).load_hubs(
-                board=b, program_year=year, hub_ids=group
-            )
+            stored += await HubRepository(self.session).load_hubs(board=b, program_year=year, hub_ids=group)
         order = {row[2]: i for i, row in enumerate(page)}
         stored.sort(key=lambda h: order[h.id])
         return total, await self.hub_views(stored)
@@ -194,7 +192,7 @@ class Views:
         co_members = 0
         if member_of is not None:
             stored = (
-                await MatchingRepository(self.session).load_hubs(
+                await HubRepository(self.session).load_hubs(
                     board=view.board, program_year=view.program_year, hub_ids=[member_of.hub_id]
                 )
             )[0]

@@ -34,7 +34,7 @@ async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> Stor
     where = await repositories(uow).hubs.hub_board(hub_id)
     if where is None or not principal.can_access_board(where[0]):
         raise NotFound("No such hub in your board.")
-    await repositories(uow).hubs.lock_board(where[0])
+    await repositories(uow).boards.lock_board(where[0])
     found = await repositories(uow).hubs.load_hubs(
         board=where[0], program_year=where[1], hub_ids=[hub_id], for_update=True
     )
@@ -74,7 +74,7 @@ async def assign_coach(
     invited to its meetings from ``today`` on."""
     hub = await _hub(uow, principal, hub_id)
     board, year = hub.row.board, hub.row.program_year
-    view = await repositories(uow).hubs.participant(participant_id)
+    view = await repositories(uow).people.participant(participant_id)
     if view is None or view.board != board or view.program_year != year:
         raise Invalid("participant_id", "not a participant of this hub's board and program year")
     if view.withdrawn:
@@ -163,7 +163,7 @@ async def release_coach(
 ) -> StoredHub:
     """The coordinator ends a coach's support of a hub (404 naming ``participant_id`` if none)."""
     hub = await _hub(uow, principal, hub_id)
-    row = await repositories(uow).hubs.coach_decision(hub.row.board, hub.row.id, participant_id)
+    row = await repositories(uow).decisions.coach_decision(hub.row.board, hub.row.id, participant_id)
     if row is None:
         raise NotFound("This person does not support this hub.", field="participant_id")
     _audit(uow, hub, principal, "coach_release", str(participant_id), note)
@@ -176,7 +176,7 @@ async def release_coach(
 async def release_decision(uow: UnitOfWork, row: StandingDecisionRow, *, today: date) -> None:
     """A coach assignment released through the standing decisions: the same as :func:`release_coach`."""
     assert row.hub_id is not None
-    await repositories(uow).hubs.lock_board(row.board)
+    await repositories(uow).boards.lock_board(row.board)
     hubs = await repositories(uow).hubs.load_hubs(
         board=row.board, program_year=row.program_year, hub_ids=[row.hub_id]
     )
@@ -188,7 +188,7 @@ async def release_with_hubs(
 ) -> None:
     """Coaches of hubs that are dissolved (``hubs``: id → theme) are released: the hub's cancelled
     meetings already told them (HubMeetingCancelled lists them), so no meeting is touched here."""
-    for row in await repositories(uow).hubs.coach_decisions_of(board, hub_ids=list(hubs)):
+    for row in await repositories(uow).decisions.coach_decisions_of(board, hub_ids=list(hubs)):
         assert row.hub_id is not None
         await repositories(uow).delete(row)
         uow.publish(
@@ -209,7 +209,7 @@ async def release_withdrawn(
     uow: UnitOfWork, *, board: str, coach_id: uuid.UUID, cause: IntegrationEvent
 ) -> None:
     """A coach who withdrew no longer supports any hub (their meeting copies are cancelled)."""
-    rows = await repositories(uow).hubs.coach_decisions_of(board, coach_id=coach_id)
+    rows = await repositories(uow).decisions.coach_decisions_of(board, coach_id=coach_id)
     if not rows:
         return
     themes = {

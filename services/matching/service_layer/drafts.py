@@ -76,8 +76,8 @@ async def adjust_draft(
     run = await _draft_run(uow, board, program_year, run_id)
     assert run.draft is not None
     draft: dict[str, Any] = dict(run.draft)
-    rules = await repos.hubs.load_rules(board)
-    people = await repos.hubs.load_people(board, program_year, rules.region)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
     docs: list[dict[str, Any]] = list(draft["hubs"])
     hubs = {d["id"]: _hub_of(d, board) for d in docs}
     expl = {d["id"]: dict(d["explanations"]) for d in docs}
@@ -180,10 +180,10 @@ async def adjust_draft(
 
     stored = await repos.hubs.load_hubs(board=board, program_year=program_year)
     published_pairings = {
-        t: str(row.mentor_id) for t, row in (await repos.hubs.pairings_of(board, program_year)).items()
+        t: str(row.mentor_id) for t, row in (await repos.placements.pairings_of(board, program_year)).items()
     }
     published_unplaced = {
-        p: row.reason for p, row in (await repos.hubs.unplaced_of(board, program_year)).items()
+        p: row.reason for p, row in (await repos.placements.unplaced_of(board, program_year)).items()
     }
     draft_unplaced = {p: u["reason"] for p, u in unplaced.items()}
     diff = continuity.difference(
@@ -257,7 +257,7 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
             rows.append(("unpaired", a["participant_id"], None, None, ("pairing", "unpaired")))
         for kind, participant, hub_id, mentor_id, replaces in rows:
             on_hub = kind in ("leader", "not_leader")
-            await repos.hubs.replace_decisions(
+            await repos.decisions.replace_decisions(
                 board=run.board,
                 program_year=run.program_year,
                 participant_id=participant,

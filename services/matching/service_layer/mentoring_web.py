@@ -65,7 +65,7 @@ async def mentoring_web(uow: UnitOfWork, view: ParticipantView, now: datetime) -
 
     people = None
     if member_of is not None or mine is not None:
-        people = await store.hubs.load_people(view.board, view.program_year, None)
+        people = await store.people.load_people(view.board, view.program_year, None)
     my_reasons: list[dict[str, Any]] = []
     hub: dict[str, Any] | None = None
     if member_of is not None:

@@ -27,7 +27,7 @@ DEBRIEF_MAX_CHARS = 4000
 
 
 async def participant(uow: UnitOfWork, participant_id: uuid.UUID, field: str) -> ParticipantView:
-    found = await repositories(uow).hubs.participant(participant_id)
+    found = await repositories(uow).people.participant(participant_id)
     if found is None or found.withdrawn:
         raise Invalid(field, "matching does not know this participant (or they withdrew)")
     return found
@@ -186,8 +186,8 @@ async def readable_debriefs(
         if row.author_id == reader_id:
             readable.append(row)
             continue
-        mentor = await store.hubs.participant(reader_id)
-        author = await store.hubs.participant(row.author_id)
+        mentor = await store.people.participant(reader_id)
+        author = await store.people.participant(row.author_id)
         if mentor is not None and author is not None and not evaluates(mentor, author):
             readable.append(row)
     return readable

@@ -40,7 +40,7 @@ async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> Stor
     where = await repositories(uow).hubs.hub_board(hub_id)
     if where is None or not principal.can_access_board(where[0]):
         raise NotFound("No such hub in your board.")
-    await repositories(uow).hubs.lock_board(where[0])
+    await repositories(uow).boards.lock_board(where[0])
     found = await repositories(uow).hubs.load_hubs(
         board=where[0], program_year=where[1], hub_ids=[hub_id], for_update=True
     )
@@ -62,7 +62,7 @@ async def _decide(
 ) -> None:
     """Record a standing decision (every later run keeps it until released); the note stays here,
     with the coordinators, and never travels in an event."""
-    await repositories(uow).hubs.replace_decisions(
+    await repositories(uow).decisions.replace_decisions(
         board=hub.row.board,
         program_year=hub.row.program_year,
         participant_id=participant_id,
@@ -136,8 +136,10 @@ async def move_member(
     pid = str(participant_id)
     if pid not in {str(m.participant_id) for m in source.members}:
         raise Invalid("participant_id", "not a member of this hub")
-    rules = await repositories(uow).hubs.load_rules(source.row.board)
-    people = await repositories(uow).hubs.load_people(source.row.board, source.row.program_year, rules.region)
+    rules = await repositories(uow).boards.load_rules(source.row.board)
+    people = await repositories(uow).people.load_people(
+        source.row.board, source.row.program_year, rules.region
+    )
     teacher = people.teachers.get(pid)
     if teacher is None:
         raise Invalid("participant_id", "this member has withdrawn")
@@ -229,8 +231,8 @@ async def swap_leader(
 ) -> tuple[Override, list[StoredHub]]:
     hub = await _hub(uow, principal, hub_id)
     board, year = hub.row.board, hub.row.program_year
-    rules = await repositories(uow).hubs.load_rules(board)
-    people = await repositories(uow).hubs.load_people(board, year, rules.region)
+    rules = await repositories(uow).boards.load_rules(board)
+    people = await repositories(uow).people.load_people(board, year, rules.region)
     incoming = people.mentors.get(str(new_leader_id))
     if incoming is None:
         raise Invalid("new_leader_id", "not a mentor of this board and program year (or withdrawn)")
@@ -256,7 +258,7 @@ async def swap_leader(
         await repositories(uow).delete(gone)
         removed.append(outgoing)
         if load.get(outgoing, 0) <= 1:
-            await repositories(uow).hubs.set_status([outgoing], "available")
+            await repositories(uow).people.set_status([outgoing], "available")
     repositories(uow).add(
         add_person(
             hub,
@@ -286,7 +288,7 @@ async def swap_leader(
             replaces=("leader", "not_leader"),
             on_hub=True,
         )
-    await repositories(uow).hubs.set_status([incoming.participant_id], "leading")
+    await repositories(uow).people.set_status([incoming.participant_id], "leading")
     today = datetime.now(UTC).date().isoformat()
     what = "a hub leader was replaced" if outgoing else "a hub leader was added"
     append_explanation(hub, f"Coordinator change {today}: {what}.")

@@ -30,9 +30,9 @@ async def pair(
 ) -> PairingRow:
     """Pair (or re-pair) ``teacher_id`` with ``mentor_id``; MentorPaired is announced when it changes."""
     repos = repositories(uow)
-    await repos.hubs.lock_board(board)
-    rules = await repos.hubs.load_rules(board)
-    people = await repos.hubs.load_people(board, program_year, rules.region)
+    await repos.boards.lock_board(board)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
     teacher = people.teachers.get(str(teacher_id))
     mentor = people.mentors.get(str(mentor_id))
     errors: list[tuple[str, str]] = []
@@ -52,7 +52,7 @@ async def pair(
             f"the mentor mentors in {mentor.language}, the teacher works in {teacher.language}",
             field="mentor_id",
         )
-    existing = await repos.hubs.pairings_of(board, program_year)
+    existing = await repos.placements.pairings_of(board, program_year)
     current = existing.get(str(teacher_id))
     if current is not None and current.mentor_id == mentor_id:
         return current
@@ -66,7 +66,7 @@ async def pair(
     if current is not None:
         await repos.delete(current)
         await repos.flush()
-    await repos.hubs.add_pairings(
+    await repos.placements.add_pairings(
         board=board,
         program_year=program_year,
         pairings=[Pairing(str(teacher_id), str(mentor_id), "paired by the coordinator")],
@@ -95,7 +95,7 @@ async def pair(
         )
     await repos.flush()
     await uow.commit()
-    return (await repos.hubs.pairings_of(board, program_year))[str(teacher_id)]
+    return (await repos.placements.pairings_of(board, program_year))[str(teacher_id)]
 
 
 async def unpair(
@@ -109,13 +109,13 @@ async def unpair(
 ) -> None:
     """End a teacher's one-to-one pairing; later runs leave them without one until released."""
     repos = repositories(uow)
-    await repos.hubs.lock_board(board)
-    existing = await repos.hubs.pairings_of(board, program_year)
+    await repos.boards.lock_board(board)
+    existing = await repos.placements.pairings_of(board, program_year)
     current = existing.get(str(teacher_id))
     if current is None:
         raise Invalid("teacher_id", "this teacher has no one-to-one mentor")
     mentor_id = current.mentor_id
-    await repos.hubs.delete_pairing(board, program_year, str(teacher_id))
+    await repos.placements.delete_pairing(board, program_year, str(teacher_id))
     await _decide(uow, principal, board, program_year, "unpaired", teacher_id, None, note)
     uow.publish(
         MentorUnpaired(
@@ -140,7 +140,7 @@ async def _decide(
     mentor_id: uuid.UUID | None,
     note: str | None,
 ) -> None:
-    await repositories(uow).hubs.replace_decisions(
+    await repositories(uow).decisions.replace_decisions(
         board=board,
         program_year=program_year,
         participant_id=str(teacher_id),
@@ -163,9 +163,9 @@ async def _decide(
 async def release_decision(uow: UnitOfWork, *, board: str, decision_id: int) -> None:
     """Release a standing decision: the next run decides that question again. A coach's assignment
     ends at once (their copies of the hub's meetings are cancelled)."""
-    row = await repositories(uow).hubs.get_decision(board, decision_id)
+    row = await repositories(uow).decisions.get_decision(board, decision_id)
     if row is not None and row.kind == "coach":
         await coaches.release_decision(uow, row, today=datetime.now(UTC).date())
-    elif not await repositories(uow).hubs.delete_decision(board, decision_id):
+    elif not await repositories(uow).decisions.delete_decision(board, decision_id):
         raise NotFound("No such standing decision in your board.", field="decision_id")
     await uow.commit()

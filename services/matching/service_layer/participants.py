@@ -45,6 +45,6 @@ async def record_participant(uow: UnitOfWork, event: ParticipantEvent) -> None:
 async def record_participants(uow: UnitOfWork, events: Sequence[ParticipantEvent]) -> None:
     """:func:`record_participant` for several events in one round trip (asyncpg's pipelined
     executemany), applied in order: a later snapshot of the same person still wins by revision."""
-    await repositories(uow).participants.record(
+    await repositories(uow).people.record(
         [_row(e.board, e.participant, isinstance(e, ParticipantWithdrawn)) for e in events]
     )

@@ -75,7 +75,7 @@ async def _has_run(uow: UnitOfWork, board: str, program_year: str) -> bool:
     """``repository.has_run``, asked once per board and year in a transaction."""
     known: dict[tuple[str, str], bool] = repositories(uow).memo.setdefault("matching.has_run", {})
     if (board, program_year) not in known:
-        known[(board, program_year)] = await repositories(uow).hubs.has_run(board, program_year)
+        known[(board, program_year)] = await repositories(uow).runs.has_run(board, program_year)
     return known[(board, program_year)]
 
 
@@ -83,12 +83,12 @@ async def _place_if_late(uow: UnitOfWork, event: TeacherRegistered) -> None:
     repos = repositories(uow)
     if not await _has_run(uow, event.board, event.participant.program_year):
         return  # the board's first run will place everyone (checked first: no view to load)
-    view = await repos.hubs.participant(event.participant.participant_id)
+    view = await repos.people.participant(event.participant.participant_id)
     if view is None or view.withdrawn or view.role not in TEACHER_ROLES:
         return
     if not await _has_run(uow, view.board, view.program_year):
         return  # a newer snapshot moved them to a program year without hubs yet
-    await repos.hubs.lock_board(view.board)
+    await repos.boards.lock_board(view.board)
     await place_late(uow, view.board, view.program_year, str(view.participant_id), cause=event)
 
 
@@ -101,34 +101,34 @@ async def place_late(
     """Place one teacher in the best unlocked hub with room, or record why not (and form a new hub
     once enough unplaced teachers of a compatible cluster have gathered). Holds the board lock."""
     repos = repositories(uow)
-    rules = await repos.hubs.load_rules(board)
-    people = await repos.hubs.load_people(board, program_year, rules.region)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
     stored = await repos.hubs.load_hubs(board=board, program_year=program_year, for_update=True)
     if any(participant_id in {str(m.participant_id) for m in s.members} for s in stored):
         return  # already placed (a reinstated teacher keeps their hub)
     if rules.hold_late_joiners:
         # The coordinator reviews late joiners: listed as unplaced until the next published run
         # places them (nothing changes for anyone else, so nothing is announced).
-        await repos.hubs.upsert_unplaced(
+        await repos.placements.upsert_unplaced(
             board=board,
             program_year=program_year,
             reasons={participant_id: HELD_FOR_REVIEW},
             run_id=None,
         )
-        await repos.hubs.set_status([participant_id], "unplaced")
+        await repos.people.set_status([participant_id], "unplaced")
         return
     teacher = people.teachers[participant_id]
     outcome = place_late_joiner(
         teacher, [s.domain() for s in stored], people.mentors.values(), people.teachers.values(), rules.policy
     )
     if isinstance(outcome, Unplaced):
-        await repos.hubs.upsert_unplaced(
+        await repos.placements.upsert_unplaced(
             board=board,
             program_year=program_year,
             reasons={participant_id: outcome.reason},
             run_id=None,
         )
-        await repos.hubs.set_status([participant_id], "unplaced")
+        await repos.people.set_status([participant_id], "unplaced")
         placed = await _form_from_unplaced(uow, board, program_year, people, stored, rules, cause)
         if participant_id not in placed:
             uow.publish(
@@ -151,8 +151,8 @@ async def place_late(
     )
     append_explanation(target, "A late joiner was added.")
     refresh_flags(target, people.mentors, rules.policy)
-    await repos.hubs.delete_unplaced(board=board, program_year=program_year, ids=[participant_id])
-    await repos.hubs.set_status([participant_id], "placed")
+    await repos.placements.delete_unplaced(board=board, program_year=program_year, ids=[participant_id])
+    await repos.people.set_status([participant_id], "placed")
     uow.publish(
         membership_changed(
             target.domain(),
@@ -185,7 +185,7 @@ async def _form_from_unplaced(
     """Enough unplaced teachers of a compatible cluster form a hub of their own, led by mentors
     with capacity left; returns who was placed."""
     repos = repositories(uow)
-    waiting = await repos.hubs.unplaced_of(board, program_year)
+    waiting = await repos.placements.unplaced_of(board, program_year)
     pool = [people.teachers[pid] for pid in sorted(waiting) if pid in people.teachers]
     if len(pool) < rules.policy.min_hub_size:
         return set()
@@ -205,9 +205,9 @@ async def _form_from_unplaced(
         run_id=None,
     )
     placed = [m for h in result.hubs for m in h.members]
-    await repos.hubs.delete_unplaced(board=board, program_year=program_year, ids=placed)
-    await repos.hubs.set_status(placed, "placed")
-    await repos.hubs.set_status([m for h in result.hubs for m in h.leaders], "leading")
+    await repos.placements.delete_unplaced(board=board, program_year=program_year, ids=placed)
+    await repos.people.set_status(placed, "placed")
+    await repos.people.set_status([m for h in result.hubs for m in h.leaders], "leading")
     for hub in result.hubs:
         uow.publish(hub_formed(hub, program_year, cause, teachers=people.teachers, mentors=people.mentors))
     return set(placed)
@@ -222,7 +222,7 @@ async def _pair(
     cause: ParticipantEvent | None,
 ) -> list[Pairing]:
     """One-to-one mentors for teachers who have none, from mentors with capacity left (returned)."""
-    existing = await repositories(uow).hubs.pairings_of(board, program_year)
+    existing = await repositories(uow).placements.pairings_of(board, program_year)
     used: dict[str, int] = {}
     for row in existing.values():
         used[str(row.mentor_id)] = used.get(str(row.mentor_id), 0) + 1
@@ -231,7 +231,7 @@ async def _pair(
         for m in people.mentors.values()
     ]
     pairings = pair_one_to_one([t for t in teachers if t.participant_id not in existing], mentors)
-    await repositories(uow).hubs.add_pairings(
+    await repositories(uow).placements.add_pairings(
         board=board, program_year=program_year, pairings=pairings, run_id=None
     )
     for pairing in pairings:
@@ -253,13 +253,13 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
     their unplaced entry and one-to-one pairings go."""
     await record_participant(uow, event)
     repos = repositories(uow)
-    view = await repos.hubs.participant(event.participant.participant_id)
+    view = await repos.people.participant(event.participant.participant_id)
     if view is None or not view.withdrawn:
         return  # a newer snapshot (reinstated) already arrived
     board, program_year, pid = view.board, view.program_year, str(view.participant_id)
-    await repos.hubs.lock_board(board)
-    rules = await repos.hubs.load_rules(board)
-    people = await repos.hubs.load_people(board, program_year, rules.region)
+    await repos.boards.lock_board(board)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
     stored = await repos.hubs.load_hubs(board=board, program_year=program_year, for_update=True)
     load = leader_load(s.domain() for s in stored)
     for hub in stored:
@@ -286,7 +286,7 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
                 repos.add(add_person(hub, mentor.participant_id, "leader", why))
                 load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
                 added.append(mentor.participant_id)
-                await repos.hubs.set_status([mentor.participant_id], "leading")
+                await repos.people.set_status([mentor.participant_id], "leading")
                 reason = "a hub leader withdrew; another mentor took the seat"
         append_explanation(hub, f"A {'leader' if gone.role == 'leader' else 'member'} withdrew.")
         refresh_flags(hub, people.mentors, rules.policy)
@@ -311,8 +311,8 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
             joined={hub.row.id: added} if added else None,
         )
     await coaches.release_withdrawn(uow, board=board, coach_id=view.participant_id, cause=event)
-    await repos.hubs.delete_unplaced(board=board, program_year=program_year, ids=[pid])
-    pairings = await repos.hubs.pairings_of(board, program_year)
+    await repos.placements.delete_unplaced(board=board, program_year=program_year, ids=[pid])
+    pairings = await repos.placements.pairings_of(board, program_year)
     orphans = []
     ended: list[tuple[str, uuid.UUID]] = []  # (teacher, mentor) pairings the withdrawal ended
     for teacher_id, row in pairings.items():
@@ -338,7 +338,7 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
                 change="repaired" if teacher_id in again else "withdrawal",
             )
         )
-    await repos.hubs.set_status([pid], "withdrawn")
+    await repos.people.set_status([pid], "withdrawn")
 
 
 async def on_mentor_changed(uow: UnitOfWork, event: MentorRegistered | ParticipantUpdated) -> None:
@@ -349,18 +349,18 @@ async def on_mentor_changed(uow: UnitOfWork, event: MentorRegistered | Participa
 
 async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantUpdated) -> None:
     repos = repositories(uow)
-    view = await repos.hubs.participant(event.participant.participant_id)
+    view = await repos.people.participant(event.participant.participant_id)
     if view is None or view.withdrawn or view.role != "mentor":
         return
     if not await _has_run(uow, view.board, view.program_year):
         return
-    await repos.hubs.lock_board(view.board)
-    rules = await repos.hubs.load_rules(view.board)
+    await repos.boards.lock_board(view.board)
+    rules = await repos.boards.load_rules(view.board)
     stored = await repos.hubs.load_hubs(board=view.board, program_year=view.program_year, for_update=True)
     short = [s for s in stored if len(s.leaders) < rules.policy.leaders_per_hub and not s.row.locked]
     if not short:
         return
-    people = await repos.hubs.load_people(view.board, view.program_year, rules.region)
+    people = await repos.people.load_people(view.board, view.program_year, rules.region)
     mentor = people.mentors[str(view.participant_id)]
     load = leader_load(s.domain() for s in stored)
     for hub in short:
@@ -381,7 +381,7 @@ async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantU
         load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
         append_explanation(hub, "A newly registered mentor joined as leader.")
         refresh_flags(hub, people.mentors, rules.policy)
-        await repos.hubs.set_status([mentor.participant_id], "leading")
+        await repos.people.set_status([mentor.participant_id], "leading")
         uow.publish(
             membership_changed(
                 hub.domain(),

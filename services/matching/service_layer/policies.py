@@ -13,7 +13,7 @@ from shared.db import UnitOfWork
 
 async def get_policy(uow: UnitOfWork, board: str) -> BoardPolicy | None:
     """The board's policy, or None while it uses the defaults."""
-    return await repositories(uow).hubs.policy(board)
+    return await repositories(uow).boards.policy(board)
 
 
 async def update_policy(
@@ -21,7 +21,7 @@ async def update_policy(
 ) -> BoardPolicy:
     """Replace the board's policy with ``values`` (``preferred_size`` kept a whole number)."""
     store = repositories(uow)
-    row = await store.hubs.policy(board)
+    row = await store.boards.policy(board)
     if row is None:
         row = BoardPolicy(board=board, updated_at=now)
         store.add(row)

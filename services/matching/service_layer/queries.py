@@ -19,7 +19,7 @@ async def list_runs(uow: UnitOfWork, board: str, program_year: str) -> list[Matc
 
 
 async def get_run(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
-    run = await repositories(uow).hubs.get_run(run_id)
+    run = await repositories(uow).runs.get_run(run_id)
     if run is None or run.board != board or run.program_year != program_year:
         raise NotFound("No such matching run in your board.")
     return run
@@ -91,7 +91,7 @@ async def hub_views(uow: UnitOfWork, hubs: list[StoredHub]) -> list[dict[str, An
 
 
 async def participant(uow: UnitOfWork, participant_id: uuid.UUID) -> ParticipantView | None:
-    return await repositories(uow).hubs.participant(participant_id)
+    return await repositories(uow).people.participant(participant_id)
 
 
 async def placement(uow: UnitOfWork, view: ParticipantView) -> dict[str, Any]:
@@ -120,7 +120,7 @@ async def names_and_schools(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[str, 
 
 async def get_draft(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
     """A run of the board's program year that holds a draft."""
-    run = await repositories(uow).hubs.get_run(run_id)
+    run = await repositories(uow).runs.get_run(run_id)
     if run is None or run.board != board or run.program_year != program_year or run.draft is None:
         raise NotFound("No such draft in your board.")
     return run

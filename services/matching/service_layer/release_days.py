@@ -249,7 +249,7 @@ async def board_hubs(
         (leaders if role == "leader" else members)[hub_id].append(str(participant_id))
     free = frozenset(str(p) for p in without_class)
     coaches: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for hub_id, coach_id in await store.hubs.coaches_of(board, program_year, hub_ids):
+    for hub_id, coach_id in await store.decisions.coaches_of(board, program_year, hub_ids):
         coaches[hub_id].append(str(coach_id))
     return [
         HubToSchedule(

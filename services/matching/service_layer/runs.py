@@ -47,7 +47,7 @@ async def _acquire(uow: UnitOfWork, board: str, wait: float) -> None:
     """Wait briefly for the board's lock (a late joiner being placed), then refuse."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    while not await repositories(uow).hubs.try_lock_board(board):
+    while not await repositories(uow).boards.try_lock_board(board):
         if loop.time() >= deadline:
             raise MatchingConflict(
                 f"a matching run or a hub change for board {board} is in progress; retry shortly",
@@ -150,21 +150,21 @@ async def run_matching(
     repos = repositories(uow)
     started = clock()
     run_id = uuid.uuid4()
-    rules = await repos.hubs.load_rules(board)
-    people = await repos.hubs.load_people(board, program_year, rules.region)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
     stored = await repos.hubs.load_hubs(board=board, program_year=program_year)
     published = [s.domain() for s in stored]
     published_pairings = {
-        t: str(row.mentor_id) for t, row in (await repos.hubs.pairings_of(board, program_year)).items()
+        t: str(row.mentor_id) for t, row in (await repos.placements.pairings_of(board, program_year)).items()
     }
     published_unplaced = {
-        p: row.reason for p, row in (await repos.hubs.unplaced_of(board, program_year)).items()
+        p: row.reason for p, row in (await repos.placements.unplaced_of(board, program_year)).items()
     }
-    decisions = [decision_of(r) for r in await repos.hubs.decisions_of(board, program_year)]
+    decisions = [decision_of(r) for r in await repos.decisions.decisions_of(board, program_year)]
     inputs = continuity.fingerprint(
         people.teachers.values(), people.mentors.values(), rules.policy, rules.weights
     )
-    last = await repos.hubs.last_published_run(board, program_year)
+    last = await repos.runs.last_published_run(board, program_year)
     skipped: list[Decision] = []
     unplaced_facts: dict[str, tuple[Fact, ...]] = {}
     if last is not None and last.inputs == inputs:
@@ -245,7 +245,7 @@ async def run_matching(
             {"kind": d.kind, "participant_id": d.participant_id, "hub_id": d.hub_id} for d in skipped
         ],
     }
-    await repos.hubs.supersede_drafts(board, program_year)
+    await repos.runs.supersede_drafts(board, program_year)
     run = MatchingRun(
         id=run_id,
         board=board,
@@ -279,7 +279,7 @@ async def run_matching(
 
 
 async def _draft_run(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
-    run = await repositories(uow).hubs.get_run(run_id, for_update=True)
+    run = await repositories(uow).runs.get_run(run_id, for_update=True)
     if run is None or run.board != board or run.program_year != program_year:
         raise NotFound("No such matching run in your board.", field="run_id")
     if run.status != "draft" or run.draft is None:
@@ -313,7 +313,7 @@ async def _publish(
     run = await _draft_run(uow, board, program_year, run_id)
     assert run.draft is not None
     stored = await repos.hubs.load_hubs(board=board, program_year=program_year, for_update=True)
-    pairing_rows = await repos.hubs.pairings_of(board, program_year)
+    pairing_rows = await repos.placements.pairings_of(board, program_year)
     published_pairings = {t: str(row.mentor_id) for t, row in pairing_rows.items()}
     if continuity.state_digest([s.domain() for s in stored], published_pairings) != run.base:
         raise MatchingConflict(
@@ -324,7 +324,7 @@ async def _publish(
     docs: list[dict[str, Any]] = run.draft["hubs"]
     hubs = {d["id"]: _hub_of(d, board) for d in docs}
     doc_of = {d["id"]: d for d in docs}
-    previous_unplaced = await repos.hubs.unplaced_of(board, program_year)
+    previous_unplaced = await repos.placements.unplaced_of(board, program_year)
     draft_unplaced: dict[str, str] = {u["participant_id"]: u["reason"] for u in run.draft["unplaced"]}
     draft_pairings = [
         Pairing(p["teacher_id"], p["mentor_id"], p["explanation"]) for p in run.draft["pairings"]
@@ -401,20 +401,20 @@ async def _publish(
         )
 
     # Unplaced and pairings as drafted.
-    await repos.hubs.delete_unplaced(board=board, program_year=program_year)
-    await repos.hubs.upsert_unplaced(
+    await repos.placements.delete_unplaced(board=board, program_year=program_year)
+    await repos.placements.upsert_unplaced(
         board=board, program_year=program_year, reasons=draft_unplaced, run_id=run.id
     )
-    await repos.hubs.replace_pairings(
+    await repos.placements.replace_pairings(
         board=board, program_year=program_year, pairings=draft_pairings, run_id=run.id
     )
     placed = {m for h in hubs.values() for m in h.members}
     leading = {m for h in hubs.values() for m in h.leaders}
-    people = await repos.hubs.load_people(board, program_year, None)
-    await repos.hubs.set_status(placed, "placed")
-    await repos.hubs.set_status(draft_unplaced, "unplaced")
-    await repos.hubs.set_status(leading, "leading")
-    await repos.hubs.set_status(set(people.mentors) - leading, "available")
+    people = await repos.people.load_people(board, program_year, None)
+    await repos.people.set_status(placed, "placed")
+    await repos.people.set_status(draft_unplaced, "unplaced")
+    await repos.people.set_status(leading, "leading")
+    await repos.people.set_status(set(people.mentors) - leading, "available")
 
     # Teachers who registered while the draft was open are placed now, as late joiners.
     waiting = sorted(set(people.teachers) - placed - set(draft_unplaced))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
-from services.matching.adapters.repository import MatchingRepository
+from services.matching.adapters.repository import HubRepository, PlacementRepository
 from services.matching.adapters.tables import BoardPolicy
 from services.matching.service_layer.placement import (
     HELD_FOR_REVIEW,
@@ -50,9 +50,9 @@ async def handle(factory: Factory, event) -> None:
 async def where_is(factory: Factory, board: str, pid: str) -> tuple[str | None, str | None, str | None]:
     """(hub id, unplaced reason, one-to-one mentor) of a participant."""
     async with UnitOfWork(factory) as uow:
-        hubs = await MatchingRepository(uow.session).load_hubs(board=board, program_year=YEAR)
-        unplaced = await MatchingRepository(uow.session).unplaced_of(board, YEAR)
-        pairings = await MatchingRepository(uow.session).pairings_of(board, YEAR)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
+        unplaced = await PlacementRepository(uow.session).unplaced_of(board, YEAR)
+        pairings = await PlacementRepository(uow.session).pairings_of(board, YEAR)
     hub = next((str(h.id) for h in hubs if pid in {str(m.participant_id) for m in h.members}), None)
     reason = unplaced[pid].reason if pid in unplaced else None
     mentor = str(pairings[pid].mentor_id) if pid in pairings else None

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 
-from services.matching.adapters.repository import MatchingRepository
+from services.matching.adapters.repository import DecisionRepository, HubRepository
 from services.matching.domain.errors import Invalid, MatchingConflict
 from services.matching.service_layer import coaches, pairings
 from services.matching.service_layer.errors import NotFound
@@ -83,7 +83,7 @@ async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_reru
     coach = await add_coach(factory, board)
     await schedule_everything(factory, board)
     async with UnitOfWork(factory) as uow:
-        hubs = await MatchingRepository(uow.session).load_hubs(board=board, program_year=YEAR)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
     hub = hubs[0]
     before = await meetings_of(factory, hub.id)
     assert before and all(coach not in m[1] for m in before)
@@ -145,10 +145,8 @@ async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_reru
     events = len(await outbox(factory, board))
     await run_publish(factory, board)
     async with UnitOfWork(factory) as uow:
-        kept = await MatchingRepository(uow.session).load_hubs(
-            board=board, program_year=YEAR, hub_ids=[hub.id]
-        )
-        decisions = await MatchingRepository(uow.session).decisions_of(board, YEAR)
+        kept = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR, hub_ids=[hub.id])
+        decisions = await DecisionRepository(uow.session).decisions_of(board, YEAR)
     assert kept[0].coaches == [coach] and coach not in {m.participant_id for m in kept[0].leaders}
     assert [d.kind for d in decisions if d.participant_id == coach] == ["coach"]
     assert len(await outbox(factory, board)) == events
@@ -176,7 +174,7 @@ async def test_a_coach_who_withdraws_leaves_every_hub_they_support(factory: Fact
     coach = await add_coach(factory, board, "C2")
     await schedule_everything(factory, board)
     async with UnitOfWork(factory) as uow:
-        hubs = await MatchingRepository(uow.session).load_hubs(board=board, program_year=YEAR)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
     for hub in hubs:
         async with UnitOfWork(factory) as uow:
             await coaches.assign_coach(

@@ -17,7 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.adapters import repository
-from services.matching.adapters.repository import MatchingRepository
+from services.matching.adapters.repository import (
+    HubRepository,
+    PeopleRepository,
+    PlacementRepository,
+    RunRepository,
+)
 from services.matching.domain.errors import MatchingConflict
 from services.matching.domain.forming import check_hard_constraints
 from services.matching.domain.placement_model import MatchingResult, Mentor, Teacher, Unplaced
@@ -88,9 +93,9 @@ async def run(factory: Factory, board: str) -> uuid.UUID:
 async def state(factory: Factory, board: str) -> tuple[MatchingResult, repository.People]:
     """The stored hubs and unplaced teachers as the domain's result, with the board's people."""
     async with UnitOfWork(factory) as uow:
-        people = await MatchingRepository(uow.session).load_people(board, YEAR, None)
-        hubs = await MatchingRepository(uow.session).load_hubs(board=board, program_year=YEAR)
-        unplaced = await MatchingRepository(uow.session).unplaced_of(board, YEAR)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
+        unplaced = await PlacementRepository(uow.session).unplaced_of(board, YEAR)
     return (
         MatchingResult(
             hubs=tuple(h.domain() for h in hubs),
@@ -134,7 +139,7 @@ async def test_a_run_forms_valid_hubs_for_everyone_and_announces_them(factory: F
     assert all(e["explanation"] and len(e["leaders"]) == 2 for e in formed)
     assert len(await events(factory, board, "ParticipantUnplaced")) == len(unplaced)
     async with UnitOfWork(factory) as uow:
-        pairings = await MatchingRepository(uow.session).pairings_of(board, YEAR)
+        pairings = await PlacementRepository(uow.session).pairings_of(board, YEAR)
         statuses = Counter(v.placement_status for v in people.views.values() if v.role != "mentor")
     assert len(await events(factory, board, "MentorPaired")) == len(pairings) > 0
     assert statuses == Counter({"placed": len(placed)} | ({"unplaced": len(unplaced)} if unplaced else {}))
@@ -190,7 +195,7 @@ async def test_a_late_registrant_joins_a_hub_with_room_and_a_locked_hub_survives
     assert [(e["hub_id"], e["added"]) for e in changed if e["added"]] == [(joined.hub_key, [late_id])]
     assert check_hard_constraints(after, people.teachers.values(), people.mentors.values()) == []
     async with UnitOfWork(factory) as uow:
-        view = await MatchingRepository(uow.session).participant(uuid.UUID(late_id))
+        view = await PeopleRepository(uow.session).participant(uuid.UUID(late_id))
     assert view is not None and view.placement_status == "placed"
 
     # A rerun with more teachers re-forms every hub but the locked one.
@@ -388,5 +393,5 @@ async def test_two_runs_of_one_board_never_interleave_but_boards_run_in_parallel
             await parallel.commit()
         await first.commit()
     async with UnitOfWork(factory) as uow:
-        assert await MatchingRepository(uow.session).has_run(board, YEAR)
+        assert await RunRepository(uow.session).has_run(board, YEAR)
         await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="again")

@@ -15,7 +15,12 @@ import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.matching.adapters.repository import MatchingRepository
+from services.matching.adapters.repository import (
+    HubRepository,
+    PeopleRepository,
+    PlacementRepository,
+    RunRepository,
+)
 from services.matching.adapters.tables import BoardPolicy
 from services.matching.domain.errors import InvalidFields, MatchingConflict
 from services.matching.domain.release_days import SchedulingPolicy
@@ -77,7 +82,7 @@ async def outbox(factory: Factory, board: str, *types: str) -> list[dict[str, An
 
 async def published(factory: Factory, board: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     async with UnitOfWork(factory) as uow:
-        hubs = await MatchingRepository(uow.session).load_hubs(board=board, program_year=YEAR)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
     return {str(h.id): (h.domain().members, h.domain().leaders) for h in hubs}
 
 
@@ -154,9 +159,7 @@ async def test_a_draft_announces_nothing_until_published_and_a_discarded_one_nev
     assert await published(factory, board) == {}
     assert await outbox(factory, board) == []
     async with UnitOfWork(factory) as uow:
-        assert not await MatchingRepository(uow.session).has_run(
-            board, YEAR
-        )  # late joiners wait for a publish
+        assert not await RunRepository(uow.session).has_run(board, YEAR)  # late joiners wait for a publish
         discarded = await runs.discard_run(uow, board=board, program_year=YEAR, run_id=draft.id)
         await uow.commit()
     assert discarded.status == "discarded" and await outbox(factory, board) == []
@@ -179,8 +182,8 @@ async def test_a_rerun_keeps_hub_ids_and_every_standing_decision(factory: Factor
     before = await published(factory, board)
     principal = coordinator(board)
     async with UnitOfWork(factory) as uow:
-        people = await MatchingRepository(uow.session).load_people(board, YEAR, None)
-        pairs = await MatchingRepository(uow.session).pairings_of(board, YEAR)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
+        pairs = await PlacementRepository(uow.session).pairings_of(board, YEAR)
     ids = sorted(before)
     a, b, c, d = ids[0], ids[1], ids[2], ids[3]
     # Move a member of A to B (one whose hub B's leaders do not evaluate).
@@ -357,7 +360,7 @@ async def test_a_moved_member_leaves_the_old_hubs_meetings_and_joins_the_new_one
     await schedule_everything(factory, board)
     a, b = sorted(before)[:2]
     async with UnitOfWork(factory) as uow:
-        people = await MatchingRepository(uow.session).load_people(board, YEAR, None)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
     mover = next(
         m
         for m in before[a][0]
@@ -401,7 +404,7 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
     await run_publish(factory, board)
     principal = coordinator(board)
     async with UnitOfWork(factory) as uow:
-        people = await MatchingRepository(uow.session).load_people(board, YEAR, None)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
         with pytest.raises(InvalidFields) as both:
             await pairings.pair(
                 uow, principal, board=board, program_year=YEAR, teacher_id=uuid.uuid4(),
@@ -427,7 +430,7 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
             )  # fmt: skip
     # Unpair: the decision stands through a rerun (nobody re-pairs the teacher behind the coordinator).
     async with UnitOfWork(factory) as uow:
-        paired = await MatchingRepository(uow.session).pairings_of(board, YEAR)
+        paired = await PlacementRepository(uow.session).pairings_of(board, YEAR)
         teacher_id = sorted(paired)[0]
         await pairings.unpair(
             uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(teacher_id), note="n"
@@ -453,8 +456,8 @@ async def test_unpairing_and_re_pairing_announce_the_end_of_the_former_pairing(f
     await run_publish(factory, board)
     principal = coordinator(board)
     async with UnitOfWork(factory) as uow:
-        people = await MatchingRepository(uow.session).load_people(board, YEAR, None)
-        rows = await MatchingRepository(uow.session).pairings_of(board, YEAR)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
+        rows = await PlacementRepository(uow.session).pairings_of(board, YEAR)
     paired = {t: str(r.mentor_id) for t, r in rows.items()}
     # Unpair one teacher: their mentor now has room for someone else.
     alone, freed = sorted(paired.items())[0]
@@ -512,12 +515,12 @@ async def test_who_registers_while_a_draft_is_open_is_placed_when_it_is_publishe
         await on_teacher_registered(uow, newcomer)
         await uow.commit()
     async with UnitOfWork(factory) as uow:
-        view = await MatchingRepository(uow.session).participant(newcomer.participant.participant_id)
+        view = await PeopleRepository(uow.session).participant(newcomer.participant.participant_id)
         assert view is not None and view.placement_status == "awaiting_placement"  # no hubs yet
         await runs.publish_run(uow, board=board, program_year=YEAR, run_id=draft.id, published_by="test")
         await uow.commit()
     async with UnitOfWork(factory) as uow:
-        view = await MatchingRepository(uow.session).participant(newcomer.participant.participant_id)
+        view = await PeopleRepository(uow.session).participant(newcomer.participant.participant_id)
     assert view is not None and view.placement_status in ("placed", "unplaced")
     told = [
         e
@@ -547,7 +550,7 @@ async def test_a_withdrawal_ends_its_pairings_and_says_whether_the_teacher_was_p
         return (await outbox(factory, board))[sent:]
 
     async with UnitOfWork(factory) as uow:
-        rows = await MatchingRepository(uow.session).pairings_of(board, YEAR)
+        rows = await PlacementRepository(uow.session).pairings_of(board, YEAR)
     paired = {teacher: str(r.mentor_id) for teacher, r in rows.items()}
     teacher, their_mentor = sorted(paired.items())[0]
     new = await withdraw(teacher)
