@@ -16,7 +16,7 @@ from sqlmodel import Column, Field
 from services.matching.adapters.tables import MatchingTable
 
 
-def _now_column() -> Column:  # type: ignore[type-arg]
+def _now_column() -> Column:
     return Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 

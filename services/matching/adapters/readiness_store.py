@@ -41,44 +41,47 @@ class Counted:
     counted_at: datetime
 
 
-async def record(
-    session: AsyncSession,
-    *,
-    board: str,
-    program_year: str,
-    sequence: int,
-    participants: int,
-    revisions: int,
-    importing: bool,
-    counted_at: datetime,
-) -> None:
-    await session.execute(
-        _RECORD,
-        {
-            "board": board,
-            "year": program_year,
-            "sequence": sequence,
-            "participants": participants,
-            "revisions": revisions,
-            "importing": importing,
-            "counted_at": counted_at,
-        },
-    )
+class ReadinessRepository:
+    """Registration's counts and what matching holds, per board and program year."""
 
+    def __init__(self, session: AsyncSession):
+        self.session = session
 
-async def registration_count(session: AsyncSession, board: str, program_year: str) -> Counted | None:
-    row = (await session.execute(_COUNTED, {"board": board, "year": program_year})).first()
-    if row is None:
-        return None
-    return Counted(
-        int(row.sequence), int(row.participants), int(row.revisions), bool(row.importing), row.counted_at
-    )
+    async def record(
+        self,
+        *,
+        board: str,
+        program_year: str,
+        sequence: int,
+        participants: int,
+        revisions: int,
+        importing: bool,
+        counted_at: datetime,
+    ) -> None:
+        await self.session.execute(
+            _RECORD,
+            {
+                "board": board,
+                "year": program_year,
+                "sequence": sequence,
+                "participants": participants,
+                "revisions": revisions,
+                "importing": importing,
+                "counted_at": counted_at,
+            },
+        )
 
+    async def registration_count(self, board: str, program_year: str) -> Counted | None:
+        row = (await self.session.execute(_COUNTED, {"board": board, "year": program_year})).first()
+        if row is None:
+            return None
+        return Counted(
+            int(row.sequence), int(row.participants), int(row.revisions), bool(row.importing), row.counted_at
+        )
 
-async def board_known(session: AsyncSession, board: str) -> bool:
-    return bool((await session.execute(_BOARD_KNOWN, {"board": board})).scalar_one())
+    async def board_known(self, board: str) -> bool:
+        return bool((await self.session.execute(_BOARD_KNOWN, {"board": board})).scalar_one())
 
-
-async def held(session: AsyncSession, board: str, program_year: str) -> tuple[int, int]:
-    row = (await session.execute(_HELD, {"board": board, "year": program_year})).one()
-    return int(row.participants), int(row.revisions)
+    async def held(self, board: str, program_year: str) -> tuple[int, int]:
+        row = (await self.session.execute(_HELD, {"board": board, "year": program_year})).one()
+        return int(row.participants), int(row.revisions)

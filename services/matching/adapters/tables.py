@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -13,6 +14,11 @@ from sqlmodel import Column, Field, SQLModel
 
 class MatchingTable(SQLModel, registry=registry()):
     """Base of this service's tables: its own metadata, so tables of different services never clash."""
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model (for inserts and upserts by statement)."""
+    return model.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__
 
 
 class ParticipantView(MatchingTable, table=True):
@@ -52,7 +58,7 @@ class ParticipantView(MatchingTable, table=True):
     )
 
 
-def _now_column() -> Column:  # type: ignore[type-arg]
+def _now_column() -> Column:
     return Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
@@ -71,7 +77,7 @@ class MatchingRun(MatchingTable, table=True):
     objective: float | None = None
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False))
     # The draft a coordinator reviews before publishing (hubs, pairings, unplaced, difference).
-    draft: dict[str, object] | None = Field(default=None, sa_column=Column(postgresql.JSONB))
+    draft: dict[str, Any] | None = Field(default=None, sa_column=Column(postgresql.JSONB))
     inputs: str | None = Field(default=None, sa_column=Column(sa.String(64)))  # digest of the inputs
     base: str | None = Field(default=None, sa_column=Column(sa.String(64)))  # published state drafted on
     published_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))

@@ -8,6 +8,8 @@ from services.matching.service_layer.placement import (
 )
 from services.matching.service_layer.readiness import record_count
 from services.matching.service_layer.workshop_days import record_enrolment, record_session
+from shared.bus.consumer import Handler
+from shared.events.envelope import IntegrationEvent
 from shared.events.registration import (
     EnrolmentConfirmed,
     MentorRegistered,
@@ -20,7 +22,7 @@ from shared.events.registration import (
     TeacherRegistered,
 )
 
-HANDLERS = {
+HANDLERS: dict[type[IntegrationEvent], Handler] = {
     # One handler for both, so a bulk import's run of registrations is recorded in one statement.
     TeacherRegistered: on_registered,
     MentorRegistered: on_registered,

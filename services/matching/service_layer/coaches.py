@@ -14,10 +14,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import Override, StandingDecisionRow
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound, envelope
+from services.matching.adapters.unit_of_work import repositories
+from services.matching.domain.errors import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NotFound
+from services.matching.service_layer.hubs import envelope
 from services.matching.service_layer.meetings_follow import follow_hubs
 from shared.auth import Principal
 from shared.db import UnitOfWork
@@ -29,12 +31,12 @@ COACH_ROLES = ("mentor",)
 
 async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> StoredHub:
     """The hub, with its board locked, if the principal's board owns it (else 404)."""
-    where = await repository.hub_board(uow.session, hub_id)
+    where = await repositories(uow).hubs.hub_board(hub_id)
     if where is None or not principal.can_access_board(where[0]):
         raise NotFound("No such hub in your board.")
-    await repository.lock_board(uow.session, where[0])
-    found = await repository.load_hubs(
-        uow.session, board=where[0], program_year=where[1], hub_ids=[hub_id], for_update=True
+    await repositories(uow).boards.lock_board(where[0])
+    found = await repositories(uow).hubs.load_hubs(
+        board=where[0], program_year=where[1], hub_ids=[hub_id], for_update=True
     )
     if not found:
         raise NotFound("No such hub in your board.")
@@ -44,7 +46,7 @@ async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> Stor
 def _audit(
     uow: UnitOfWork, hub: StoredHub, principal: Principal, action: str, coach: str, note: str | None
 ) -> None:
-    uow.session.add(
+    repositories(uow).add(
         Override(
             board=hub.row.board,
             program_year=hub.row.program_year,
@@ -72,7 +74,7 @@ async def assign_coach(
     invited to its meetings from ``today`` on."""
     hub = await _hub(uow, principal, hub_id)
     board, year = hub.row.board, hub.row.program_year
-    view = await repository.participant(uow.session, participant_id)
+    view = await repositories(uow).people.participant(participant_id)
     if view is None or view.board != board or view.program_year != year:
         raise Invalid("participant_id", "not a participant of this hub's board and program year")
     if view.withdrawn:
@@ -88,7 +90,7 @@ async def assign_coach(
         raise MatchingConflict("this person is a member of the hub", field="participant_id")
     if participant_id in hub.coaches:
         return False, hub
-    uow.session.add(
+    repositories(uow).add(
         StandingDecisionRow(
             board=board,
             program_year=year,
@@ -101,7 +103,7 @@ async def assign_coach(
         )
     )
     _audit(uow, hub, principal, "coach_assign", pid, note)
-    await uow.session.flush()
+    await repositories(uow).flush()
     follow = await follow_hubs(uow, board=board, today=today, joined={hub.row.id: [pid]}, without_class=[pid])
     hub.coaches.append(participant_id)
     uow.publish(
@@ -116,6 +118,7 @@ async def assign_coach(
             meetings_invited=follow.invited,
         )
     )
+    await uow.commit()
     return True, hub
 
 
@@ -130,20 +133,20 @@ async def _release(
 ) -> None:
     """End one coach assignment: their copies of the hub's future meetings are cancelled."""
     assert row.hub_id is not None
-    await uow.session.delete(row)
-    await uow.session.flush()
+    await repositories(uow).delete(row)
+    await repositories(uow).flush()
     pid = str(row.participant_id)
     follow = await follow_hubs(
         uow, board=row.board, today=today, left={row.hub_id: [pid]}, without_class=[pid]
     )
     uow.publish(
         HubCoachReleased(
-            **envelope(cause, row.board),  # type: ignore[arg-type]
+            **envelope(cause, row.board),
             hub_id=row.hub_id,
             program_year=row.program_year,
             theme=theme,
             coach_id=row.participant_id,
-            change=change,  # type: ignore[arg-type]
+            change=change,
             meetings_cancelled=follow.uninvited,
         )
     )
@@ -160,21 +163,22 @@ async def release_coach(
 ) -> StoredHub:
     """The coordinator ends a coach's support of a hub (404 naming ``participant_id`` if none)."""
     hub = await _hub(uow, principal, hub_id)
-    row = await repository.coach_decision(uow.session, hub.row.board, hub.row.id, participant_id)
+    row = await repositories(uow).decisions.coach_decision(hub.row.board, hub.row.id, participant_id)
     if row is None:
         raise NotFound("This person does not support this hub.", field="participant_id")
     _audit(uow, hub, principal, "coach_release", str(participant_id), note)
     await _release(uow, row, theme=hub.row.theme, change="released", today=today)
     hub.coaches.remove(participant_id)
+    await uow.commit()
     return hub
 
 
 async def release_decision(uow: UnitOfWork, row: StandingDecisionRow, *, today: date) -> None:
     """A coach assignment released through the standing decisions: the same as :func:`release_coach`."""
     assert row.hub_id is not None
-    await repository.lock_board(uow.session, row.board)
-    hubs = await repository.load_hubs(
-        uow.session, board=row.board, program_year=row.program_year, hub_ids=[row.hub_id]
+    await repositories(uow).boards.lock_board(row.board)
+    hubs = await repositories(uow).hubs.load_hubs(
+        board=row.board, program_year=row.program_year, hub_ids=[row.hub_id]
     )
     await _release(uow, row, theme=hubs[0].row.theme if hubs else "", change="released", today=today)
 
@@ -184,9 +188,9 @@ async def release_with_hubs(
 ) -> None:
     """Coaches of hubs that are dissolved (``hubs``: id → theme) are released: the hub's cancelled
     meetings already told them (HubMeetingCancelled lists them), so no meeting is touched here."""
-    for row in await repository.coach_decisions_of(uow.session, board, hub_ids=list(hubs)):
+    for row in await repositories(uow).decisions.coach_decisions_of(board, hub_ids=list(hubs)):
         assert row.hub_id is not None
-        await uow.session.delete(row)
+        await repositories(uow).delete(row)
         uow.publish(
             HubCoachReleased(
                 board=board,
@@ -198,20 +202,19 @@ async def release_with_hubs(
                 meetings_cancelled=cancelled.get(row.hub_id, 0),
             )
         )
-    await uow.session.flush()
+    await repositories(uow).flush()
 
 
 async def release_withdrawn(
     uow: UnitOfWork, *, board: str, coach_id: uuid.UUID, cause: IntegrationEvent
 ) -> None:
     """A coach who withdrew no longer supports any hub (their meeting copies are cancelled)."""
-    rows = await repository.coach_decisions_of(uow.session, board, coach_id=coach_id)
+    rows = await repositories(uow).decisions.coach_decisions_of(board, coach_id=coach_id)
     if not rows:
         return
     themes = {
         s.row.id: s.row.theme
-        for s in await repository.load_hubs(
-            uow.session,
+        for s in await repositories(uow).hubs.load_hubs(
             board=board,
             program_year=rows[0].program_year,
             hub_ids=[r.hub_id for r in rows if r.hub_id],

@@ -11,39 +11,30 @@ discarded draft leaves nothing behind. Nothing is announced before publishing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from services.matching.adapters import repository
 from services.matching.adapters.tables import MatchingRun, StandingDecisionRow
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain import continuity
 from services.matching.domain.adjusting import explain_leader, explain_member, hub_flags
 from services.matching.domain.draft_rules import (
-    Refusal,
     blocking,
     leader_refusals,
     move_refusals,
     pairing_refusals,
 )
+from services.matching.domain.errors import InvalidFields, Refused
 from services.matching.domain.explaining import hub_sentence
 from services.matching.domain.placement_model import Hub
-from services.matching.service_layer.pairings import InvalidFields
 from services.matching.service_layer.runs import _draft_run, _hub_of, diff_counts, difference_doc
 from shared.auth import Principal
 from shared.db import UnitOfWork
 
 AdjustmentKind = Literal["move", "leader", "pair", "unpair"]
 COORDINATOR_PAIRING = "paired by the coordinator"
-
-
-class Refused(Exception):
-    """The hard rules refuse the adjustment (HTTP 409 naming every reason by code and values)."""
-
-    def __init__(self, refusals: Sequence[Refusal]):
-        super().__init__("; ".join(r.message for r in refusals))
-        self.refusals = list(refusals)
 
 
 @dataclass(frozen=True)
@@ -81,12 +72,12 @@ async def adjust_draft(
     adjustment: Adjustment,
 ) -> MatchingRun:
     """Apply one adjustment to an open draft and recompute it; the caller commits."""
-    session = uow.session
+    repos = repositories(uow)
     run = await _draft_run(uow, board, program_year, run_id)
     assert run.draft is not None
     draft: dict[str, Any] = dict(run.draft)
-    rules = await repository.load_rules(session, board)
-    people = await repository.load_people(session, board, program_year, rules.region)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
     docs: list[dict[str, Any]] = list(draft["hubs"])
     hubs = {d["id"]: _hub_of(d, board) for d in docs}
     expl = {d["id"]: dict(d["explanations"]) for d in docs}
@@ -187,13 +178,12 @@ async def adjust_draft(
             else:
                 expl[key][m] = kept.get(m, "")
 
-    stored = await repository.load_hubs(session, board=board, program_year=program_year)
+    stored = await repos.hubs.load_hubs(board=board, program_year=program_year)
     published_pairings = {
-        t: str(row.mentor_id)
-        for t, row in (await repository.pairings_of(session, board, program_year)).items()
+        t: str(row.mentor_id) for t, row in (await repos.placements.pairings_of(board, program_year)).items()
     }
     published_unplaced = {
-        p: row.reason for p, row in (await repository.unplaced_of(session, board, program_year)).items()
+        p: row.reason for p, row in (await repos.placements.unplaced_of(board, program_year)).items()
     }
     draft_unplaced = {p: u["reason"] for p, u in unplaced.items()}
     diff = continuity.difference(
@@ -234,7 +224,8 @@ async def adjust_draft(
         "pairings": len(pairings),
         "adjustments": len(draft["adjustments"]),
     }
-    await session.flush()
+    await repos.flush()
+    await uow.commit()
     return run
 
 
@@ -251,8 +242,8 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
     """On publishing: the draft's adjustments become standing decisions every later run keeps (a
     later adjustment of the same question replaces an earlier one, as on published hubs)."""
     assert run.draft is not None
-    session = uow.session
-    for a in run.draft.get("adjustments", []):  # type: ignore[attr-defined]
+    repos = repositories(uow)
+    for a in run.draft.get("adjustments", []):
         rows: list[tuple[str, str, str | None, str | None, tuple[str, ...]]] = []
         if a["kind"] == "move":
             rows.append(("member", a["participant_id"], a["hub_id"], None, ("member",)))
@@ -266,15 +257,14 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
             rows.append(("unpaired", a["participant_id"], None, None, ("pairing", "unpaired")))
         for kind, participant, hub_id, mentor_id, replaces in rows:
             on_hub = kind in ("leader", "not_leader")
-            await repository.replace_decisions(
-                session,
+            await repos.decisions.replace_decisions(
                 board=run.board,
                 program_year=run.program_year,
                 participant_id=participant,
                 kinds=replaces,
                 hub_id=uuid.UUID(hub_id) if on_hub and hub_id else None,
             )
-            session.add(
+            repos.add(
                 StandingDecisionRow(
                     board=run.board,
                     program_year=run.program_year,
@@ -287,4 +277,4 @@ async def standing_rows(uow: UnitOfWork, run: MatchingRun) -> None:
                     at=datetime.fromisoformat(a["at"]),
                 )
             )
-            await session.flush()
+            await repos.flush()

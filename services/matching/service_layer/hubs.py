@@ -1,11 +1,12 @@
 """Pieces every hub-changing use case shares: the events a hub change causes, member explanations,
-recomputed flags, and the errors the use cases raise."""
+and recomputed flags."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import HubMember
@@ -14,34 +15,6 @@ from services.matching.domain.explaining import explain_hub
 from services.matching.domain.placement_model import Fact, Hub, MatchingPolicy, Mentor, Teacher
 from shared.events.envelope import IntegrationEvent
 from shared.events.matching import ChangeKind, HubFormed, HubMembershipChanged, Reason
-
-
-class MatchingConflict(Exception):
-    """The change cannot be made now or at all (HTTP 409 with the reason)."""
-
-    def __init__(self, reason: str, *, field: str | None = None, retry_after: int | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
-        self.retry_after = retry_after
-
-
-class NotFound(Exception):
-    """No such object in the caller's board (HTTP 404, never confirming other boards' ids)."""
-
-    def __init__(self, what: str, *, field: str | None = None):
-        super().__init__(what)
-        self.what = what
-        self.field = field
-
-
-class Invalid(Exception):
-    """The request names something that exists but cannot be used this way (HTTP 422)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def ids(values: Iterable[str]) -> list[uuid.UUID]:
@@ -55,7 +28,7 @@ def envelope(cause: IntegrationEvent | None, board: str) -> dict[str, object]:
 
 def as_reasons(facts: Iterable[Fact]) -> list[Reason]:
     """Domain facts as the contract's reasons."""
-    return [Reason(code=f.code, values=f.as_dict()) for f in facts]  # type: ignore[arg-type]
+    return [Reason(code=f.code, values=f.as_dict()) for f in facts]
 
 
 def hub_reasons(
@@ -63,7 +36,7 @@ def hub_reasons(
     teachers: Mapping[str, Teacher] | None,
     mentors: Mapping[str, Mentor] | None,
     **context: Iterable[str],
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """``reasons`` and ``member_reasons`` of a hub event, counted from the hub as it is now
     (nothing when the people are not given)."""
     if teachers is None or mentors is None or not hub.members:
@@ -84,8 +57,8 @@ def hub_formed(
     mentors: Mapping[str, Mentor] | None = None,
 ) -> HubFormed:
     return HubFormed(
-        **hub_reasons(hub, teachers, mentors),  # type: ignore[arg-type]
-        **envelope(cause, hub.board),  # type: ignore[arg-type]
+        **hub_reasons(hub, teachers, mentors),
+        **envelope(cause, hub.board),
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,
         theme=hub.theme,
@@ -117,13 +90,13 @@ def membership_changed(
     The facts are counted from the hub as it is now; ``member_reasons`` given by the caller (a
     coordinator's decision, a late joiner) are added to each member's counted facts."""
     counted = hub_reasons(hub, teachers, mentors, late_joiners=late_joiners, decided=decided)
-    per_member: dict[str, list[Reason]] = dict(counted.get("member_reasons", {}))  # type: ignore[call-overload]
+    per_member: dict[str, list[Reason]] = dict(counted.get("member_reasons", {}))
     for pid, extra in (member_reasons or {}).items():
         known = per_member.get(pid, [])
         per_member[pid] = [*known, *(r for r in extra if r.code not in {k.code for k in known})]
     return HubMembershipChanged(
-        reasons=counted.get("reasons", []),  # type: ignore[arg-type]
-        **envelope(cause, hub.board),  # type: ignore[arg-type]
+        reasons=counted.get("reasons", []),
+        **envelope(cause, hub.board),
         hub_id=uuid.UUID(hub.hub_key),
         program_year=program_year,
         theme=hub.theme,
@@ -166,6 +139,7 @@ def add_person(stored: StoredHub, participant_id: str, role: str, explanation: s
         board=stored.row.board,
         program_year=stored.row.program_year,
         explanation=explanation,
+        added_at=datetime.now(UTC),
     )
     (stored.leaders if role == "leader" else stored.members).append(member)
     return member

@@ -12,8 +12,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from services.matching.adapters.meetings import future_meetings
-from services.matching.service_layer.release_days import CapacityTaken, book, release
+from services.matching.adapters.meeting_tables import HubMeetingRow
+from services.matching.adapters.meetings import CapacityTaken
+from services.matching.adapters.unit_of_work import repositories
 from shared.db import UnitOfWork
 from shared.events.matching import HubMeetingCancelled, HubMeetingRescheduled, HubMeetingScheduled
 
@@ -29,17 +30,17 @@ class FollowOutcome:
 
 
 def _event(
-    row: object, cls: type[HubMeetingScheduled], attendees: Collection[uuid.UUID]
+    row: HubMeetingRow, cls: type[HubMeetingScheduled], attendees: Collection[uuid.UUID]
 ) -> HubMeetingScheduled:
     return cls(
-        board=row.board,  # type: ignore[attr-defined]
-        meeting_id=row.id,  # type: ignore[attr-defined]
-        hub_id=row.hub_id,  # type: ignore[attr-defined]
-        starts_at=row.starts_at,  # type: ignore[attr-defined]
-        ends_at=row.ends_at,  # type: ignore[attr-defined]
-        location=row.location,  # type: ignore[attr-defined]
-        release_time=row.release_time,  # type: ignore[attr-defined]
-        sequence=row.sequence,  # type: ignore[attr-defined]
+        board=row.board,
+        meeting_id=row.id,
+        hub_id=row.hub_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        location=row.location,
+        release_time=row.release_time,
+        sequence=row.sequence,
         attendees=sorted(attendees),
     )
 
@@ -61,8 +62,8 @@ async def follow_hubs(
     left = left or {}
     joined = joined or {}
     free = {uuid.UUID(p) for p in without_class}
-    for row in await future_meetings(uow.session, board, list(dissolved), today):
-        await release(uow, board, row.day, row.releases)
+    for row in await repositories(uow).meetings.future_meetings(board, list(dissolved), today):
+        await repositories(uow).meetings.release(board, row.day, row.releases)
         out.places_returned += row.releases
         row.status = "cancelled"
         row.releases = 0
@@ -72,14 +73,14 @@ async def follow_hubs(
         out.cancelled_by_hub[row.hub_id] = out.cancelled_by_hub.get(row.hub_id, 0) + 1
         uow.publish(_event(row, HubMeetingCancelled, row.attendees))
     changed = sorted(set(left) | set(joined))
-    for row in await future_meetings(uow.session, board, changed, today):
+    for row in await repositories(uow).meetings.future_meetings(board, changed, today):
         going = {uuid.UUID(p) for p in left.get(row.hub_id, ())} & set(row.attendees)
         coming = {uuid.UUID(p) for p in joined.get(row.hub_id, ())} - set(row.attendees)
         if going:
             # Each leaver with a class frees their occasional teacher (never below zero).
             teaching = len(going - free)
             back = min(teaching, row.releases) if row.release_time else 0
-            await release(uow, board, row.day, back)
+            await repositories(uow).meetings.release(board, row.day, back)
             out.places_returned += back
             row.releases -= back
             row.with_class = max(row.with_class - teaching, 0)
@@ -89,7 +90,7 @@ async def follow_hubs(
             teaching = len(coming - free)
             if row.release_time and teaching:
                 try:
-                    await book(uow, board, {row.day: teaching})
+                    await repositories(uow).meetings.book(board, {row.day: teaching})
                     row.releases += teaching
                 except CapacityTaken:
                     out.uncovered += teaching
@@ -101,5 +102,5 @@ async def follow_hubs(
             row.sequence += 1
             row.updated_at = datetime.now(UTC)
             uow.publish(_event(row, HubMeetingRescheduled, row.attendees))
-    await uow.session.flush()
+    await repositories(uow).flush()
     return out

@@ -8,15 +8,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.matching.adapters import repository
-from services.matching.adapters.meeting_tables import HubMeetingRow
 from services.matching.adapters.repository import StoredHub
-from services.matching.adapters.tables import HubMember, PairingRow, ParticipantView, UnplacedTeacher
+from services.matching.adapters.tables import ParticipantView
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain.explaining import explain_hub, pairing_facts
-from services.matching.service_layer.queries import names_and_schools
+from shared.db import UnitOfWork
 
 
 def _facts(found: list[Any]) -> list[dict[str, Any]]:
@@ -41,25 +37,15 @@ def _hub(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]], me: 
     }
 
 
-async def mentoring_web(session: AsyncSession, view: ParticipantView, now: datetime) -> dict[str, Any]:
+async def mentoring_web(uow: UnitOfWork, view: ParticipantView, now: datetime) -> dict[str, Any]:
     """The participant's hub, leaders, co-members and schools, the facts of why they were placed, their
     one-to-one mentor (or mentees), the hubs they lead, and those hubs' coming meetings."""
     me = view.participant_id
-    memberships = (
-        (
-            await session.execute(
-                sa.select(HubMember).where(
-                    HubMember.participant_id == me,  # type: ignore[arg-type]
-                    HubMember.program_year == view.program_year,  # type: ignore[arg-type]
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    store = repositories(uow)
+    memberships = await store.views.memberships(me, view.program_year)
     hub_ids = [m.hub_id for m in memberships]
     stored = (
-        await repository.load_hubs(session, board=view.board, program_year=view.program_year, hub_ids=hub_ids)
+        await store.hubs.load_hubs(board=view.board, program_year=view.program_year, hub_ids=hub_ids)
         if hub_ids
         else []
     )
@@ -67,18 +53,7 @@ async def mentoring_web(session: AsyncSession, view: ParticipantView, now: datet
     member_of = next((by_id[m.hub_id] for m in memberships if m.role == "member" and m.hub_id in by_id), None)
     led = [by_id[m.hub_id] for m in memberships if m.role == "leader" and m.hub_id in by_id]
 
-    pairings = (
-        (
-            await session.execute(
-                sa.select(PairingRow).where(
-                    PairingRow.program_year == view.program_year,  # type: ignore[arg-type]
-                    sa.or_(PairingRow.teacher_id == me, PairingRow.mentor_id == me),  # type: ignore[arg-type]
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    pairings = await store.views.pairings_with(me, view.program_year)
     mine = next((p for p in pairings if p.teacher_id == me), None)
     mentees = [p.teacher_id for p in pairings if p.mentor_id == me]
 
@@ -86,11 +61,11 @@ async def mentoring_web(session: AsyncSession, view: ParticipantView, now: datet
     wanted.update(mentees)
     if mine is not None:
         wanted.add(mine.mentor_id)
-    known = await names_and_schools(session, wanted)
+    known = await store.views.names_and_schools(wanted)
 
     people = None
     if member_of is not None or mine is not None:
-        people = await repository.load_people(session, view.board, view.program_year, None)
+        people = await store.people.load_people(view.board, view.program_year, None)
     my_reasons: list[dict[str, Any]] = []
     hub: dict[str, Any] | None = None
     if member_of is not None:
@@ -113,21 +88,7 @@ async def mentoring_web(session: AsyncSession, view: ParticipantView, now: datet
     meeting_hubs = [h.id for h in (*([member_of] if member_of else []), *led)]
     meetings: list[dict[str, Any]] = []
     if meeting_hubs:
-        rows = (
-            (
-                await session.execute(
-                    sa.select(HubMeetingRow)
-                    .where(
-                        HubMeetingRow.hub_id.in_(meeting_hubs),  # type: ignore[attr-defined]
-                        HubMeetingRow.status == "scheduled",  # type: ignore[arg-type]
-                        HubMeetingRow.ends_at >= now,  # type: ignore[arg-type]
-                    )
-                    .order_by(HubMeetingRow.starts_at, HubMeetingRow.id)  # type: ignore[arg-type]
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows = await store.meetings.coming_meetings(meeting_hubs, now)
         meetings = [
             {
                 "id": r.id,
@@ -141,7 +102,7 @@ async def mentoring_web(session: AsyncSession, view: ParticipantView, now: datet
             }
             for r in rows
         ]
-    unplaced = await session.get(UnplacedTeacher, (view.program_year, me))
+    unplaced = await store.views.unplaced(view.program_year, me)
     return {
         "participant_id": me,
         "board": view.board,

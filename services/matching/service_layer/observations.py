@@ -11,26 +11,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
-
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from datetime import UTC, date, datetime
 
 from services.matching.adapters.meeting_tables import DebriefRow, ObservationRow
 from services.matching.adapters.tables import ParticipantView
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain import release_days as scheduler
+from services.matching.domain.errors import DayNotAvailable, Invalid, NoReleaseDay
 from services.matching.service_layer import release_days as ledger
+from services.matching.service_layer.errors import NotFound
 from shared.db import UnitOfWork
 from shared.events.matching import ObservationCancelled, ObservationScheduled
-from shared.problems import Problem, field_problem
 
 DEBRIEF_MAX_CHARS = 4000
 
 
 async def participant(uow: UnitOfWork, participant_id: uuid.UUID, field: str) -> ParticipantView:
-    found = await uow.session.get(ParticipantView, participant_id)
+    found = await repositories(uow).people.participant(participant_id)
     if found is None or found.withdrawn:
-        raise field_problem(field, "matching does not know this participant (or they withdrew)")
+        raise Invalid(field, "matching does not know this participant (or they withdrew)")
     return found
 
 
@@ -50,17 +49,18 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
     """Book the earliest school day (or the chosen ``day``) on which visitor and host are free and an
     occasional teacher is left to cover the visitor's class."""
     if request.visitor_id == request.host_id:
-        raise field_problem("host_id", "the host is another teacher than the visitor")
+        raise Invalid("host_id", "the host is another teacher than the visitor")
     calendar_row = await ledger.get_calendar(uow, board, request.program_year)
     calendar = ledger.calendar_of(calendar_row)
     start = request.day or max(request.not_before, calendar.first_day)
     end = request.day or min(request.not_after or calendar.last_day, calendar.last_day)
     if end < start:
-        raise field_problem("not_after", "the window is outside the school year")
+        raise Invalid("not_after", "the window is outside the school year")
     releases = 1 if request.visitor_has_class else 0
-    capacity, booked = await ledger.lock_ledger(uow, board, start, end)
+    store = repositories(uow).meetings
+    capacity, booked = await store.lock_ledger(board, start, end)
     people = [str(request.visitor_id), str(request.host_id)]
-    busy = await ledger.busy_days(uow, board, people, start, end)
+    busy = await store.busy_days(board, people, start, end)
     if request.day is not None:
         problem = scheduler.day_problem(
             request.day,
@@ -71,12 +71,7 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
             left=capacity.get(request.day, 0) - booked.get(request.day, 0),
         )
         if problem is not None:
-            raise Problem(
-                409,
-                "Day not available",
-                f"day: {problem[1]}",
-                errors=[{"field": "day", "message": problem[1]}],
-            )
+            raise DayNotAvailable("day", problem[1])
         day = request.day
     else:
         picked = scheduler.pick_observation_day(
@@ -89,14 +84,9 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
             releases=releases,
         )
         if isinstance(picked, scheduler.UnscheduledHub):
-            raise Problem(
-                409,
-                "No release day",
-                f"not_after: {picked.reason}",
-                errors=[{"field": "not_after", "message": picked.reason}],
-            )
+            raise NoReleaseDay("not_after", picked.reason)
         day = picked
-    await ledger.book(uow, board, {day: releases})
+    await store.book(board, {day: releases})
     starts_at, ends_at = ledger.meeting_times(calendar_row, day, release_time=True)
     row = ObservationRow(
         id=uuid.uuid4(),
@@ -109,9 +99,9 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
         starts_at=starts_at,
         ends_at=ends_at,
         releases=releases,
+        created_at=datetime.now(UTC),
     )
-    uow.session.add(row)
-    await uow.session.flush()
+    await store.add_observation(row)
     uow.publish(
         ObservationScheduled(
             board=board,
@@ -122,18 +112,16 @@ async def request_observation(uow: UnitOfWork, board: str, request: ObservationR
             ends_at=ends_at,
         )
     )
+    await uow.commit()
     return row
 
 
 async def get_observation(
     uow: UnitOfWork, observation_id: uuid.UUID, *, lock: bool = False
 ) -> ObservationRow:
-    query = sa.select(ObservationRow).where(ObservationRow.id == observation_id)  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    row = (await uow.session.execute(query)).scalar_one_or_none()
+    row = await repositories(uow).meetings.observation(observation_id, lock=lock)
     if row is None:
-        raise Problem(404, "Not found", "No such observation visit.")
+        raise NotFound("No such observation visit.")
     return row
 
 
@@ -141,9 +129,9 @@ async def cancel_observation(uow: UnitOfWork, observation_id: uuid.UUID) -> Obse
     """Cancel a visit and give its occasional teacher back."""
     row = await get_observation(uow, observation_id, lock=True)
     if row.status == "scheduled":
-        await ledger.release(uow, row.board, row.day, row.releases)
+        await repositories(uow).meetings.release(row.board, row.day, row.releases)
         row.status = "cancelled"
-        await uow.session.flush()
+        await repositories(uow).flush()
         uow.publish(
             ObservationCancelled(
                 board=row.board,
@@ -154,6 +142,7 @@ async def cancel_observation(uow: UnitOfWork, observation_id: uuid.UUID) -> Obse
                 ends_at=row.ends_at,
             )
         )
+        await uow.commit()
     return row
 
 
@@ -170,41 +159,19 @@ async def write_debrief(
 ) -> DebriefRow:
     """The participant's own debrief (create or replace), shared with at most one mentor."""
     if author_id not in (observation.visitor_id, observation.host_id):
-        raise Problem(404, "Not found", "No such observation visit.")
+        raise NotFound("No such observation visit.")
     if len(body) > DEBRIEF_MAX_CHARS:
-        raise field_problem("body", f"at most {DEBRIEF_MAX_CHARS} characters: a short debrief")
+        raise Invalid("body", f"at most {DEBRIEF_MAX_CHARS} characters: a short debrief")
     if mentor_id is not None:
         author = await participant(uow, author_id, "author")
         mentor = await participant(uow, mentor_id, "mentor_id")
         if mentor.role != "mentor" or mentor.board != observation.board:
-            raise field_problem("mentor_id", "not a mentor of this board")
+            raise Invalid("mentor_id", "not a mentor of this board")
         if evaluates(mentor, author):
-            raise field_problem("mentor_id", "this person evaluates you; mentorship is non-evaluative")
-    table = DebriefRow.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(
-        observation_id=observation.id,
-        author_id=author_id,
-        board=observation.board,
-        mentor_id=mentor_id,
-        body=body,
-    )
-    await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["observation_id", "author_id"],
-            set_={
-                "body": statement.excluded.body,
-                "mentor_id": statement.excluded.mentor_id,
-                "updated_at": sa.func.now(),
-            },
-        )
-    )
-    return (
-        await uow.session.execute(
-            sa.select(DebriefRow)
-            .where(DebriefRow.observation_id == observation.id, DebriefRow.author_id == author_id)  # type: ignore[arg-type]
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
+            raise Invalid("mentor_id", "this person evaluates you; mentorship is non-evaluative")
+    debrief = await repositories(uow).meetings.put_debrief(observation, author_id, body, mentor_id)
+    await uow.commit()
+    return debrief
 
 
 async def readable_debriefs(
@@ -212,23 +179,15 @@ async def readable_debriefs(
 ) -> list[DebriefRow]:
     """Debriefs of the visit that ``reader_id`` wrote, or that name them as the mentor (unless
     they have since come to evaluate the author)."""
-    rows = list(
-        (
-            await uow.session.execute(
-                sa.select(DebriefRow).where(
-                    DebriefRow.observation_id == observation_id,  # type: ignore[arg-type]
-                    sa.or_(DebriefRow.author_id == reader_id, DebriefRow.mentor_id == reader_id),  # type: ignore[arg-type]
-                )
-            )
-        ).scalars()
-    )
+    store = repositories(uow)
+    rows = await store.meetings.debriefs_for(observation_id, reader_id)
     readable: list[DebriefRow] = []
     for row in rows:
         if row.author_id == reader_id:
             readable.append(row)
             continue
-        mentor = await uow.session.get(ParticipantView, reader_id)
-        author = await uow.session.get(ParticipantView, row.author_id)
+        mentor = await store.people.participant(reader_id)
+        author = await store.people.participant(row.author_id)
         if mentor is not None and author is not None and not evaluates(mentor, author):
             readable.append(row)
     return readable

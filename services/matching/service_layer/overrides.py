@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import Override, StandingDecisionRow
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain.adjusting import (
     explain_leader,
     explain_member,
@@ -20,10 +20,9 @@ from services.matching.domain.adjusting import (
     leader_swap_verdict,
     move_verdict,
 )
+from services.matching.domain.errors import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NotFound
 from services.matching.service_layer.hubs import (
-    Invalid,
-    MatchingConflict,
-    NotFound,
     add_person,
     append_explanation,
     membership_changed,
@@ -38,12 +37,12 @@ from shared.events.matching import Reason
 
 async def _hub(uow: UnitOfWork, principal: Principal, hub_id: uuid.UUID) -> StoredHub:
     """The hub, locked for this change, if the principal's board owns it (else 404)."""
-    where = await repository.hub_board(uow.session, hub_id)
+    where = await repositories(uow).hubs.hub_board(hub_id)
     if where is None or not principal.can_access_board(where[0]):
         raise NotFound("No such hub in your board.")
-    await repository.lock_board(uow.session, where[0])
-    found = await repository.load_hubs(
-        uow.session, board=where[0], program_year=where[1], hub_ids=[hub_id], for_update=True
+    await repositories(uow).boards.lock_board(where[0])
+    found = await repositories(uow).hubs.load_hubs(
+        board=where[0], program_year=where[1], hub_ids=[hub_id], for_update=True
     )
     if not found:
         raise NotFound("No such hub in your board.")
@@ -63,15 +62,14 @@ async def _decide(
 ) -> None:
     """Record a standing decision (every later run keeps it until released); the note stays here,
     with the coordinators, and never travels in an event."""
-    await repository.replace_decisions(
-        uow.session,
+    await repositories(uow).decisions.replace_decisions(
         board=hub.row.board,
         program_year=hub.row.program_year,
         participant_id=participant_id,
         kinds=replaces,
         hub_id=hub.row.id if on_hub else None,
     )
-    uow.session.add(
+    repositories(uow).add(
         StandingDecisionRow(
             board=hub.row.board,
             program_year=hub.row.program_year,
@@ -108,7 +106,7 @@ def _audit(
         actor=principal.subject,
         at=datetime.now(UTC),
     )
-    uow.session.add(override)
+    repositories(uow).add(override)
     return override
 
 
@@ -123,7 +121,7 @@ async def move_member(
     force: bool,
 ) -> tuple[Override, list[StoredHub]]:
     source = await _hub(uow, principal, hub_id)
-    where = await repository.hub_board(uow.session, to_hub_id)
+    where = await repositories(uow).hubs.hub_board(to_hub_id)
     if where is None or where[0] != source.row.board:
         raise NotFound("No such target hub in your board.", field="to_hub_id")
     if where[1] != source.row.program_year:
@@ -131,16 +129,16 @@ async def move_member(
     if to_hub_id == hub_id:
         raise Invalid("to_hub_id", "the member is already in this hub")
     target = (
-        await repository.load_hubs(
-            uow.session, board=where[0], program_year=where[1], hub_ids=[to_hub_id], for_update=True
+        await repositories(uow).hubs.load_hubs(
+            board=where[0], program_year=where[1], hub_ids=[to_hub_id], for_update=True
         )
     )[0]
     pid = str(participant_id)
     if pid not in {str(m.participant_id) for m in source.members}:
         raise Invalid("participant_id", "not a member of this hub")
-    rules = await repository.load_rules(uow.session, source.row.board)
-    people = await repository.load_people(
-        uow.session, source.row.board, source.row.program_year, rules.region
+    rules = await repositories(uow).boards.load_rules(source.row.board)
+    people = await repositories(uow).people.load_people(
+        source.row.board, source.row.program_year, rules.region
     )
     teacher = people.teachers.get(pid)
     if teacher is None:
@@ -153,9 +151,9 @@ async def move_member(
 
     gone = remove_person(source, pid)
     assert gone is not None
-    await uow.session.delete(gone)
-    await uow.session.flush()  # the one-hub-per-member index must see the old row gone
-    uow.session.add(
+    await repositories(uow).delete(gone)
+    await repositories(uow).flush()  # the one-hub-per-member index must see the old row gone
+    repositories(uow).add(
         add_person(
             target,
             pid,
@@ -209,7 +207,7 @@ async def move_member(
             decided=[pid],
         )
     )
-    await uow.session.flush()
+    await repositories(uow).flush()
     await follow_hubs(
         uow,
         board=source.row.board,
@@ -217,6 +215,7 @@ async def move_member(
         left={source.row.id: [pid]},
         joined={target.row.id: [pid]},
     )
+    await uow.commit()
     return override, [source, target]
 
 
@@ -232,12 +231,12 @@ async def swap_leader(
 ) -> tuple[Override, list[StoredHub]]:
     hub = await _hub(uow, principal, hub_id)
     board, year = hub.row.board, hub.row.program_year
-    rules = await repository.load_rules(uow.session, board)
-    people = await repository.load_people(uow.session, board, year, rules.region)
+    rules = await repositories(uow).boards.load_rules(board)
+    people = await repositories(uow).people.load_people(board, year, rules.region)
     incoming = people.mentors.get(str(new_leader_id))
     if incoming is None:
         raise Invalid("new_leader_id", "not a mentor of this board and program year (or withdrawn)")
-    all_hubs = await repository.load_hubs(uow.session, board=board, program_year=year)
+    all_hubs = await repositories(uow).hubs.load_hubs(board=board, program_year=year)
     load = leader_load(h.domain() for h in all_hubs)
     outgoing = str(leader_id) if leader_id else None
     members = [
@@ -256,11 +255,11 @@ async def swap_leader(
     if outgoing is not None:
         gone = remove_person(hub, outgoing)
         assert gone is not None
-        await uow.session.delete(gone)
+        await repositories(uow).delete(gone)
         removed.append(outgoing)
         if load.get(outgoing, 0) <= 1:
-            await repository.set_status(uow.session, [outgoing], "available")
-    uow.session.add(
+            await repositories(uow).people.set_status([outgoing], "available")
+    repositories(uow).add(
         add_person(
             hub,
             incoming.participant_id,
@@ -289,7 +288,7 @@ async def swap_leader(
             replaces=("leader", "not_leader"),
             on_hub=True,
         )
-    await repository.set_status(uow.session, [incoming.participant_id], "leading")
+    await repositories(uow).people.set_status([incoming.participant_id], "leading")
     today = datetime.now(UTC).date().isoformat()
     what = "a hub leader was replaced" if outgoing else "a hub leader was added"
     append_explanation(hub, f"Coordinator change {today}: {what}.")
@@ -322,7 +321,7 @@ async def swap_leader(
             decided=[incoming.participant_id],
         )
     )
-    await uow.session.flush()
+    await repositories(uow).flush()
     await follow_hubs(
         uow,
         board=board,
@@ -330,6 +329,7 @@ async def swap_leader(
         left={hub.row.id: removed} if removed else None,
         joined={hub.row.id: [incoming.participant_id]},
     )
+    await uow.commit()
     return override, [hub]
 
 
@@ -347,5 +347,6 @@ async def set_locked(
     effect = "reruns and late joiners leave it as it is" if locked else "the next run may re-form it"
     append_explanation(hub, f"Coordinator {action}ed the hub {today}: {effect}.")
     override = _audit(uow, hub, action=action, principal=principal, note=note)
-    await uow.session.flush()
+    await repositories(uow).flush()
+    await uow.commit()
     return override, [hub]

@@ -7,22 +7,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from services.matching.adapters import repository
 from services.matching.adapters.tables import PairingRow, StandingDecisionRow
+from services.matching.adapters.unit_of_work import repositories
+from services.matching.domain.errors import Invalid, InvalidFields, MatchingConflict
 from services.matching.domain.placement_model import Pairing
 from services.matching.service_layer import coaches
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from services.matching.service_layer.errors import NotFound
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events.matching import MentorPaired, MentorUnpaired
-
-
-class InvalidFields(Exception):
-    """Several fields of a request are wrong at once (HTTP 422 naming each)."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
-        self.errors = errors
 
 
 async def pair(
@@ -36,10 +29,10 @@ async def pair(
     note: str | None,
 ) -> PairingRow:
     """Pair (or re-pair) ``teacher_id`` with ``mentor_id``; MentorPaired is announced when it changes."""
-    session = uow.session
-    await repository.lock_board(session, board)
-    rules = await repository.load_rules(session, board)
-    people = await repository.load_people(session, board, program_year, rules.region)
+    repos = repositories(uow)
+    await repos.boards.lock_board(board)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
     teacher = people.teachers.get(str(teacher_id))
     mentor = people.mentors.get(str(mentor_id))
     errors: list[tuple[str, str]] = []
@@ -59,7 +52,7 @@ async def pair(
             f"the mentor mentors in {mentor.language}, the teacher works in {teacher.language}",
             field="mentor_id",
         )
-    existing = await repository.pairings_of(session, board, program_year)
+    existing = await repos.placements.pairings_of(board, program_year)
     current = existing.get(str(teacher_id))
     if current is not None and current.mentor_id == mentor_id:
         return current
@@ -71,10 +64,9 @@ async def pair(
         )
     former = current.mentor_id if current is not None else None
     if current is not None:
-        await session.delete(current)
-        await session.flush()
-    await repository.add_pairings(
-        session,
+        await repos.delete(current)
+        await repos.flush()
+    await repos.placements.add_pairings(
         board=board,
         program_year=program_year,
         pairings=[Pairing(str(teacher_id), str(mentor_id), "paired by the coordinator")],
@@ -101,8 +93,9 @@ async def pair(
                 change="repaired",
             )
         )
-    await session.flush()
-    return (await repository.pairings_of(session, board, program_year))[str(teacher_id)]
+    await repos.flush()
+    await uow.commit()
+    return (await repos.placements.pairings_of(board, program_year))[str(teacher_id)]
 
 
 async def unpair(
@@ -115,14 +108,14 @@ async def unpair(
     note: str | None,
 ) -> None:
     """End a teacher's one-to-one pairing; later runs leave them without one until released."""
-    session = uow.session
-    await repository.lock_board(session, board)
-    existing = await repository.pairings_of(session, board, program_year)
+    repos = repositories(uow)
+    await repos.boards.lock_board(board)
+    existing = await repos.placements.pairings_of(board, program_year)
     current = existing.get(str(teacher_id))
     if current is None:
         raise Invalid("teacher_id", "this teacher has no one-to-one mentor")
     mentor_id = current.mentor_id
-    await repository.delete_pairing(session, board, program_year, str(teacher_id))
+    await repos.placements.delete_pairing(board, program_year, str(teacher_id))
     await _decide(uow, principal, board, program_year, "unpaired", teacher_id, None, note)
     uow.publish(
         MentorUnpaired(
@@ -133,7 +126,8 @@ async def unpair(
             change="unpaired",
         )
     )
-    await session.flush()
+    await repos.flush()
+    await uow.commit()
 
 
 async def _decide(
@@ -146,14 +140,13 @@ async def _decide(
     mentor_id: uuid.UUID | None,
     note: str | None,
 ) -> None:
-    await repository.replace_decisions(
-        uow.session,
+    await repositories(uow).decisions.replace_decisions(
         board=board,
         program_year=program_year,
         participant_id=str(teacher_id),
         kinds=("pairing", "unpaired"),
     )
-    uow.session.add(
+    repositories(uow).add(
         StandingDecisionRow(
             board=board,
             program_year=program_year,
@@ -170,9 +163,9 @@ async def _decide(
 async def release_decision(uow: UnitOfWork, *, board: str, decision_id: int) -> None:
     """Release a standing decision: the next run decides that question again. A coach's assignment
     ends at once (their copies of the hub's meetings are cancelled)."""
-    row = await repository.get_decision(uow.session, board, decision_id)
+    row = await repositories(uow).decisions.get_decision(board, decision_id)
     if row is not None and row.kind == "coach":
         await coaches.release_decision(uow, row, today=datetime.now(UTC).date())
-        return
-    if not await repository.delete_decision(uow.session, board, decision_id):
+    elif not await repositories(uow).decisions.delete_decision(board, decision_id):
         raise NotFound("No such standing decision in your board.", field="decision_id")
+    await uow.commit()

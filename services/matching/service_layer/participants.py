@@ -8,30 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.matching.adapters.tables import ParticipantView
+from services.matching.adapters.unit_of_work import repositories
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantEvent, ParticipantProfile, ParticipantWithdrawn
-from shared.statements import newer_snapshot_wins
-
-_SNAPSHOT_FIELDS = (
-    "program_year",
-    "revision",
-    "hr_id",
-    "role",
-    "display_name",
-    "language",
-    "school",
-    "grade_band",
-    "subjects",
-    "themes",
-    "expertise_themes",
-    "leads_school_leaders",
-    "trained",
-    "hub_capacity",
-    "one_to_one_capacity",
-    "evaluates_hr_ids",
-    "withdrawn",
-)
 
 
 def _row(board: str, profile: ParticipantProfile, withdrawn: bool) -> dict[str, object]:
@@ -58,15 +37,6 @@ def _row(board: str, profile: ParticipantProfile, withdrawn: bool) -> dict[str, 
     }
 
 
-_UPSERT = newer_snapshot_wins(
-    ParticipantView.__table__,  # type: ignore[attr-defined]
-    key="participant_id",
-    columns=("participant_id", "board", *_SNAPSHOT_FIELDS),
-    updated=_SNAPSHOT_FIELDS,
-    also_set="updated_at = now()",
-)
-
-
 async def record_participant(uow: UnitOfWork, event: ParticipantEvent) -> None:
     """Upsert the participant snapshot; a newer revision wins, whatever order events arrive in."""
     await record_participants(uow, [event])
@@ -75,6 +45,6 @@ async def record_participant(uow: UnitOfWork, event: ParticipantEvent) -> None:
 async def record_participants(uow: UnitOfWork, events: Sequence[ParticipantEvent]) -> None:
     """:func:`record_participant` for several events in one round trip (asyncpg's pipelined
     executemany), applied in order: a later snapshot of the same person still wins by revision."""
-    await _UPSERT.execute(
-        uow.session, [_row(e.board, e.participant, isinstance(e, ParticipantWithdrawn)) for e in events]
+    await repositories(uow).people.record(
+        [_row(e.board, e.participant, isinstance(e, ParticipantWithdrawn)) for e in events]
     )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from services.matching.adapters import repository
 from services.matching.adapters.repository import TEACHER_ROLES, StoredHub
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain.adjusting import explain_member, leader_load, replacement_leader
 from services.matching.domain.forming import form_hubs, pair_one_to_one, place_late_joiner
 from services.matching.domain.placement_model import Pairing, Teacher, Unplaced
@@ -72,22 +73,22 @@ on_registered = Batchable(record_registrations, then_each=act_on_registration)
 
 async def _has_run(uow: UnitOfWork, board: str, program_year: str) -> bool:
     """``repository.has_run``, asked once per board and year in a transaction."""
-    known: dict[tuple[str, str], bool] = uow.session.info.setdefault("matching.has_run", {})
+    known: dict[tuple[str, str], bool] = repositories(uow).memo.setdefault("matching.has_run", {})
     if (board, program_year) not in known:
-        known[(board, program_year)] = await repository.has_run(uow.session, board, program_year)
+        known[(board, program_year)] = await repositories(uow).runs.has_run(board, program_year)
     return known[(board, program_year)]
 
 
 async def _place_if_late(uow: UnitOfWork, event: TeacherRegistered) -> None:
-    session = uow.session
+    repos = repositories(uow)
     if not await _has_run(uow, event.board, event.participant.program_year):
         return  # the board's first run will place everyone (checked first: no view to load)
-    view = await repository.participant(session, event.participant.participant_id)
+    view = await repos.people.participant(event.participant.participant_id)
     if view is None or view.withdrawn or view.role not in TEACHER_ROLES:
         return
     if not await _has_run(uow, view.board, view.program_year):
         return  # a newer snapshot moved them to a program year without hubs yet
-    await repository.lock_board(session, view.board)
+    await repos.boards.lock_board(view.board)
     await place_late(uow, view.board, view.program_year, str(view.participant_id), cause=event)
 
 
@@ -99,42 +100,40 @@ async def place_late(
 ) -> None:
     """Place one teacher in the best unlocked hub with room, or record why not (and form a new hub
     once enough unplaced teachers of a compatible cluster have gathered). Holds the board lock."""
-    session = uow.session
-    rules = await repository.load_rules(session, board)
-    people = await repository.load_people(session, board, program_year, rules.region)
-    stored = await repository.load_hubs(session, board=board, program_year=program_year, for_update=True)
+    repos = repositories(uow)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
+    stored = await repos.hubs.load_hubs(board=board, program_year=program_year, for_update=True)
     if any(participant_id in {str(m.participant_id) for m in s.members} for s in stored):
         return  # already placed (a reinstated teacher keeps their hub)
     if rules.hold_late_joiners:
         # The coordinator reviews late joiners: listed as unplaced until the next published run
         # places them (nothing changes for anyone else, so nothing is announced).
-        await repository.upsert_unplaced(
-            session,
+        await repos.placements.upsert_unplaced(
             board=board,
             program_year=program_year,
             reasons={participant_id: HELD_FOR_REVIEW},
             run_id=None,
         )
-        await repository.set_status(session, [participant_id], "unplaced")
+        await repos.people.set_status([participant_id], "unplaced")
         return
     teacher = people.teachers[participant_id]
     outcome = place_late_joiner(
         teacher, [s.domain() for s in stored], people.mentors.values(), people.teachers.values(), rules.policy
     )
     if isinstance(outcome, Unplaced):
-        await repository.upsert_unplaced(
-            session,
+        await repos.placements.upsert_unplaced(
             board=board,
             program_year=program_year,
             reasons={participant_id: outcome.reason},
             run_id=None,
         )
-        await repository.set_status(session, [participant_id], "unplaced")
+        await repos.people.set_status([participant_id], "unplaced")
         placed = await _form_from_unplaced(uow, board, program_year, people, stored, rules, cause)
         if participant_id not in placed:
             uow.publish(
                 ParticipantUnplaced(
-                    **envelope(cause, board),  # type: ignore[arg-type]
+                    **envelope(cause, board),
                     program_year=program_year,
                     participant_id=uuid.UUID(participant_id),
                     reason=outcome.reason,
@@ -145,15 +144,15 @@ async def place_late(
         return
     hub, why = outcome
     target = next(s for s in stored if str(s.id) == hub.hub_key)
-    session.add(
+    repos.add(
         add_person(
             target, participant_id, "member", f"{why}. {explain_member(teacher, hub, people.teachers)}"
         )
     )
     append_explanation(target, "A late joiner was added.")
     refresh_flags(target, people.mentors, rules.policy)
-    await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[participant_id])
-    await repository.set_status(session, [participant_id], "placed")
+    await repos.placements.delete_unplaced(board=board, program_year=program_year, ids=[participant_id])
+    await repos.people.set_status([participant_id], "placed")
     uow.publish(
         membership_changed(
             target.domain(),
@@ -185,8 +184,8 @@ async def _form_from_unplaced(
 ) -> set[str]:
     """Enough unplaced teachers of a compatible cluster form a hub of their own, led by mentors
     with capacity left; returns who was placed."""
-    session = uow.session
-    waiting = await repository.unplaced_of(session, board, program_year)
+    repos = repositories(uow)
+    waiting = await repos.placements.unplaced_of(board, program_year)
     pool = [people.teachers[pid] for pid in sorted(waiting) if pid in people.teachers]
     if len(pool) < rules.policy.min_hub_size:
         return set()
@@ -199,17 +198,16 @@ async def _form_from_unplaced(
     result = form_hubs(pool, free, replace(rules.policy, pair_one_to_one=False), weights=rules.weights)
     if not result.hubs:
         return set()
-    await repository.insert_hubs(
-        session,
+    await repos.hubs.insert_hubs(
         program_year=program_year,
         hubs=result.hubs,
         member_explanations=explanations(result.hubs, people.teachers, people.mentors),
         run_id=None,
     )
     placed = [m for h in result.hubs for m in h.members]
-    await repository.delete_unplaced(session, board=board, program_year=program_year, ids=placed)
-    await repository.set_status(session, placed, "placed")
-    await repository.set_status(session, [m for h in result.hubs for m in h.leaders], "leading")
+    await repos.placements.delete_unplaced(board=board, program_year=program_year, ids=placed)
+    await repos.people.set_status(placed, "placed")
+    await repos.people.set_status([m for h in result.hubs for m in h.leaders], "leading")
     for hub in result.hubs:
         uow.publish(hub_formed(hub, program_year, cause, teachers=people.teachers, mentors=people.mentors))
     return set(placed)
@@ -224,7 +222,7 @@ async def _pair(
     cause: ParticipantEvent | None,
 ) -> list[Pairing]:
     """One-to-one mentors for teachers who have none, from mentors with capacity left (returned)."""
-    existing = await repository.pairings_of(uow.session, board, program_year)
+    existing = await repositories(uow).placements.pairings_of(board, program_year)
     used: dict[str, int] = {}
     for row in existing.values():
         used[str(row.mentor_id)] = used.get(str(row.mentor_id), 0) + 1
@@ -233,13 +231,13 @@ async def _pair(
         for m in people.mentors.values()
     ]
     pairings = pair_one_to_one([t for t in teachers if t.participant_id not in existing], mentors)
-    await repository.add_pairings(
-        uow.session, board=board, program_year=program_year, pairings=pairings, run_id=None
+    await repositories(uow).placements.add_pairings(
+        board=board, program_year=program_year, pairings=pairings, run_id=None
     )
     for pairing in pairings:
         uow.publish(
             MentorPaired(
-                **envelope(cause, board),  # type: ignore[arg-type]
+                **envelope(cause, board),
                 program_year=program_year,
                 teacher_id=uuid.UUID(pairing.teacher_id),
                 mentor_id=uuid.UUID(pairing.mentor_id),
@@ -254,21 +252,21 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
     """A withdrawn member leaves their hub; a withdrawn leader is replaced (or the hub is flagged);
     their unplaced entry and one-to-one pairings go."""
     await record_participant(uow, event)
-    session = uow.session
-    view = await repository.participant(session, event.participant.participant_id)
+    repos = repositories(uow)
+    view = await repos.people.participant(event.participant.participant_id)
     if view is None or not view.withdrawn:
         return  # a newer snapshot (reinstated) already arrived
     board, program_year, pid = view.board, view.program_year, str(view.participant_id)
-    await repository.lock_board(session, board)
-    rules = await repository.load_rules(session, board)
-    people = await repository.load_people(session, board, program_year, rules.region)
-    stored = await repository.load_hubs(session, board=board, program_year=program_year, for_update=True)
+    await repos.boards.lock_board(board)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
+    stored = await repos.hubs.load_hubs(board=board, program_year=program_year, for_update=True)
     load = leader_load(s.domain() for s in stored)
     for hub in stored:
         gone = remove_person(hub, pid)
         if gone is None:
             continue
-        await session.delete(gone)
+        await repos.delete(gone)
         added: list[str] = []
         if gone.role == "member":
             reason = "a member withdrew from the program"
@@ -285,10 +283,10 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
                 reason = "a hub leader withdrew and no mentor with capacity is free of evaluating a member; flagged for the coordinator"
             else:
                 mentor, why = found
-                session.add(add_person(hub, mentor.participant_id, "leader", why))
+                repos.add(add_person(hub, mentor.participant_id, "leader", why))
                 load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
                 added.append(mentor.participant_id)
-                await repository.set_status(session, [mentor.participant_id], "leading")
+                await repos.people.set_status([mentor.participant_id], "leading")
                 reason = "a hub leader withdrew; another mentor took the seat"
         append_explanation(hub, f"A {'leader' if gone.role == 'leader' else 'member'} withdrew.")
         refresh_flags(hub, people.mentors, rules.policy)
@@ -313,17 +311,17 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
             joined={hub.row.id: added} if added else None,
         )
     await coaches.release_withdrawn(uow, board=board, coach_id=view.participant_id, cause=event)
-    await repository.delete_unplaced(session, board=board, program_year=program_year, ids=[pid])
-    pairings = await repository.pairings_of(session, board, program_year)
+    await repos.placements.delete_unplaced(board=board, program_year=program_year, ids=[pid])
+    pairings = await repos.placements.pairings_of(board, program_year)
     orphans = []
     ended: list[tuple[str, uuid.UUID]] = []  # (teacher, mentor) pairings the withdrawal ended
     for teacher_id, row in pairings.items():
         if teacher_id == pid or str(row.mentor_id) == pid:
             ended.append((teacher_id, row.mentor_id))
-            await session.delete(row)
+            await repos.delete(row)
             if teacher_id != pid:
                 orphans.append(teacher_id)
-    await session.flush()
+    await repos.flush()
     repaired = await _pair(
         uow, board, program_year, [people.teachers[t] for t in orphans if t in people.teachers], people, event
     )
@@ -333,14 +331,14 @@ async def on_participant_withdrawn(uow: UnitOfWork, event: ParticipantWithdrawn)
     for teacher_id, mentor_id in ended:
         uow.publish(
             MentorUnpaired(
-                **envelope(event, board),  # type: ignore[arg-type]
+                **envelope(event, board),
                 program_year=program_year,
                 teacher_id=uuid.UUID(teacher_id),
                 mentor_id=mentor_id,
                 change="repaired" if teacher_id in again else "withdrawal",
             )
         )
-    await repository.set_status(session, [pid], "withdrawn")
+    await repos.people.set_status([pid], "withdrawn")
 
 
 async def on_mentor_changed(uow: UnitOfWork, event: MentorRegistered | ParticipantUpdated) -> None:
@@ -350,21 +348,19 @@ async def on_mentor_changed(uow: UnitOfWork, event: MentorRegistered | Participa
 
 
 async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantUpdated) -> None:
-    session = uow.session
-    view = await repository.participant(session, event.participant.participant_id)
+    repos = repositories(uow)
+    view = await repos.people.participant(event.participant.participant_id)
     if view is None or view.withdrawn or view.role != "mentor":
         return
     if not await _has_run(uow, view.board, view.program_year):
         return
-    await repository.lock_board(session, view.board)
-    rules = await repository.load_rules(session, view.board)
-    stored = await repository.load_hubs(
-        session, board=view.board, program_year=view.program_year, for_update=True
-    )
+    await repos.boards.lock_board(view.board)
+    rules = await repos.boards.load_rules(view.board)
+    stored = await repos.hubs.load_hubs(board=view.board, program_year=view.program_year, for_update=True)
     short = [s for s in stored if len(s.leaders) < rules.policy.leaders_per_hub and not s.row.locked]
     if not short:
         return
-    people = await repository.load_people(session, view.board, view.program_year, rules.region)
+    people = await repos.people.load_people(view.board, view.program_year, rules.region)
     mentor = people.mentors[str(view.participant_id)]
     load = leader_load(s.domain() for s in stored)
     for hub in short:
@@ -377,7 +373,7 @@ async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantU
         if found is None:
             continue
         _, why = found
-        session.add(
+        repos.add(
             add_person(
                 hub, mentor.participant_id, "leader", why.replace("a leader who withdrew", "a missing leader")
             )
@@ -385,7 +381,7 @@ async def _lead_if_short(uow: UnitOfWork, event: MentorRegistered | ParticipantU
         load[mentor.participant_id] = load.get(mentor.participant_id, 0) + 1
         append_explanation(hub, "A newly registered mentor joined as leader.")
         refresh_flags(hub, people.mentors, rules.policy)
-        await repository.set_status(session, [mentor.participant_id], "leading")
+        await repos.people.set_status([mentor.participant_id], "leading")
         uow.publish(
             membership_changed(
                 hub.domain(),

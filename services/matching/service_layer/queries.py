@@ -1,118 +1,56 @@
-"""What coordinators read: hubs with their people and explanations, a participant's placement, the
-unplaced list, runs and overrides. Names come from matching's participant view (a coordinator sees
-the names of their own board); every query is scoped by board."""
+"""What coordinators and participants read: runs, hubs with their people, a participant's placement,
+the unplaced list, overrides, pairings, standing decisions and observation visits. Names come from
+matching's participant view; every read is scoped by board (and row-level security)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
-from services.matching.adapters.tables import (
-    HubMember,
-    HubRow,
-    MatchingRun,
-    Override,
-    PairingRow,
-    ParticipantView,
-    UnplacedTeacher,
-)
+from services.matching.adapters.tables import MatchingRun, Override, ParticipantView
+from services.matching.adapters.unit_of_work import repositories
+from services.matching.service_layer.errors import NotFound
+from shared.db import UnitOfWork
 
 
-async def names(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        sa.select(ParticipantView.participant_id, ParticipantView.display_name).where(
-            ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
-        )
-    )
-    return dict(rows.tuples().all())
+async def list_runs(uow: UnitOfWork, board: str, program_year: str) -> list[MatchingRun]:
+    return await repositories(uow).views.list_runs(board, program_year)
 
 
-async def names_and_schools(
-    session: AsyncSession, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, tuple[str, str | None]]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        sa.select(ParticipantView.participant_id, ParticipantView.display_name, ParticipantView.school).where(
-            ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
-        )
-    )
-    return {p: (n, s) for p, n, s in rows.tuples().all()}
+async def get_run(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
+    run = await repositories(uow).runs.get_run(run_id)
+    if run is None or run.board != board or run.program_year != program_year:
+        raise NotFound("No such matching run in your board.")
+    return run
 
 
-async def hr_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        sa.select(ParticipantView.participant_id, ParticipantView.hr_id).where(
-            ParticipantView.participant_id.in_(wanted)  # type: ignore[attr-defined]
-        )
-    )
-    return dict(rows.tuples().all())
+async def list_unplaced(
+    uow: UnitOfWork, board: str, program_year: str, *, q: str | None, sort: str
+) -> list[dict[str, Any]]:
+    """Teachers no hub could take, matching ``q`` (a name's part or an HR id), sorted by ``sort``
+    (``recorded_at`` or ``display_name``, ``-`` first for descending)."""
+    views = repositories(uow).views
+    rows = await views.list_unplaced(board, program_year)
+    if q:
+        hr = await views.hr_ids([r["participant_id"] for r in rows])
+        needle = q.casefold()
+        rows = [
+            r
+            for r in rows
+            if needle in (r["display_name"] or "").casefold() or hr.get(r["participant_id"]) == q
+        ]
+    key = sort.lstrip("-")
+    rows.sort(key=lambda r: (r[key] or "", str(r["participant_id"])), reverse=sort.startswith("-"))
+    return rows
 
 
-def _person(member: HubMember, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
-    name, school = known.get(member.participant_id, (None, None))
-    return {
-        "participant_id": member.participant_id,
-        "display_name": name,
-        "school": school,
-        "explanation": member.explanation,
-    }
-
-
-def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
-    row = stored.row
-    return {
-        "id": row.id,
-        "board": row.board,
-        "program_year": row.program_year,
-        "theme": row.theme,
-        "grade_band": row.grade_band,
-        "language": row.language,
-        "track": row.track,
-        "locked": row.locked,
-        "explanation": row.explanation,
-        "flags": list(row.flags),
-        "run_id": row.run_id,
-        "member_count": len(stored.members),
-        "members": [_person(m, known) for m in stored.members],
-        "leaders": [_person(m, known) for m in stored.leaders],
-        "coaches": [
-            {
-                "participant_id": c,
-                "display_name": known.get(c, (None, None))[0],
-                "school": known.get(c, (None, None))[1],
-            }
-            for c in stored.coaches
-        ],
-    }
-
-
-async def hub_views(session: AsyncSession, hubs: list[StoredHub]) -> list[dict[str, Any]]:
-    known = await names_and_schools(
-        session,
-        [
-            *(m.participant_id for h in hubs for m in (*h.members, *h.leaders)),
-            *(c for h in hubs for c in h.coaches),
-        ],
-    )
-    return [hub_view(h, known) for h in hubs]
+async def list_overrides(uow: UnitOfWork, board: str, program_year: str) -> list[Override]:
+    return await repositories(uow).views.list_overrides(board, program_year)
 
 
 async def list_hubs(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     boards: list[str] | None,
     board: str | None,
@@ -123,181 +61,66 @@ async def list_hubs(
     q: str | None = None,
     school: str | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    filters = []
-    if q or school:
-        # Hubs with a member or leader of that name (or HR id) or from that school.
-        person = sa.select(HubMember.hub_id).join(
-            ParticipantView,
-            ParticipantView.participant_id == HubMember.participant_id,  # type: ignore[arg-type]
-        )
-        if q:
-            person = person.where(
-                sa.or_(ParticipantView.display_name.ilike(f"%{q}%"), ParticipantView.hr_id == q)  # type: ignore[attr-defined]
-            )
-        if school:
-            person = person.where(ParticipantView.school == school)  # type: ignore[arg-type]
-        filters.append(HubRow.id.in_(person))  # type: ignore[attr-defined]
-    if boards is not None:
-        filters.append(HubRow.board.in_(boards))  # type: ignore[attr-defined]
-    if board:
-        filters.append(HubRow.board == board)
-    if program_year:
-        filters.append(HubRow.program_year == program_year)
-    if theme:
-        filters.append(HubRow.theme == theme)
-    total = (
-        await session.execute(sa.select(sa.func.count()).select_from(HubRow).where(*filters))
-    ).scalar_one()
-    page = (
-        await session.execute(
-            sa.select(HubRow.board, HubRow.program_year, HubRow.id)
-            .where(*filters)
-            .order_by(HubRow.board, HubRow.program_year, HubRow.theme, HubRow.id)  # type: ignore[arg-type]
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
-    stored: list[StoredHub] = []
-    for (b, year), group in _grouped(page).items():
-        stored += await repository.load_hubs(session, board=b, program_year=year, hub_ids=group)
-    order = {row[2]: i for i, row in enumerate(page)}
-    stored.sort(key=lambda h: order[h.id])
-    return total, await hub_views(session, stored)
+    """A page of hubs of ``boards`` (None: every board) with their people, and how many match."""
+    return await repositories(uow).views.list_hubs(
+        boards=boards,
+        board=board,
+        program_year=program_year,
+        theme=theme,
+        limit=limit,
+        offset=offset,
+        q=q,
+        school=school,
+    )
 
 
-def _grouped(rows: Iterable[Any]) -> dict[tuple[str, str], list[uuid.UUID]]:
-    out: dict[tuple[str, str], list[uuid.UUID]] = {}
-    for board, year, hub_id in rows:
-        out.setdefault((board, year), []).append(hub_id)
-    return out
+async def hub_board(uow: UnitOfWork, hub_id: uuid.UUID) -> tuple[str, str] | None:
+    """(board, program year) of a hub, to check access before anything else is read."""
+    return await repositories(uow).hubs.hub_board(hub_id)
 
 
-async def placement(session: AsyncSession, view: ParticipantView) -> dict[str, Any]:
+async def read_hub(uow: UnitOfWork, board: str, program_year: str, hub_id: uuid.UUID) -> dict[str, Any]:
+    store = repositories(uow)
+    found = await store.hubs.load_hubs(board=board, program_year=program_year, hub_ids=[hub_id])
+    return (await store.views.hub_views(found))[0]
+
+
+async def hub_views(uow: UnitOfWork, hubs: list[StoredHub]) -> list[dict[str, Any]]:
+    """The hubs with their people's names and schools."""
+    return await repositories(uow).views.hub_views(hubs)
+
+
+async def participant(uow: UnitOfWork, participant_id: uuid.UUID) -> ParticipantView | None:
+    return await repositories(uow).people.participant(participant_id)
+
+
+async def placement(uow: UnitOfWork, view: ParticipantView) -> dict[str, Any]:
     """A participant's placement: their hub (or why none), co-members, leaders, one-to-one mentor."""
-    memberships = (
-        (
-            await session.execute(
-                sa.select(HubMember).where(
-                    HubMember.participant_id == view.participant_id,  # type: ignore[arg-type]
-                    HubMember.program_year == view.program_year,  # type: ignore[arg-type]
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    member_of = next((m for m in memberships if m.role == "member"), None)
-    hub: dict[str, Any] | None = None
-    leaders: list[dict[str, Any]] = []
-    co_members = 0
-    if member_of is not None:
-        stored = (
-            await repository.load_hubs(
-                session, board=view.board, program_year=view.program_year, hub_ids=[member_of.hub_id]
-            )
-        )[0]
-        known = await names(session, (m.participant_id for m in stored.leaders))
-        hub = {
-            "id": stored.row.id,
-            "theme": stored.row.theme,
-            "grade_band": stored.row.grade_band,
-            "language": stored.row.language,
-            "locked": stored.row.locked,
-            "explanation": stored.row.explanation,
-        }
-        leaders = [
-            {"participant_id": m.participant_id, "display_name": known.get(m.participant_id)}
-            for m in stored.leaders
-        ]
-        co_members = len(stored.members) - 1
-    pairing = (
-        await session.execute(
-            sa.select(PairingRow).where(
-                PairingRow.program_year == view.program_year,  # type: ignore[arg-type]
-                PairingRow.teacher_id == view.participant_id,  # type: ignore[arg-type]
-            )
-        )
-    ).scalar_one_or_none()
-    mentor = None
-    if pairing is not None:
-        known = await names(session, [pairing.mentor_id])
-        mentor = {
-            "participant_id": pairing.mentor_id,
-            "display_name": known.get(pairing.mentor_id),
-            "explanation": pairing.explanation,
-        }
-    unplaced = await session.get(UnplacedTeacher, (view.program_year, view.participant_id))
-    return {
-        "participant_id": view.participant_id,
-        "board": view.board,
-        "program_year": view.program_year,
-        "role": view.role,
-        "placement_status": view.placement_status,
-        "withdrawn": view.withdrawn,
-        "revision": view.revision,
-        "hub": hub,
-        "co_members": co_members,
-        "leaders": leaders,
-        "explanation": member_of.explanation if member_of else None,
-        "one_to_one_mentor": mentor,
-        "unplaced_reason": unplaced.reason if unplaced else None,
-        "leads_hubs": sorted(m.hub_id for m in memberships if m.role == "leader"),
-    }
+    return await repositories(uow).views.placement(view)
 
 
-async def list_unplaced(session: AsyncSession, board: str, program_year: str) -> list[dict[str, Any]]:
-    rows = (
-        (
-            await session.execute(
-                sa.select(UnplacedTeacher)
-                .where(
-                    UnplacedTeacher.board == board,  # type: ignore[arg-type]
-                    UnplacedTeacher.program_year == program_year,  # type: ignore[arg-type]
-                )
-                .order_by(UnplacedTeacher.recorded_at, UnplacedTeacher.participant_id)  # type: ignore[arg-type]
-            )
-        )
-        .scalars()
-        .all()
-    )
-    known = await names(session, (r.participant_id for r in rows))
-    return [
-        {
-            "participant_id": r.participant_id,
-            "display_name": known.get(r.participant_id),
-            "reason": r.reason,
-            "run_id": r.run_id,
-            "recorded_at": r.recorded_at,
-        }
-        for r in rows
-    ]
+async def list_pairings(uow: UnitOfWork, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+    """A page of one-to-one pairings with names (filters: see ``Lists.pairings``)."""
+    return await repositories(uow).lists.pairings(**filters)
 
 
-async def list_runs(session: AsyncSession, board: str, program_year: str) -> list[MatchingRun]:
-    return list(
-        (
-            await session.execute(
-                sa.select(MatchingRun)
-                .where(
-                    MatchingRun.board == board,  # type: ignore[arg-type]
-                    MatchingRun.program_year == program_year,  # type: ignore[arg-type]
-                )
-                .order_by(MatchingRun.started_at.desc())  # type: ignore[attr-defined]
-            )
-        ).scalars()
-    )
+async def list_decisions(uow: UnitOfWork, board: str, program_year: str) -> list[dict[str, Any]]:
+    return await repositories(uow).lists.decisions(board, program_year)
 
 
-async def list_overrides(session: AsyncSession, board: str, program_year: str) -> list[Override]:
-    return list(
-        (
-            await session.execute(
-                sa.select(Override)
-                .where(
-                    Override.board == board,  # type: ignore[arg-type]
-                    Override.program_year == program_year,  # type: ignore[arg-type]
-                )
-                .order_by(Override.id)  # type: ignore[arg-type]
-            )
-        ).scalars()
-    )
+async def list_observations(uow: UnitOfWork, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+    """A page of observation visits with names (filters: see ``Lists.observations``)."""
+    return await repositories(uow).lists.observations(**filters)
+
+
+async def names_and_schools(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[str, tuple[str, str | None]]:
+    """Names and schools of these participants, keyed by their id as text."""
+    return await repositories(uow).lists.names_and_schools(ids)
+
+
+async def get_draft(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
+    """A run of the board's program year that holds a draft."""
+    run = await repositories(uow).runs.get_run(run_id)
+    if run is None or run.board != board or run.program_year != program_year or run.draft is None:
+        raise NotFound("No such draft in your board.")
+    return run

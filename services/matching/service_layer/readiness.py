@@ -15,38 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.matching.adapters import readiness_store
+from services.matching.adapters.unit_of_work import repositories
+from services.matching.service_layer.errors import NotCaughtUp, UnknownBoard, UnknownProgramYear
 from shared.db import UnitOfWork
 from shared.events.registration import ParticipantsCounted
-
-
-class ReadinessError(Exception):
-    """Base of the refusals below."""
-
-
-class UnknownBoard(ReadinessError):
-    def __init__(self, board: str):
-        super().__init__(
-            f"registration holds nobody for board {board!r} (an unknown board, or none registered yet)"
-        )
-        self.board = board
-
-
-class UnknownProgramYear(ReadinessError):
-    def __init__(self, board: str, program_year: str):
-        super().__init__(f"registration holds nobody of board {board} in program year {program_year}")
-        self.program_year = program_year
-
-
-class NotCaughtUp(ReadinessError):
-    def __init__(self, readiness: Readiness):
-        behind = readiness.behind
-        super().__init__(
-            f"matching has not caught up with registration for {readiness.board} {readiness.program_year}: "
-            f"{behind['participants']} participant(s) and {behind['revisions']} revision(s) behind"
-            + (", an import is under way" if readiness.importing else "")
-        )
-        self.readiness = readiness
 
 
 @dataclass(frozen=True)
@@ -72,8 +44,7 @@ class Readiness:
 
 async def record_count(uow: UnitOfWork, event: ParticipantsCounted) -> None:
     """Keep registration's newest count of a board's program year."""
-    await readiness_store.record(
-        uow.session,
+    await repositories(uow).readiness.record(
         board=event.board,
         program_year=event.program_year,
         sequence=event.sequence,
@@ -86,8 +57,8 @@ async def record_count(uow: UnitOfWork, event: ParticipantsCounted) -> None:
 
 async def readiness(uow: UnitOfWork, board: str, program_year: str) -> Readiness:
     """Where matching stands against registration for ``board`` and ``program_year``."""
-    counted = await readiness_store.registration_count(uow.session, board, program_year)
-    participants, revisions = await readiness_store.held(uow.session, board, program_year)
+    counted = await repositories(uow).readiness.registration_count(board, program_year)
+    participants, revisions = await repositories(uow).readiness.held(board, program_year)
     if counted is None:
         return Readiness(
             board, program_year, False, participants > 0, False, None, None, participants, revisions, None
@@ -113,7 +84,7 @@ async def ensure_caught_up(uow: UnitOfWork, board: str, program_year: str) -> Re
     if not found.known:
         if found.matching_participants:
             return found  # cannot be judged (no count ever came): let it run on what it holds
-        if not await readiness_store.board_known(uow.session, board):
+        if not await repositories(uow).readiness.board_known(board):
             raise UnknownBoard(board)
         raise UnknownProgramYear(board, program_year)
     if found.registration_participants == 0 and found.matching_participants == 0 and not found.importing:

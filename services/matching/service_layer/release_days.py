@@ -1,11 +1,8 @@
 """Use cases of release days: the board's calendar and occasional-teacher capacity, scheduling hub
-meetings, moving and cancelling them, and the release-day report.
+meetings, moving and cancelling them, and the release-day report. Each commits what it changes.
 
-Capacity is enforced by PostgreSQL: the board's ``release_day_bookings`` rows of the window are
-locked in day order (``FOR UPDATE``) before planning, each booking is a conditional
-``UPDATE ... SET booked = booked + n WHERE booked + n <= capacity RETURNING``, and a
-``CHECK (booked <= capacity)`` backs both. Two schedulers running at once (two replicas) queue on
-the locks; the second plans with what the first booked.
+Capacity is enforced by PostgreSQL (see ``adapters/meetings.py``): the ledger rows of the window are
+locked before planning and each booking is conditional, so two schedulers never over-book.
 
 Hubs come in as plain data (hub id, members, leaders) so the caller may read them from a request
 body or from matching's own hub tables.
@@ -22,33 +19,21 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-
-from services.matching.adapters import repository
-from services.matching.adapters.meeting_tables import (
-    BoardCalendarRow,
-    HubMeetingRow,
-    ObservationRow,
-    ReleaseDayBooking,
-    WorkshopEnrolmentView,
-    WorkshopSessionView,
-)
+from services.matching.adapters.meeting_tables import BoardCalendarRow, HubMeetingRow
+from services.matching.adapters.meetings import CapacityTaken
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain import release_days as scheduler
+from services.matching.domain.errors import (
+    DayNotAvailable,
+    Invalid,
+    MeetingCancelled,
+    OccasionalTeachersTaken,
+)
 from services.matching.domain.release_day_report import ReleaseDayReport, ReleaseUse, build_report
 from services.matching.domain.release_days import BoardCalendar, HubToSchedule, SchedulingPolicy
-from services.matching.service_layer.hubs import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NoSchoolCalendar, NotFound
 from shared.db import UnitOfWork
 from shared.events.matching import HubMeetingCancelled, HubMeetingRescheduled, HubMeetingScheduled
-from shared.problems import Problem, field_problem
-
-BOOKINGS = ReleaseDayBooking.__table__  # type: ignore[attr-defined]
-
-
-class CapacityTaken(Exception):
-    """A conditional booking found fewer occasional teachers than planned (should not happen under
-    the row locks; the transaction is rolled back and the caller told to retry)."""
-
 
 # ---------------------------------------------------------------- calendar
 
@@ -57,7 +42,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise field_problem("timezone", "unknown time zone (use e.g. America/Toronto)") from exc
+        raise Invalid("timezone", "unknown time zone (use e.g. America/Toronto)") from exc
 
 
 def calendar_of(row: BoardCalendarRow) -> BoardCalendar:
@@ -71,45 +56,30 @@ async def put_calendar(
     try:
         BoardCalendar(data["first_day"], data["last_day"])
     except ValueError as exc:
-        raise field_problem("last_day", str(exc)) from exc
+        raise Invalid("last_day", str(exc)) from exc
     zone(data.get("timezone") or "America/Toronto")
     for name in ("holidays", "pa_days"):
         for i, day in enumerate(data.get(name) or []):
             if not data["first_day"] <= day <= data["last_day"]:
-                raise field_problem(f"{name}.{i}", "outside the school year")
+                raise Invalid(f"{name}.{i}", "outside the school year")
     for start, end in (("release_starts", "release_ends"), ("after_school_starts", "after_school_ends")):
         if start in data and end in data and data[end] <= data[start]:
-            raise field_problem(end, f"must be after {start}")
+            raise Invalid(end, f"must be after {start}")
     values = {
         **{k: v for k, v in data.items() if v is not None},
         "holidays": sorted(set(data.get("holidays") or [])),
         "pa_days": sorted(set(data.get("pa_days") or [])),
     }
-    statement = insert(BoardCalendarRow.__table__).values(board=board, program_year=program_year, **values)  # type: ignore[attr-defined]
-    statement = statement.on_conflict_do_update(
-        index_elements=["board", "program_year"],
-        set_={**{k: statement.excluded[k] for k in values}, "updated_at": sa.func.now()},
-    )
-    await uow.session.execute(statement)
-    return await get_calendar(uow, board, program_year)
+    await repositories(uow).meetings.put_calendar(board, program_year, values)
+    row = await get_calendar(uow, board, program_year)
+    await uow.commit()
+    return row
 
 
 async def get_calendar(uow: UnitOfWork, board: str, program_year: str) -> BoardCalendarRow:
-    row = (
-        await uow.session.execute(
-            sa.select(BoardCalendarRow)
-            .where(BoardCalendarRow.board == board, BoardCalendarRow.program_year == program_year)  # type: ignore[arg-type]
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    row = await repositories(uow).meetings.calendar(board, program_year)
     if row is None:
-        raise Problem(
-            409,
-            "No school calendar",
-            f"program_year: board {board} has no school calendar for {program_year}; "
-            f"PUT /v1/boards/{board}/calendars/{program_year} first",
-            errors=[{"field": "program_year", "message": "no school calendar"}],
-        )
+        raise NoSchoolCalendar(board, program_year)
     return row
 
 
@@ -138,168 +108,21 @@ async def set_capacity(uow: UnitOfWork, board: str, days: Mapping[date, int]) ->
     drop below what is already booked: those days are returned and nothing is changed."""
     if not days:
         return []
-    ordered = sorted(days)
-    current = {
-        r.day: r
-        for r in (
-            await uow.session.execute(
-                sa.select(BOOKINGS.c.day, BOOKINGS.c.booked)
-                .where(BOOKINGS.c.board == board, BOOKINGS.c.day.in_(ordered))
-                .order_by(BOOKINGS.c.day)
-                .with_for_update()
-            )
-        )
-    }
-    conflicts = [
-        CapacityConflict(d, days[d], current[d].booked)
-        for d in ordered
-        if d in current and current[d].booked > days[d]
-    ]
+    ledger = repositories(uow).meetings
+    booked = await ledger.booked_locked(board, days)
+    conflicts = [CapacityConflict(d, days[d], booked[d]) for d in sorted(days) if booked.get(d, 0) > days[d]]
     if conflicts:
         return conflicts
-    statement = insert(BOOKINGS).values([{"board": board, "day": d, "capacity": days[d]} for d in ordered])
-    await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["board", "day"],
-            set_={"capacity": statement.excluded.capacity, "updated_at": sa.func.now()},
-        )
-    )
+    await ledger.set_capacity(board, days)
+    await uow.commit()
     return []
 
 
-async def capacity_rows(uow: UnitOfWork, board: str, start: date | None, end: date | None) -> list[Any]:
-    query = sa.select(BOOKINGS.c.day, BOOKINGS.c.capacity, BOOKINGS.c.booked).where(BOOKINGS.c.board == board)
-    if start:
-        query = query.where(BOOKINGS.c.day >= start)
-    if end:
-        query = query.where(BOOKINGS.c.day <= end)
-    return list(await uow.session.execute(query.order_by(BOOKINGS.c.day)))
-
-
-async def lock_ledger(
-    uow: UnitOfWork, board: str, start: date, end: date
-) -> tuple[dict[date, int], dict[date, int]]:
-    """Lock the board's ledger rows of the window, in day order (no deadlock between schedulers),
-    and return (capacity, booked) per day."""
-    rows = await uow.session.execute(
-        sa.select(BOOKINGS.c.day, BOOKINGS.c.capacity, BOOKINGS.c.booked)
-        .where(BOOKINGS.c.board == board, BOOKINGS.c.day.between(start, end))
-        .order_by(BOOKINGS.c.day)
-        .with_for_update()
-    )
-    capacity: dict[date, int] = {}
-    booked: dict[date, int] = {}
-    for day, cap, used in rows:
-        capacity[day] = cap
-        booked[day] = used
-    return capacity, booked
-
-
-async def lock_days(
-    uow: UnitOfWork, board: str, days: Collection[date]
-) -> tuple[dict[date, int], dict[date, int]]:
-    """Like :func:`lock_ledger` for a few days (a meeting moving from one day to another)."""
-    rows = await uow.session.execute(
-        sa.select(BOOKINGS.c.day, BOOKINGS.c.capacity, BOOKINGS.c.booked)
-        .where(BOOKINGS.c.board == board, BOOKINGS.c.day.in_(sorted(days)))
-        .order_by(BOOKINGS.c.day)
-        .with_for_update()
-    )
-    capacity: dict[date, int] = {}
-    booked: dict[date, int] = {}
-    for day, cap, used in rows:
-        capacity[day] = cap
-        booked[day] = used
-    return capacity, booked
-
-
-async def book(uow: UnitOfWork, board: str, releases: Mapping[date, int]) -> None:
-    """Take occasional teachers, in day order, only where they are left (the database decides)."""
-    for day in sorted(releases):
-        n = releases[day]
-        if n <= 0:
-            continue
-        taken = (
-            await uow.session.execute(
-                sa.update(BOOKINGS)
-                .where(
-                    BOOKINGS.c.board == board,
-                    BOOKINGS.c.day == day,
-                    BOOKINGS.c.booked + n <= BOOKINGS.c.capacity,
-                )
-                .values(booked=BOOKINGS.c.booked + n, updated_at=sa.func.now())
-                .returning(BOOKINGS.c.booked)
-            )
-        ).first()
-        if taken is None:
-            raise CapacityTaken(day)
-
-
-async def release(uow: UnitOfWork, board: str, day: date, n: int) -> None:
-    if n > 0:
-        await uow.session.execute(
-            sa.update(BOOKINGS)
-            .where(BOOKINGS.c.board == board, BOOKINGS.c.day == day)
-            .values(booked=sa.func.greatest(BOOKINGS.c.booked - n, 0), updated_at=sa.func.now())
-        )
-
-
-# ---------------------------------------------------------------- who is busy when
-
-
-async def busy_days(
-    uow: UnitOfWork,
-    board: str,
-    people: Collection[str],
-    start: date,
-    end: date,
-    *,
-    except_meeting: uuid.UUID | None = None,
-    except_observation: uuid.UUID | None = None,
-) -> dict[str, set[date]]:
-    """Days each person cannot be released for a meeting: workshops and cohort meetings they are
-    confirmed in (learned from registration's events; open sessions are after school), hub
-    meetings they attend and observation visits they are part of."""
-    ids = [uuid.UUID(p) for p in people]
-    busy: dict[str, set[date]] = defaultdict(set)
-    if not ids:
-        return busy
-    workshops = await uow.session.execute(
-        sa.select(WorkshopEnrolmentView.participant_id, WorkshopSessionView.day)
-        .join(WorkshopSessionView, WorkshopSessionView.session_id == WorkshopEnrolmentView.session_id)  # type: ignore[arg-type]
-        .where(
-            WorkshopEnrolmentView.participant_id.in_(ids),  # type: ignore[attr-defined]
-            WorkshopSessionView.cancelled.is_(False),  # type: ignore[attr-defined]
-            WorkshopSessionView.kind != "network_open",  # type: ignore[arg-type]
-            WorkshopSessionView.day.between(start, end),  # type: ignore[attr-defined]
-        )
-    )
-    for person, day in workshops:
-        busy[str(person)].add(day)
-    meetings = sa.select(HubMeetingRow.attendees, HubMeetingRow.day).where(
-        HubMeetingRow.board == board,  # type: ignore[arg-type]
-        HubMeetingRow.status == "scheduled",  # type: ignore[arg-type]
-        HubMeetingRow.day.between(start, end),  # type: ignore[attr-defined]
-        HubMeetingRow.attendees.overlap(ids),  # type: ignore[attr-defined]
-    )
-    if except_meeting is not None:
-        meetings = meetings.where(HubMeetingRow.id != except_meeting)  # type: ignore[arg-type]
-    wanted = set(ids)
-    for attendees, day in await uow.session.execute(meetings):
-        for person in wanted.intersection(attendees):
-            busy[str(person)].add(day)
-    visits = sa.select(ObservationRow.visitor_id, ObservationRow.host_id, ObservationRow.day).where(
-        ObservationRow.board == board,  # type: ignore[arg-type]
-        ObservationRow.status == "scheduled",  # type: ignore[arg-type]
-        ObservationRow.day.between(start, end),  # type: ignore[attr-defined]
-        sa.or_(ObservationRow.visitor_id.in_(ids), ObservationRow.host_id.in_(ids)),  # type: ignore[attr-defined]
-    )
-    if except_observation is not None:
-        visits = visits.where(ObservationRow.id != except_observation)  # type: ignore[arg-type]
-    for visitor, host, day in await uow.session.execute(visits):
-        for person in wanted.intersection((visitor, host)):
-            busy[str(person)].add(day)
-    return busy
+async def capacity_rows(
+    uow: UnitOfWork, board: str, start: date | None, end: date | None
+) -> list[tuple[date, int, int]]:
+    """(day, capacity, booked) of the board's ledger, in day order."""
+    return await repositories(uow).meetings.capacity_rows(board, start, end)
 
 
 # ---------------------------------------------------------------- scheduling hub meetings
@@ -342,10 +165,8 @@ async def schedule_hub_meetings(
     # One scheduler per board at a time (replicas included), so "does this hub already meet?" is
     # answered after the previous run committed. Capacity does not rely on it: the ledger's row
     # locks, conditional updates and CHECK hold against every writer.
-    await uow.session.execute(
-        sa.text("SELECT pg_advisory_xact_lock(hashtext('mentorweb.release_days'), hashtext(:board))"),
-        {"board": board},
-    )
+    store = repositories(uow).meetings
+    await store.lock_scheduler(board)
     calendar_row = await get_calendar(uow, board, program_year)
     calendar = calendar_of(calendar_row)
     start = max(policy.start or calendar.first_day, calendar.first_day)
@@ -355,20 +176,7 @@ async def schedule_hub_meetings(
     if end < start:
         raise Invalid("end", "the window is outside the school year (or entirely before today)")
     ids = [uuid.UUID(h.hub_id) for h in hubs]
-    existing = set(
-        (
-            await uow.session.execute(
-                sa.select(HubMeetingRow.hub_id)
-                .where(
-                    HubMeetingRow.board == board,  # type: ignore[arg-type]
-                    HubMeetingRow.program_year == program_year,  # type: ignore[arg-type]
-                    HubMeetingRow.status == "scheduled",  # type: ignore[arg-type]
-                    HubMeetingRow.hub_id.in_(ids),  # type: ignore[attr-defined]
-                )
-                .distinct()
-            )
-        ).scalars()
-    )
+    existing = await store.hubs_meeting(board, program_year, ids)
     skipped = [
         scheduler.UnscheduledHub(
             h.hub_id, "calendar", "already has meetings this program year: reschedule or cancel them instead"
@@ -377,9 +185,9 @@ async def schedule_hub_meetings(
         if uuid.UUID(h.hub_id) in existing
     ]
     todo = [h for h in hubs if uuid.UUID(h.hub_id) not in existing]
-    capacity, booked = await lock_ledger(uow, board, start, end)
+    capacity, booked = await store.lock_ledger(board, start, end)
     people = {p for h in todo for p in h.attendees}
-    busy = await busy_days(uow, board, people, start, end)
+    busy = await store.busy_days(board, people, start, end)
     for person, days in (extra_busy or {}).items():
         busy[person].update(days)
     plan = scheduler.schedule_hubs(
@@ -391,9 +199,9 @@ async def schedule_hub_meetings(
         policy=SchedulingPolicy(policy.meetings_per_hub, policy.release_time, start, end),
     )
     try:
-        await book(uow, board, plan.releases_by_day())
+        await store.book(board, plan.releases_by_day())
     except CapacityTaken as exc:
-        raise MatchingConflict(
+        raise OccasionalTeachersTaken(
             f"another booking took the occasional teachers of {exc.args[0]}; retry", retry_after=1
         ) from exc
     rows: list[HubMeetingRow] = []
@@ -417,10 +225,10 @@ async def schedule_hub_meetings(
             created_at=now,
             updated_at=now,
         )
-        uow.session.add(row)
         rows.append(row)
-    await uow.session.flush()
+    await store.add_meetings(rows)
     uow.publish(*(_event(r) for r in rows))
+    await uow.commit()
     return ScheduleOutcome(rows, sorted([*skipped, *plan.unscheduled], key=lambda u: u.hub_id))
 
 
@@ -433,22 +241,15 @@ async def board_hubs(
     without_class: Collection[uuid.UUID] = (),
 ) -> list[HubToSchedule]:
     """The board's hubs of the program year as formed by matching (``hubs``/``hub_members``)."""
-    query = (
-        "SELECT hub_id, participant_id, role FROM hub_members "
-        "WHERE board = :board AND program_year = :program_year"
-    )
-    params: dict[str, Any] = {"board": board, "program_year": program_year}
-    if hub_ids is not None:
-        query += " AND hub_id = ANY(:hub_ids)"
-        params["hub_ids"] = list(hub_ids)
-    rows = await uow.session.execute(sa.text(query + " ORDER BY hub_id, role DESC, participant_id"), params)
+    store = repositories(uow)
+    rows = await store.meetings.hub_people(board, program_year, hub_ids)
     members: dict[uuid.UUID, list[str]] = defaultdict(list)
     leaders: dict[uuid.UUID, list[str]] = defaultdict(list)
     for hub_id, participant_id, role in rows:
         (leaders if role == "leader" else members)[hub_id].append(str(participant_id))
     free = frozenset(str(p) for p in without_class)
     coaches: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for hub_id, coach_id in await repository.coaches_of(uow.session, board, program_year, hub_ids):
+    for hub_id, coach_id in await store.decisions.coaches_of(board, program_year, hub_ids):
         coaches[hub_id].append(str(coach_id))
     return [
         HubToSchedule(
@@ -459,26 +260,16 @@ async def board_hubs(
 
 
 async def get_meeting(uow: UnitOfWork, meeting_id: uuid.UUID, *, lock: bool = False) -> HubMeetingRow:
-    query = sa.select(HubMeetingRow).where(HubMeetingRow.id == meeting_id)  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    row = (await uow.session.execute(query)).scalar_one_or_none()
+    row = await repositories(uow).meetings.meeting(meeting_id, lock=lock)
     if row is None:
-        raise Problem(404, "Not found", "No such hub meeting.")
+        raise NotFound("No such hub meeting.")
     return row
 
 
 async def list_meetings(
     uow: UnitOfWork, board: str, program_year: str | None = None, hub_id: uuid.UUID | None = None
 ) -> list[HubMeetingRow]:
-    query = sa.select(HubMeetingRow).where(HubMeetingRow.board == board)  # type: ignore[arg-type]
-    if program_year:
-        query = query.where(HubMeetingRow.program_year == program_year)  # type: ignore[arg-type]
-    if hub_id:
-        query = query.where(HubMeetingRow.hub_id == hub_id)  # type: ignore[arg-type]
-    return list(
-        (await uow.session.execute(query.order_by(HubMeetingRow.day, HubMeetingRow.hub_id))).scalars()
-    )  # type: ignore[arg-type]
+    return await repositories(uow).meetings.meetings(board, program_year, hub_id)
 
 
 async def reschedule_meeting(
@@ -494,23 +285,15 @@ async def reschedule_meeting(
     given back and the new day's are booked in the same transaction."""
     row = await get_meeting(uow, meeting_id, lock=True)
     if row.status != "scheduled":
-        raise Problem(409, "Cancelled", "the meeting was cancelled")
+        raise MeetingCancelled()
     calendar_row = await get_calendar(uow, row.board, row.program_year)
     with_release = row.release_time if release_time is None else release_time
     releases = row.with_class if with_release else 0
-    capacity, booked = await lock_days(uow, row.board, {day, row.day})
-    others = [
-        d
-        for (d,) in await uow.session.execute(
-            sa.select(HubMeetingRow.day).where(
-                HubMeetingRow.hub_id == row.hub_id,  # type: ignore[arg-type]
-                HubMeetingRow.status == "scheduled",  # type: ignore[arg-type]
-                HubMeetingRow.id != row.id,  # type: ignore[arg-type]
-            )
-        )
-    ]
+    store = repositories(uow).meetings
+    capacity, booked = await store.lock_days(row.board, {day, row.day})
+    others = await store.other_days(row)
     people = [str(a) for a in row.attendees]
-    busy = await busy_days(uow, row.board, people, day, day, except_meeting=row.id)
+    busy = await store.busy_days(row.board, people, day, day, except_meeting=row.id)
     left = capacity.get(day, 0) - booked.get(day, 0) + (row.releases if day == row.day else 0)
     problem = scheduler.day_problem(
         day,
@@ -522,14 +305,12 @@ async def reschedule_meeting(
         other_days=others,
     )
     if problem is not None:
-        raise Problem(
-            409, "Day not available", f"day: {problem[1]}", errors=[{"field": "day", "message": problem[1]}]
-        )
-    await release(uow, row.board, row.day, row.releases)
+        raise DayNotAvailable("day", problem[1])
+    await store.release(row.board, row.day, row.releases)
     try:
-        await book(uow, row.board, {day: releases})
+        await store.book(row.board, {day: releases})
     except CapacityTaken as exc:  # pragma: no cover - the ledger rows are locked
-        raise Problem(409, "Occasional teachers taken", "day: no occasional teachers left; retry") from exc
+        raise OccasionalTeachersTaken("day: no occasional teachers left; retry") from exc
     row.day = day
     row.release_time = with_release
     row.releases = releases
@@ -538,8 +319,9 @@ async def reschedule_meeting(
         row.location = location
     row.sequence += 1
     row.updated_at = datetime.now(UTC)
-    await uow.session.flush()
+    await repositories(uow).flush()
     uow.publish(_event(row, HubMeetingRescheduled))
+    await uow.commit()
     return row
 
 
@@ -548,12 +330,13 @@ async def cancel_meeting(uow: UnitOfWork, meeting_id: uuid.UUID) -> HubMeetingRo
     row = await get_meeting(uow, meeting_id, lock=True)
     if row.status == "cancelled":
         return row
-    await release(uow, row.board, row.day, row.releases)
+    await repositories(uow).meetings.release(row.board, row.day, row.releases)
     row.status = "cancelled"
     row.sequence += 1
     row.updated_at = datetime.now(UTC)
-    await uow.session.flush()
+    await repositories(uow).flush()
     uow.publish(_event(row, HubMeetingCancelled))
+    await uow.commit()
     return row
 
 
@@ -564,21 +347,7 @@ async def release_day_report(
     uow: UnitOfWork, board: str, program_year: str, daily_rate: Decimal | None = None
 ) -> ReleaseDayReport:
     """Release days used by the board's scheduled hub meetings and observation visits."""
-    meetings = await uow.session.execute(
-        sa.select(HubMeetingRow.day, HubMeetingRow.hub_id, HubMeetingRow.releases).where(
-            HubMeetingRow.board == board,  # type: ignore[arg-type]
-            HubMeetingRow.program_year == program_year,  # type: ignore[arg-type]
-            HubMeetingRow.status == "scheduled",  # type: ignore[arg-type]
-            HubMeetingRow.release_time.is_(True),  # type: ignore[attr-defined]
-        )
-    )
-    visits = await uow.session.execute(
-        sa.select(ObservationRow.day, ObservationRow.releases).where(
-            ObservationRow.board == board,  # type: ignore[arg-type]
-            ObservationRow.program_year == program_year,  # type: ignore[arg-type]
-            ObservationRow.status == "scheduled",  # type: ignore[arg-type]
-        )
-    )
+    meetings, visits = await repositories(uow).meetings.release_uses(board, program_year)
     uses = [ReleaseUse(day, "hub_meeting", n, str(hub)) for day, hub, n in meetings]
     uses += [ReleaseUse(day, "observation", n) for day, n in visits]
     return build_report(uses, board=board, program_year=program_year, daily_rate=daily_rate)

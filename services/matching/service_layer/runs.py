@@ -18,22 +18,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import MatchingRun
+from services.matching.adapters.unit_of_work import repositories
 from services.matching.domain import continuity
 from services.matching.domain.continuity import Decision
+from services.matching.domain.errors import MatchingConflict
 from services.matching.domain.placement_model import Hub, Pairing
 from services.matching.domain.run_outcome import LastRun, PublishedState, run_outcome
-from services.matching.service_layer import coaches
-from services.matching.service_layer.hubs import (
-    MatchingConflict,
-    NotFound,
-    as_reasons,
-    explanations,
-    hub_formed,
-    membership_changed,
-)
+from services.matching.service_layer import coaches, readiness
+from services.matching.service_layer.errors import NotFound
+from services.matching.service_layer.hubs import as_reasons, explanations, hub_formed, membership_changed
 from services.matching.service_layer.meetings_follow import follow_hubs
 from services.matching.service_layer.placement import place_late
 from shared.db import UnitOfWork
@@ -51,7 +46,7 @@ async def _acquire(uow: UnitOfWork, board: str, wait: float) -> None:
     """Wait briefly for the board's lock (a late joiner being placed), then refuse."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    while not await repository.try_lock_board(uow.session, board):
+    while not await repositories(uow).boards.try_lock_board(board):
         if loop.time() >= deadline:
             raise MatchingConflict(
                 f"a matching run or a hub change for board {board} is in progress; retry shortly",
@@ -151,22 +146,21 @@ async def run_matching(
 ) -> MatchingRun:
     """Draft the hubs of ``board`` for ``program_year`` (nothing is announced); the caller commits."""
     await _acquire(uow, board, lock_wait)
-    session = uow.session
+    repos = repositories(uow)
     started = clock()
     run_id = uuid.uuid4()
-    rules = await repository.load_rules(session, board)
-    people = await repository.load_people(session, board, program_year, rules.region)
-    stored = await repository.load_hubs(session, board=board, program_year=program_year)
+    rules = await repos.boards.load_rules(board)
+    people = await repos.people.load_people(board, program_year, rules.region)
+    stored = await repos.hubs.load_hubs(board=board, program_year=program_year)
     published = [s.domain() for s in stored]
     published_pairings = {
-        t: str(row.mentor_id)
-        for t, row in (await repository.pairings_of(session, board, program_year)).items()
+        t: str(row.mentor_id) for t, row in (await repos.placements.pairings_of(board, program_year)).items()
     }
     published_unplaced = {
-        p: row.reason for p, row in (await repository.unplaced_of(session, board, program_year)).items()
+        p: row.reason for p, row in (await repos.placements.unplaced_of(board, program_year)).items()
     }
-    decisions = [decision_of(r) for r in await repository.decisions_of(session, board, program_year)]
-    last = await repository.last_published_run(session, board, program_year)
+    decisions = [decision_of(r) for r in await repos.decisions.decisions_of(board, program_year)]
+    last = await repos.runs.last_published_run(board, program_year)
     outcome = run_outcome(
         people.teachers,
         people.mentors,
@@ -212,7 +206,7 @@ async def run_matching(
             {"kind": d.kind, "participant_id": d.participant_id, "hub_id": d.hub_id} for d in skipped
         ],
     }
-    await repository.supersede_drafts(session, board, program_year)
+    await repos.runs.supersede_drafts(board, program_year)
     run = MatchingRun(
         id=run_id,
         board=board,
@@ -227,13 +221,13 @@ async def run_matching(
         inputs=outcome.inputs,
         base=continuity.state_digest(published, published_pairings),
     )
-    session.add(run)
-    await session.flush()
+    repos.add(run)
+    await repos.flush()
     return run
 
 
 async def _draft_run(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:
-    run = await repository.get_run(uow.session, run_id, for_update=True)
+    run = await repositories(uow).runs.get_run(run_id, for_update=True)
     if run is None or run.board != board or run.program_year != program_year:
         raise NotFound("No such matching run in your board.", field="run_id")
     if run.status != "draft" or run.draft is None:
@@ -245,11 +239,12 @@ async def discard_run(uow: UnitOfWork, *, board: str, program_year: str, run_id:
     """Drop a draft: nothing changes for anyone."""
     run = await _draft_run(uow, board, program_year, run_id)
     run.status = "discarded"
-    await uow.session.flush()
+    await repositories(uow).flush()
+    await uow.commit()
     return run
 
 
-async def publish_run(
+async def _publish(
     uow: UnitOfWork,
     *,
     board: str,
@@ -262,11 +257,11 @@ async def publish_run(
     """Make a draft what participants see: hubs keep their ids, dissolved hubs' future meetings are
     cancelled, movers follow their hub's meetings, and every change is announced (outbox)."""
     await _acquire(uow, board, lock_wait)
-    session = uow.session
+    repos = repositories(uow)
     run = await _draft_run(uow, board, program_year, run_id)
     assert run.draft is not None
-    stored = await repository.load_hubs(session, board=board, program_year=program_year, for_update=True)
-    pairing_rows = await repository.pairings_of(session, board, program_year)
+    stored = await repos.hubs.load_hubs(board=board, program_year=program_year, for_update=True)
+    pairing_rows = await repos.placements.pairings_of(board, program_year)
     published_pairings = {t: str(row.mentor_id) for t, row in pairing_rows.items()}
     if continuity.state_digest([s.domain() for s in stored], published_pairings) != run.base:
         raise MatchingConflict(
@@ -274,26 +269,22 @@ async def publish_run(
             field="run_id",
         )
     published = {str(s.id): s for s in stored}
-    docs: list[dict[str, Any]] = run.draft["hubs"]  # type: ignore[assignment]
+    docs: list[dict[str, Any]] = run.draft["hubs"]
     hubs = {d["id"]: _hub_of(d, board) for d in docs}
     doc_of = {d["id"]: d for d in docs}
-    previous_unplaced = await repository.unplaced_of(session, board, program_year)
-    draft_unplaced: dict[str, str] = {
-        u["participant_id"]: u["reason"]
-        for u in run.draft["unplaced"]  # type: ignore[attr-defined]
-    }
+    previous_unplaced = await repos.placements.unplaced_of(board, program_year)
+    draft_unplaced: dict[str, str] = {u["participant_id"]: u["reason"] for u in run.draft["unplaced"]}
     draft_pairings = [
-        Pairing(p["teacher_id"], p["mentor_id"], p["explanation"])
-        for p in run.draft["pairings"]  # type: ignore[attr-defined]
+        Pairing(p["teacher_id"], p["mentor_id"], p["explanation"]) for p in run.draft["pairings"]
     ]
     # The facts behind each drafted pairing and unplaced person, as the draft kept them.
     pairing_reasons = {
         p["teacher_id"]: [Reason.model_validate(r) for r in p.get("reasons", [])]
-        for p in run.draft["pairings"]  # type: ignore[attr-defined]
+        for p in run.draft["pairings"]
     }
     unplaced_reasons = {
         u["participant_id"]: [Reason.model_validate(r) for r in u.get("reasons", [])]
-        for u in run.draft["unplaced"]  # type: ignore[attr-defined]
+        for u in run.draft["unplaced"]
     }
     diff = continuity.difference(
         [s.domain() for s in stored],
@@ -305,8 +296,8 @@ async def publish_run(
 
     # Hubs: rewrite the members of changed and dissolved hubs, then add the new hubs.
     rewritten = [uuid.UUID(c.hub_id) for c in diff.changed] + [uuid.UUID(k) for k in diff.dissolved]
-    await repository.replace_members(session, rewritten)
-    await session.flush()
+    await repos.hubs.replace_members(rewritten)
+    await repos.flush()
     follow = await follow_hubs(
         uow,
         board=board,
@@ -322,10 +313,9 @@ async def publish_run(
         hubs={uuid.UUID(k): published[k].row.theme for k in diff.dissolved},
         cancelled=follow.cancelled_by_hub,
     )
-    await repository.delete_hubs(session, [uuid.UUID(k) for k in diff.dissolved])
+    await repos.hubs.delete_hubs([uuid.UUID(k) for k in diff.dissolved])
     member_explanations = {(d["id"], pid): text for d in docs for pid, text in d["explanations"].items()}
-    await repository.insert_hubs(
-        session,
+    await repos.hubs.insert_hubs(
         program_year=program_year,
         hubs=[hubs[k] for k in diff.formed],
         member_explanations=member_explanations,
@@ -333,8 +323,7 @@ async def publish_run(
     )
     for change in diff.changed:
         hub = hubs[change.hub_id]
-        await repository.insert_members(
-            session,
+        await repos.hubs.insert_members(
             [
                 {
                     "hub_id": uuid.UUID(hub.hub_key),
@@ -348,8 +337,7 @@ async def publish_run(
                 for pid in people
             ],
         )
-        await repository.update_hub(
-            session,
+        await repos.hubs.update_hub(
             uuid.UUID(hub.hub_key),
             {
                 "theme": hub.theme,
@@ -361,20 +349,20 @@ async def publish_run(
         )
 
     # Unplaced and pairings as drafted.
-    await repository.delete_unplaced(session, board=board, program_year=program_year)
-    await repository.upsert_unplaced(
-        session, board=board, program_year=program_year, reasons=draft_unplaced, run_id=run.id
+    await repos.placements.delete_unplaced(board=board, program_year=program_year)
+    await repos.placements.upsert_unplaced(
+        board=board, program_year=program_year, reasons=draft_unplaced, run_id=run.id
     )
-    await repository.replace_pairings(
-        session, board=board, program_year=program_year, pairings=draft_pairings, run_id=run.id
+    await repos.placements.replace_pairings(
+        board=board, program_year=program_year, pairings=draft_pairings, run_id=run.id
     )
     placed = {m for h in hubs.values() for m in h.members}
     leading = {m for h in hubs.values() for m in h.leaders}
-    people = await repository.load_people(session, board, program_year, None)
-    await repository.set_status(session, placed, "placed")
-    await repository.set_status(session, draft_unplaced, "unplaced")
-    await repository.set_status(session, leading, "leading")
-    await repository.set_status(session, set(people.mentors) - leading, "available")
+    people = await repos.people.load_people(board, program_year, None)
+    await repos.people.set_status(placed, "placed")
+    await repos.people.set_status(draft_unplaced, "unplaced")
+    await repos.people.set_status(leading, "leading")
+    await repos.people.set_status(set(people.mentors) - leading, "available")
 
     # Teachers who registered while the draft was open are placed now, as late joiners.
     waiting = sorted(set(people.teachers) - placed - set(draft_unplaced))
@@ -455,7 +443,7 @@ async def publish_run(
                 )
             )
 
-    await session.flush()
+    await repos.flush()
     for participant_id in waiting:
         await place_late(uow, board, program_year, participant_id, cause=None)
 
@@ -469,7 +457,7 @@ async def publish_run(
         "meeting_invitations": follow.invited,
         "meeting_cancellations": follow.uninvited,
     }
-    await session.flush()
+    await repos.flush()
     return run
 
 
@@ -480,6 +468,38 @@ async def run_and_publish(
     run = await run_matching(
         uow, board=board, program_year=program_year, requested_by=requested_by, clock=clock
     )
-    return await publish_run(
+    return await _publish(
         uow, board=board, program_year=program_year, run_id=run.id, published_by=requested_by, clock=clock
     )
+
+
+async def start_run(uow: UnitOfWork, *, board: str, program_year: str, requested_by: str) -> MatchingRun:
+    """A coordinator's run, on complete data only (issue 17): the draft is stored, nothing announced."""
+    await readiness.ensure_caught_up(uow, board, program_year)
+    run = await run_matching(uow, board=board, program_year=program_year, requested_by=requested_by)
+    await uow.commit()
+    return run
+
+
+async def publish_run(
+    uow: UnitOfWork,
+    *,
+    board: str,
+    program_year: str,
+    run_id: uuid.UUID,
+    published_by: str,
+    clock: Clock = _now,
+    lock_wait: float = LOCK_WAIT_SECONDS,
+) -> MatchingRun:
+    """Publish a draft (see :func:`_publish`) and commit: participants are told."""
+    run = await _publish(
+        uow,
+        board=board,
+        program_year=program_year,
+        run_id=run_id,
+        published_by=published_by,
+        clock=clock,
+        lock_wait=lock_wait,
+    )
+    await uow.commit()
+    return run

@@ -9,9 +9,7 @@ the scheduler errs on the side of not pulling a teacher from a workshop.)
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert
-
-from services.matching.adapters.meeting_tables import WorkshopEnrolmentView, WorkshopSessionView
+from services.matching.adapters.unit_of_work import repositories
 from shared.db import UnitOfWork
 from shared.events.registration import EnrolmentConfirmed, SessionCancelled, SessionScheduled
 
@@ -20,7 +18,6 @@ async def record_session(uow: UnitOfWork, event: SessionScheduled) -> None:
     """SessionScheduled, SessionChanged and SessionCancelled: the local day of the session."""
     # starts_at is local time with its offset: its date part is the day in the board's calendar.
     day = event.starts_at.date()
-    table = WorkshopSessionView.__table__  # type: ignore[attr-defined]
     row = {
         "session_id": event.session_id,
         "board": event.board,
@@ -29,20 +26,8 @@ async def record_session(uow: UnitOfWork, event: SessionScheduled) -> None:
         "cancelled": isinstance(event, SessionCancelled),
         "sequence": event.sequence,
     }
-    statement = insert(table).values(**row)
-    await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.session_id],
-            set_={k: statement.excluded[k] for k in ("kind", "day", "cancelled", "sequence")},
-            where=table.c.sequence <= statement.excluded.sequence,
-        )
-    )
+    await repositories(uow).meetings.record_session(row)
 
 
 async def record_enrolment(uow: UnitOfWork, event: EnrolmentConfirmed) -> None:
-    table = WorkshopEnrolmentView.__table__  # type: ignore[attr-defined]
-    await uow.session.execute(
-        insert(table)
-        .values(session_id=event.session_id, participant_id=event.participant_id, board=event.board)
-        .on_conflict_do_nothing()
-    )
+    await repositories(uow).meetings.record_enrolment(event.session_id, event.participant_id, event.board)

@@ -16,7 +16,7 @@ depends_on = None
 UUID = postgresql.UUID(as_uuid=True)
 
 
-def _now(name: str) -> sa.Column:  # type: ignore[type-arg]
+def _now(name: str) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 

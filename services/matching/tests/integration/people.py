@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from services.matching.domain.placement_model import Mentor, Teacher
 from shared.events.registration import MentorRegistered, ParticipantProfile, TeacherRegistered
@@ -23,13 +24,13 @@ def teacher_event(teacher: Teacher, board: str, *, year: str = YEAR) -> TeacherR
         participant_id=pid(f"{board}/{teacher.participant_id}"),
         program_year=year,
         hr_id=teacher.hr_id,
-        role=teacher.role,  # type: ignore[arg-type]
+        role=teacher.role,
         given_name="Zoé",
         family_name=f"Teacher-{teacher.participant_id}",
         email=f"{teacher.participant_id.lower()}@{board.lower()}.example.org",
-        language=teacher.language,  # type: ignore[arg-type]
+        language=teacher.language,
         school=teacher.school,
-        grade_band=teacher.grade_band,  # type: ignore[arg-type]
+        grade_band=teacher.grade_band,
         subjects=list(teacher.subjects),
         themes=list(teacher.themes),
     )
@@ -45,9 +46,9 @@ def mentor_event(mentor: Mentor, board: str, *, year: str = YEAR) -> MentorRegis
         given_name="Étienne",
         family_name=f"Mentor-{mentor.participant_id}",
         email=f"{mentor.participant_id.lower()}@{board.lower()}.example.org",
-        language=mentor.language,  # type: ignore[arg-type]
+        language=mentor.language,
         school=mentor.school,
-        grade_band=mentor.grade_band,  # type: ignore[arg-type]
+        grade_band=mentor.grade_band,
         subjects=list(mentor.subjects),
         expertise_themes=list(mentor.expertise_themes),
         leads_school_leaders=mentor.leads_school_leaders,
@@ -59,12 +60,12 @@ def mentor_event(mentor: Mentor, board: str, *, year: str = YEAR) -> MentorRegis
     return MentorRegistered(board=board, participant=profile)
 
 
-def synthetic(code: str, teachers: int, mentors: int, **kw: object) -> tuple[list[Teacher], list[Mentor]]:
+def synthetic(code: str, teachers: int, mentors: int, **kw: Any) -> tuple[list[Teacher], list[Mentor]]:
     """A seeded synthetic board (the same people whatever the test board's random code is)."""
-    t, m = synthetic_board("ELM", teachers, mentors, **kw)  # type: ignore[arg-type]
+    t, m = synthetic_board("ELM", teachers, mentors, **kw)
     return [replace(x, board=code) for x in t], [replace(x, board=code) for x in m]
 
 
-def as_registered(people: list[Teacher] | list[Mentor], board: str) -> list:  # type: ignore[type-arg]
+def as_registered(people: list[Teacher] | list[Mentor], board: str) -> list:
     """The domain's view of registered participants: ids are registration's UUIDs."""
     return [replace(p, participant_id=str(pid(f"{board}/{p.participant_id}"))) for p in people]

@@ -13,9 +13,10 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 
-from services.matching.adapters import repository
+from services.matching.adapters.repository import DecisionRepository, HubRepository
+from services.matching.domain.errors import Invalid, MatchingConflict
 from services.matching.service_layer import coaches, pairings
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from services.matching.service_layer.errors import NotFound
 from services.matching.service_layer.placement import on_mentor_changed, on_participant_withdrawn
 from services.matching.tests.integration.people import YEAR, mentor_event, pid, synthetic
 from services.matching.tests.integration.test_workflow import (
@@ -37,7 +38,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:
     url = infra.database_url(f"{run_prefix}_matching_coaches")
     await upgrade("matching", url)
     engine = make_engine(url)
@@ -70,7 +71,7 @@ async def meetings_of(
             ),
             {"h": hub_id},
         )
-        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+        return [tuple(r) for r in rows.all()]
 
 
 async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_rerun_keeps_them(
@@ -82,7 +83,7 @@ async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_reru
     coach = await add_coach(factory, board)
     await schedule_everything(factory, board)
     async with UnitOfWork(factory) as uow:
-        hubs = await repository.load_hubs(uow.session, board=board, program_year=YEAR)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
     hub = hubs[0]
     before = await meetings_of(factory, hub.id)
     assert before and all(coach not in m[1] for m in before)
@@ -144,8 +145,8 @@ async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_reru
     events = len(await outbox(factory, board))
     await run_publish(factory, board)
     async with UnitOfWork(factory) as uow:
-        kept = await repository.load_hubs(uow.session, board=board, program_year=YEAR, hub_ids=[hub.id])
-        decisions = await repository.decisions_of(uow.session, board, YEAR)
+        kept = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR, hub_ids=[hub.id])
+        decisions = await DecisionRepository(uow.session).decisions_of(board, YEAR)
     assert kept[0].coaches == [coach] and coach not in {m.participant_id for m in kept[0].leaders}
     assert [d.kind for d in decisions if d.participant_id == coach] == ["coach"]
     assert len(await outbox(factory, board)) == events
@@ -153,7 +154,8 @@ async def test_a_coach_is_invited_to_the_hubs_meetings_without_a_seat_and_a_reru
     # Released through the standing decisions: dropped from every future meeting, told once.
     decision = next(d for d in decisions if d.kind == "coach")
     async with UnitOfWork(factory) as uow:
-        await pairings.release_decision(uow, board=board, decision_id=decision.id)  # type: ignore[arg-type]
+        assert decision.id is not None
+        await pairings.release_decision(uow, board=board, decision_id=decision.id)
         await uow.commit()
     released = await meetings_of(factory, hub.id)
     assert all(coach not in m[1] for m in released)
@@ -172,7 +174,7 @@ async def test_a_coach_who_withdraws_leaves_every_hub_they_support(factory: Fact
     coach = await add_coach(factory, board, "C2")
     await schedule_everything(factory, board)
     async with UnitOfWork(factory) as uow:
-        hubs = await repository.load_hubs(uow.session, board=board, program_year=YEAR)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
     for hub in hubs:
         async with UnitOfWork(factory) as uow:
             await coaches.assign_coach(

@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import pytest_asyncio
@@ -17,10 +17,16 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.adapters import repository
+from services.matching.adapters.repository import (
+    HubRepository,
+    PeopleRepository,
+    PlacementRepository,
+    RunRepository,
+)
+from services.matching.domain.errors import MatchingConflict
 from services.matching.domain.forming import check_hard_constraints
 from services.matching.domain.placement_model import MatchingResult, Mentor, Teacher, Unplaced
 from services.matching.service_layer import overrides, runs
-from services.matching.service_layer.hubs import MatchingConflict
 from services.matching.service_layer.placement import (
     on_mentor_changed,
     on_participant_withdrawn,
@@ -45,7 +51,7 @@ E = TypeVar("E", bound=ParticipantEvent)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:
     url = infra.database_url(f"{run_prefix}_matching_it")
     await upgrade("matching", url)
     engine = make_engine(url)
@@ -87,9 +93,9 @@ async def run(factory: Factory, board: str) -> uuid.UUID:
 async def state(factory: Factory, board: str) -> tuple[MatchingResult, repository.People]:
     """The stored hubs and unplaced teachers as the domain's result, with the board's people."""
     async with UnitOfWork(factory) as uow:
-        people = await repository.load_people(uow.session, board, YEAR, None)
-        hubs = await repository.load_hubs(uow.session, board=board, program_year=YEAR)
-        unplaced = await repository.unplaced_of(uow.session, board, YEAR)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
+        unplaced = await PlacementRepository(uow.session).unplaced_of(board, YEAR)
     return (
         MatchingResult(
             hubs=tuple(h.domain() for h in hubs),
@@ -99,7 +105,7 @@ async def state(factory: Factory, board: str) -> tuple[MatchingResult, repositor
     )
 
 
-async def events(factory: Factory, board: str, event_type: str) -> list[dict]:  # type: ignore[type-arg]
+async def events(factory: Factory, board: str, event_type: str) -> list[dict]:
     async with factory() as session:
         rows = await session.execute(
             sa.text("SELECT body FROM outbox WHERE board = :board AND event_type = :type ORDER BY id"),
@@ -133,7 +139,7 @@ async def test_a_run_forms_valid_hubs_for_everyone_and_announces_them(factory: F
     assert all(e["explanation"] and len(e["leaders"]) == 2 for e in formed)
     assert len(await events(factory, board, "ParticipantUnplaced")) == len(unplaced)
     async with UnitOfWork(factory) as uow:
-        pairings = await repository.pairings_of(uow.session, board, YEAR)
+        pairings = await PlacementRepository(uow.session).pairings_of(board, YEAR)
         statuses = Counter(v.placement_status for v in people.views.values() if v.role != "mentor")
     assert len(await events(factory, board, "MentorPaired")) == len(pairings) > 0
     assert statuses == Counter({"placed": len(placed)} | ({"unplaced": len(unplaced)} if unplaced else {}))
@@ -189,7 +195,7 @@ async def test_a_late_registrant_joins_a_hub_with_room_and_a_locked_hub_survives
     assert [(e["hub_id"], e["added"]) for e in changed if e["added"]] == [(joined.hub_key, [late_id])]
     assert check_hard_constraints(after, people.teachers.values(), people.mentors.values()) == []
     async with UnitOfWork(factory) as uow:
-        view = await repository.participant(uow.session, uuid.UUID(late_id))
+        view = await PeopleRepository(uow.session).participant(uuid.UUID(late_id))
     assert view is not None and view.placement_status == "placed"
 
     # A rerun with more teachers re-forms every hub but the locked one.
@@ -217,9 +223,9 @@ def _teacher(n: int, board: str) -> Teacher:
     )
 
 
-def _mentor(n: int, board: str, **kw: object) -> Mentor:
-    fields: dict[str, object] = {"expertise_themes": ("assessment",), "trained": True, "hub_capacity": 1} | kw
-    return Mentor(participant_id=f"M{n}", board=board, hr_id=f"{board}-MH{n}", **fields)  # type: ignore[arg-type]
+def _mentor(n: int, board: str, **kw: Any) -> Mentor:
+    fields: dict[str, Any] = {"expertise_themes": ("assessment",), "trained": True, "hub_capacity": 1} | kw
+    return Mentor(participant_id=f"M{n}", board=board, hr_id=f"{board}-MH{n}", **fields)
 
 
 def revised(event: E, revision: int = 2, **changes: object) -> E:
@@ -308,7 +314,9 @@ async def test_coordinator_overrides_respect_non_evaluation_bounds_and_are_audit
     registered = {str(e.participant.participant_id): e for e in registrations(board, teachers, mentors)}
     async with UnitOfWork(factory) as uow:
         evaluated = [people.views[who].hr_id]
-        await on_mentor_changed(uow, revised(registered[b.leaders[0]], evaluates_hr_ids=evaluated))
+        leader = registered[b.leaders[0]]
+        assert isinstance(leader, MentorRegistered)
+        await on_mentor_changed(uow, revised(leader, evaluates_hr_ids=evaluated))
         await uow.commit()
     async with UnitOfWork(factory) as uow:
         with pytest.raises(MatchingConflict, match="evaluates"):
@@ -385,5 +393,5 @@ async def test_two_runs_of_one_board_never_interleave_but_boards_run_in_parallel
             await parallel.commit()
         await first.commit()
     async with UnitOfWork(factory) as uow:
-        assert await repository.has_run(uow.session, board, YEAR)
+        assert await RunRepository(uow.session).has_run(board, YEAR)
         await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="again")

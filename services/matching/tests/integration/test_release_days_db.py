@@ -12,7 +12,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,9 +24,10 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.matching.adapters.meetings import BOOKINGS, CapacityTaken, MeetingRepository
 from services.matching.adapters.tables import ParticipantView
 from services.matching.domain.release_days import HubToSchedule, SchedulingPolicy
-from services.matching.entrypoints.meetings_http import router
+from services.matching.entrypoints.release_days import router
 from services.matching.service_layer import release_days as service
 from services.matching.service_layer.workshop_days import record_enrolment, record_session
 from shared.auth import TokenVerifier
@@ -86,7 +87,7 @@ class Db:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped-def]
+async def db(infra, run_prefix) -> AsyncIterator[Db]:
     url = infra.database_url(f"{run_prefix}_match_release")
     await upgrade("matching", url)
     engine = make_engine(url)
@@ -306,8 +307,8 @@ async def test_the_database_itself_refuses_over_booking(db: Db, token):
         # A scheduler that planned on a stale read (no lock): the conditional UPDATE still decides.
         async with db.uow() as uow:
             try:
-                await service.book(uow, board, {day: n})
-            except service.CapacityTaken:
+                await MeetingRepository(uow.session).book(board, {day: n})
+            except CapacityTaken:
                 return "refused"
             await asyncio.sleep(0.2)
             await uow.commit()
@@ -319,9 +320,7 @@ async def test_the_database_itself_refuses_over_booking(db: Db, token):
     # And the CHECK constraint holds against any other writer.
     async with db.uow() as uow:
         with pytest.raises(IntegrityError):
-            await uow.session.execute(
-                service.BOOKINGS.update().where(service.BOOKINGS.c.board == board).values(booked=21)
-            )
+            await uow.session.execute(BOOKINGS.update().where(BOOKINGS.c.board == board).values(booked=21))
     # Capacity cannot be lowered below what is booked.
     lowered = await db.client.put(
         f"/v1/boards/{board}/release-capacity",
@@ -414,6 +413,7 @@ def _view(board: str, role: str, hr_id: str, evaluates: list[str] | None = None)
         display_name="x",
         language="en",
         evaluates_hr_ids=evaluates or [],
+        updated_at=datetime.now(UTC),
     )
 
 

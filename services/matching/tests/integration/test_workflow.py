@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,11 +15,16 @@ import pytest_asyncio
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.matching.adapters import repository
+from services.matching.adapters.repository import (
+    HubRepository,
+    PeopleRepository,
+    PlacementRepository,
+    RunRepository,
+)
 from services.matching.adapters.tables import BoardPolicy
+from services.matching.domain.errors import InvalidFields, MatchingConflict
 from services.matching.domain.release_days import SchedulingPolicy
 from services.matching.service_layer import overrides, pairings, release_days, runs
-from services.matching.service_layer.hubs import MatchingConflict
 from services.matching.service_layer.placement import (
     on_mentor_changed,
     on_participant_withdrawn,
@@ -28,7 +33,7 @@ from services.matching.service_layer.placement import (
 from services.matching.tests.integration.people import YEAR, mentor_event, synthetic, teacher_event
 from shared.auth import Principal
 from shared.db import UnitOfWork, make_engine, make_session_factory
-from shared.events.registration import ParticipantWithdrawn
+from shared.events.registration import MentorRegistered, ParticipantWithdrawn, TeacherRegistered
 from shared.migrations import drop_database, upgrade
 from shared.testing.helpers import unique_board
 
@@ -39,7 +44,7 @@ TODAY = datetime.now(UTC).date()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def factory(infra, run_prefix) -> AsyncIterator[Factory]:  # type: ignore[no-untyped-def]
+async def factory(infra, run_prefix) -> AsyncIterator[Factory]:
     url = infra.database_url(f"{run_prefix}_matching_wf")
     await upgrade("matching", url)
     engine = make_engine(url)
@@ -60,10 +65,11 @@ async def register(
     t, m = synthetic(board, teachers, mentors, seed=seed)
     for event in [*(mentor_event(x, board) for x in m), *(teacher_event(x, board) for x in t)]:
         async with UnitOfWork(factory) as uow:
-            if event.participant.role == "mentor":
-                await on_mentor_changed(uow, event)  # type: ignore[arg-type]
+            if isinstance(event, MentorRegistered):
+                await on_mentor_changed(uow, event)
             else:
-                await on_teacher_registered(uow, event)  # type: ignore[arg-type]
+                assert isinstance(event, TeacherRegistered)
+                await on_teacher_registered(uow, event)
             await uow.commit()
 
 
@@ -76,7 +82,7 @@ async def outbox(factory: Factory, board: str, *types: str) -> list[dict[str, An
 
 async def published(factory: Factory, board: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     async with UnitOfWork(factory) as uow:
-        hubs = await repository.load_hubs(uow.session, board=board, program_year=YEAR)
+        hubs = await HubRepository(uow.session).load_hubs(board=board, program_year=YEAR)
     return {str(h.id): (h.domain().members, h.domain().leaders) for h in hubs}
 
 
@@ -117,7 +123,7 @@ async def schedule_everything(factory: Factory, board: str) -> int:
 async def ledger_matches_meetings(factory: Factory, board: str) -> None:
     """Every day's booked count is exactly the releases of its scheduled meetings."""
     async with factory() as session:
-        used = dict(
+        used: dict[date, int] = dict(
             (
                 await session.execute(
                     sa.text(
@@ -126,14 +132,18 @@ async def ledger_matches_meetings(factory: Factory, board: str) -> None:
                     ),
                     {"b": board},
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
-        booked = dict(
+        booked: dict[date, int] = dict(
             (
                 await session.execute(
                     sa.text("SELECT day, booked FROM release_day_bookings WHERE board = :b"), {"b": board}
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     assert {d: n for d, n in booked.items() if n} == {d: n for d, n in used.items() if n}
 
@@ -145,11 +155,11 @@ async def test_a_draft_announces_nothing_until_published_and_a_discarded_one_nev
         draft = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="test")
         await uow.commit()
     assert draft.status == "draft" and draft.counts["hubs_formed"] == draft.counts["hubs"] > 0
-    assert draft.draft is not None and len(draft.draft["hubs"]) == draft.counts["hubs"]  # type: ignore[arg-type]
+    assert draft.draft is not None and len(draft.draft["hubs"]) == draft.counts["hubs"]
     assert await published(factory, board) == {}
     assert await outbox(factory, board) == []
     async with UnitOfWork(factory) as uow:
-        assert not await repository.has_run(uow.session, board, YEAR)  # late joiners wait for a publish
+        assert not await RunRepository(uow.session).has_run(board, YEAR)  # late joiners wait for a publish
         discarded = await runs.discard_run(uow, board=board, program_year=YEAR, run_id=draft.id)
         await uow.commit()
     assert discarded.status == "discarded" and await outbox(factory, board) == []
@@ -172,8 +182,8 @@ async def test_a_rerun_keeps_hub_ids_and_every_standing_decision(factory: Factor
     before = await published(factory, board)
     principal = coordinator(board)
     async with UnitOfWork(factory) as uow:
-        people = await repository.load_people(uow.session, board, YEAR, None)
-        pairs = await repository.pairings_of(uow.session, board, YEAR)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
+        pairs = await PlacementRepository(uow.session).pairings_of(board, YEAR)
     ids = sorted(before)
     a, b, c, d = ids[0], ids[1], ids[2], ids[3]
     # Move a member of A to B (one whose hub B's leaders do not evaluate).
@@ -246,7 +256,7 @@ async def test_a_rerun_keeps_hub_ids_and_every_standing_decision(factory: Factor
     # A rerun with nothing new: an empty difference, and publishing it changes and announces nothing.
     async with UnitOfWork(factory) as uow:
         again = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="test")
-        assert again.draft is not None and again.draft["difference"]["empty"] is True  # type: ignore[index]
+        assert again.draft is not None and again.draft["difference"]["empty"] is True
         await runs.publish_run(uow, board=board, program_year=YEAR, run_id=again.id, published_by="test")
         await uow.commit()
     assert await published(factory, board) == decided
@@ -262,7 +272,8 @@ async def test_a_rerun_keeps_hub_ids_and_every_standing_decision(factory: Factor
     async with UnitOfWork(factory) as uow:
         fresh = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="test")
         await uow.commit()
-    draft: dict[str, Any] = fresh.draft  # type: ignore[assignment]
+    assert fresh.draft is not None
+    draft: dict[str, Any] = fresh.draft
     assert draft["solved"] is True
     by_id = {h["id"]: h for h in draft["hubs"]}
     assert mover in by_id[b]["members"] and not any(mover in h["members"] for k, h in by_id.items() if k != b)
@@ -306,7 +317,8 @@ async def test_a_dissolved_hubs_future_meetings_are_cancelled_to_every_invitee_a
     sent = len(await outbox(factory, board))
     async with UnitOfWork(factory) as uow:
         draft = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="test")
-        dissolved = draft.draft["difference"]["dissolved"]  # type: ignore[index]
+        assert draft.draft is not None
+        dissolved = draft.draft["difference"]["dissolved"]
         assert dissolved
         run = await runs.publish_run(
             uow, board=board, program_year=YEAR, run_id=draft.id, published_by="test"
@@ -348,7 +360,7 @@ async def test_a_moved_member_leaves_the_old_hubs_meetings_and_joins_the_new_one
     await schedule_everything(factory, board)
     a, b = sorted(before)[:2]
     async with UnitOfWork(factory) as uow:
-        people = await repository.load_people(uow.session, board, YEAR, None)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
     mover = next(
         m
         for m in before[a][0]
@@ -392,8 +404,8 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
     await run_publish(factory, board)
     principal = coordinator(board)
     async with UnitOfWork(factory) as uow:
-        people = await repository.load_people(uow.session, board, YEAR, None)
-        with pytest.raises(pairings.InvalidFields) as both:
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
+        with pytest.raises(InvalidFields) as both:
             await pairings.pair(
                 uow, principal, board=board, program_year=YEAR, teacher_id=uuid.uuid4(),
                 mentor_id=uuid.uuid4(), note=None,
@@ -418,7 +430,7 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
             )  # fmt: skip
     # Unpair: the decision stands through a rerun (nobody re-pairs the teacher behind the coordinator).
     async with UnitOfWork(factory) as uow:
-        paired = await repository.pairings_of(uow.session, board, YEAR)
+        paired = await PlacementRepository(uow.session).pairings_of(board, YEAR)
         teacher_id = sorted(paired)[0]
         await pairings.unpair(
             uow, principal, board=board, program_year=YEAR, teacher_id=uuid.UUID(teacher_id), note="n"
@@ -432,8 +444,10 @@ async def test_pairing_by_hand_keeps_the_hard_rules_and_names_every_bad_field(fa
     async with UnitOfWork(factory) as uow:
         rerun = await runs.run_matching(uow, board=board, program_year=YEAR, requested_by="t")
         await uow.commit()
-    assert rerun.draft["solved"] is True  # type: ignore[index]
-    assert teacher_id not in {p["teacher_id"] for p in rerun.draft["pairings"]}  # type: ignore[index]
+    assert rerun.draft is not None
+    draft: dict[str, Any] = rerun.draft
+    assert draft["solved"] is True
+    assert teacher_id not in {p["teacher_id"] for p in draft["pairings"]}
 
 
 async def test_unpairing_and_re_pairing_announce_the_end_of_the_former_pairing(factory: Factory):
@@ -442,8 +456,8 @@ async def test_unpairing_and_re_pairing_announce_the_end_of_the_former_pairing(f
     await run_publish(factory, board)
     principal = coordinator(board)
     async with UnitOfWork(factory) as uow:
-        people = await repository.load_people(uow.session, board, YEAR, None)
-        rows = await repository.pairings_of(uow.session, board, YEAR)
+        people = await PeopleRepository(uow.session).load_people(board, YEAR, None)
+        rows = await PlacementRepository(uow.session).pairings_of(board, YEAR)
     paired = {t: str(r.mentor_id) for t, r in rows.items()}
     # Unpair one teacher: their mentor now has room for someone else.
     alone, freed = sorted(paired.items())[0]
@@ -501,12 +515,12 @@ async def test_who_registers_while_a_draft_is_open_is_placed_when_it_is_publishe
         await on_teacher_registered(uow, newcomer)
         await uow.commit()
     async with UnitOfWork(factory) as uow:
-        view = await repository.participant(uow.session, newcomer.participant.participant_id)
+        view = await PeopleRepository(uow.session).participant(newcomer.participant.participant_id)
         assert view is not None and view.placement_status == "awaiting_placement"  # no hubs yet
         await runs.publish_run(uow, board=board, program_year=YEAR, run_id=draft.id, published_by="test")
         await uow.commit()
     async with UnitOfWork(factory) as uow:
-        view = await repository.participant(uow.session, newcomer.participant.participant_id)
+        view = await PeopleRepository(uow.session).participant(newcomer.participant.participant_id)
     assert view is not None and view.placement_status in ("placed", "unplaced")
     told = [
         e
@@ -536,7 +550,7 @@ async def test_a_withdrawal_ends_its_pairings_and_says_whether_the_teacher_was_p
         return (await outbox(factory, board))[sent:]
 
     async with UnitOfWork(factory) as uow:
-        rows = await repository.pairings_of(uow.session, board, YEAR)
+        rows = await PlacementRepository(uow.session).pairings_of(board, YEAR)
     paired = {teacher: str(r.mentor_id) for teacher, r in rows.items()}
     teacher, their_mentor = sorted(paired.items())[0]
     new = await withdraw(teacher)

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from services.matching.domain.placement_model import Mentor, Teacher
+from services.matching.tests.e2e.test_matching_api import BusTap, _known, bus, eventually  # noqa: F401
 from services.matching.tests.integration.people import YEAR, mentor_event, pid, synthetic, teacher_event
-from services.matching.tests.integration.test_matching_api import BusTap, _known, bus, eventually  # noqa: F401
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 from shared.wakeup import asyncpg_dsn

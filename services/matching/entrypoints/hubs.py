@@ -7,21 +7,17 @@ answer 404), call the service layer, map its errors to problem+json.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import BoardPolicy, MatchingRun, Override
 from services.matching.domain.objective import Weights
-from services.matching.entrypoints.readiness_http import ensure_caught_up
-from services.matching.entrypoints.schemas import (
-    YEAR_PATTERN,
-    BoardPath,
+from services.matching.entrypoints.problems import MatchingRoute
+from services.matching.entrypoints.schemas.common import YEAR_PATTERN, BoardPath, RunPublic, YearPath
+from services.matching.entrypoints.schemas.hubs import (
     CoachRequest,
     HubPage,
     HubPublic,
@@ -33,39 +29,17 @@ from services.matching.entrypoints.schemas import (
     PlacementPublic,
     PolicyPublic,
     PolicyUpdate,
-    RunPublic,
     UnplacedPublic,
-    YearPath,
 )
-from services.matching.service_layer import coaches, overrides, queries, runs
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from services.matching.service_layer import coaches, overrides, policies, queries, runs
 from shared.auth import Principal, current_principal, ensure_board, require_roles
+from shared.db import UnitOfWork
 from shared.problems import Problem, field_problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["matching"])
+router = APIRouter(prefix="/v1", tags=["matching"], route_class=MatchingRoute)
 Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 AnyUser = Annotated[Principal, Depends(current_principal)]
-
-
-@contextmanager
-def _problems() -> Iterator[None]:
-    """The service layer's errors as problem+json, naming the field at fault."""
-    try:
-        yield
-    except NotFound as exc:
-        errors = [{"field": exc.field, "message": "not found in your board"}] if exc.field else None
-        raise Problem(404, "Not found", exc.what, errors=errors) from exc
-    except Invalid as exc:
-        raise field_problem(exc.field, exc.message) from exc
-    except MatchingConflict as exc:
-        raise Problem(
-            409,
-            "Conflict",
-            exc.reason,
-            errors=[{"field": exc.field, "message": exc.reason}] if exc.field else None,
-            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
-        ) from exc
 
 
 # ---------------------------------------------------------------- runs
@@ -82,12 +56,9 @@ async def start_run(
 ) -> MatchingRun:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        await ensure_caught_up(uow, board, program_year)  # complete data only (issue 17)
-        with _problems():
-            run = await runs.run_matching(
-                uow, board=board, program_year=program_year, requested_by=principal.subject
-            )
-        await uow.commit()
+        run = await runs.start_run(
+            uow, board=board, program_year=program_year, requested_by=principal.subject
+        )
     response.headers["Location"] = f"/v1/boards/{board}/program-years/{program_year}/matching-runs/{run.id}"
     return run
 
@@ -98,7 +69,7 @@ async def list_runs(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return await queries.list_runs(uow.session, board, program_year)
+        return await queries.list_runs(uow, board, program_year)
 
 
 @router.get("/boards/{board}/program-years/{program_year}/matching-runs/{run_id}", response_model=RunPublic)
@@ -107,10 +78,7 @@ async def read_run(
 ) -> MatchingRun:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        run = await uow.session.get(MatchingRun, run_id)
-    if run is None or run.board != board or run.program_year != program_year:
-        raise Problem(404, "Not found", "No such matching run in your board.")
-    return run
+        return await queries.get_run(uow, board, program_year, run_id)
 
 
 @router.get(
@@ -131,17 +99,7 @@ async def list_unplaced(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        rows = await queries.list_unplaced(uow.session, board, program_year)
-        hr = await queries.hr_ids(uow.session, [r["participant_id"] for r in rows]) if q else {}
-    if q:
-        needle = q.casefold()
-        rows = [
-            r
-            for r in rows
-            if needle in (r["display_name"] or "").casefold() or hr.get(r["participant_id"]) == q
-        ]
-    key = sort.lstrip("-")
-    rows.sort(key=lambda r: (r[key] or "", str(r["participant_id"])), reverse=sort.startswith("-"))
+        rows = await queries.list_unplaced(uow, board, program_year, q=q, sort=sort)
     response.headers["X-Total-Count"] = str(len(rows))
     return rows[offset : offset + limit]
 
@@ -156,7 +114,7 @@ async def list_overrides(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return await queries.list_overrides(uow.session, board, program_year)
+        return await queries.list_overrides(uow, board, program_year)
 
 
 # ---------------------------------------------------------------- board policy
@@ -172,7 +130,7 @@ def _policy_public(board: str, row: BoardPolicy | None) -> PolicyPublic:
 async def read_policy(board: BoardPath, request: Request, principal: Coordinator) -> PolicyPublic:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return _policy_public(board, await uow.session.get(BoardPolicy, board))
+        return _policy_public(board, await policies.get_policy(uow, board))
 
 
 @router.put("/boards/{board}/matching-policy", response_model=PolicyPublic)
@@ -190,17 +148,9 @@ async def update_policy(
     if body.weights.get("preferred_size", 1) < 1:
         raise field_problem("weights.preferred_size", "must be at least 1")
     async with runtime_of(request).uow(board=board) as uow:
-        row = await uow.session.get(BoardPolicy, board)
-        if row is None:
-            row = BoardPolicy(board=board)
-            uow.session.add(row)
-        for name, value in body.model_dump().items():
-            setattr(row, name, value)
-        if "preferred_size" in row.weights:
-            row.weights = {**row.weights, "preferred_size": int(row.weights["preferred_size"])}
-        row.updated_by = principal.subject
-        row.updated_at = datetime.now(UTC)
-        await uow.commit()
+        row = await policies.update_policy(
+            uow, board, body.model_dump(), actor=principal.subject, now=datetime.now(UTC)
+        )
         return _policy_public(board, row)
 
 
@@ -225,7 +175,7 @@ async def list_hubs(
         ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
         total, items = await queries.list_hubs(
-            uow.session,
+            uow,
             boards=principal.visible_boards(),
             board=board,
             program_year=program_year,
@@ -241,17 +191,14 @@ async def list_hubs(
 @router.get("/hubs/{hub_id}", response_model=HubPublic)
 async def read_hub(hub_id: uuid.UUID, request: Request, principal: Coordinator) -> Any:
     async with runtime_of(request).uow() as uow:
-        where = await repository.hub_board(uow.session, hub_id)
+        where = await queries.hub_board(uow, hub_id)
         if where is None or not principal.can_access_board(where[0]):
             raise Problem(404, "Not found", "No such hub in your board.")
-        found = await repository.load_hubs(
-            uow.session, board=where[0], program_year=where[1], hub_ids=[hub_id]
-        )
-        return (await queries.hub_views(uow.session, found))[0]
+        return await queries.read_hub(uow, where[0], where[1], hub_id)
 
 
-async def _outcome(uow: Any, override: Override | None, hubs: list[StoredHub]) -> OverrideOutcome:
-    views = await queries.hub_views(uow.session, hubs)
+async def _outcome(uow: UnitOfWork, override: Override | None, hubs: list[StoredHub]) -> OverrideOutcome:
+    views = await queries.hub_views(uow, hubs)
     return OverrideOutcome(
         override=OverridePublic.model_validate(override) if override is not None else None,
         hubs=[HubPublic(**v) for v in views],
@@ -263,19 +210,16 @@ async def move_member(
     hub_id: uuid.UUID, body: MoveRequest, request: Request, principal: Coordinator
 ) -> OverrideOutcome:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            override, hubs = await overrides.move_member(
-                uow,
-                principal,
-                hub_id=hub_id,
-                participant_id=body.participant_id,
-                to_hub_id=body.to_hub_id,
-                note=body.note,
-                force=body.force,
-            )
-        outcome = await _outcome(uow, override, hubs)
-        await uow.commit()
-        return outcome
+        override, hubs = await overrides.move_member(
+            uow,
+            principal,
+            hub_id=hub_id,
+            participant_id=body.participant_id,
+            to_hub_id=body.to_hub_id,
+            note=body.note,
+            force=body.force,
+        )
+        return await _outcome(uow, override, hubs)
 
 
 @router.post(
@@ -287,32 +231,26 @@ async def swap_leader(
     hub_id: uuid.UUID, body: LeaderSwapRequest, request: Request, principal: Coordinator
 ) -> OverrideOutcome:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            override, hubs = await overrides.swap_leader(
-                uow,
-                principal,
-                hub_id=hub_id,
-                leader_id=body.leader_id,
-                new_leader_id=body.new_leader_id,
-                note=body.note,
-                force=body.force,
-            )
-        outcome = await _outcome(uow, override, hubs)
-        await uow.commit()
-        return outcome
+        override, hubs = await overrides.swap_leader(
+            uow,
+            principal,
+            hub_id=hub_id,
+            leader_id=body.leader_id,
+            new_leader_id=body.new_leader_id,
+            note=body.note,
+            force=body.force,
+        )
+        return await _outcome(uow, override, hubs)
 
 
 async def _set_locked(
     hub_id: uuid.UUID, body: LockRequest, request: Request, principal: Principal, locked: bool
 ) -> OverrideOutcome:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            override, hubs = await overrides.set_locked(
-                uow, principal, hub_id=hub_id, locked=locked, note=body.note
-            )
-        outcome = await _outcome(uow, override, hubs)
-        await uow.commit()
-        return outcome
+        override, hubs = await overrides.set_locked(
+            uow, principal, hub_id=hub_id, locked=locked, note=body.note
+        )
+        return await _outcome(uow, override, hubs)
 
 
 @router.post(
@@ -345,17 +283,15 @@ async def assign_coach(
     hub_id: uuid.UUID, body: CoachRequest, request: Request, response: Response, principal: Coordinator
 ) -> Any:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            added, hub = await coaches.assign_coach(
-                uow,
-                principal,
-                hub_id=hub_id,
-                participant_id=body.participant_id,
-                note=body.note,
-                today=datetime.now(UTC).date(),
-            )
-        view = (await queries.hub_views(uow.session, [hub]))[0]
-        await uow.commit()
+        added, hub = await coaches.assign_coach(
+            uow,
+            principal,
+            hub_id=hub_id,
+            participant_id=body.participant_id,
+            note=body.note,
+            today=datetime.now(UTC).date(),
+        )
+        view = (await queries.hub_views(uow, [hub]))[0]
     response.status_code = status.HTTP_201_CREATED if added else status.HTTP_200_OK
     return view
 
@@ -369,17 +305,15 @@ async def release_coach(
     hub_id: uuid.UUID, participant_id: uuid.UUID, request: Request, principal: Coordinator
 ) -> Any:
     async with runtime_of(request).uow() as uow:
-        with _problems():
-            hub = await coaches.release_coach(
-                uow,
-                principal,
-                hub_id=hub_id,
-                participant_id=participant_id,
-                note=None,
-                today=datetime.now(UTC).date(),
-            )
-        view = (await queries.hub_views(uow.session, [hub]))[0]
-        await uow.commit()
+        hub = await coaches.release_coach(
+            uow,
+            principal,
+            hub_id=hub_id,
+            participant_id=participant_id,
+            note=None,
+            today=datetime.now(UTC).date(),
+        )
+        view = (await queries.hub_views(uow, [hub]))[0]
     return view
 
 
@@ -393,11 +327,11 @@ async def release_coach(
 )
 async def placement(participant_id: uuid.UUID, request: Request, principal: AnyUser) -> Any:
     async with runtime_of(request).uow() as uow:
-        view = await repository.participant(uow.session, participant_id)
+        view = await queries.participant(uow, participant_id)
         if view is None:
             raise Problem(404, "Not found", "Matching does not know this participant (yet).")
         if principal.participant_id != participant_id:
             if not principal.has_any("province_admin", "board_coordinator"):
                 raise Problem(404, "Not found", "Matching does not know this participant (yet).")
             ensure_board(principal, view.board)
-        return await queries.placement(uow.session, view)
+        return await queries.placement(uow, view)

@@ -9,134 +9,43 @@ problem+json in one place.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict
 
-from services.matching.adapters import lists, repository
-from services.matching.entrypoints.schemas import BoardPath, Note, RunPublic, YearPath
-from services.matching.service_layer import drafts, pairings, runs
-from services.matching.service_layer.hubs import Invalid, MatchingConflict, NotFound
+from services.matching.adapters.tables import MatchingRun
+from services.matching.entrypoints.problems import WorkflowRoute
+from services.matching.entrypoints.schemas.common import BoardPath, RunPublic, YearPath
+from services.matching.entrypoints.schemas.workflow import (
+    DecisionPublic,
+    DraftAdjustment,
+    DraftHub,
+    DraftLeaderIn,
+    DraftMoveIn,
+    DraftPairing,
+    DraftPerson,
+    DraftPublic,
+    DraftUnplaced,
+    PairingIn,
+    PairingPage,
+    PairingPublic,
+    VisitPage,
+    VisitPublic,
+)
+from services.matching.service_layer import drafts, pairings, queries, runs
 from shared.auth import Principal, ensure_board, require_roles
-from shared.problems import Problem
+from shared.db import UnitOfWork
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["matching workflow"])
+router = APIRouter(prefix="/v1", tags=["matching workflow"], route_class=WorkflowRoute)
 Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-@contextmanager
-def _problems() -> Iterator[None]:
-    """The service layer's errors as problem+json, naming every field at fault."""
-    try:
-        yield
-    except drafts.Refused as exc:
-        raise Problem(
-            409,
-            "Refused by the matching rules",
-            str(exc),
-            errors=[
-                {
-                    "field": r.field,
-                    "code": r.code,
-                    "values": r.values,
-                    "message": r.message,
-                    "overridable": r.overridable,
-                }
-                for r in exc.refusals
-            ],
-        ) from exc
-    except pairings.InvalidFields as exc:
-        raise Problem(
-            422,
-            "Invalid request",
-            str(exc),
-            errors=[{"field": f, "message": m} for f, m in exc.errors],
-        ) from exc
-    except NotFound as exc:
-        errors = [{"field": exc.field, "message": "not found in your board"}] if exc.field else None
-        raise Problem(404, "Not found", exc.what, errors=errors) from exc
-    except Invalid as exc:
-        raise Problem(
-            422,
-            "Invalid request",
-            f"{exc.field}: {exc.message}",
-            errors=[{"field": exc.field, "message": exc.message}],
-        ) from exc
-    except MatchingConflict as exc:
-        raise Problem(
-            409,
-            "Conflict",
-            exc.reason,
-            errors=[{"field": exc.field, "message": exc.reason}] if exc.field else None,
-            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
-        ) from exc
-
-
 # ---------------------------------------------------------------- drafts
 
 RUNS = "/boards/{board}/program-years/{program_year}/matching-runs/{run_id}"
-
-
-class DraftPerson(BaseModel):
-    participant_id: uuid.UUID
-    display_name: str | None
-    school: str | None
-    explanation: str = ""
-
-
-class DraftHub(BaseModel):
-    id: uuid.UUID
-    status: str  # formed | changed | unchanged
-    theme: str
-    grade_band: str | None
-    language: str
-    track: str
-    locked: bool
-    explanation: str
-    flags: list[str]
-    members: list[DraftPerson]
-    leaders: list[DraftPerson]
-
-
-class DraftPairing(BaseModel):
-    teacher: DraftPerson
-    mentor: DraftPerson
-
-
-class DraftUnplaced(BaseModel):
-    participant: DraftPerson
-    reason: str
-
-
-class DraftAdjustment(BaseModel):
-    """A coordinator's adjustment of the draft: a standing decision once the draft is published."""
-
-    kind: str  # move | leader | pair | unpair
-    participant_id: uuid.UUID
-    hub_id: uuid.UUID | None = None
-    leader_id: uuid.UUID | None = None
-    mentor_id: uuid.UUID | None = None
-    note: str | None = None
-    forced: bool = False
-    actor: str
-    at: datetime
-
-
-class DraftPublic(BaseModel):
-    run: RunPublic
-    hubs: list[DraftHub]
-    pairings: list[DraftPairing]
-    unplaced: list[DraftUnplaced]
-    difference: dict[str, Any]
-    decisions_not_applied: list[dict[str, Any]]
-    adjustments: list[DraftAdjustment] = []
 
 
 @router.get(RUNS + "/draft", response_model=DraftPublic, summary="What publishing this run would show")
@@ -145,21 +54,19 @@ async def read_draft(
 ) -> DraftPublic:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        run = await repository.get_run(uow.session, run_id)
-        if run is None or run.board != board or run.program_year != program_year or run.draft is None:
-            raise Problem(404, "Not found", "No such draft in your board.")
-        return await _draft_public(uow.session, run)
+        run = await queries.get_draft(uow, board, program_year, run_id)
+        return await _draft_public(uow, run)
 
 
-async def _draft_public(session: Any, run: Any) -> DraftPublic:
+async def _draft_public(uow: UnitOfWork, run: MatchingRun) -> DraftPublic:
     """The draft with names and schools (read in the caller's transaction)."""
-    draft: dict[str, Any] = run.draft
+    draft: dict[str, Any] = run.draft or {}
     ids = {
         *(p for h in draft["hubs"] for p in (*h["members"], *h["leaders"])),
         *(p for x in draft["pairings"] for p in (x["teacher_id"], x["mentor_id"])),
         *(u["participant_id"] for u in draft["unplaced"]),
     }
-    known = await lists.names_and_schools(session, [uuid.UUID(i) for i in ids])
+    known = await queries.names_and_schools(uow, [uuid.UUID(i) for i in ids])
 
     def person(pid: str, explanation: str = "") -> DraftPerson:
         name, school = known.get(pid, (None, None))
@@ -193,42 +100,15 @@ async def _draft_public(session: Any, run: Any) -> DraftPublic:
     )
 
 
-class PairingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    teacher_id: uuid.UUID
-    mentor_id: uuid.UUID
-    note: Note = None
-
-
-class DraftMoveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    participant_id: uuid.UUID
-    to_hub_id: uuid.UUID
-    note: Note = None
-    force: bool = False
-
-
-class DraftLeaderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    hub_id: uuid.UUID
-    new_leader_id: uuid.UUID
-    leader_id: uuid.UUID | None = None  # the leader to replace; none: fill an empty seat
-    note: Note = None
-    force: bool = False
-
-
 async def _adjust(
     board: str, program_year: str, run_id: uuid.UUID, request: Request, principal: Principal, adjustment: Any
 ) -> DraftPublic:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            run = await drafts.adjust_draft(
-                uow, principal, board=board, program_year=program_year, run_id=run_id, adjustment=adjustment
-            )
-        out = await _draft_public(uow.session, run)
-        await uow.commit()
-        return out
+        run = await drafts.adjust_draft(
+            uow, principal, board=board, program_year=program_year, run_id=run_id, adjustment=adjustment
+        )
+        return await _draft_public(uow, run)
 
 
 @router.post(RUNS + "/draft/moves", response_model=DraftPublic, summary="Move a member within the draft")
@@ -327,11 +207,9 @@ async def publish(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            run = await runs.publish_run(
-                uow, board=board, program_year=program_year, run_id=run_id, published_by=principal.subject
-            )
-        await uow.commit()
+        run = await runs.publish_run(
+            uow, board=board, program_year=program_year, run_id=run_id, published_by=principal.subject
+        )
         return RunPublic.model_validate(run)
 
 
@@ -341,35 +219,13 @@ async def discard(
 ) -> Any:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            run = await runs.discard_run(uow, board=board, program_year=program_year, run_id=run_id)
-        await uow.commit()
+        run = await runs.discard_run(uow, board=board, program_year=program_year, run_id=run_id)
         return RunPublic.model_validate(run)
 
 
 # ---------------------------------------------------------------- pairing by hand
 
 YEAR = "/boards/{board}/program-years/{program_year}"
-
-
-class PairingPublic(BaseModel):
-    teacher_id: uuid.UUID
-    teacher_name: str | None = None
-    teacher_hr_id: str | None = None
-    school: str | None = None
-    mentor_id: uuid.UUID
-    mentor_name: str | None = None
-    mentor_school: str | None = None
-    explanation: str
-    created_at: datetime | None = None
-    manual: bool = False
-
-
-class PairingPage(BaseModel):
-    items: list[PairingPublic]
-    total: int
-    limit: int
-    offset: int
 
 
 @router.post(YEAR + "/pairings", response_model=PairingPublic, status_code=status.HTTP_201_CREATED)
@@ -379,21 +235,18 @@ async def pair(
     """Pair (or re-pair) a beginning teacher with a mentor by hand; later runs keep it."""
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            row = await pairings.pair(
-                uow,
-                principal,
-                board=board,
-                program_year=program_year,
-                teacher_id=body.teacher_id,
-                mentor_id=body.mentor_id,
-                note=body.note,
-            )
-        out = PairingPublic(
+        row = await pairings.pair(
+            uow,
+            principal,
+            board=board,
+            program_year=program_year,
+            teacher_id=body.teacher_id,
+            mentor_id=body.mentor_id,
+            note=body.note,
+        )
+        return PairingPublic(
             teacher_id=row.teacher_id, mentor_id=row.mentor_id, explanation=row.explanation, manual=True
         )
-        await uow.commit()
-        return out
 
 
 @router.delete(YEAR + "/pairings/{teacher_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -407,11 +260,9 @@ async def unpair(
 ) -> Response:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            await pairings.unpair(
-                uow, principal, board=board, program_year=program_year, teacher_id=teacher_id, note=note
-            )
-        await uow.commit()
+        await pairings.unpair(
+            uow, principal, board=board, program_year=program_year, teacher_id=teacher_id, note=note
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -430,8 +281,8 @@ async def list_pairings(
 ) -> PairingPage:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        total, items = await lists.pairings(
-            uow.session,
+        total, items = await queries.list_pairings(
+            uow,
             board=board,
             program_year=program_year,
             q=q,
@@ -447,18 +298,6 @@ async def list_pairings(
 # ---------------------------------------------------------------- standing decisions
 
 
-class DecisionPublic(BaseModel):
-    id: int
-    kind: str
-    participant_id: uuid.UUID
-    display_name: str | None
-    hub_id: uuid.UUID | None
-    mentor_id: uuid.UUID | None
-    note: str | None
-    actor: str
-    at: datetime
-
-
 @router.get(YEAR + "/standing-decisions", response_model=list[DecisionPublic])
 async def list_decisions(
     board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
@@ -466,7 +305,7 @@ async def list_decisions(
     """Moves, leader choices and pairings every later run keeps (with the coordinator's notes)."""
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        return await lists.decisions(uow.session, board, program_year)
+        return await queries.list_decisions(uow, board, program_year)
 
 
 @router.delete(YEAR + "/standing-decisions/{decision_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -475,34 +314,11 @@ async def release_decision(
 ) -> Response:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        with _problems():
-            await pairings.release_decision(uow, board=board, decision_id=decision_id)
-        await uow.commit()
+        await pairings.release_decision(uow, board=board, decision_id=decision_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # ---------------------------------------------------------------- observation visits
-
-
-class VisitPublic(BaseModel):
-    id: uuid.UUID
-    day: date
-    starts_at: datetime
-    ends_at: datetime
-    status: str
-    visitor_id: uuid.UUID
-    visitor_name: str | None
-    visitor_school: str | None
-    host_id: uuid.UUID
-    host_name: str | None
-    host_school: str | None
-
-
-class VisitPage(BaseModel):
-    items: list[VisitPublic]
-    total: int
-    limit: int
-    offset: int
 
 
 @router.get(YEAR + "/observation-visits", response_model=VisitPage, summary="Observation visits with names")
@@ -519,8 +335,8 @@ async def list_visits(
 ) -> VisitPage:
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        total, items = await lists.observations(
-            uow.session,
+        total, items = await queries.list_observations(
+            uow,
             board=board,
             program_year=program_year,
             participant_id=participant_id,

@@ -1,4 +1,5 @@
-"""Request and response bodies of matching's API."""
+"""Request and response bodies of hubs: runs, hubs and their people, placements, the unplaced list,
+overrides, coaches and the board's policy."""
 
 from __future__ import annotations
 
@@ -6,26 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-BoardPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{2,40}$", examples=["ELM"])]
-YearPath = Annotated[str, Path(pattern=r"^\d{4}-\d{4}$", examples=["2026-2027"])]
-YEAR_PATTERN = r"^\d{4}-\d{4}$"
-Note = Annotated[str | None, Field(default=None, max_length=1000, description="Why (kept in the audit)")]
-
-
-class RunPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    board: str
-    program_year: str
-    status: str
-    requested_by: str
-    started_at: datetime
-    finished_at: datetime | None
-    objective: float | None
-    counts: dict[str, int]
+from services.matching.entrypoints.schemas.common import Note
 
 
 class PersonInHub(BaseModel):

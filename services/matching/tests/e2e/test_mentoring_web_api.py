@@ -9,8 +9,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from services.matching.tests.e2e.test_matching_api import BusTap, _known, eventually
 from services.matching.tests.integration.people import YEAR, mentor_event, synthetic, teacher_event
-from services.matching.tests.integration.test_matching_api import BusTap, _known, eventually
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 

@@ -8,12 +8,11 @@ of the board) run the schedule; participants request observation visits and keep
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.adapters.meeting_tables import (
     BoardCalendarRow,
@@ -21,17 +20,36 @@ from services.matching.adapters.meeting_tables import (
     HubMeetingRow,
     ObservationRow,
 )
-from services.matching.domain.occasional_teachers import MAX_AVAILABLE, decode, parse_capacity_csv
+from services.matching.domain.occasional_teachers import decode, parse_capacity_csv
 from services.matching.domain.release_day_report import ReleaseDayReport, report_csv
-from services.matching.domain.release_days import MAX_MEETINGS_PER_HUB, HubToSchedule, SchedulingPolicy
+from services.matching.domain.release_days import HubToSchedule, SchedulingPolicy
+from services.matching.entrypoints.problems import MatchingRoute
+from services.matching.entrypoints.schemas.release_days import (
+    CalendarIn,
+    CalendarPublic,
+    CapacityDayPublic,
+    CapacityIn,
+    CapacityResult,
+    DebriefIn,
+    DebriefPublic,
+    MeetingPublic,
+    ObservationIn,
+    ObservationPublic,
+    ReportLinePublic,
+    ReportPublic,
+    RescheduleIn,
+    ScheduleRequest,
+    ScheduleResult,
+    UnscheduledPublic,
+)
 from services.matching.service_layer import observations
 from services.matching.service_layer import release_days as service
-from services.matching.service_layer.hubs import Invalid, MatchingConflict
+from services.matching.service_layer.errors import NoSchoolCalendar
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["release days"])
+router = APIRouter(prefix="/v1", tags=["release days"], route_class=MatchingRoute)
 
 
 def program_year_bounds(program_year: str) -> tuple[date, date]:
@@ -42,189 +60,11 @@ def program_year_bounds(program_year: str) -> tuple[date, date]:
 
 Coordinator = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 AnyUser = Annotated[Principal, Depends(current_principal)]
-ProgramYear = Annotated[str, Field(pattern=r"^\d{4}-\d{4}$", examples=["2026-2027"])]
 ProgramYearPath = Annotated[str, Path(pattern=r"^\d{4}-\d{4}$", examples=["2026-2027"])]
 MAX_CSV_BYTES = 1_000_000
 
 
 # ---------------------------------------------------------------- bodies
-
-
-class CalendarIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    first_day: date
-    last_day: date
-    holidays: list[date] = Field(default_factory=list, max_length=200)
-    pa_days: list[date] = Field(default_factory=list, max_length=200)
-    timezone: str = Field(default="America/Toronto", max_length=60)
-    release_starts: time = time(9, 0)
-    release_ends: time = time(15, 0)
-    after_school_starts: time = time(15, 45)
-    after_school_ends: time = time(17, 15)
-
-
-class CalendarPublic(CalendarIn):
-    model_config = ConfigDict(from_attributes=True)
-    board: str
-    program_year: str
-    school_days: int = 0
-
-
-class CapacityDay(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    date: date
-    available: int = Field(ge=0, le=MAX_AVAILABLE)
-
-
-class CapacityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    days: list[CapacityDay] = Field(min_length=1, max_length=5000)
-
-
-class CapacityResult(BaseModel):
-    days_set: int
-
-
-class CapacityDayPublic(BaseModel):
-    date: date
-    capacity: int
-    booked: int
-    left: int
-
-
-class HubIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    hub_id: uuid.UUID
-    members: list[uuid.UUID] = Field(max_length=30)
-    leaders: list[uuid.UUID] = Field(default_factory=list, max_length=5)
-    without_class: list[uuid.UUID] = Field(
-        default_factory=list,
-        max_length=35,
-        description="Attendees with no class to cover (a consultant leading the hub): no release needed",
-    )
-
-
-class ScheduleRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    program_year: ProgramYear
-    hubs: list[HubIn] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=500,
-        description="The hubs to schedule; omit to schedule the board's hubs as matching formed them",
-    )
-    hub_ids: list[uuid.UUID] | None = Field(
-        default=None, max_length=500, description="Without `hubs`: only these of the board's hubs"
-    )
-    without_class: list[uuid.UUID] = Field(
-        default_factory=list, max_length=1000, description="Without `hubs`: attendees with no class to cover"
-    )
-    meetings_per_hub: int = Field(default=4, ge=1, le=MAX_MEETINGS_PER_HUB)
-    release_time: bool = Field(default=True, description="False: after-school meetings, no release")
-    start: date | None = None
-    end: date | None = None
-    location: str | None = Field(default=None, max_length=300)
-    workshop_days: dict[uuid.UUID, list[date]] = Field(
-        default_factory=dict,
-        description="Extra busy days per participant, on top of those learned from registration's events",
-    )
-
-
-class MeetingPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    board: str
-    program_year: str
-    hub_id: uuid.UUID
-    day: date
-    starts_at: datetime
-    ends_at: datetime
-    release_time: bool
-    releases: int
-    attendees: list[uuid.UUID]
-    location: str | None
-    status: str
-    sequence: int
-
-
-class UnscheduledPublic(BaseModel):
-    hub_id: str
-    code: str
-    reason: str
-    days_found: list[date]
-
-
-class ScheduleResult(BaseModel):
-    scheduled: list[MeetingPublic]
-    unscheduled: list[UnscheduledPublic]
-
-
-class RescheduleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    day: date
-    release_time: bool | None = None
-    location: str | None = Field(default=None, max_length=300)
-
-
-class ObservationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    program_year: ProgramYear
-    visitor_id: uuid.UUID
-    host_id: uuid.UUID
-    not_before: date | None = None
-    not_after: date | None = None
-    day: date | None = None
-    visitor_has_class: bool = True
-
-
-class ObservationPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    board: str
-    program_year: str
-    visitor_id: uuid.UUID
-    host_id: uuid.UUID
-    day: date
-    starts_at: datetime
-    ends_at: datetime
-    releases: int
-    status: str
-
-
-class DebriefIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    body: str = Field(min_length=1, max_length=observations.DEBRIEF_MAX_CHARS)
-    mentor_id: uuid.UUID | None = Field(default=None, description="The one mentor who may read it")
-
-
-class DebriefPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    observation_id: uuid.UUID
-    author_id: uuid.UUID
-    mentor_id: uuid.UUID | None
-    body: str
-    updated_at: datetime
-
-
-class ReportLinePublic(BaseModel):
-    key: str
-    release_days: int
-    meetings: int
-    observations: int
-    cost: Decimal | None
-
-
-class ReportPublic(BaseModel):
-    board: str
-    program_year: str
-    release_days: int = Field(description="Occasional-teacher days: one per released attendee per meeting")
-    days_with_releases: int
-    meetings: int
-    observations: int
-    daily_rate: Decimal | None
-    cost: Decimal | None
-    by_month: list[ReportLinePublic]
-    by_hub: list[ReportLinePublic]
 
 
 # ---------------------------------------------------------------- calendar and capacity
@@ -243,7 +83,6 @@ async def put_calendar(
     ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
         row = await service.put_calendar(uow, board, program_year, body.model_dump())
-        await uow.commit()
         return _calendar_public(row)
 
 
@@ -255,8 +94,8 @@ async def read_calendar(
     async with runtime_of(request).uow() as uow:
         try:
             return _calendar_public(await service.get_calendar(uow, board, program_year))
-        except Problem as exc:
-            raise Problem(404, "Not found", exc.detail) from exc
+        except NoSchoolCalendar as exc:
+            raise Problem(404, "Not found", str(exc)) from exc
 
 
 async def _set_capacity(request: Request, board: str, days: dict[date, int]) -> CapacityResult:
@@ -275,7 +114,6 @@ async def _set_capacity(request: Request, board: str, days: dict[date, int]) -> 
                     for c in conflicts
                 ],
             )
-        await uow.commit()
     return CapacityResult(days_set=len(days))
 
 
@@ -400,32 +238,16 @@ async def schedule(
                     f"hubs: board {board} has no hubs in {body.program_year}; form them or list them in `hubs`",
                     errors=[{"field": "hubs", "message": "no hubs to schedule"}],
                 )
-        try:
-            outcome = await service.schedule_hub_meetings(
-                uow,
-                board=board,
-                program_year=body.program_year,
-                hubs=hubs,
-                policy=policy,
-                extra_busy={str(p): days for p, days in body.workshop_days.items()},
-                location=body.location,
-                today=datetime.now(UTC).date(),
-            )
-        except Invalid as exc:
-            raise Problem(
-                422,
-                "Invalid input",
-                f"{exc.field}: {exc.message}",
-                errors=[{"field": exc.field, "message": exc.message}],
-            ) from exc
-        except MatchingConflict as exc:
-            raise Problem(
-                409,
-                "Occasional teachers taken",
-                exc.reason,
-                headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
-            ) from exc
-        await uow.commit()
+        outcome = await service.schedule_hub_meetings(
+            uow,
+            board=board,
+            program_year=body.program_year,
+            hubs=hubs,
+            policy=policy,
+            extra_busy={str(p): days for p, days in body.workshop_days.items()},
+            location=body.location,
+            today=datetime.now(UTC).date(),
+        )
     return ScheduleResult(
         scheduled=[MeetingPublic.model_validate(m) for m in outcome.meetings],
         unscheduled=[
@@ -457,7 +279,6 @@ async def reschedule(
         row = await service.reschedule_meeting(
             uow, meeting_id, body.day, release_time=body.release_time, location=body.location
         )
-        await uow.commit()
         return row
 
 
@@ -466,7 +287,6 @@ async def cancel_meeting(meeting_id: uuid.UUID, request: Request, principal: Coo
     async with runtime_of(request).uow() as uow:
         ensure_board(principal, (await service.get_meeting(uow, meeting_id)).board)
         row = await service.cancel_meeting(uow, meeting_id)
-        await uow.commit()
         return row
 
 
@@ -522,7 +342,6 @@ async def request_observation(body: ObservationIn, request: Request, principal: 
                 requested_by=principal.subject,
             ),
         )
-        await uow.commit()
         return row
 
 
@@ -541,7 +360,6 @@ async def cancel_observation(
     async with runtime_of(request).uow() as uow:
         _may_see_observation(principal, await observations.get_observation(uow, observation_id))
         row = await observations.cancel_observation(uow, observation_id)
-        await uow.commit()
         return row
 
 
@@ -561,7 +379,6 @@ async def write_debrief(
     async with runtime_of(request).uow() as uow:
         row = await observations.get_observation(uow, observation_id)
         debrief = await observations.write_debrief(uow, row, author, body.body, body.mentor_id)
-        await uow.commit()
         return debrief
 
 

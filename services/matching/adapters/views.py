@@ -1,0 +1,332 @@
+"""What coordinators read: hubs with their people and explanations, a participant's placement, the
+unplaced list, runs and overrides. Names come from matching's participant view (a coordinator sees
+the names of their own board); every query is scoped by board."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.matching.adapters.repository import HubRepository, StoredHub
+from services.matching.adapters.tables import (
+    HubMember,
+    HubRow,
+    MatchingRun,
+    Override,
+    PairingRow,
+    ParticipantView,
+    UnplacedTeacher,
+)
+
+
+def _person(member: HubMember, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
+    name, school = known.get(member.participant_id, (None, None))
+    return {
+        "participant_id": member.participant_id,
+        "display_name": name,
+        "school": school,
+        "explanation": member.explanation,
+    }
+
+
+def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
+    row = stored.row
+    return {
+        "id": row.id,
+        "board": row.board,
+        "program_year": row.program_year,
+        "theme": row.theme,
+        "grade_band": row.grade_band,
+        "language": row.language,
+        "track": row.track,
+        "locked": row.locked,
+        "explanation": row.explanation,
+        "flags": list(row.flags),
+        "run_id": row.run_id,
+        "member_count": len(stored.members),
+        "members": [_person(m, known) for m in stored.members],
+        "leaders": [_person(m, known) for m in stored.leaders],
+        "coaches": [
+            {
+                "participant_id": c,
+                "display_name": known.get(c, (None, None))[0],
+                "school": known.get(c, (None, None))[1],
+            }
+            for c in stored.coaches
+        ],
+    }
+
+
+def _grouped(rows: Iterable[Any]) -> dict[tuple[str, str], list[uuid.UUID]]:
+    out: dict[tuple[str, str], list[uuid.UUID]] = {}
+    for board, year, hub_id in rows:
+        out.setdefault((board, year), []).append(hub_id)
+    return out
+
+
+class Views:
+    """What coordinators and participants read, assembled with names and schools, over one session."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def names(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            sa.select(col(ParticipantView.participant_id), col(ParticipantView.display_name)).where(
+                col(ParticipantView.participant_id).in_(wanted)
+            )
+        )
+        return dict(rows.tuples().all())
+
+    async def names_and_schools(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            sa.select(
+                col(ParticipantView.participant_id),
+                col(ParticipantView.display_name),
+                col(ParticipantView.school),
+            ).where(col(ParticipantView.participant_id).in_(wanted))
+        )
+        return {p: (n, s) for p, n, s in rows.tuples().all()}
+
+    async def hr_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            sa.select(col(ParticipantView.participant_id), col(ParticipantView.hr_id)).where(
+                col(ParticipantView.participant_id).in_(wanted)
+            )
+        )
+        return dict(rows.tuples().all())
+
+    async def hub_views(self, hubs: list[StoredHub]) -> list[dict[str, Any]]:
+        known = await self.names_and_schools(
+            [
+                *(m.participant_id for h in hubs for m in (*h.members, *h.leaders)),
+                *(c for h in hubs for c in h.coaches),
+            ],
+        )
+        return [hub_view(h, known) for h in hubs]
+
+    async def list_hubs(
+        self,
+        *,
+        boards: list[str] | None,
+        board: str | None,
+        program_year: str | None,
+        theme: str | None,
+        limit: int,
+        offset: int,
+        q: str | None = None,
+        school: str | None = None,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        filters: list[sa.ColumnElement[bool]] = []
+        if q or school:
+            # Hubs with a member or leader of that name (or HR id) or from that school.
+            person = sa.select(col(HubMember.hub_id)).join(
+                ParticipantView,
+                col(ParticipantView.participant_id) == col(HubMember.participant_id),
+            )
+            if q:
+                person = person.where(
+                    sa.or_(col(ParticipantView.display_name).ilike(f"%{q}%"), col(ParticipantView.hr_id) == q)
+                )
+            if school:
+                person = person.where(col(ParticipantView.school) == school)
+            filters.append(col(HubRow.id).in_(person))
+        if boards is not None:
+            filters.append(col(HubRow.board).in_(boards))
+        if board:
+            filters.append(col(HubRow.board) == board)
+        if program_year:
+            filters.append(col(HubRow.program_year) == program_year)
+        if theme:
+            filters.append(col(HubRow.theme) == theme)
+        total = (
+            await self.session.execute(sa.select(sa.func.count()).select_from(HubRow).where(*filters))
+        ).scalar_one()
+        page = (
+            await self.session.execute(
+                sa.select(col(HubRow.board), col(HubRow.program_year), col(HubRow.id))
+                .where(*filters)
+                .order_by(col(HubRow.board), col(HubRow.program_year), col(HubRow.theme), col(HubRow.id))
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        stored: list[StoredHub] = []
+        for (b, year), group in _grouped(page).items():
+            stored += await HubRepository(self.session).load_hubs(board=b, program_year=year, hub_ids=group)
+        order = {row[2]: i for i, row in enumerate(page)}
+        stored.sort(key=lambda h: order[h.id])
+        return total, await self.hub_views(stored)
+
+    async def placement(self, view: ParticipantView) -> dict[str, Any]:
+        """A participant's placement: their hub (or why none), co-members, leaders, one-to-one mentor."""
+        memberships = (
+            (
+                await self.session.execute(
+                    sa.select(HubMember).where(
+                        col(HubMember.participant_id) == view.participant_id,
+                        col(HubMember.program_year) == view.program_year,
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        member_of = next((m for m in memberships if m.role == "member"), None)
+        hub: dict[str, Any] | None = None
+        leaders: list[dict[str, Any]] = []
+        co_members = 0
+        if member_of is not None:
+            stored = (
+                await HubRepository(self.session).load_hubs(
+                    board=view.board, program_year=view.program_year, hub_ids=[member_of.hub_id]
+                )
+            )[0]
+            known = await self.names(m.participant_id for m in stored.leaders)
+            hub = {
+                "id": stored.row.id,
+                "theme": stored.row.theme,
+                "grade_band": stored.row.grade_band,
+                "language": stored.row.language,
+                "locked": stored.row.locked,
+                "explanation": stored.row.explanation,
+            }
+            leaders = [
+                {"participant_id": m.participant_id, "display_name": known.get(m.participant_id)}
+                for m in stored.leaders
+            ]
+            co_members = len(stored.members) - 1
+        pairing = (
+            await self.session.execute(
+                sa.select(PairingRow).where(
+                    col(PairingRow.program_year) == view.program_year,
+                    col(PairingRow.teacher_id) == view.participant_id,
+                )
+            )
+        ).scalar_one_or_none()
+        mentor = None
+        if pairing is not None:
+            known = await self.names([pairing.mentor_id])
+            mentor = {
+                "participant_id": pairing.mentor_id,
+                "display_name": known.get(pairing.mentor_id),
+                "explanation": pairing.explanation,
+            }
+        unplaced = await self.session.get(UnplacedTeacher, (view.program_year, view.participant_id))
+        return {
+            "participant_id": view.participant_id,
+            "board": view.board,
+            "program_year": view.program_year,
+            "role": view.role,
+            "placement_status": view.placement_status,
+            "withdrawn": view.withdrawn,
+            "revision": view.revision,
+            "hub": hub,
+            "co_members": co_members,
+            "leaders": leaders,
+            "explanation": member_of.explanation if member_of else None,
+            "one_to_one_mentor": mentor,
+            "unplaced_reason": unplaced.reason if unplaced else None,
+            "leads_hubs": sorted(m.hub_id for m in memberships if m.role == "leader"),
+        }
+
+    async def list_unplaced(self, board: str, program_year: str) -> list[dict[str, Any]]:
+        rows = (
+            (
+                await self.session.execute(
+                    sa.select(UnplacedTeacher)
+                    .where(
+                        col(UnplacedTeacher.board) == board,
+                        col(UnplacedTeacher.program_year) == program_year,
+                    )
+                    .order_by(col(UnplacedTeacher.recorded_at), col(UnplacedTeacher.participant_id))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        known = await self.names(r.participant_id for r in rows)
+        return [
+            {
+                "participant_id": r.participant_id,
+                "display_name": known.get(r.participant_id),
+                "reason": r.reason,
+                "run_id": r.run_id,
+                "recorded_at": r.recorded_at,
+            }
+            for r in rows
+        ]
+
+    async def list_runs(self, board: str, program_year: str) -> list[MatchingRun]:
+        return list(
+            (
+                await self.session.execute(
+                    sa.select(MatchingRun)
+                    .where(
+                        col(MatchingRun.board) == board,
+                        col(MatchingRun.program_year) == program_year,
+                    )
+                    .order_by(col(MatchingRun.started_at).desc())
+                )
+            ).scalars()
+        )
+
+    async def list_overrides(self, board: str, program_year: str) -> list[Override]:
+        return list(
+            (
+                await self.session.execute(
+                    sa.select(Override)
+                    .where(
+                        col(Override.board) == board,
+                        col(Override.program_year) == program_year,
+                    )
+                    .order_by(col(Override.id))
+                )
+            ).scalars()
+        )
+
+    async def memberships(self, participant_id: uuid.UUID, program_year: str) -> list[HubMember]:
+        """The participant's seats (member or leader) in hubs of the program year."""
+        return list(
+            (
+                await self.session.execute(
+                    sa.select(HubMember).where(
+                        col(HubMember.participant_id) == participant_id,
+                        col(HubMember.program_year) == program_year,
+                    )
+                )
+            ).scalars()
+        )
+
+    async def pairings_with(self, participant_id: uuid.UUID, program_year: str) -> list[PairingRow]:
+        """One-to-one pairings of the program year in which the participant is teacher or mentor."""
+        return list(
+            (
+                await self.session.execute(
+                    sa.select(PairingRow).where(
+                        col(PairingRow.program_year) == program_year,
+                        sa.or_(
+                            col(PairingRow.teacher_id) == participant_id,
+                            col(PairingRow.mentor_id) == participant_id,
+                        ),
+                    )
+                )
+            ).scalars()
+        )
+
+    async def unplaced(self, program_year: str, participant_id: uuid.UUID) -> UnplacedTeacher | None:
+        return await self.session.get(UnplacedTeacher, (program_year, participant_id))

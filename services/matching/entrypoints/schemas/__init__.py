@@ -1,0 +1,1 @@
+"""Request and response bodies of matching's API, one module per feature."""
