@@ -92,7 +92,7 @@ def one_of(cls: type[IntegrationEvent], board: str) -> IntegrationEvent:
 def cli(system: System, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BUS_PREFIX": system.prefix, "RABBITMQ_URL": system.infra.rabbitmq_url}
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "audit", *args],
+        [sys.executable, "-m", "tools.cli", "audit", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

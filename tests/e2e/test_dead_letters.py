@@ -55,7 +55,7 @@ def cli(system: System, *args: str) -> str:
         "DATABASE_URL": system.database_url("matching"),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
+        [sys.executable, "-m", "tools.cli", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

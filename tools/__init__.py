@@ -1,0 +1,1 @@
+"""Operator and development tools; they may import services."""
