@@ -52,7 +52,7 @@ def build_document() -> str:
             f"{settings.bus_prefix}.{service}", queue_type=QueueType.QUORUM, durable=True, declare=False
         )
 
-        async def handler(body) -> None:  # type: ignore[no-untyped-def]
+        async def handler(body) -> None:
             """Handled idempotently (inbox); failures dead-lettered with the reason."""
 
         handler.__annotations__ = {"body": Union[tuple(handled)], "return": None}  # noqa: UP007

@@ -340,7 +340,7 @@ def test_images_come_from_the_overlay_tag(overlay: str) -> None:
 # --- bus topology: the operator declares exactly what the services declare -----------------------
 
 
-def _settings(service: str):  # type: ignore[no-untyped-def]
+def _settings(service: str):
     return importlib.import_module(f"services.{service}.config").Settings(_env_file=None)
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 FUZZ = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
-def _check(case, token: str) -> None:  # type: ignore[no-untyped-def]
+def _check(case, token: str) -> None:
     response = case.call(headers=auth(token), timeout=15)
     where = f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}"
     assert response.status_code < 500, where
@@ -35,7 +35,7 @@ def test_api_never_fails_on_generated_input(system, token, service: str):
 
         @FUZZ
         @given(case=operation.as_strategy())
-        def fuzz(case) -> None:  # type: ignore[no-untyped-def]
+        def fuzz(case) -> None:
             _check(case, bearer)
 
         fuzz()

@@ -181,5 +181,5 @@ async def test_every_event_type_is_archived_and_none_is_unroutable(system: Syste
         assert {m.body for m in got} == {e.raw for e in picked}
 
 
-async def _all(archived, wanted: set[str]) -> bool:  # type: ignore[no-untyped-def]
+async def _all(archived, wanted: set[str]) -> bool:
     return await archived() == wanted

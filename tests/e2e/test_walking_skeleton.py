@@ -75,7 +75,7 @@ async def test_teacher_flows_to_matching_and_welcome_email_in_one_trace(
         and any(x.service == "matching" for x in otlp.trace(s.trace_id))
     )
 
-    def consumer_spans() -> list:  # type: ignore[type-arg]
+    def consumer_spans() -> list:
         # A consumer span ends (and is exported) after its handler's database spans: wait for it.
         spans = otlp.trace(http_span.trace_id)
         found = [s for s in spans if s.service in ("matching", "notifications") and s.kind == 5]  # CONSUMER

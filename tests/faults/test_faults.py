@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.asyncio(loo
 STREAM = int(os.environ.get("FAULT_STREAM_SIZE", "2000"))
 
 
-def _clean(report, allowed_duplicates: int = 0) -> None:  # type: ignore[no-untyped-def]
+def _clean(report, allowed_duplicates: int = 0) -> None:
     assert report.known_to_matching == report.events_in, report
     assert report.lost == 0, report
     assert report.welcome_emails == report.events_in + report.duplicate_emails, report
@@ -198,7 +198,7 @@ def _profile(board: str, n: int, revision: int = 1, **extra: object) -> Particip
         given_name="Dup",
         family_name=f"Lic{n}",
         email=f"dup.{board.lower()}.{n}@example.org",
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

@@ -92,7 +92,7 @@ def token(key: rsa.RSAPrivateKey, kid: str | None, **claims: object) -> str:
 
 
 def verifier(idp: JwksServer, **overrides: object) -> TokenVerifier:
-    settings = ServiceSettings(  # type: ignore[call-arg]
+    settings = ServiceSettings(
         _env_file=None,
         jwt_jwks_url=idp.url,
         jwt_algorithms="RS256",

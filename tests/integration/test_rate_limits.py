@@ -27,7 +27,7 @@ def _redis_reachable() -> None:
 
 
 def app_with_limits(prefix: str, **limits: object) -> FastAPI:
-    settings = ServiceSettings(  # type: ignore[call-arg]
+    settings = ServiceSettings(
         _env_file=None, mentorweb_env="test", rate_limits_enabled=True, bus_prefix=prefix, **limits
     )
     app = FastAPI()
