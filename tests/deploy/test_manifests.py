@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from typing import Any
 
 import pytest
 import yaml
@@ -122,7 +123,7 @@ def test_repo_schemas_reject_what_the_api_server_would_drop_or_refuse() -> None:
     no_ref = _queue()
     del no_ref["spec"]["rabbitmqClusterReference"]
     assert crd_errors(no_ref), "missing required field accepted"
-    scaled = {
+    scaled: dict[str, Any] = {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
         "metadata": {"name": "s"},

@@ -344,12 +344,14 @@ async def test_smtp_down_and_a_backlog_of_thousands(fault_system: System, fault_
         await notifications_db.close()
     matching.start()
     matching.wait_ready()
-    idle_rss = _rss_kib(matching.process.pid)  # type: ignore[union-attr]
+    assert matching.process is not None
+    pid = matching.process.pid
+    idle_rss = _rss_kib(pid)
     peak = idle_rss
     fault_smtp.start_again()  # SMTP is back on the same port
     started = time.monotonic()
     while time.monotonic() - started < 60:
-        peak = max(peak, _rss_kib(matching.process.pid))  # type: ignore[union-attr]
+        peak = max(peak, _rss_kib(pid))
         depth = httpx.get(f"{matching.url}/readyz").json()
         if depth.get("ready"):
             conn = await asyncpg.connect(asyncpg_dsn(fault_system.database_url("matching")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -26,7 +28,7 @@ PRODUCTION = {
 }
 
 
-def _refusal(settings_class: type[ServiceSettings], **overrides: object) -> str:
+def _refusal(settings_class: type[ServiceSettings], **overrides: Any) -> str:
     with pytest.raises(ValidationError) as refused:
         settings_class(_env_file=None, **{**PRODUCTION, **overrides})
     return str(refused.value)
