@@ -277,9 +277,16 @@ async def test_duplicates_out_of_order_and_poison(fault_system: System, fault_sm
                     await channel.default_exchange.publish(message, f"{fault_system.prefix}.matching")
                 for message in poison[10:15]:
                     await exchange.publish(message, "registration.participant_updated.v1")
-    bodies = [{"hr_id": e.participant.hr_id, "email": str(e.participant.email)} for e in registered]
+    bodies = [
+        {"board": board, "hr_id": e.participant.hr_id, "email": str(e.participant.email)} for e in registered
+    ]
     report = await settle_and_check(
-        fault_system, fault_smtp, bodies, "duplicates_out_of_order_poison", timeout=180
+        fault_system,
+        fault_smtp,
+        bodies,
+        "duplicates_out_of_order_poison",
+        timeout=180,
+        dead_letters_expected=len(poison),  # handler failures are dead-lettered after their retries
     )
     report.notes = f"{3 * STREAM} deliveries, {len(early_updates)} updates first, {len(poison)} poison"
     report.save()
