@@ -17,7 +17,7 @@ from typing import Any, Literal
 import aio_pika
 import asyncpg
 import pytest
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from shared.bus.audit import AuditFilter, collect_history, replay
 from shared.db import UnitOfWork, make_engine, make_session_factory
@@ -68,7 +68,7 @@ def sample(annotation: Any, name: str) -> Any:
         )
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return None
-    if annotation is datetime:
+    if annotation in (datetime, AwareDatetime):  # contract times are aware datetimes
         return datetime(2026, 11, 3, 9, tzinfo=UTC)
     if annotation is bool:
         return False
