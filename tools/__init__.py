@@ -1,1 +1,1 @@
-"""Operator and development tools; they may import services."""
+"""Operator and development tools that may import services."""
