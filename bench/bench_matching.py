@@ -36,7 +36,7 @@ one-alike connections only get easier, evaluators are ignored), and every label 
 is included (themes listed, their neighbours and the mentors' expertise, the bands present: an
 absent band never beats the better of its two neighbours), so HiGHS's dual bound bounds the optimum.
 
-Scale: ``synthetic.province()`` (10,000 teachers, 2,500 mentors, 60 boards) in a fresh process,
+Scale: ``synthetic_boards.province()`` (10,000 teachers, 2,500 mentors, 60 boards) in a fresh process,
 best wall time of three runs (the machine is shared; other processes only add time).
 
     uv run python bench/bench_matching.py [--time-limit 30] [--bound-time-limit 60] [--render-only]
@@ -95,8 +95,8 @@ from services.matching.domain.placement_model import (  # noqa: E402
     Unplaced,
     hub_key,
 )
-from services.matching.domain.synthetic import board, province  # noqa: E402
 from services.matching.domain.themes import THEME_NEIGHBOURS  # noqa: E402
+from tools.synthetic_boards import board, province  # noqa: E402
 
 BOARDS = (30, 60, 120, 300, 1000)  # teachers
 MENTORS_PER_TEACHER = 1 / 3.3
@@ -715,7 +715,7 @@ def table(data: dict[str, Any]) -> str:
     s = data["scale"]
     lines += [
         "",
-        f"Province (`synthetic.province()`): {s['teachers']:,} teachers, {s['mentors']:,} mentors, "
+        f"Province (`synthetic_boards.province()`): {s['teachers']:,} teachers, {s['mentors']:,} mentors, "
         f"{s['boards']} boards → {s['hubs']:,} hubs, {s['unplaced']} unplaced, {s['violations']} hard-rule "
         f"violations, first-theme share {s['first_theme_share_placed']}; **{s['wall_seconds']:.2f} s** wall, "
         f"best of {', '.join(f'{w:.2f}' for w in s.get('wall_seconds_runs', [s['wall_seconds']]))} s "

@@ -1,7 +1,9 @@
+from datetime import tzinfo
 from typing import ClassVar
 
 from pydantic import Field
 
+from services.notifications.domain.timing import board_zone
 from shared.settings import ServiceSettings
 
 
@@ -52,3 +54,7 @@ class Settings(ServiceSettings):
 
     def timezone_of(self, board: str) -> str:
         return self.board_timezones.get(board, self.board_timezone)
+
+    def zone_of(self, board: str) -> tzinfo:
+        """The board's time zone, in which its people read dates (the default zone if unknown)."""
+        return board_zone(self.timezone_of(board), self.board_timezone)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.matching.domain.explaining import label as _theme_label
 from services.matching.domain.explaining import member_facts, member_sentence, plural
-from services.matching.domain.forming import _leader_order
+from services.matching.domain.hub_leaders import leader_order
 from services.matching.domain.objective import leader_fit, one_alike_ids
 from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
 
@@ -144,7 +144,7 @@ def replacement_leader(
             and m.track == hub.track
             and not any(m.evaluates(t) for t in members)
         ),
-        key=lambda m: _leader_order(m, hub.theme, hub.grade_band, capacity),
+        key=lambda m: leader_order(m, hub.theme, hub.grade_band, capacity),
     )
     if not eligible:
         return None

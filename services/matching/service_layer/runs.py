@@ -22,10 +22,9 @@ from services.matching.adapters import repository
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import MatchingRun
 from services.matching.domain import continuity
-from services.matching.domain.adjusting import hub_flags
 from services.matching.domain.continuity import Decision
-from services.matching.domain.forming import form_hubs
-from services.matching.domain.placement_model import Fact, Hub, Pairing
+from services.matching.domain.placement_model import Hub, Pairing
+from services.matching.domain.run_outcome import LastRun, PublishedState, run_outcome
 from services.matching.service_layer import coaches
 from services.matching.service_layer.hubs import (
     MatchingConflict,
@@ -167,68 +166,30 @@ async def run_matching(
         p: row.reason for p, row in (await repository.unplaced_of(session, board, program_year)).items()
     }
     decisions = [decision_of(r) for r in await repository.decisions_of(session, board, program_year)]
-    inputs = continuity.fingerprint(
-        people.teachers.values(), people.mentors.values(), rules.policy, rules.weights
-    )
     last = await repository.last_published_run(session, board, program_year)
-    skipped: list[Decision] = []
-    unplaced_facts: dict[str, tuple[Fact, ...]] = {}
-    if last is not None and last.inputs == inputs:
-        # Nothing the solution depends on changed: the published state (with every decision the
-        # coordinator made since) is the draft.
-        hubs = published
-        pairings = [Pairing(t, m, "") for t, m in sorted(published_pairings.items())]
-        unplaced = dict(published_unplaced)
-        objective = last.objective
-        member_explanations = _stored_explanations(stored)
-        solved = False
-    else:
-        locked = [h for h in published if h.locked]
-        result = form_hubs(
-            people.teachers.values(),
-            people.mentors.values(),
-            rules.policy,
-            locked_hubs=locked,
-            weights=rules.weights,
-        )
-        formed = [h for h in result.hubs if not h.locked]
-        mapping = continuity.map_onto([h for h in published if not h.locked], formed)
-        drafted, skipped = continuity.apply_decisions(
-            [*locked, *continuity.rekey(formed, mapping)],
-            decisions,
-            leaders_per_hub=rules.policy.leaders_per_hub,
-        )
-        hubs = [
-            h if h.locked else replace(h, flags=hub_flags(h, people.mentors, rules.policy)) for h in drafted
-        ]
-        placed = {m for h in hubs for m in h.members}
-        unplaced = {u.participant_id: u.reason for u in result.unplaced if u.participant_id not in placed}
-        unplaced_facts = {u.participant_id: u.facts for u in result.unplaced if u.participant_id in unplaced}
-        pairings = continuity.keep_pairings(
-            published_pairings, result.pairings, decisions, people.teachers, people.mentors
-        )
-        objective = result.objective
-        member_explanations = {
+    outcome = run_outcome(
+        people.teachers,
+        people.mentors,
+        PublishedState(published, published_pairings, published_unplaced),
+        decisions,
+        policy=rules.policy,
+        weights=rules.weights,
+        last_run=LastRun(last.inputs, last.objective) if last is not None else None,
+    )
+    hubs, pairings, unplaced = outcome.hubs, outcome.pairings, outcome.unplaced
+    unplaced_facts = outcome.unplaced_facts
+    diff, skipped, solved = outcome.difference, outcome.decisions_not_applied, outcome.solved
+    member_explanations = (
+        {
             **_stored_explanations([s for s in stored if s.row.locked]),
             **explanations([h for h in hubs if not h.locked], people.teachers, people.mentors),
         }
-        solved = True
-
-    drafted_keys = {h.hub_key for h in hubs}
-    # A coach whose hub the draft dissolves: publishing ends that support (shown for review).
-    skipped += [d for d in decisions if d.kind == "coach" and d.hub_id not in drafted_keys]
-    diff = continuity.difference(
-        published,
-        hubs,
-        published_pairings=published_pairings,
-        draft_pairings={p.teacher_id: p.mentor_id for p in pairings},
-        published_unplaced=published_unplaced,
-        draft_unplaced=unplaced,
+        if solved
+        else _stored_explanations(stored)
     )
-    status_of = {key: "formed" for key in diff.formed} | {c.hub_id: "changed" for c in diff.changed}
     draft: dict[str, Any] = {
         "solved": solved,
-        "hubs": [_hub_doc(h, status_of.get(h.hub_key, "unchanged"), member_explanations) for h in hubs],
+        "hubs": [_hub_doc(h, outcome.status_of(h.hub_key), member_explanations) for h in hubs],
         "pairings": [
             {
                 "teacher_id": p.teacher_id,
@@ -260,23 +221,10 @@ async def run_matching(
         requested_by=requested_by,
         started_at=started,
         finished_at=clock(),
-        objective=round(objective, 4) if objective is not None else None,
-        counts={
-            "teachers": len(people.teachers),
-            "mentors": len(people.mentors),
-            "hubs": len(hubs),
-            "locked_hubs": sum(1 for h in hubs if h.locked),
-            "hubs_formed": len(diff.formed),
-            "hubs_changed": len(diff.changed),
-            "hubs_unchanged": len(diff.unchanged),
-            "hubs_dissolved": len(diff.dissolved),
-            "moves": len(diff.moves),
-            "placed": sum(len(h.members) for h in hubs),
-            "unplaced": len(unplaced),
-            "pairings": len(pairings),
-        },
+        objective=round(outcome.objective, 4) if outcome.objective is not None else None,
+        counts={"teachers": len(people.teachers), "mentors": len(people.mentors), **outcome.counts},
         draft=draft,
-        inputs=inputs,
+        inputs=outcome.inputs,
         base=continuity.state_digest(published, published_pairings),
     )
     session.add(run)

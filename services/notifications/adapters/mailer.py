@@ -49,12 +49,12 @@ class _MailPolicy(Compat32):
         if isinstance(value, str) and "\n" not in value and "\r" not in value:
             if value.isascii() or (self.utf8 and name.lower() in _ADDRESS_HEADERS):
                 return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)  # type: ignore[no-any-return,misc]
+        return super()._fold(name, value, sanitize)  # type: ignore[no-any-return,misc]  # _fold is private, untyped in typeshed
 
     def fold_binary(self, name: str, value: Any) -> bytes:
         if self.utf8:
             return self._fold(name, value, sanitize=False).encode("utf-8")
-        return super().fold_binary(name, value)  # type: ignore[no-any-return]
+        return super().fold_binary(name, value)  # type: ignore[no-any-return]  # Compat32's typed as Any
 
 
 _ADDRESS_HEADERS = ("to", "from")
@@ -96,24 +96,26 @@ def build_message(
     CPU of ``EmailMessage``'s header registry (which was a quarter of notifications' CPU in a welcome
     wave; bench/results/profiles).
     """
+    # typeshed types MIMEText's charset as a name; the email package takes a Charset object too.
     body = MIMEMultipart("alternative", policy=_POLICY)
-    body.attach(MIMEText(text, "plain", _UTF8, policy=_POLICY))  # type: ignore[arg-type]
-    body.attach(MIMEText(html, "html", _UTF8, policy=_POLICY))  # type: ignore[arg-type]
+    body.attach(MIMEText(text, "plain", _UTF8, policy=_POLICY))  # type: ignore[arg-type]  # a Charset
+    body.attach(MIMEText(html, "html", _UTF8, policy=_POLICY))  # type: ignore[arg-type]  # a Charset
     message: Message = body
     if calendar:
         message = MIMEMultipart("mixed", policy=_POLICY)
         message.attach(body)
-        invite = MIMEText(calendar, "calendar", _UTF8, policy=_POLICY)  # type: ignore[arg-type]
+        invite = MIMEText(calendar, "calendar", _UTF8, policy=_POLICY)  # type: ignore[arg-type]  # a Charset
         invite.set_param("method", calendar_method)
         invite.add_header("Content-Disposition", "attachment", filename="invite.ics")
         message.attach(invite)
-    message["From"] = _address("From", sender)  # type: ignore[assignment]
-    message["To"] = _address("To", to)  # type: ignore[assignment]
-    message["Subject"] = _header("Subject", subject)  # type: ignore[assignment]
+    # typeshed's Message takes str headers; the email package also takes a Header (encoded names).
+    message["From"] = _address("From", sender)  # type: ignore[assignment]  # a Header
+    message["To"] = _address("To", to)  # type: ignore[assignment]  # a Header
+    message["Subject"] = _header("Subject", subject)  # type: ignore[assignment]  # a Header
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="mentorweb.local")
     for name, value in (headers or {}).items():
-        message[name] = _header(name, value)  # type: ignore[assignment]
+        message[name] = _header(name, value)  # type: ignore[assignment]  # a Header
     return message
 
 

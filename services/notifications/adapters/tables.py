@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -14,6 +15,11 @@ from sqlmodel import Column, Field, SQLModel
 
 class NotificationsTable(SQLModel, registry=registry()):
     """Base of this service's tables: its own metadata, so tables of different services never clash."""
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model (for INSERT … ON CONFLICT, which the ORM does not write)."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]  # SQLModel sets __table__ without declaring it
 
 
 class Contact(NotificationsTable, table=True):
@@ -91,7 +97,7 @@ class AwaitingMessage(NotificationsTable, table=True):
     board: str = Field(sa_column=Column(sa.String(40), nullable=False))
     target: str  # participant:<uuid> | coordinators | applicant | reviewer:<email> | *
     waiting_for: str = Field(index=True)  # contact:<uuid> | board:<code> | session:<uuid> | hub:<uuid>
-    body: dict = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    body: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = Field(
         sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
     )
@@ -106,9 +112,9 @@ class Hub(NotificationsTable, table=True):
     board: str = Field(sa_column=Column(sa.String(40), nullable=False))
     theme: str
     language: str = "en"
-    members: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
-    leaders: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
-    meeting_dates: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    members: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    leaders: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    meeting_dates: list[str] = Field(sa_column=Column(JSONB, nullable=False))
     updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
 
 
@@ -128,7 +134,7 @@ class ScheduledItem(NotificationsTable, table=True):
     online_url: str | None = None
     sequence: int = 0
     cancelled: bool = False
-    attendees: list = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    attendees: list[str] = Field(sa_column=Column(JSONB, nullable=False))
 
 
 class Enrolment(NotificationsTable, table=True):
@@ -153,7 +159,7 @@ class Reminder(NotificationsTable, table=True):
     board: str = Field(sa_column=Column(sa.String(40), nullable=False))
     due_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
     state: str = "pending"  # pending | sent | cancelled | skipped
-    payload: dict = Field(sa_column=Column(JSONB, nullable=False))  # type: ignore[type-arg]
+    payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
     note: str | None = None
 

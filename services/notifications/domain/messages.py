@@ -1,12 +1,17 @@
 """Every message notifications sends, built from plain values in the recipient's language.
 
 One function per kind of message returns a :class:`Draft`: the template it renders, why the
-recipient gets it (the footer) and the template's context, already worded and formatted (Babel) in
-the recipient's language. The service layer gathers the values (names, dates, facts) and attaches
-the calendar part; nothing here reads a database or a clock. To add a kind of message: add its
-function and its entry in ``KINDS`` here, its subject in ``templates/subjects.toml`` and its four
-template files (``en``/``fr``, ``.txt``/``.html``); ``tests/unit/test_messages.py`` renders it in
-both languages and fails on a sentence left in the other language.
+recipient gets it (the footer), the template's context, already worded and formatted (Babel) in
+the recipient's language, and its calendar part (an :class:`Invite`) when it carries one. The
+service layer only gathers the values (names, dates, facts) and stores the draft for delivery;
+nothing here reads a database or a clock.
+
+To add a kind of message: its entry in ``KINDS`` (what triggers it, who receives it, why, its
+calendar part) and its function, here; its wording is its subject in ``templates/subjects.toml``
+and its templates ``templates/{en,fr}/<kind>.{txt,html}``. The service layer's topic module of the
+triggering event (``service_layer/hubs.py``, ``sessions.py``…) gathers its values.
+``tests/unit/test_messages.py`` renders every kind in both languages and fails on a kind without a
+sample or a sentence left in the other language.
 
 Nothing a participant reads comes from prose in an event: explanations are worded from matching's
 facts (:mod:`explaining`), names of themes and boards are data, and no internal id is ever put in a
@@ -15,11 +20,21 @@ context.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
 
+from services.notifications.domain.calendar import (
+    CalendarEntry,
+    Invite,
+    hub_formation_invite,
+    meeting_uid,
+    observation_uid,
+    session_uid,
+    single_entry_invite,
+)
 from services.notifications.domain.digest import DigestEntry
 from services.notifications.domain.wording import (
     Language,
@@ -27,7 +42,9 @@ from services.notifications.domain.wording import (
     format_clock,
     format_date,
     format_when,
+    hub_summary,
     language_of,
+    observation_summary,
 )
 
 # Why the recipient gets the message (shown in every footer), by reason and language.
@@ -78,29 +95,100 @@ WHY: dict[str, dict[Language, str]] = {
     },
 }
 
-# Every kind of message: its template and why its recipient gets it (a key of WHY).
-KINDS: dict[str, str] = {
-    "welcome": "registered",
-    "hub_formed": "hub",
-    "hub_changed": "hub",
-    "hub_removed": "hub",
-    "hub_support": "hub_support",
-    "mentor_paired": "pairing",
-    "mentor_unpaired": "pairing",
-    "participant_unplaced": "coordinator",
-    "hub_meeting": "hub",
-    "observation": "observation",
-    "session_update": "session",
-    "enrolment_confirmed": "session",
-    "enrolment_waitlisted": "session",
-    "enrolment_cancelled": "session",
-    "grant_update": "grant_applicant",  # reviewers: grant_reviewer (see grant_update)
-    "reminder": "session",  # hub meetings: hub (see reminder)
-    "reminder_grant_deadline": "coordinator",
-    "survey_invitation": "survey",
-    "survey_reminder": "survey",
-    "harvest_published": "hub",
-    "digest": "digest",
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of message: the events that trigger it, who receives it, why (a key of ``WHY``, the
+    footer), and the calendar part it carries, if any. Its name is its template's."""
+
+    triggers: tuple[str, ...]
+    recipients: str
+    reason: str
+    calendar: str | None = None
+
+
+# Every kind of message notifications sends, in one place.
+KINDS: dict[str, Kind] = {
+    "welcome": Kind(("TeacherRegistered", "MentorRegistered"), "the participant registered", "registered"),
+    "hub_formed": Kind(
+        ("HubFormed",),
+        "every member and hub leader",
+        "hub",
+        calendar="REQUEST: the hub's meeting dates",
+    ),
+    "hub_changed": Kind(
+        ("HubMembershipChanged",),
+        "who joined; the other members and leaders when someone came or went or leaders changed",
+        "hub",
+        calendar="REQUEST to who joined: the hub's own coming meetings",
+    ),
+    "hub_removed": Kind(
+        ("HubMembershipChanged",),
+        "who left, or everyone of a dissolved hub",
+        "hub",
+        calendar="CANCEL: the hub's own coming meetings",
+    ),
+    "hub_support": Kind(
+        ("HubCoachAssigned", "HubCoachReleased"), "the board coach or consultant", "hub_support"
+    ),
+    "mentor_paired": Kind(
+        ("MentorPaired",),
+        "the teacher and the mentor (re-paired: the teacher, the new and the former mentor)",
+        "pairing",
+    ),
+    "mentor_unpaired": Kind(
+        ("MentorUnpaired", "MentorPaired"), "the teacher and the mentor whose pairing ended", "pairing"
+    ),
+    "participant_unplaced": Kind(("ParticipantUnplaced",), "the board's coordinators", "coordinator"),
+    "hub_meeting": Kind(
+        ("HubMeetingScheduled", "HubMeetingRescheduled", "HubMeetingCancelled"),
+        "the meeting's invitees (else the hub's people); who joined or left its list",
+        "hub",
+        calendar="REQUEST or CANCEL: the meeting",
+    ),
+    "observation": Kind(
+        ("ObservationScheduled", "ObservationRescheduled", "ObservationCancelled"),
+        "the visitor and the host",
+        "observation",
+        calendar="REQUEST or CANCEL: the visit",
+    ),
+    "session_update": Kind(
+        ("SessionChanged", "SessionCancelled"),
+        "those enrolled (cancelled: the waiting list too)",
+        "session",
+        calendar="REQUEST or CANCEL to the confirmed: the session",
+    ),
+    "enrolment_confirmed": Kind(
+        ("EnrolmentConfirmed",), "the participant", "session", calendar="REQUEST: the session"
+    ),
+    "enrolment_waitlisted": Kind(("EnrolmentWaitlisted",), "the participant", "session"),
+    "enrolment_cancelled": Kind(
+        ("EnrolmentCancelled",),
+        "the participant",
+        "session",
+        calendar="CANCEL to one who was confirmed: the session",
+    ),
+    "grant_update": Kind(
+        ("GrantSubmitted", "GrantApproved", "GrantDeclined", "GrantPaid", "GrantWithdrawn"),
+        "the applicant's contact; the grant reviewers (not of a payment)",
+        "grant_applicant",  # reviewers: grant_reviewer (see grant_update)
+    ),
+    "reminder": Kind(
+        ("a meeting or session a few days ahead (scheduler)",),
+        "the meeting's people, or those confirmed in the session",
+        "session",  # hub meetings: hub (see reminder)
+    ),
+    "reminder_grant_deadline": Kind(
+        ("the start-up grant deadline ahead, no application yet (scheduler)",),
+        "the board's contacts",
+        "coordinator",
+    ),
+    "survey_invitation": Kind(("SurveyOpened",), "the survey's invitees", "survey"),
+    "survey_reminder": Kind(("SurveyReminderRequested",), "the survey's invitees", "survey"),
+    "harvest_published": Kind(("HarvestPublished",), "the harvest's invitees", "hub"),
+    "digest": Kind(
+        ("the week's end, for held messages (scheduler)",), "who chose the weekly digest", "digest"
+    ),
 }
 
 
@@ -118,13 +206,43 @@ class Draft:
     why: str
     context: dict[str, Any] = field(default_factory=dict)
     urgent: bool = True
+    invite: Invite | None = None  # the calendar part
 
 
 def _draft(
-    template: str, language: str, context: dict[str, Any], *, urgent: bool = True, reason: str = ""
+    template: str,
+    language: str,
+    context: dict[str, Any],
+    *,
+    urgent: bool = True,
+    reason: str = "",
+    invite: Invite | None = None,
 ) -> Draft:
     lang = language_of(language)
-    return Draft(template, lang, why(reason or KINDS[template], lang), context, urgent)
+    return Draft(template, lang, why(reason or KINDS[template].reason, lang), context, urgent, invite)
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A hub meeting as it stands in calendars: its id, time, place and latest sequence."""
+
+    meeting_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    sequence: int = 0
+    location: str | None = None
+
+    def entry(self, summary: str, *, cancel: bool = False) -> CalendarEntry:
+        # A cancellation goes one sequence past the entry the calendar holds.
+        return CalendarEntry(
+            uid=meeting_uid(self.meeting_id),
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            summary=summary,
+            sequence=self.sequence + 1 if cancel else self.sequence,
+            location=self.location,
+            cancelled=cancel,
+        )
 
 
 @dataclass(frozen=True)
@@ -168,7 +286,24 @@ def hub_formed(
     meetings: Sequence[datetime],
     zone: tzinfo,
     explanations: Sequence[str],
+    hub_id: uuid.UUID | None = None,
+    meeting_length: timedelta | None = None,
+    stamp: datetime | None = None,
 ) -> Draft:
+    """To every member and hub leader; with ``hub_id``, ``meeting_length`` and ``stamp``, the
+    invitation to the hub's meeting dates."""
+    invite = (
+        hub_formation_invite(
+            hub_id=hub_id,
+            meeting_dates=meetings,
+            duration=meeting_length,
+            summary=hub_summary(theme, language),
+            location=None,
+            stamp=stamp,
+        )
+        if hub_id is not None and meeting_length is not None and stamp is not None
+        else None
+    )
     return _draft(
         "hub_formed",
         language,
@@ -182,6 +317,7 @@ def hub_formed(
             "meetings": _meeting_dates(meetings, language, zone),
             "explanations": list(explanations),
         },
+        invite=invite,
     )
 
 
@@ -199,9 +335,21 @@ def hub_changed(
     meetings: Sequence[datetime],
     zone: tzinfo,
     explanations: Sequence[str],
+    calendar: Sequence[Booked] = (),
+    stamp: datetime | None = None,
 ) -> Draft:
-    """To someone who joined a hub (``you_joined``; urgent, with the hub's invitation), or to a
-    member told who joined or left, or of new hub leaders (not urgent: it can wait for a digest)."""
+    """To someone who joined a hub (``you_joined``; urgent, with the invitation to ``calendar``,
+    the hub's own coming meetings), or to a member told who joined or left, or of new hub leaders
+    (not urgent: it can wait for a digest)."""
+    invite = (
+        Invite(
+            method="REQUEST",
+            entries=tuple(m.entry(hub_summary(theme, language)) for m in calendar),
+            stamp=stamp,
+        )
+        if you_joined and calendar and stamp is not None
+        else None
+    )
     return _draft(
         "hub_changed",
         language,
@@ -218,14 +366,32 @@ def hub_changed(
             "explanations": list(explanations),
         },
         urgent=you_joined,
+        invite=invite,
     )
 
 
 def hub_removed(
-    language: str, *, theme: str | None, dissolved: bool, meetings_cancelled: bool, calendar_cancelled: bool
+    language: str,
+    *,
+    theme: str | None,
+    dissolved: bool,
+    meetings_cancelled: bool,
+    calendar_cancelled: bool | None = None,
+    calendar: Sequence[Booked] = (),
+    stamp: datetime | None = None,
 ) -> Draft:
     """To someone who left a hub, or whose hub was dissolved. "Its meetings are cancelled" only when
-    they are; "removed from your calendar" only when the message carries their cancellation."""
+    they are; "removed from your calendar" only when the message carries their cancellation (of
+    ``calendar``, the hub's own coming meetings, when ``stamp`` is given)."""
+    invite = (
+        Invite(
+            method="CANCEL",
+            entries=tuple(m.entry(hub_summary(theme, language), cancel=True) for m in calendar),
+            stamp=stamp,
+        )
+        if calendar and stamp is not None
+        else None
+    )
     return _draft(
         "hub_removed",
         language,
@@ -233,8 +399,9 @@ def hub_removed(
             "theme": theme,
             "dissolved": dissolved,
             "meetings_cancelled": meetings_cancelled,
-            "calendar_cancelled": calendar_cancelled,
+            "calendar_cancelled": invite is not None if calendar_cancelled is None else calendar_cancelled,
         },
+        invite=invite,
     )
 
 
@@ -275,7 +442,26 @@ def hub_meeting(
     span: Span,
     location: str | None,
     release_time: bool,
+    meeting_id: uuid.UUID | None = None,
+    sequence: int = 0,
+    stamp: datetime | None = None,
 ) -> Draft:
+    """A meeting booked, moved or cancelled; with ``meeting_id`` and ``stamp``, its calendar entry
+    (or the entry's cancellation)."""
+    invite = (
+        single_entry_invite(
+            uid=meeting_uid(meeting_id),
+            sequence=sequence,
+            starts_at=span.starts_at,
+            ends_at=span.ends_at,
+            summary=hub_summary(theme, language),
+            location=location,
+            stamp=stamp,
+            cancelled=change == "cancelled",
+        )
+        if meeting_id is not None and stamp is not None
+        else None
+    )
     return _draft(
         "hub_meeting",
         language,
@@ -286,6 +472,7 @@ def hub_meeting(
             "release_time": release_time,
             **span.words(language),
         },
+        invite=invite,
     )
 
 
@@ -348,12 +535,30 @@ def observation(
     is_visitor: bool,
     partner_name: str | None,
     span: Span,
+    observation_id: uuid.UUID | None = None,
+    sequence: int = 0,
+    stamp: datetime | None = None,
 ) -> Draft:
-    """To the visitor (who observes) and to the host (whose class is observed)."""
+    """To the visitor (who observes) and to the host (whose class is observed); with
+    ``observation_id`` and ``stamp``, the visit's calendar entry (or its cancellation)."""
+    invite = (
+        single_entry_invite(
+            uid=observation_uid(observation_id),
+            sequence=sequence,
+            starts_at=span.starts_at,
+            ends_at=span.ends_at,
+            summary=observation_summary(language),
+            stamp=stamp,
+            cancelled=change == "cancelled",
+        )
+        if observation_id is not None and stamp is not None
+        else None
+    )
     return _draft(
         "observation",
         language,
         {"change": change, "is_visitor": is_visitor, "partner_name": partner_name, **span.words(language)},
+        invite=invite,
     )
 
 
@@ -362,11 +567,33 @@ def observation(
 
 @dataclass(frozen=True)
 class Session:
+    """A workshop or network session; ``session_id`` and ``sequence`` name its calendar entry."""
+
     title: str | None
     kind: str
     span: Span
     location: str | None = None
     online_url: str | None = None
+    session_id: uuid.UUID | None = None
+    sequence: int = 0
+
+    def invite(
+        self, stamp: datetime | None, *, cancelled: bool, sequence: int | None = None
+    ) -> Invite | None:
+        """Its calendar entry (or the entry's cancellation); None without an id or a stamp."""
+        if self.session_id is None or stamp is None:
+            return None
+        return single_entry_invite(
+            uid=session_uid(self.session_id),
+            sequence=self.sequence if sequence is None else sequence,
+            starts_at=self.span.starts_at,
+            ends_at=self.span.ends_at,
+            summary=self.title or "Mentorweb",
+            location=self.location,
+            url=self.online_url,
+            stamp=stamp,
+            cancelled=cancelled,
+        )
 
     def words(self, language: str) -> dict[str, Any]:
         return {
@@ -379,17 +606,33 @@ class Session:
 
 
 def session_update(
-    language: str, *, session: Session, change: Literal["changed", "cancelled"], confirmed: bool
+    language: str,
+    *,
+    session: Session,
+    change: Literal["changed", "cancelled"],
+    confirmed: bool,
+    stamp: datetime | None = None,
 ) -> Draft:
+    """A session changed or cancelled. Only the confirmed have it in their calendar (its update or
+    cancellation is attached); the waitlisted just hear the news."""
     return _draft(
-        "session_update", language, {**session.words(language), "change": change, "confirmed": confirmed}
+        "session_update",
+        language,
+        {**session.words(language), "change": change, "confirmed": confirmed},
+        invite=session.invite(stamp, cancelled=change == "cancelled") if confirmed else None,
     )
 
 
-def enrolment_confirmed(language: str, *, session: Session, promoted: bool, link: str | None = None) -> Draft:
-    """``link``: the participant's sessions in the portal (a URL without any id in it)."""
+def enrolment_confirmed(
+    language: str, *, session: Session, promoted: bool, link: str | None = None, stamp: datetime | None = None
+) -> Draft:
+    """``link``: the participant's sessions in the portal (a URL without any id in it); the
+    session's calendar entry attached."""
     return _draft(
-        "enrolment_confirmed", language, {**session.words(language), "promoted": promoted, "link": link}
+        "enrolment_confirmed",
+        language,
+        {**session.words(language), "promoted": promoted, "link": link},
+        invite=session.invite(stamp, cancelled=False),
     )
 
 
@@ -403,13 +646,22 @@ def enrolment_waitlisted(language: str, *, session: Session, position: int, link
 
 
 def enrolment_cancelled(
-    language: str, *, session: Session, was_confirmed: bool, link: str | None = None
+    language: str,
+    *,
+    session: Session,
+    was_confirmed: bool,
+    link: str | None = None,
+    stamp: datetime | None = None,
 ) -> Draft:
-    """Withdrawn from a session (by themself or a coordinator); the session goes on without them."""
+    """Withdrawn from a session (by themself or a coordinator); the session goes on without them.
+    One who was confirmed loses the calendar entry (a CANCEL one sequence past the invitation)."""
     return _draft(
         "enrolment_cancelled",
         language,
         {**session.words(language), "was_confirmed": was_confirmed, "link": link},
+        invite=session.invite(stamp, cancelled=True, sequence=session.sequence + 1)
+        if was_confirmed
+        else None,
     )
 
 

@@ -12,12 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel
 
+from services.notifications.config import Settings
+from services.notifications.entrypoints.problems import NotificationsRoute
 from services.notifications.service_layer import calendar_feeds as feeds
+from services.notifications.service_layer.errors import NotFound
 from shared.auth import Principal, require_roles
-from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["participant calendar"])
+router = APIRouter(prefix="/v1", tags=["participant calendar"], route_class=NotificationsRoute)
 Participant = Annotated[Principal, Depends(require_roles("participant"))]
 ICS = "text/calendar; charset=utf-8"
 TOKEN = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -44,7 +46,7 @@ class NewFeed(FeedState):
 
 def _mine(principal: Principal, participant_id: uuid.UUID) -> uuid.UUID:
     if principal.participant_id != participant_id:
-        raise Problem(404, "Not found", "No such participant.")
+        raise NotFound("participant")
     return participant_id
 
 
@@ -58,20 +60,18 @@ async def my_calendar(
 ) -> list[CalendarItem]:
     _mine(principal, participant_id)
     async with runtime_of(request).uow() as uow:
-        who = await feeds.contact(uow, participant_id)
-        language = who.language if who else "en"
-        found = await feeds.items_of(uow, participant_id, _now())
+        calendar = await feeds.calendar_of(uow, participant_id, _now())
     return [
         CalendarItem(
             item_id=i.item_id,
             kind=i.kind,
-            title=feeds.summary(i.kind, i.title, language),
+            title=calendar.title(i),
             starts_at=i.starts_at,
             ends_at=i.ends_at,
             location=i.location,
             online_url=i.online_url,
         )
-        for i in found
+        for i in calendar.items
     ]
 
 
@@ -80,14 +80,10 @@ async def one_entry(
     participant_id: uuid.UUID, item_id: uuid.UUID, request: Request, principal: Participant
 ) -> Response:
     _mine(principal, participant_id)
-    now = _now()
     async with runtime_of(request).uow() as uow:
-        who = await feeds.contact(uow, participant_id)
-        found = [i for i in await feeds.items_of(uow, participant_id, now) if i.item_id == item_id]
-    if not found:
-        raise Problem(404, "Not found", "No such entry in your calendar.")
+        ics = await feeds.one_entry(uow, participant_id, item_id, _now())
     return Response(
-        feeds.as_ics(found, who.language if who else "en", now),
+        ics,
         media_type=ICS,
         headers={"Content-Disposition": f'attachment; filename="mentorweb-{item_id}.ics"'},
     )
@@ -112,12 +108,10 @@ async def new_feed(participant_id: uuid.UUID, request: Request, principal: Parti
     runtime = runtime_of(request)
     now = _now()
     async with runtime.uow() as uow:
-        who = await feeds.contact(uow, participant_id)
-        if who is None:
-            raise Problem(404, "Not found", "No contact is known for you yet.")
-        token = await feeds.create_feed(uow, who, now)
-        await uow.commit()
-    base = runtime.settings.public_base_url.rstrip("/")  # type: ignore[attr-defined]
+        token = await feeds.create_feed(uow, participant_id, now)
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    base = settings.public_base_url.rstrip("/")
     return NewFeed(active=True, created_at=now, url=f"{base}/v1/calendar-feeds/{token}.ics")
 
 
@@ -126,7 +120,6 @@ async def revoke_feed(participant_id: uuid.UUID, request: Request, principal: Pa
     _mine(principal, participant_id)
     async with runtime_of(request).uow() as uow:
         await feeds.revoke_feed(uow, participant_id)
-        await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -134,15 +127,7 @@ async def revoke_feed(participant_id: uuid.UUID, request: Request, principal: Pa
     "/calendar-feeds/{token}.ics", response_class=Response, summary="A personal calendar feed (no login)"
 )
 async def feed(token: TOKEN, request: Request) -> Response:
-    now = _now()
     # No login: the secret token is the authority, for the one participant it names, in any board.
     async with runtime_of(request).uow(scope="system") as uow:
-        who = await feeds.owner_of_token(uow, token)
-        if who is None:
-            raise Problem(404, "Not found", "No such calendar feed.")
-        found = await feeds.items_of(uow, who.participant_id, now)
-    return Response(
-        feeds.as_ics(found, who.language, now),
-        media_type=ICS,
-        headers={"Cache-Control": "private, max-age=300"},
-    )
+        ics = await feeds.feed(uow, token, _now())
+    return Response(ics, media_type=ICS, headers={"Cache-Control": "private, max-age=300"})

@@ -11,23 +11,24 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import jwt
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.notifications.adapters.mailer import SmtpMailer
 from services.notifications.adapters.rendering import render_page
-from services.notifications.adapters.tables import BoardContact, Contact, Notification
-from services.notifications.domain.addresses import needs_smtputf8
-from services.notifications.service_layer import boards
+from services.notifications.adapters.tables import BoardContact, Contact
+from services.notifications.config import Settings
+from services.notifications.entrypoints.problems import NotificationsRoute
+from services.notifications.service_layer import boards, preferences
+from services.notifications.service_layer import delivery_log as deliveries
 from services.notifications.service_layer.delivery import MailDispatcher
-from services.notifications.service_layer.preferences import set_preferences, verify_unsubscribe_token
+from services.notifications.service_layer.preferences import verify_unsubscribe_token
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem
 from shared.runtime import Runtime, runtime_of
 
-router = APIRouter(prefix="/v1", tags=["notifications"])
+router = APIRouter(prefix="/v1", tags=["notifications"], route_class=NotificationsRoute)
 AnyUser = Annotated[Principal, Depends(current_principal)]
 BoardCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{2,40}$", examples=["ELM"])]
 State = Literal["pending", "sent", "failed", "suppressed", "held", "digested"]
@@ -73,43 +74,27 @@ async def delivery_log(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> NotificationPage:
     """Coordinators see their board's log; participants see only their own messages. Newest first."""
-    filters = []
     if principal.has_any("province_admin", "board_coordinator"):
-        visible = principal.visible_boards()
-        if visible is not None:
-            filters.append(Notification.board.in_(visible))  # type: ignore[attr-defined]
         if board:
             ensure_board(principal, board)
+        boards_seen, own = principal.visible_boards(), None
     elif principal.participant_id is not None:
-        filters.append(Notification.recipient_id == principal.participant_id)
+        boards_seen, own = None, principal.participant_id
     else:
         raise Problem(403, "Forbidden", "Only coordinators and participants can read the delivery log.")
-    if board:
-        filters.append(Notification.board == board)
-    if recipient_id:
-        filters.append(Notification.recipient_id == recipient_id)
-    if event_id:
-        filters.append(Notification.event_id == event_id)
-    if state:
-        filters.append(Notification.state == state)
-    if template:
-        filters.append(Notification.template == template)
-    if since:
-        filters.append(Notification.created_at >= since)  # type: ignore[arg-type,operator]
-    if until:
-        filters.append(Notification.created_at < until)  # type: ignore[arg-type,operator]
+    where = deliveries.LogFilter(
+        boards=boards_seen,
+        addressed_to=own,
+        recipient_id=recipient_id,
+        board=board,
+        event_id=event_id,
+        state=state,
+        template=template,
+        since=since,
+        until=until,
+    )
     async with runtime_of(request).uow() as uow:
-        total = (
-            await uow.session.execute(sa.select(sa.func.count()).select_from(Notification).where(*filters))
-        ).scalar_one()
-        query = (
-            sa.select(Notification)
-            .where(*filters)
-            .order_by(Notification.created_at.desc(), Notification.id)  # type: ignore[attr-defined,arg-type]
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = list((await uow.session.execute(query)).scalars())
+        rows, total = await deliveries.delivery_log(uow, where, limit=limit, offset=offset)
     return NotificationPage(
         items=[NotificationPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
@@ -175,11 +160,9 @@ async def unsubscribe(token: LinkToken, request: Request) -> Response:
         return _invalid_link(request)
     # No login: the signed link is the authority, for the one recipient it names, in any board.
     async with runtime_of(request).uow(scope="system") as uow:
-        contact = await uow.session.get(Contact, participant_id, with_for_update=True)
-        if contact is None:
-            raise Problem(404, "Not found", "No such recipient.")
-        await set_preferences(uow, contact, delivery_preference=None, unsubscribed=True)
-        await uow.commit()
+        await preferences.change_preferences(
+            uow, participant_id, delivery_preference=None, unsubscribed=True, what="recipient"
+        )
     return _unsubscribe_page("done")
 
 
@@ -215,26 +198,22 @@ async def _update_preferences(
     request: Request, participant_id: uuid.UUID, body: PreferencesUpdate, principal: Principal | None
 ) -> Contact:
     async with runtime_of(request).uow() as uow:
-        contact = await uow.session.get(Contact, participant_id, with_for_update=True)
-        if contact is None:
-            raise Problem(404, "Not found", "No such participant.")
-        if principal is not None:
-            ensure_board(principal, contact.board)
-        await set_preferences(
-            uow, contact, delivery_preference=body.delivery_preference, unsubscribed=body.unsubscribed
+        return await preferences.change_preferences(
+            uow,
+            participant_id,
+            delivery_preference=body.delivery_preference,
+            unsubscribed=body.unsubscribed,
+            boards=principal.visible_boards() if principal is not None else None,
         )
-        await uow.commit()
-        return contact
 
 
 @router.get("/preferences/me", response_model=PreferencesPublic, summary="My delivery preferences")
 async def my_preferences(request: Request, principal: AnyUser) -> Contact:
     participant_id = _own_participant(principal)
     async with runtime_of(request).uow() as uow:
-        contact = await uow.session.get(Contact, participant_id)
-    if contact is None:
-        raise Problem(404, "Not found", "No contact is known for you yet.")
-    return contact
+        return await preferences.preferences_of(
+            uow, participant_id, what="participant", detail="No contact is known for you yet."
+        )
 
 
 @router.put("/preferences/me", response_model=PreferencesPublic, summary="Change my delivery preferences")
@@ -252,9 +231,7 @@ async def participant_preferences(
     participant_id: uuid.UUID, request: Request, principal: Coordinator
 ) -> Contact:
     async with runtime_of(request).uow() as uow:
-        contact = await uow.session.get(Contact, participant_id)
-    if contact is None:
-        raise Problem(404, "Not found", "No such participant.")
+        contact = await preferences.preferences_of(uow, participant_id)
     ensure_board(principal, contact.board)
     return contact
 
@@ -275,6 +252,12 @@ async def update_participant_preferences(
 
 def _mailer(runtime: Runtime) -> SmtpMailer:
     return next(w for w in runtime.workers if isinstance(w, MailDispatcher)).mailer
+
+
+def _settings(runtime: Runtime) -> Settings:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)  # the runtime notifications' own spec built
+    return settings
 
 
 class BoardContactCreate(BaseModel):
@@ -307,33 +290,15 @@ async def add_board_contact(
 ) -> BoardContact:
     ensure_board(principal, board)
     runtime = runtime_of(request)
-    if needs_smtputf8(str(body.email)) and not await _mailer(runtime).offers_smtputf8():
-        raise Problem(
-            422,
-            "Address cannot be delivered",
-            "email: an internationalised address (non-ASCII before the @) needs a mail server that "
-            "offers SMTPUTF8, and the configured one does not",
-            errors=[
-                {"field": "email", "message": "the mail server cannot deliver to this address (no SMTPUTF8)"}
-            ],
-        )
     async with runtime.uow(board=board) as uow:
-        created = await boards.add_board_contact(
+        return await boards.add_board_contact(
             uow,
-            runtime.settings,  # type: ignore[arg-type]
+            _settings(runtime),
             board,
             {**body.model_dump(), "email": str(body.email)},
             datetime.now(UTC),
+            offers_smtputf8=_mailer(runtime).offers_smtputf8,
         )
-        if created is None:
-            raise Problem(
-                409,
-                "Contact exists",
-                "email: this address is already a contact of the board",
-                errors=[{"field": "email", "message": "already a contact of this board"}],
-            )
-        await uow.commit()
-        return created
 
 
 @router.get(
@@ -357,7 +322,5 @@ async def remove_board_contact(
 ) -> Response:
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
-        if not await boards.remove_board_contact(uow, board, contact_id):
-            raise Problem(404, "Not found", "No such contact in this board.")
-        await uow.commit()
+        await boards.remove_board_contact(uow, board, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

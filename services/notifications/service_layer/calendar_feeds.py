@@ -7,14 +7,15 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
 from services.notifications.adapters.calendar import to_feed_ics
-from services.notifications.adapters.tables import CalendarFeed, Contact, Enrolment, ScheduledItem
+from services.notifications.adapters.repository import repositories
+from services.notifications.adapters.tables import CalendarFeed, Contact, ScheduledItem
 from services.notifications.domain.calendar import CalendarEntry, meeting_uid, observation_uid, session_uid
 from services.notifications.domain.feeds import feed_name, summary, token_hash
+from services.notifications.service_layer.errors import NotFound
 from shared.db import UnitOfWork
 
 PAST = timedelta(days=31)  # the feed keeps last month's entries too (a calendar does not lose them at once)
@@ -28,27 +29,26 @@ def uid_of(item: ScheduledItem) -> str:
     return session_uid(item.item_id)
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """What a participant's calendar lists, and the language its titles are in."""
+
+    language: str
+    items: list[ScheduledItem]
+
+    def title(self, item: ScheduledItem) -> str:
+        return summary(item.kind, item.title, self.language)
+
+
 async def items_of(uow: UnitOfWork, participant_id: uuid.UUID, now: datetime) -> list[ScheduledItem]:
     """What the participant is in, not cancelled, from a month ago on: meetings and visits that list
     them among the attendees, sessions they hold a confirmed place in."""
-    enrolled = sa.select(Enrolment.session_id).where(
-        Enrolment.participant_id == participant_id,  # type: ignore[arg-type]
-        Enrolment.status == "confirmed",  # type: ignore[arg-type]
-    )
-    attendees = ScheduledItem.__table__.c.attendees  # type: ignore[attr-defined]
-    rows = await uow.session.execute(
-        sa.select(ScheduledItem)
-        .where(
-            ScheduledItem.cancelled.is_(False),  # type: ignore[attr-defined]
-            ScheduledItem.ends_at >= now - PAST,  # type: ignore[arg-type]
-            sa.or_(
-                attendees.contains([str(participant_id)]),
-                ScheduledItem.item_id.in_(enrolled),  # type: ignore[attr-defined]
-            ),
-        )
-        .order_by(ScheduledItem.starts_at, ScheduledItem.item_id)  # type: ignore[arg-type]
-    )
-    return list(rows.scalars())
+    return await repositories(uow).calendars.items_of(participant_id, now - PAST)
+
+
+async def calendar_of(uow: UnitOfWork, participant_id: uuid.UUID, now: datetime) -> Calendar:
+    who = await repositories(uow).contacts.get(participant_id)
+    return Calendar(who.language if who else "en", await items_of(uow, participant_id, now))
 
 
 def entries(found: Sequence[ScheduledItem], language: str) -> list[CalendarEntry]:
@@ -70,16 +70,26 @@ def as_ics(found: Sequence[ScheduledItem], language: str, now: datetime) -> str:
     return to_feed_ics(entries(found, language), name=feed_name(language), stamp=now)
 
 
-async def contact(uow: UnitOfWork, participant_id: uuid.UUID) -> Contact | None:
-    return await uow.session.get(Contact, participant_id)
+async def one_entry(uow: UnitOfWork, participant_id: uuid.UUID, item_id: uuid.UUID, now: datetime) -> str:
+    """One entry of the participant's calendar as an .ics file; NotFound when it is not in it."""
+    calendar = await calendar_of(uow, participant_id, now)
+    found = [i for i in calendar.items if i.item_id == item_id]
+    if not found:
+        raise NotFound("entry", "No such entry in your calendar.")
+    return as_ics(found, calendar.language, now)
 
 
-async def create_feed(uow: UnitOfWork, who: Contact, now: datetime) -> str:
-    """A new secret token for the participant's feed (any earlier URL stops working); returned once."""
+async def create_feed(uow: UnitOfWork, participant_id: uuid.UUID, now: datetime) -> str:
+    """A new secret token for the participant's feed (any earlier URL stops working), committed;
+    returned once."""
+    who = await repositories(uow).contacts.get(participant_id)
+    if who is None:
+        raise NotFound("participant", "No contact is known for you yet.")
+    calendars = repositories(uow).calendars
     token = secrets.token_urlsafe(32)
-    row = await uow.session.get(CalendarFeed, who.participant_id, with_for_update=True)
+    row = await calendars.feed(who.participant_id, lock=True)
     if row is None:
-        uow.session.add(
+        calendars.add_feed(
             CalendarFeed(
                 participant_id=who.participant_id,
                 board=who.board,
@@ -89,25 +99,30 @@ async def create_feed(uow: UnitOfWork, who: Contact, now: datetime) -> str:
         )
     else:
         row.token_hash, row.created_at = token_hash(token), now
+    await uow.commit()
     return token
 
 
 async def feed_of(uow: UnitOfWork, participant_id: uuid.UUID) -> CalendarFeed | None:
-    return await uow.session.get(CalendarFeed, participant_id)
+    return await repositories(uow).calendars.feed(participant_id)
 
 
 async def revoke_feed(uow: UnitOfWork, participant_id: uuid.UUID) -> bool:
-    deleted = await uow.session.execute(
-        sa.delete(CalendarFeed).where(CalendarFeed.participant_id == participant_id)  # type: ignore[arg-type]
-    )
-    return bool(deleted.rowcount)  # type: ignore[attr-defined]
+    """Revoke (and commit): the feed's URL answers 404 from now on."""
+    revoked = await repositories(uow).calendars.revoke(participant_id)
+    await uow.commit()
+    return revoked
 
 
 async def owner_of_token(uow: UnitOfWork, token: str) -> Contact | None:
     """The participant whose feed this token opens, or None (unknown or revoked)."""
-    row = (
-        await uow.session.execute(
-            sa.select(CalendarFeed.participant_id).where(CalendarFeed.token_hash == token_hash(token))  # type: ignore[arg-type]
-        )
-    ).scalar_one_or_none()
-    return None if row is None else await uow.session.get(Contact, row)
+    participant_id = await repositories(uow).calendars.owner_of(token_hash(token))
+    return None if participant_id is None else await repositories(uow).contacts.get(participant_id)
+
+
+async def feed(uow: UnitOfWork, token: str, now: datetime) -> str:
+    """The feed this token opens, as iCalendar; NotFound when the token is unknown or revoked."""
+    who = await owner_of_token(uow, token)
+    if who is None:
+        raise NotFound("calendar feed", "No such calendar feed.")
+    return as_ics(await items_of(uow, who.participant_id, now), who.language, now)

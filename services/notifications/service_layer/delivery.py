@@ -13,9 +13,6 @@ import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from services.notifications.adapters.calendar import calendar_method
 from services.notifications.adapters.mailer import (
     PermanentFailure,
@@ -23,18 +20,16 @@ from services.notifications.adapters.mailer import (
     TemporaryFailure,
     build_message,
 )
+from services.notifications.adapters.repository import MAIL_CHANNEL, SessionFactory, repositories
 from services.notifications.adapters.tables import Notification
 from services.notifications.config import Settings
 from services.notifications.domain.addresses import UndeliverableAddress, smtp_address
-from services.notifications.service_layer.outgoing import MAIL_CHANNEL
 from services.notifications.service_layer.preferences import preferences_url
 from shared.bus.errors import describe_error
-from shared.db import scope_info
+from shared.db import UnitOfWork
 from shared.wakeup import PgWakeup
 
 log = logging.getLogger(__name__)
-# The worker serves every board: its sessions act in the system scope (row-level security).
-SYSTEM = scope_info(scope="system")
 
 # Transactions claiming mail at once; each claims its share of ``mail_concurrency`` messages.
 MAIL_SENDERS = 2
@@ -46,9 +41,7 @@ def retry_delay(settings: Settings, attempts: int) -> timedelta:
 
 
 class MailDispatcher:
-    def __init__(
-        self, settings: Settings, session_factory: async_sessionmaker[AsyncSession], mailer: SmtpMailer
-    ):
+    def __init__(self, settings: Settings, session_factory: SessionFactory, mailer: SmtpMailer):
         self.settings = settings
         self.session_factory = session_factory
         self.mailer = mailer
@@ -90,12 +83,9 @@ class MailDispatcher:
             return
         self._last_probe = loop.time()
         if await self.mailer.probe():
-            async with self.session_factory(info=SYSTEM) as session, session.begin():
-                await session.execute(
-                    sa.update(Notification)
-                    .where(Notification.state == "pending", Notification.next_attempt_at > sa.func.now())  # type: ignore[arg-type,operator]
-                    .values(next_attempt_at=sa.func.now())
-                )
+            async with self._unit_of_work() as uow:
+                await repositories(uow).mail.retry_now()
+                await uow.commit()
             log.info(
                 "SMTP answers again after %.0f s: pending mail rescheduled",
                 loop.time() - self.smtp_down_since,
@@ -128,23 +118,8 @@ class MailDispatcher:
     async def send_some(self, limit: int, now: datetime | None = None) -> int:
         """Claim up to ``limit`` due notifications (SKIP LOCKED), send them concurrently, record each
         outcome in the same transaction; returns how many were attempted."""
-        async with self.session_factory(info=SYSTEM) as session, session.begin():
-            rows = (
-                (
-                    await session.execute(
-                        sa.select(Notification)
-                        .where(
-                            Notification.state == "pending",  # type: ignore[arg-type]
-                            Notification.next_attempt_at <= (now or sa.func.now()),  # type: ignore[arg-type,operator]
-                        )
-                        .order_by(Notification.next_attempt_at)  # type: ignore[arg-type]
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        async with self._unit_of_work() as uow:
+            rows = await repositories(uow).mail.claim_due(limit, now)
             outcomes = await asyncio.gather(*(self._attempt(row) for row in rows), return_exceptions=True)
             for row, outcome in zip(rows, outcomes, strict=True):
                 if isinstance(outcome, Exception):  # not an SMTP answer: keep it, try again later
@@ -153,7 +128,12 @@ class MailDispatcher:
                     if row.attempts >= self.settings.mail_max_attempts:
                         row.state = "failed"
                     log.warning("notification %s: %s", row.id, row.last_error)
+            await uow.commit()
         return len(rows)
+
+    def _unit_of_work(self) -> UnitOfWork:
+        # The worker serves every board: it acts in the system scope (row-level security).
+        return UnitOfWork(self.session_factory, scope="system")
 
     def _headers(self, row: Notification) -> dict[str, str]:
         headers = {"X-Mentorweb-Notification": str(row.id), "X-Mentorweb-Template": row.template}

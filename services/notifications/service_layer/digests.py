@@ -5,23 +5,20 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.notifications.adapters.tables import Contact, Notification
+from services.notifications.adapters.repository import SessionFactory, repositories
 from services.notifications.config import Settings
 from services.notifications.domain import messages
 from services.notifications.domain.digest import HeldMessage, digest_entries, digest_event_id
 from services.notifications.domain.timing import digest_cutoff
+from services.notifications.service_layer.delivery_log import Recipient
 from services.notifications.service_layer.messaging import Messenger, Outgoing
-from services.notifications.service_layer.outgoing import Recipient
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 async def send_digests(
-    session_factory: async_sessionmaker[AsyncSession], messenger: Messenger, settings: Settings, now: datetime
+    session_factory: SessionFactory, messenger: Messenger, settings: Settings, now: datetime
 ) -> int:
     """Queue the digest of every recipient whose held messages are older than this week's cutoff.
 
@@ -30,13 +27,7 @@ async def send_digests(
     second digest for the same week collides instead of going out) and marks the messages digested.
     """
     async with UnitOfWork(session_factory, scope="system") as uow:
-        recipients = (
-            await uow.session.execute(
-                sa.select(Notification.recipient_email, sa.func.min(Notification.board))  # type: ignore[call-overload]
-                .where(Notification.state == "held")  # type: ignore[arg-type]
-                .group_by(Notification.recipient_email)
-            )
-        ).all()
+        recipients = await repositories(uow).mail.held_recipients()
     sent = 0
     for email, board in recipients:
         cutoff = digest_cutoff(
@@ -46,24 +37,12 @@ async def send_digests(
             hour=settings.digest_hour,
         )
         async with UnitOfWork(session_factory, scope="system") as uow:
-            held = list(
-                (
-                    await uow.session.execute(
-                        sa.select(Notification)
-                        .where(
-                            Notification.state == "held",  # type: ignore[arg-type]
-                            Notification.recipient_email == email,  # type: ignore[arg-type]
-                            Notification.created_at < cutoff,  # type: ignore[arg-type,operator]
-                        )
-                        .order_by(Notification.created_at)  # type: ignore[arg-type]
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
-            )
+            found = repositories(uow)
+            held = await found.mail.claim_held(email, cutoff)
             if not held:
                 continue
             recipient_id = next((n.recipient_id for n in held if n.recipient_id), None)
-            contact = await uow.session.get(Contact, recipient_id) if recipient_id else None
+            contact = await found.contacts.get(recipient_id) if recipient_id else None
             if contact is not None and contact.unsubscribed:
                 for n in held:
                     n.state = "suppressed"
@@ -78,15 +57,7 @@ async def send_digests(
             if not await messenger.queue(uow, event_id, board, outgoing):
                 # This week's digest already went out (another replica): these wait for next week's.
                 continue
-            digest_id = (
-                await uow.session.execute(
-                    sa.select(Notification.id).where(  # type: ignore[call-overload]
-                        Notification.event_id == event_id,  # type: ignore[arg-type]
-                        Notification.recipient_email == email,  # type: ignore[arg-type]
-                        Notification.template == "digest",  # type: ignore[arg-type]
-                    )
-                )
-            ).scalar_one()
+            digest_id = await found.mail.id_of(event_id=event_id, email=email, template="digest")
             for n in held:
                 n.state = "digested"
                 n.digest_id = digest_id

@@ -8,12 +8,11 @@ import uuid
 from collections.abc import Sequence
 
 import jwt
-import sqlalchemy as sa
 
-from services.notifications.adapters.tables import Contact, Notification
+from services.notifications.adapters.repository import repositories
+from services.notifications.adapters.tables import Contact
+from services.notifications.service_layer.errors import NotFound
 from shared.db import UnitOfWork
-
-MAIL_CHANNEL = "mentorweb_mail"  # NOTIFY channel that wakes the mail dispatcher
 
 UNSUBSCRIBE_AUDIENCE = "mentorweb-unsubscribe"
 
@@ -68,13 +67,33 @@ async def set_preferences(
     if delivery_preference is not None and delivery_preference != contact.delivery_preference:
         contact.delivery_preference = delivery_preference
         if delivery_preference == "immediate":
-            released = await uow.session.execute(
-                sa.update(Notification)
-                .where(
-                    Notification.recipient_id == contact.participant_id,  # type: ignore[arg-type]
-                    Notification.state == "held",  # type: ignore[arg-type]
-                )
-                .values(state="pending", next_attempt_at=sa.func.now())
-            )
-            if released.rowcount:  # type: ignore[attr-defined]
-                await uow.session.execute(sa.text(f"NOTIFY {MAIL_CHANNEL}"))
+            await repositories(uow).mail.release_held(contact.participant_id)
+
+
+async def preferences_of(
+    uow: UnitOfWork, participant_id: uuid.UUID, *, what: str = "participant", detail: str | None = None
+) -> Contact:
+    """A participant's contact with their preferences; NotFound names ``what`` they are."""
+    contact = await repositories(uow).contacts.get(participant_id)
+    if contact is None:
+        raise NotFound(what, detail)
+    return contact
+
+
+async def change_preferences(
+    uow: UnitOfWork,
+    participant_id: uuid.UUID,
+    *,
+    delivery_preference: str | None,
+    unsubscribed: bool | None,
+    boards: Sequence[str] | None = None,
+    what: str = "participant",
+) -> Contact:
+    """Change and commit a participant's preferences; ``boards``: those the caller may act in
+    (None = any), a participant of another board is not found."""
+    contact = await repositories(uow).contacts.get(participant_id, lock=True)
+    if contact is None or (boards is not None and contact.board not in boards):
+        raise NotFound(what)
+    await set_preferences(uow, contact, delivery_preference=delivery_preference, unsubscribed=unsubscribed)
+    await uow.commit()
+    return contact

@@ -15,20 +15,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.notifications.adapters.names import theme_namer
-from services.notifications.adapters.tables import (
-    BoardContact,
-    Contact,
-    Enrolment,
-    GrantSubmission,
-    Hub,
-    Reminder,
-    ScheduledItem,
-)
+from services.notifications.adapters.repository import SessionFactory, repositories
+from services.notifications.adapters.tables import Reminder
 from services.notifications.config import Settings
 from services.notifications.domain import messages
 from services.notifications.domain.digest import reminder_event_id
@@ -38,8 +26,8 @@ from services.notifications.domain.timing import (
     still_worth_reminding,
     upcoming_grant_program_year,
 )
-from services.notifications.service_layer.messaging import Messenger, Outgoing, board_contacts
-from services.notifications.service_layer.outgoing import Recipient
+from services.notifications.service_layer.delivery_log import Recipient
+from services.notifications.service_layer.messaging import Messenger, Outgoing
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -63,34 +51,13 @@ async def schedule(
     if due_at is None:
         await cancel(uow, key, note="too close to remind")
         return
-    table = Reminder.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(
-        id=uuid.uuid4(), key=key, kind=kind, board=board, due_at=due_at, state="pending", payload=payload
-    )
-    await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "due_at": statement.excluded.due_at,
-                "payload": statement.excluded.payload,
-                "state": "pending",
-                "sent_at": None,
-                "note": None,
-            },
-            where=sa.or_(
-                table.c.due_at != statement.excluded.due_at,
-                table.c.state.in_(("cancelled", "skipped")),
-            ),
-        )
+    await repositories(uow).reminders.schedule(
+        key=key, kind=kind, board=board, due_at=due_at, payload=payload
     )
 
 
 async def cancel(uow: UnitOfWork, key: str, *, note: str = "cancelled") -> None:
-    await uow.session.execute(
-        sa.update(Reminder)
-        .where(Reminder.key == key, Reminder.state == "pending")  # type: ignore[arg-type]
-        .values(state="cancelled", note=note)
-    )
+    await repositories(uow).reminders.cancel(key, note=note)
 
 
 async def plan_grant_deadlines(
@@ -98,59 +65,33 @@ async def plan_grant_deadlines(
 ) -> int:
     """Make sure every board with contacts has its next start-up grant deadline reminder, unless it
     already submitted for that program year. Idempotent (ON CONFLICT DO NOTHING on the key)."""
-    query = sa.select(BoardContact.board).distinct()  # type: ignore[call-overload]
-    if board is not None:
-        query = query.where(BoardContact.board == board)
-    boards = list((await uow.session.execute(query)).scalars())
+    found = repositories(uow)
     lead = timedelta(days=settings.grant_reminder_lead_days)
     created = 0
-    table = Reminder.__table__  # type: ignore[attr-defined]
-    for code in boards:
-        zone = Messenger(settings).zone(code)
+    for code in await found.board_contacts.boards(board):
+        zone = settings.zone_of(code)
         program_year = upcoming_grant_program_year(now, zone)
-        if await uow.session.get(GrantSubmission, (code, program_year)) is not None:
+        if await found.schedule.has_submitted(code, program_year):
             continue
-        statement = (
-            insert(table)
-            .values(
-                id=uuid.uuid4(),
-                key=grant_key(code, program_year),
-                kind="grant_deadline",
-                board=code,
-                due_at=grant_reminder_due_at(program_year, zone, lead),
-                state="pending",
-                payload={"program_year": program_year},
-            )
-            # A board that had no contacts when its reminder fell due gets it once it has some.
-            .on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={"state": "pending", "note": None},
-                where=sa.and_(table.c.state == "skipped", table.c.note == "no board contacts"),
-            )
-            .returning(table.c.id)
+        # A board that had no contacts when its reminder fell due gets it once it has some.
+        created += await found.reminders.plan(
+            key=grant_key(code, program_year),
+            kind="grant_deadline",
+            board=code,
+            due_at=grant_reminder_due_at(program_year, zone, lead),
+            payload={"program_year": program_year},
         )
-        created += len((await uow.session.execute(statement)).all())
     return created
 
 
 async def send_due(
-    session_factory: async_sessionmaker[AsyncSession], messenger: Messenger, now: datetime, batch: int = 100
+    session_factory: SessionFactory, messenger: Messenger, now: datetime, batch: int = 100
 ) -> int:
     """Claim due reminders (SKIP LOCKED), queue their messages, mark them; returns how many were handled."""
     handled = 0
     while True:
         async with UnitOfWork(session_factory, scope="system") as uow:
-            rows = list(
-                (
-                    await uow.session.execute(
-                        sa.select(Reminder)
-                        .where(Reminder.state == "pending", Reminder.due_at <= now)  # type: ignore[arg-type,operator]
-                        .order_by(Reminder.due_at)  # type: ignore[arg-type]
-                        .limit(batch)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalars()
-            )
+            rows = await repositories(uow).reminders.claim_due(now, batch)
             if not rows:
                 return handled
             for reminder in rows:
@@ -177,28 +118,20 @@ async def _send(uow: UnitOfWork, messenger: Messenger, reminder: Reminder, now: 
 async def _scheduled(
     uow: UnitOfWork, messenger: Messenger, reminder: Reminder, now: datetime
 ) -> tuple[list[Outgoing], str | None]:
-    item = await uow.session.get(ScheduledItem, uuid.UUID(reminder.payload["item_id"]))
+    found = repositories(uow)
+    item = await found.schedule.item(uuid.UUID(reminder.payload["item_id"]), fresh=False)
     if item is None or item.cancelled:
         return [], "cancelled"
     if not still_worth_reminding(item.starts_at, now):
         return [], "already started"
-    hub = await uow.session.get(Hub, item.hub_id) if item.hub_id else None
+    hub = await found.schedule.hub(item.hub_id)
+    people: list[object]
     if item.kind == "meeting":
         people = list(item.attendees) or ([*hub.members, *hub.leaders] if hub else [])
     else:
-        people = list(
-            (
-                await uow.session.execute(
-                    sa.select(Enrolment.participant_id).where(  # type: ignore[call-overload]
-                        Enrolment.session_id == item.item_id, Enrolment.status == "confirmed"
-                    )
-                )
-            ).scalars()
-        )
+        people = list(await found.schedule.enrolled(item.item_id, ("confirmed",)))
     ids = list(dict.fromkeys(uuid.UUID(str(p)) for p in people))
-    contacts = (
-        await uow.session.execute(sa.select(Contact).where(Contact.participant_id.in_(ids)))  # type: ignore[attr-defined]
-    ).scalars()
+    contacts = (await found.contacts.many(ids)).values()
     zone = messenger.zone(item.board)
     days = max(1, round((item.starts_at - now).total_seconds() / 86400))
     outgoing = []
@@ -207,7 +140,7 @@ async def _scheduled(
             continue
         lang = contact.language
         if item.kind == "meeting":
-            title = (await theme_namer(uow, lang))(hub.theme) if hub else None
+            title = (await found.names.theme_namer(lang))(hub.theme) if hub else None
         else:
             title = item.title
         draft = messages.reminder(
@@ -228,7 +161,7 @@ async def _grant_deadline(
     uow: UnitOfWork, messenger: Messenger, reminder: Reminder, now: datetime
 ) -> tuple[list[Outgoing], str | None]:
     program_year = reminder.payload["program_year"]
-    if await uow.session.get(GrantSubmission, (reminder.board, program_year)) is not None:
+    if await repositories(uow).schedule.has_submitted(reminder.board, program_year):
         return [], "submitted"
     zone = messenger.zone(reminder.board)
     deadline = grant_deadline(program_year, zone)
@@ -242,6 +175,6 @@ async def _grant_deadline(
                 c.language, program_year=program_year, deadline=deadline, zone=zone, days_left=days_left
             ),
         )
-        for c in await board_contacts(uow, reminder.board)
+        for c in await repositories(uow).board_contacts.of_board(reminder.board)
     ]
     return outgoing, None if outgoing else "no board contacts"

@@ -12,11 +12,10 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from services.notifications.adapters.repository import SessionFactory
 from services.notifications.config import Settings
 from services.notifications.service_layer import digests, reminders
-from services.notifications.service_layer.messaging import Messenger
+from services.notifications.service_layer.news import messenger
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -32,13 +31,13 @@ class Scheduler:
     def __init__(
         self,
         settings: Settings,
-        session_factory: async_sessionmaker[AsyncSession],
+        session_factory: SessionFactory,
         clock: Clock | None = None,
     ):
         self.settings = settings
         self.session_factory = session_factory
         self.clock = clock or system_clock
-        self.messenger = Messenger(settings)
+        self.messenger = messenger(settings)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import replace
 
 from services.matching.domain.placement_model import Mentor, Teacher
-from services.matching.domain.synthetic import board as synthetic_board
 from shared.events.registration import MentorRegistered, ParticipantProfile, TeacherRegistered
+from tools.synthetic_boards import board as synthetic_board
 
 YEAR = "2026-2027"
 NAMESPACE = uuid.UUID("0b9e7a52-0d57-4c43-9a4b-3f0f3a7c2d11")

@@ -12,7 +12,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -172,7 +172,7 @@ async def test_twelve_hubs_four_meetings_twenty_occasional_teachers_a_day(db: Db
         location="Board office",
     )
     moved = SessionChanged(**{**first.model_dump(), "event_id": uuid.uuid4(), "sequence": 1})
-    moved = moved.model_copy(update={"starts_at": "2026-10-22T09:00:00-04:00"})
+    moved = moved.model_copy(update={"starts_at": datetime.fromisoformat("2026-10-22T09:00:00-04:00")})
     attendees = [p for h in hubs[:6] for p in (*h["members"], *h["leaders"])]
     async with db.uow() as uow:
         await record_session(uow, moved)

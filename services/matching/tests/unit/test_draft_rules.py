@@ -12,10 +12,15 @@ EVALUATOR = Mentor("m1", "B", "HR-M1", language="en", trained=False, evaluates_h
 FREE = Mentor("m2", "B", "HR-M2", language="fr", trained=True, hub_capacity=1, one_to_one_capacity=1)
 
 
-def hub(key: str, members: tuple[str, ...], leaders: tuple[str, ...], **kw: object) -> Hub:
-    return Hub(
-        key, "B", "classroom_management", None, kw.pop("language", "en"), "teachers", members, leaders, **kw
-    )  # type: ignore[arg-type]
+def hub(
+    key: str,
+    members: tuple[str, ...],
+    leaders: tuple[str, ...],
+    *,
+    language: str = "en",
+    locked: bool = False,
+) -> Hub:
+    return Hub(key, "B", "classroom_management", None, language, "teachers", members, leaders, locked=locked)
 
 
 def test_a_move_names_every_reason_and_force_only_lifts_the_overridable_ones() -> None:

@@ -19,10 +19,10 @@ from services.matching.domain.placement_model import (
     Mentor,
     Teacher,
 )
-from services.matching.domain.synthetic import THEMES
 from services.matching.domain.themes import band_distance, theme_distance
 from services.matching.service_layer.hubs import hub_formed
 from shared.events.vocabulary import GRADE_BANDS
+from tools.synthetic_boards import THEMES
 
 pytestmark = pytest.mark.unit
 
@@ -157,7 +157,7 @@ def test_kindergarten_and_intermediate_are_never_called_neighbouring_bands():
 
 
 def test_hub_formed_carries_the_hubs_facts_for_every_member_and_leader():
-    from services.matching.domain.synthetic import board
+    from tools.synthetic_boards import board
 
     synthetic_teachers, synthetic_mentors = board("EV", 40, 12, seed=3)
     # Participant ids are UUIDs on the wire.

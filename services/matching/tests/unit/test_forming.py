@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from services.matching.domain.forming import check_hard_constraints, form_hubs, place_late_joiner
 from services.matching.domain.placement_model import MatchingPolicy, Mentor, Teacher
-from services.matching.domain.synthetic import board
+from tools.synthetic_boards import board
 
 pytestmark = pytest.mark.unit
 
@@ -39,30 +40,28 @@ def test_same_input_in_any_order_gives_identical_hubs():
     assert form_hubs(shuffled_t, shuffled_m) == first
 
 
-def _teacher(n: int, school: str = "S1", **kw) -> Teacher:  # type: ignore[no-untyped-def]
-    fields = {
-        "participant_id": f"T{n:02d}",
-        "board": "B",
-        "hr_id": f"H{n:02d}",
-        "school": f"{school}-{n % 4}",
-        "grade_band": "junior",
-        "themes": ("assessment",),
-    }
-    fields.update(kw)
-    return Teacher(**fields)  # type: ignore[arg-type]
+def _teacher(n: int, school: str = "S1", **changes: Any) -> Teacher:
+    teacher = Teacher(
+        participant_id=f"T{n:02d}",
+        board="B",
+        hr_id=f"H{n:02d}",
+        school=f"{school}-{n % 4}",
+        grade_band="junior",
+        themes=("assessment",),
+    )
+    return replace(teacher, **changes)
 
 
-def _mentor(n: int, **kw) -> Mentor:  # type: ignore[no-untyped-def]
-    fields = {
-        "participant_id": f"M{n}",
-        "board": "B",
-        "hr_id": f"MH{n}",
-        "expertise_themes": ("assessment",),
-        "trained": True,
-        "hub_capacity": 1,
-    }
-    fields.update(kw)
-    return Mentor(**fields)  # type: ignore[arg-type]
+def _mentor(n: int, **changes: Any) -> Mentor:
+    mentor = Mentor(
+        participant_id=f"M{n}",
+        board="B",
+        hr_id=f"MH{n}",
+        expertise_themes=("assessment",),
+        trained=True,
+        hub_capacity=1,
+    )
+    return replace(mentor, **changes)
 
 
 def test_a_teacher_whose_only_possible_leader_is_their_evaluator_is_not_led_by_them():
@@ -100,7 +99,7 @@ def test_late_joiner_goes_to_a_hub_with_room_and_locked_hubs_are_left_alone():
     late = _teacher(50, school="Elsewhere")
     placed = place_late_joiner(late, result.hubs, mentors, teachers)
     assert not hasattr(placed, "reason")
-    hub, why = placed  # type: ignore[misc]
+    hub, why = placed
     assert "T50" in hub.members and len(hub.members) <= 8 and "room" in why
     locked = replace(result.hubs[0], locked=True)
     rerun = form_hubs([*teachers, late], mentors, locked_hubs=[locked])
@@ -129,8 +128,11 @@ def test_one_to_one_mentor_prefers_the_same_school_and_never_an_evaluator():
     assert [(p.teacher_id, p.mentor_id) for p in result.pairings] == [("T01", "M2")]
 
 
+Board = tuple[list[Teacher], list[Mentor], MatchingPolicy]
+
+
 @st.composite
-def random_board(draw):  # type: ignore[no-untyped-def]
+def random_board(draw: st.DrawFn) -> Board:
     seed = draw(st.integers(0, 10_000))
     n_teachers = draw(st.integers(0, 70))
     n_mentors = draw(st.integers(0, 20))
@@ -155,7 +157,7 @@ def random_board(draw):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_board())
-def test_hard_constraints_hold_on_random_boards(case):  # type: ignore[no-untyped-def]
+def test_hard_constraints_hold_on_random_boards(case: Board) -> None:
     teachers, mentors, policy = case
     result = form_hubs(teachers, mentors, policy)
     assert check_hard_constraints(result, teachers, mentors, policy) == []

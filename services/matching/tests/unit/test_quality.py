@@ -17,7 +17,7 @@ from services.matching.domain.objective import (
     theme_fit,
 )
 from services.matching.domain.placement_model import MatchingPolicy, Mentor, Teacher
-from services.matching.domain.synthetic import board
+from tools.synthetic_boards import board
 
 pytestmark = pytest.mark.unit
 

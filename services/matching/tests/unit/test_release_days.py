@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import pytest
@@ -43,12 +44,14 @@ CALENDAR = BoardCalendar(date(2026, 9, 1), date(2027, 6, 30), HOLIDAYS, PA_DAYS)
 WINDOW = SchedulingPolicy(meetings_per_hub=4, start=date(2026, 10, 1), end=date(2027, 5, 31))
 
 
-def hub(n: int, members: int = 7, leaders: int = 2, **kw: object) -> HubToSchedule:
+def hub(
+    n: int, members: int = 7, leaders: int = 2, without_class: frozenset[str] = frozenset()
+) -> HubToSchedule:
     return HubToSchedule(
         hub_id=f"hub-{n:02d}",
         members=tuple(f"t{n:02d}-{i}" for i in range(members)),
         leaders=tuple(f"m{n:02d}-{i}" for i in range(leaders)),
-        **kw,  # type: ignore[arg-type]
+        without_class=without_class,
     )
 
 
@@ -230,13 +233,25 @@ def test_calendar_says_why_a_day_is_not_a_school_day():
 
 def test_day_problem_for_a_coordinators_chosen_day():
     attendees = ["a", "b"]
-    kw = {"calendar": CALENDAR, "attendees": attendees, "busy": {"b": {date(2026, 10, 14)}}, "releases": 2}
-    assert day_problem(date(2026, 10, 12), left=5, **kw)[0] == "calendar"  # type: ignore[arg-type,index]
-    assert day_problem(date(2026, 10, 14), left=5, **kw)[0] == "workshop_days"  # type: ignore[arg-type,index]
-    assert day_problem(date(2026, 10, 15), left=1, **kw)[0] == "occasional_teachers"  # type: ignore[arg-type,index]
-    same_month = day_problem(date(2026, 10, 15), left=5, other_days=[date(2026, 10, 28)], **kw)  # type: ignore[arg-type]
-    assert same_month is not None and same_month[0] == "same_month"
-    assert day_problem(date(2026, 10, 15), left=2, **kw) is None  # type: ignore[arg-type]
+    busy = {"b": {date(2026, 10, 14)}}
+
+    def code(day: date, left: int, other_days: Sequence[date] = ()) -> str | None:
+        problem = day_problem(
+            day,
+            calendar=CALENDAR,
+            attendees=attendees,
+            busy=busy,
+            releases=2,
+            left=left,
+            other_days=other_days,
+        )
+        return problem[0] if problem is not None else None
+
+    assert code(date(2026, 10, 12), left=5) == "calendar"
+    assert code(date(2026, 10, 14), left=5) == "workshop_days"
+    assert code(date(2026, 10, 15), left=1) == "occasional_teachers"
+    assert code(date(2026, 10, 15), left=5, other_days=[date(2026, 10, 28)]) == "same_month"
+    assert code(date(2026, 10, 15), left=2) is None
 
 
 def test_observation_takes_the_earliest_free_day_with_an_occasional_teacher():

@@ -9,7 +9,7 @@ import pytest
 from services.matching.domain.objective import DEFAULT_WEIGHTS, one_alike_ids, score_hub
 from services.matching.domain.placement_model import Hub, MatchingPolicy
 from services.matching.domain.search import Draft, DraftHub
-from services.matching.domain.synthetic import board
+from tools.synthetic_boards import board
 
 pytestmark = pytest.mark.unit
 

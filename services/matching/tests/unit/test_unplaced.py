@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from services.matching.domain.forming import check_hard_constraints, form_hubs
-from services.matching.domain.placement_model import MatchingPolicy, Mentor, Teacher
+from services.matching.domain.placement_model import MatchingPolicy, MatchingResult, Mentor, Teacher
 
 pytestmark = pytest.mark.unit
 
@@ -40,7 +40,7 @@ def _administrator(
     )
 
 
-def _codes(result, pid: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+def _codes(result: MatchingResult, pid: str) -> list[tuple[str, dict[str, str | int | list[str]]]]:
     [unplaced] = [u for u in result.unplaced if u.participant_id == pid]
     return [(f.code, f.as_dict()) for f in unplaced.facts]
 

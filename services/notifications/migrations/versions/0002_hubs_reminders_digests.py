@@ -4,6 +4,8 @@ grant submissions; contact status and digest links on the delivery log.
 Revision ID: 0002
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -17,7 +19,7 @@ UUID = postgresql.UUID(as_uuid=True)
 JSONB = postgresql.JSONB
 
 
-def _now() -> sa.Column:  # type: ignore[type-arg]
+def _now() -> sa.Column[Any]:
     return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 

@@ -26,6 +26,7 @@ from shared.db import scope_info
 from shared.events.catalog import encode
 from shared.events.envelope import IntegrationEvent
 from shared.events.registration import MentorRegistered, ParticipantProfile, TeacherRegistered, ThemeDefined
+from shared.events.vocabulary import Language, ParticipantRole
 from shared.runtime import Runtime, create_app
 from shared.testing.helpers import auth
 from shared.testing.infrastructure import Infrastructure
@@ -47,7 +48,7 @@ class FakeClock:
 
 
 def person(
-    board: str, *, language: str = "en", role: str = "beginning_teacher", tag: str = ""
+    board: str, *, language: Language = "en", role: ParticipantRole = "beginning_teacher", tag: str = ""
 ) -> ParticipantProfile:
     n = next(_n)
     given = ["Zoé", "Noah", "Amélie", "Liam", "Maya", "Étienne", "Ava", "Olivier", "Léa", "Owen"][n % 10]
@@ -55,11 +56,11 @@ def person(
         participant_id=uuid.uuid4(),
         program_year="2026-2027",
         hr_id=f"H{n:05d}",
-        role=role,  # type: ignore[arg-type]
+        role=role,
         given_name=given,
         family_name=f"Côté{n}",
         email=f"{tag or 'p'}{n}.{uuid.uuid4().hex[:6]}@board.example.org",
-        language=language,  # type: ignore[arg-type]
+        language=language,
     )
 
 
@@ -87,18 +88,19 @@ def template_of(message: EmailMessage) -> str:
 def text_of(message: EmailMessage) -> str:
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())  # type: ignore[attr-defined]  # typeshed: get_body gives a Message
 
 
 def calendar_of(message: EmailMessage) -> Calendar | None:
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            content = part.get_content()  # type: ignore[attr-defined]
+            content = part.get_content()  # type: ignore[attr-defined]  # typeshed: walk gives Messages
             return Calendar.from_ical(content if isinstance(content, bytes) else content.encode())
     return None
 
 
-def events_of(calendar: Calendar) -> list[Any]:
+def events_of(calendar: Calendar | None) -> list[Any]:
+    assert calendar is not None, "the message has no calendar part"
     return list(calendar.walk("VEVENT"))
 
 
@@ -195,13 +197,13 @@ class Notifications:
         async with self.runtime.session_factory(info=scope_info(scope="system")) as session:
             return (await session.execute(sa.text(query), params)).scalar()
 
-    def token(self, role: str, *, board: str | None = None, participant_id: object = None) -> str:
+    def token(self, role: str, *, board: str | None = None, participant_id: uuid.UUID | None = None) -> str:
         return mint_token(
             self.settings,
             subject=f"test-{role}",
             roles=[role],
             board=board,
-            participant_id=participant_id,  # type: ignore[arg-type]
+            participant_id=participant_id,
         )
 
     async def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:

@@ -20,6 +20,7 @@ from services.notifications.tests.integration.helpers import (
     start_notifications,
     text_of,
 )
+from shared.events.registration import ParticipantProfile
 from shared.migrations import drop_database, upgrade
 from shared.testing.helpers import unique_board
 from shared.testing.infrastructure import Infrastructure
@@ -49,7 +50,7 @@ async def utf8_notif(infra: Infrastructure, run_prefix: str) -> AsyncIterator[No
             await delete_bus_objects(infra.rabbitmq_url, prefix)
 
 
-def idn(profile, email: str):  # type: ignore[no-untyped-def]
+def idn(profile: ParticipantProfile, email: str) -> ParticipantProfile:
     return profile.model_copy(update={"email": email})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -103,7 +104,7 @@ async def test_unplaced_teacher_reaches_the_coordinators_even_before_there_are_a
 
 async def test_grant_news_goes_to_the_applicant_and_the_reviewers(notif: Notifications):
     board = unique_board()
-    fields = dict(
+    fields: dict[str, Any] = dict(
         board=board,
         application_id=uuid.uuid4(),
         program_year="2026-2027",
@@ -113,15 +114,15 @@ async def test_grant_news_goes_to_the_applicant_and_the_reviewers(notif: Notific
         contact_email=f"sam.{uuid.uuid4().hex[:6]}@local.example.org",
         requested_total="4200.00",
     )
-    await notif.handle(GrantSubmitted(**fields))  # type: ignore[arg-type]
-    got = await notif.mails_to(fields["contact_email"], *REVIEWERS, template="grant_update")  # type: ignore[arg-type]
-    assert "We received your start-up grant application" in text_of(got[fields["contact_email"]][0])  # type: ignore[index]
+    await notif.handle(GrantSubmitted(**fields))
+    got = await notif.mails_to(fields["contact_email"], *REVIEWERS, template="grant_update")
+    assert "We received your start-up grant application" in text_of(got[fields["contact_email"]][0])
     assert "ready for review" in text_of(got[REVIEWERS[0]][-1])
-    await notif.handle(GrantApproved(**fields, awarded_amount="4000.00"))  # type: ignore[arg-type]
-    got = await notif.mails_to(fields["contact_email"], *REVIEWERS, template="grant_update", each=2)  # type: ignore[arg-type]
-    assert "$4,000.00" in text_of(got[fields["contact_email"]][1])  # type: ignore[index]
+    await notif.handle(GrantApproved(**fields, awarded_amount="4000.00"))
+    got = await notif.mails_to(fields["contact_email"], *REVIEWERS, template="grant_update", each=2)
+    assert "$4,000.00" in text_of(got[fields["contact_email"]][1])
     declined = {**fields, "application_id": uuid.uuid4(), "contact_email": None}
-    await notif.handle(GrantDeclined(**declined, reason="Outside the program's scope"))  # type: ignore[arg-type]
+    await notif.handle(GrantDeclined(**declined, reason="Outside the program's scope"))
     await notif.mails_to(*REVIEWERS, template="grant_update", each=3)
 
 

@@ -9,6 +9,7 @@ import re
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,7 @@ from shared.events.registration import (
     BoardRenamed,
     EnrolmentCancelled,
     EnrolmentConfirmed,
+    ParticipantProfile,
     ParticipantWithdrawn,
     SessionScheduled,
     ThemeDefined,
@@ -52,7 +54,7 @@ NOTE = "Moved at the principal's request (see ticket 4411)"
 ENGLISH_IN_FRENCH = re.compile(r"\b(the|your|you|hub|meeting|with|has|will|is|are)\b", re.I)
 
 
-def full(p) -> str:  # type: ignore[no-untyped-def]
+def full(p: ParticipantProfile) -> str:
     return f"{p.given_name} {p.family_name}"
 
 
@@ -315,7 +317,7 @@ async def test_an_observation_visit_planned_moved_and_cancelled_reaches_visitor_
     await notif.register(board, visitor, host)
     observation_id = uuid.uuid4()
     start = in_days(9, hour=14)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         board=board,
         observation_id=observation_id,
         visitor_id=visitor.participant_id,
@@ -323,10 +325,10 @@ async def test_an_observation_visit_planned_moved_and_cancelled_reaches_visitor_
         starts_at=start,
         ends_at=start + timedelta(hours=3),
     )
-    planned = ObservationScheduled(**fields)  # type: ignore[arg-type]
+    planned = ObservationScheduled(**fields)
     moved = ObservationRescheduled(
         **{**fields, "starts_at": start + timedelta(days=7), "ends_at": start + timedelta(days=7, hours=3)}
-    )  # type: ignore[arg-type]
+    )
     dropped = ObservationCancelled(
         **{**moved.model_dump(exclude={"event_id", "occurred_at", "correlation_id"}), "sequence": 2}
     )
@@ -425,7 +427,7 @@ async def test_a_hub_announced_again_unchanged_tells_no_one(notif: Notifications
     board = unique_board()
     member, leader = person(board), person(board, role="mentor")
     await notif.register(board, member, leader)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         board=board,
         hub_id=uuid.uuid4(),
         program_year="2026-2027",
@@ -434,13 +436,13 @@ async def test_a_hub_announced_again_unchanged_tells_no_one(notif: Notifications
         leaders=[leader.participant_id],
         meeting_dates=[in_days(30)],
     )
-    first = HubFormed(**fields)  # type: ignore[arg-type]
+    first = HubFormed(**fields)
     await notif.handle(first)
     assert await sent_for(notif, first.event_id) == 2
-    again = HubFormed(**fields)  # type: ignore[arg-type]  # a rerun that changed nothing
+    again = HubFormed(**fields)  # a rerun that changed nothing
     await notif.handle(again)
     assert await handled(notif, again.event_id) and await sent_for(notif, again.event_id) == 0
-    changed = HubFormed(**{**fields, "meeting_dates": [in_days(31)]})  # type: ignore[arg-type]
+    changed = HubFormed(**{**fields, "meeting_dates": [in_days(31)]})
     await notif.handle(changed)
     assert await sent_for(notif, changed.event_id) == 2
 

@@ -18,14 +18,14 @@ from services.notifications.tests.integration.helpers import (
     text_of,
 )
 from shared.events.matching import HubFormed, HubMembershipChanged
-from shared.events.registration import ParticipantWithdrawn
+from shared.events.registration import ParticipantProfile, ParticipantWithdrawn
 from shared.testing.helpers import unique_board
 from shared.testing.processes import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-def full(p) -> str:  # type: ignore[no-untyped-def]
+def full(p: ParticipantProfile) -> str:
     return f"{p.given_name} {p.family_name}"
 
 

@@ -66,7 +66,7 @@ async def test_enrolment_before_its_session_then_change_and_cancellation(notif: 
         str(enrolled.email)
     ][0]
     assert str(confirmation["Subject"]) == "Inscription confirmée : Mentorship Workshop 1"
-    first = events_of(calendar_of(confirmation))[0]  # type: ignore[arg-type]
+    first = events_of(calendar_of(confirmation))[0]
     assert str(first["UID"]) == session_uid(session_id) and int(first["SEQUENCE"]) == 0
     await notif.handle(
         EnrolmentWaitlisted(
@@ -85,7 +85,7 @@ async def test_enrolment_before_its_session_then_change_and_cancellation(notif: 
         )
     )
     update = (await notif.mails_to(str(enrolled.email), template="session_update"))[str(enrolled.email)][0]
-    entry = events_of(calendar_of(update))[0]  # type: ignore[arg-type]
+    entry = events_of(calendar_of(update))[0]
     assert (str(entry["UID"]), int(entry["SEQUENCE"])) == (session_uid(session_id), 1)
     assert entry.decoded("DTSTART") == moved
     assert (

@@ -3,8 +3,9 @@ its variants: what the template tests render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain import explaining, messages
@@ -62,7 +63,7 @@ REASONS: dict[str, dict[str, Any]] = {
 }
 
 
-def theme_name(language: str):  # type: ignore[no-untyped-def]
+def theme_name(language: str) -> Callable[[str], str | None]:
     return lambda code: THEMES[code][1 if language == "fr" else 0] if code in THEMES else None
 
 
@@ -94,7 +95,7 @@ def drafts(language: str) -> dict[str, messages.Draft]:
         location="Salle 204",
         online_url="https://meet.exemple.ca/a1",
     )
-    hub = {
+    hub: dict[str, Any] = {
         "members": PEOPLE[:2],
         "leaders": PEOPLE[2:4],
         "meetings": [START, START + timedelta(days=28)],
@@ -110,7 +111,7 @@ def drafts(language: str) -> dict[str, messages.Draft]:
             is_leader=False,
             unknown_count=1,
             explanations=explained(lang, codes=HUB_CODES + MEMBER_CODES),
-            **hub,  # type: ignore[arg-type]
+            **hub,
         ),
         "hub_formed:leader": messages.hub_formed(
             lang,
@@ -119,7 +120,7 @@ def drafts(language: str) -> dict[str, messages.Draft]:
             is_leader=True,
             unknown_count=0,
             explanations=[],
-            **hub,  # type: ignore[arg-type]
+            **hub,
         ),
         "hub_changed:joined": messages.hub_changed(
             lang,
@@ -130,7 +131,7 @@ def drafts(language: str) -> dict[str, messages.Draft]:
             removed=[],
             new_leaders=False,
             explanations=explained(lang, codes=MEMBER_CODES),
-            **hub,  # type: ignore[arg-type]
+            **hub,
         ),
         "hub_changed:others": messages.hub_changed(
             lang,
@@ -141,7 +142,7 @@ def drafts(language: str) -> dict[str, messages.Draft]:
             removed=[PEOPLE[0]],
             new_leaders=False,
             explanations=[],
-            **hub,  # type: ignore[arg-type]
+            **hub,
         ),
         "hub_changed:leaders": messages.hub_changed(
             lang,
@@ -152,7 +153,7 @@ def drafts(language: str) -> dict[str, messages.Draft]:
             removed=[],
             new_leaders=True,
             explanations=[],
-            **hub,  # type: ignore[arg-type]
+            **hub,
         ),
         "hub_removed": messages.hub_removed(
             lang, theme=theme, dissolved=False, meetings_cancelled=False, calendar_cancelled=True
@@ -259,14 +260,19 @@ def drafts(language: str) -> dict[str, messages.Draft]:
             lang, session=session, was_confirmed=False
         ),
     }
-    for change in ("scheduled", "rescheduled", "cancelled"):
+    changes: tuple[Literal["scheduled", "rescheduled", "cancelled"], ...] = (
+        "scheduled",
+        "rescheduled",
+        "cancelled",
+    )
+    for change in changes:
         found[f"hub_meeting:{change}"] = messages.hub_meeting(
             lang,
             change=change,
             theme=theme,
             span=SPAN,
             location="Salle 204",
-            release_time=True,  # type: ignore[arg-type]
+            release_time=True,
         )
         for visitor in (True, False):
             found[f"observation:{change}:{'visitor' if visitor else 'host'}"] = messages.observation(
@@ -274,18 +280,25 @@ def drafts(language: str) -> dict[str, messages.Draft]:
                 change=change,
                 is_visitor=visitor,
                 partner_name=PEOPLE[1],
-                span=SPAN,  # type: ignore[arg-type]
+                span=SPAN,
             )
-    for change in ("submitted", "approved", "declined", "paid", "withdrawn"):
-        found[f"grant_update:{change}"] = messages.grant_update(
+    grant_changes: tuple[messages.GrantChange, ...] = (
+        "submitted",
+        "approved",
+        "declined",
+        "paid",
+        "withdrawn",
+    )
+    for grant_change in grant_changes:
+        found[f"grant_update:{grant_change}"] = messages.grant_update(
             lang,
-            change=change,  # type: ignore[arg-type]
+            change=grant_change,
             audience="applicant",
             organisation="Comité directeur ELM",
             stream="school_leadership",
             program_year="2026-2027",
             requested_total="4000.00",
-            awarded_amount="3500.00" if change in ("approved", "paid") else None,
+            awarded_amount="3500.00" if grant_change in ("approved", "paid") else None,
             decline_reason=None,
             contact_name=PEOPLE[0],
         )

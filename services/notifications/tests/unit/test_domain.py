@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -141,9 +142,14 @@ def test_hub_invite_has_one_entry_per_date_and_cancel_reuses_the_uids() -> None:
 
 def test_single_entry_invite_method_follows_cancellation() -> None:
     start = datetime(2026, 10, 6, 20, tzinfo=UTC)
-    kwargs = {"uid": "u@mentorweb", "sequence": 2, "starts_at": start, "ends_at": start + timedelta(hours=1)}
-    assert single_entry_invite(**kwargs, summary="s", stamp=start, cancelled=False).method == "REQUEST"  # type: ignore[arg-type]
-    cancelled = single_entry_invite(**kwargs, summary="s", stamp=start, cancelled=True)  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {
+        "uid": "u@mentorweb",
+        "sequence": 2,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=1),
+    }
+    assert single_entry_invite(**kwargs, summary="s", stamp=start, cancelled=False).method == "REQUEST"
+    cancelled = single_entry_invite(**kwargs, summary="s", stamp=start, cancelled=True)
     assert cancelled.method == "CANCEL" and cancelled.entries[0].cancelled
 
 

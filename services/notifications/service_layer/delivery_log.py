@@ -1,4 +1,5 @@
-"""Queueing a notification: one row per (event, recipient, template), rendered now, sent by the dispatcher."""
+"""The delivery log: every message rendered and stored once per (event, recipient, template), sent
+by the dispatcher; read by coordinators (their board) and participants (their own)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.notifications.adapters.rendering import render
+from services.notifications.adapters.repository import LogFilter, repositories
 from services.notifications.adapters.tables import Contact, Notification
 from services.notifications.domain.digest import initial_state
 from services.notifications.domain.messages import Draft
 from services.notifications.domain.wording import board_phrase
-from services.notifications.service_layer.preferences import MAIL_CHANNEL, preferences_url
+from services.notifications.service_layer.preferences import preferences_url
 from shared.db import UnitOfWork
-from shared.statements import InsertOnConflict
 
-__all__ = ["MAIL_CHANNEL", "Recipient", "compose_notification", "queue_notification", "queue_notifications"]
+__all__ = ["LogFilter", "Recipient", "compose_notification", "delivery_log"]
 
 
 @dataclass(frozen=True)
@@ -31,36 +30,6 @@ class Recipient:
     participant_id: uuid.UUID | None = None
     unsubscribed: bool = False
     delivery_preference: str = "immediate"
-
-
-_MAIL_WOKEN = "mentorweb.mail_woken"
-_NOTIFICATION_COLUMNS = (
-    "id",
-    "event_id",
-    "board",
-    "recipient_id",
-    "recipient_email",
-    "language",
-    "template",
-    "subject",
-    "body_text",
-    "body_html",
-    "calendar",
-    "urgent",
-    "state",
-)
-
-# Compiled once (shared/statements.py); a redelivered event's notification is not stored twice.
-_INSERT_ONCE = InsertOnConflict(
-    Notification.__table__,  # type: ignore[attr-defined]
-    _NOTIFICATION_COLUMNS,
-    "ON CONFLICT ON CONSTRAINT uq_notification_once DO NOTHING RETURNING 1",
-)
-_INSERT_MANY = InsertOnConflict(
-    Notification.__table__,  # type: ignore[attr-defined]
-    _NOTIFICATION_COLUMNS,
-    "ON CONFLICT ON CONSTRAINT uq_notification_once DO NOTHING",
-)
 
 
 def compose_notification(
@@ -113,29 +82,8 @@ def compose_notification(
     }
 
 
-async def queue_notification(uow: UnitOfWork, **what: Any) -> bool:
-    """Render and store one notification (see :func:`compose_notification` for ``what``); False
-    when it already exists (a redelivered event)."""
-    row = compose_notification(**what)
-    inserted = (await _INSERT_ONCE.execute(uow.session, [row])).first() is not None
-    if inserted and row["state"] == "pending":
-        await _wake_dispatcher(uow)
-    return inserted
-
-
-async def queue_notifications(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
-    """Store composed notifications in one round trip (pipelined executemany); one already stored
-    for the same event, recipient and template is left as it is."""
-    if not rows:
-        return
-    await _INSERT_MANY.execute(uow.session, rows)
-    if any(row["state"] == "pending" for row in rows):
-        await _wake_dispatcher(uow)
-
-
-async def _wake_dispatcher(uow: UnitOfWork) -> None:
-    # NOTIFY is delivered at commit; once per transaction is enough (a consumer's transaction can
-    # queue a whole batch of messages).
-    if not uow.session.info.get(_MAIL_WOKEN):
-        await uow.session.execute(sa.text(f"NOTIFY {MAIL_CHANNEL}"))
-        uow.session.info[_MAIL_WOKEN] = True
+async def delivery_log(
+    uow: UnitOfWork, where: LogFilter, *, limit: int, offset: int
+) -> tuple[list[Notification], int]:
+    """A page of the log, newest first, and how many entries match in all."""
+    return await repositories(uow).mail.log(where, limit=limit, offset=offset)
