@@ -31,7 +31,7 @@ endif
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy shared services/*/domain
+	$(UV) run mypy shared tools services
 
 test: setup  ## the whole suite: lint, types, unit, integration, end to end, faults
 ifneq ($(DOCKER_ENGINE),yes)

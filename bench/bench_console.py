@@ -35,11 +35,11 @@ from services.console.tests.helpers import (  # noqa: E402
     load_board,
     wait_until_matching_knows,
 )
-from shared import sample_board  # noqa: E402
 from shared.testing.helpers import auth  # noqa: E402
 from shared.testing.infrastructure import provide  # noqa: E402
 from shared.testing.processes import System  # noqa: E402
 from shared.testing.smtp_sink import SmtpServer  # noqa: E402
+from tools import sample_board  # noqa: E402
 
 TIMING = re.compile(r"(\w+);dur=([\d.]+)")
 

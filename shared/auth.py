@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import httpx
 import jwt
@@ -23,6 +23,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.problems import Problem
 from shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from jwt.algorithms import AllowedPublicKeys
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +197,11 @@ class TokenVerifier:
             raise RuntimeError("with a JWKS URL, tokens are verified by `await authenticate(token)`")
         return self._principal(self._decode(token, self.settings.jwt_secret))
 
-    def _decode(self, token: str, key: object) -> dict[str, Any]:
+    def _decode(self, token: str, key: str | bytes | AllowedPublicKeys) -> dict[str, Any]:
         try:
             return jwt.decode(
                 token,
-                key,  # type: ignore[arg-type]
+                key,
                 algorithms=self.algorithms,
                 audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer,
@@ -269,7 +272,7 @@ async def current_principal(
     return principal
 
 
-def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+def require_roles(*roles: Role):
     """FastAPI dependency: the caller must hold one of ``roles``."""
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

@@ -23,6 +23,17 @@ from shared.events.envelope import IntegrationEvent
 from shared.outbox import OutboxMessage, outbox_row
 
 
+def table_of(model: type[Any]) -> sa.Table:
+    """The Core table of a SQLModel table class, for bulk inserts, upserts and ``.c`` columns.
+
+    SQLModel sets ``__table__`` on table classes without declaring it to type checkers; the mapper
+    says the same thing with a type."""
+    table = sa.inspect(model).local_table
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # Short connect/command timeouts so a database outage becomes a fast, retryable error (HTTP 503)
     # instead of a hang. No pre-ping: it costs two round trips per transaction; a connection found
@@ -149,10 +160,10 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self._events:
-            outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
             # The outbox's statement trigger sends NOTIFY (delivered at commit) to wake the relay.
             await self.session.execute(
-                sa.insert(outbox), [outbox_row(event, headers) for event, headers in self._events]
+                sa.insert(table_of(OutboxMessage)),
+                [outbox_row(event, headers) for event, headers in self._events],
             )
         await self.session.commit()
         self._events.clear()

@@ -1,6 +1,6 @@
 """Alembic, one migration history per service, each in its own database.
 
-``upgrade(service)`` creates the database and the service's runtime role when missing, then runs
+``upgrade(service, database_url)`` creates the database and the service's runtime role when missing, then runs
 ``alembic upgrade head`` under an advisory lock so replicas starting together migrate once.
 Migrations run as the owner; the service itself logs in as its runtime role (``runtime_database_url``),
 which owns nothing and is held to the row-level security policies (shared/rls.py).
@@ -8,8 +8,6 @@ which owns nothing and is held to the row-level security policies (shared/rls.py
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import os
 from pathlib import Path
 
@@ -22,21 +20,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.rls import SCOPE_SETTING, runtime_role
 
+# The services by name (databases, queues, runtime roles); tools/services.py maps a name to its code.
 SERVICES = ("registration", "matching", "notifications", "grants", "evaluation")
 # Web front ends: a database of their own (sessions only), no events, no queue.
 FRONTENDS = ("console",)
 _MIGRATION_LOCK = 727_001
 
 
-def settings_for(service: str):  # type: ignore[no-untyped-def]
-    """A service's settings; ``<SERVICE>_DATABASE_URL`` lets one migration job reach every database."""
-    module = importlib.import_module(f"services.{service}.config")
-    settings = module.Settings()
-    override = os.environ.get(f"{service.upper()}_DATABASE_URL")
-    return settings.model_copy(update={"database_url": override}) if override else settings
-
-
 def alembic_config(service: str) -> Config:
+    # Each service keeps its migration scripts in its own folder (a path by convention, not an import).
     cfg = Config()
     cfg.set_main_option(
         "script_location", str(Path(__file__).parent.parent / "services" / service / "migrations")
@@ -116,28 +108,19 @@ def _upgrade(connection: Connection, cfg: Config) -> None:
     command.upgrade(cfg, "head")
 
 
-async def upgrade(
-    service: str, database_url: str | None = None, *, runtime_password: str | None = None
-) -> None:
-    url = database_url or settings_for(service).database_url
-    await ensure_database(url)
+async def upgrade(service: str, database_url: str, *, runtime_password: str | None = None) -> None:
+    """Migrate ``service``'s database at ``database_url`` (as its owner) to head; the operator tool
+    (``mentorweb migrate``, tools/services.py) finds the URL in the service's settings."""
+    await ensure_database(database_url)
     await ensure_runtime_role(
-        url, service, runtime_password or os.environ.get("RUNTIME_DATABASE_PASSWORD") or None
+        database_url, service, runtime_password or os.environ.get("RUNTIME_DATABASE_PASSWORD") or None
     )
-    engine = create_async_engine(url)
+    engine = create_async_engine(database_url)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, alembic_config(service))
     finally:
         await engine.dispose()
-
-
-def upgrade_all(database_urls: dict[str, str] | None = None) -> None:
-    async def _all() -> None:
-        for service in SERVICES:
-            await upgrade(service, (database_urls or {}).get(service))
-
-    asyncio.run(_all())
 
 
 def run_env() -> None:

@@ -20,6 +20,7 @@ from typing import Literal
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.problems import PROBLEM_JSON
@@ -175,10 +176,10 @@ async def _too_many_requests(refusal: Refusal, path: str, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def install_rate_limits(app: ASGIApp, settings: ServiceSettings) -> RequestRateLimiter | None:
+def install_rate_limits(app: Starlette, settings: ServiceSettings) -> RequestRateLimiter | None:
     """Add the middleware to a FastAPI/Starlette app when the settings turn rate limits on."""
     if not settings.rate_limits_active:
         return None
     limiter = RequestRateLimiter(settings)
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)  # type: ignore[attr-defined]
+    app.add_middleware(RateLimitMiddleware, limiter=limiter)
     return limiter

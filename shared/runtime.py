@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aio_pika
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ from shared.settings import ServiceSettings
 from shared.telemetry import configure_logging, configure_telemetry, instrument_fastapi
 
 log = logging.getLogger(__name__)
+_Settings = TypeVar("_Settings", bound=ServiceSettings)
 
 
 class BackgroundWorker(Protocol):
@@ -97,13 +98,21 @@ class Runtime:
         self.consumer_attached = self.consumer is None
         self.consumer_restarts = 0
 
+    def settings_as(self, kind: type[_Settings]) -> _Settings:
+        """The service's own settings class (what its bootstrap built the spec with)."""
+        if not isinstance(self.settings, kind):
+            raise TypeError(
+                f"{self.spec.title} runs with {type(self.settings).__name__}, not {kind.__name__}"
+            )
+        return self.settings
+
     def _subscribe(self, consumer: EventConsumer) -> None:
         queue = RabbitQueue(
             self.settings.queue_name,
             queue_type=QueueType.QUORUM,
             durable=True,
-            arguments=service_queue_arguments(self.settings),  # type: ignore[arg-type]
-        )  # type: ignore[call-overload]
+            arguments=service_queue_arguments(self.settings),
+        )  # type: ignore[call-overload]  # FastStream types quorum arguments as a TypedDict; ours is aio-pika's dict
 
         # Manual acks: a message is acked only after its effect and inbox row committed.
         self._subscriber = self.broker.subscriber(
@@ -308,7 +317,7 @@ def create_app(spec: ServiceSpec, runtime: Runtime | None = None) -> FastAPI:
 
 
 def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 def serve(spec: ServiceSpec) -> None:

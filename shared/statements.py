@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 
 class InsertOnConflict:
@@ -22,9 +23,9 @@ class InsertOnConflict:
 
     def __init__(self, table: sa.Table, columns: Sequence[str], on_conflict: str):
         self._defaults = {
-            column.name: column.default.arg  # type: ignore[attr-defined]
+            column.name: column.default.arg
             for column in table.c
-            if column.name not in columns and column.default is not None and column.default.is_scalar
+            if column.name not in columns and isinstance(column.default, ScalarElementColumnDefault)
         }
         names = [*columns, *self._defaults]
         sql = (

@@ -75,7 +75,7 @@ async def declare_audit_stream(channel: AbstractChannel, settings: ServiceSettin
         stream = await channel.declare_queue(name, durable=True, arguments=audit_stream_arguments(settings))
     except aiormq.exceptions.ChannelPreconditionFailed:
         log.warning("audit stream %s exists with other arguments; keeping it (use a policy)", name)
-        await channel.reopen()  # type: ignore[attr-defined]
+        await channel.reopen()
         stream = await channel.declare_queue(name, passive=True)
     await stream.bind(settings.exchange_name, routing_key="#")
 
@@ -146,8 +146,9 @@ def to_audited(message: aio_pika.abc.AbstractIncomingMessage) -> AuditedEvent:
     if not isinstance(body, dict):
         body = {}
     hub = body.get("hub_id")
+    offset = headers.get("x-stream-offset")  # a long the broker sets on every stream message
     return AuditedEvent(
-        offset=int(headers.get("x-stream-offset", -1)),  # type: ignore[arg-type]
+        offset=offset if isinstance(offset, int) else -1,
         published_at=message.timestamp,
         event_id=str(body.get("event_id") or message.message_id or ""),
         event_type=str(body.get("type") or message.type or headers.get("event_type") or ""),

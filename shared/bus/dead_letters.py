@@ -40,11 +40,15 @@ def _reason(headers: dict[str, Any]) -> str:
     return "unknown"
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _to_dead_letter(message: aio_pika.abc.AbstractIncomingMessage) -> DeadLetter:
     headers = dict(message.headers or {})
     return DeadLetter(
         message_id=message.message_id,
-        event_type=message.type or headers.get("event_type"),  # type: ignore[arg-type]
+        event_type=message.type or _text(headers.get("event_type")),
         reason=_reason(headers),
         failed_at=str(headers.get("x-mentorweb-failed-at")) if headers.get("x-mentorweb-failed-at") else None,
         original_routing_key=str(headers.get("x-original-routing-key") or message.routing_key),

@@ -23,7 +23,7 @@ def describe_error(exc: BaseException) -> str:
     """A short error description safe for logs and dead-letter headers: for database errors the
     driver's message only, never the SQL parameters (which may hold names or emails)."""
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.orig is not None:
-        exc = exc.orig  # type: ignore[assignment]
+        exc = exc.orig
     first_line = str(exc).splitlines()[0] if str(exc) else ""
     return f"{exc.__class__.__name__}: {first_line}"[:500]
 

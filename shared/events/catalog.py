@@ -46,10 +46,14 @@ def decode(body: bytes) -> IntegrationEvent:
         raise UndecodableEvent(f"body is not JSON: {exc.__class__.__name__}") from exc
     if not isinstance(raw, dict):
         raise UndecodableEvent("body is not a JSON object")
-    key = (raw.get("type"), raw.get("version"))
-    cls = EVENT_TYPES.get(key)  # type: ignore[arg-type]
+    event_type, version = raw.get("type"), raw.get("version")
+    cls = (
+        EVENT_TYPES.get((event_type, version))
+        if isinstance(event_type, str) and isinstance(version, int)
+        else None
+    )
     if cls is None:
-        raise UndecodableEvent(f"unknown event type/version {key[0]!r} v{key[1]!r}")
+        raise UndecodableEvent(f"unknown event type/version {event_type!r} v{version!r}")
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -82,21 +84,26 @@ async def console(system: System) -> AsyncIterator[System]:
     yield system
 
 
-def test_settings(**overrides: object) -> ServiceSettings:
-    return ServiceSettings(jwt_secret=TEST_JWT_SECRET, mentorweb_env="test", **overrides)  # type: ignore[arg-type]
+def test_settings(**overrides: Any) -> ServiceSettings:
+    return ServiceSettings(jwt_secret=TEST_JWT_SECRET, mentorweb_env="test", **overrides)
 
 
 @pytest.fixture
-def token():  # type: ignore[no-untyped-def]
+def token():
     """Mint a test token: token("board_coordinator", board="ELM")."""
 
-    def mint(role: str = "province_admin", *, board: str | None = None, participant_id: object = None) -> str:
+    def mint(
+        role: str = "province_admin",
+        *,
+        board: str | None = None,
+        participant_id: uuid.UUID | str | None = None,
+    ) -> str:
         return mint_token(
             test_settings(),
             subject=f"test-{role}",
             roles=[role],
             board=board,
-            participant_id=participant_id,  # type: ignore[arg-type]
+            participant_id=participant_id,
         )
 
     return mint

@@ -14,7 +14,11 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:  # testcontainers loads only where no local broker and database answer
+    from testcontainers.core.container import DockerContainer
 
 
 @dataclass(frozen=True)
@@ -22,18 +26,18 @@ class Infrastructure:
     rabbitmq_url: str
     postgres_url: str  # postgresql+asyncpg://user@host:port (no database)
     source: str
-    broker_container: object | None = None
+    broker_container: DockerContainer | None = None
 
     def stop_broker(self) -> None:
         """Stop the RabbitMQ application (fault tests): rabbitmqctl locally, the container under Docker."""
         if self.broker_container is not None:
-            self.broker_container.get_wrapped_container().stop()  # type: ignore[attr-defined]
+            self.broker_container.get_wrapped_container().stop()
         else:
             subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
 
     def start_broker(self) -> None:
         if self.broker_container is not None:
-            self.broker_container.get_wrapped_container().start()  # type: ignore[attr-defined]
+            self.broker_container.get_wrapped_container().start()
         else:
             subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
             subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True, timeout=120)

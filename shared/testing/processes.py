@@ -237,7 +237,7 @@ async def delete_bus_objects(rabbitmq_url: str, prefix: str) -> None:
                 await channel.exchange_delete(exchange)
 
 
-async def wait_until(predicate, timeout: float = 15.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+async def wait_until(predicate, timeout: float = 15.0, interval: float = 0.1):
     """Poll an (async or sync) predicate until it returns something truthy; returns that value."""
     deadline = time.monotonic() + timeout
     while True:

@@ -64,7 +64,7 @@ class ThreadedTcpProxy:
         self._proxy = TcpProxy(target_host, target_port, listen_port)
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
-    def _call(self, coro) -> None:  # type: ignore[no-untyped-def]
+    def _call(self, coro) -> None:
         asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
 
     def start(self) -> ThreadedTcpProxy:

@@ -31,9 +31,11 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[arg-type]
+        content = envelope.content  # bytes: the server does not decode the data
+        raw = content.encode() if isinstance(content, str) else content or b""
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from typing import Any
 
 import pytest
 import yaml
@@ -122,7 +123,7 @@ def test_repo_schemas_reject_what_the_api_server_would_drop_or_refuse() -> None:
     no_ref = _queue()
     del no_ref["spec"]["rabbitmqClusterReference"]
     assert crd_errors(no_ref), "missing required field accepted"
-    scaled = {
+    scaled: dict[str, Any] = {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
         "metadata": {"name": "s"},
@@ -340,7 +341,7 @@ def test_images_come_from_the_overlay_tag(overlay: str) -> None:
 # --- bus topology: the operator declares exactly what the services declare -----------------------
 
 
-def _settings(service: str):  # type: ignore[no-untyped-def]
+def _settings(service: str):
     return importlib.import_module(f"services.{service}.config").Settings(_env_file=None)
 
 

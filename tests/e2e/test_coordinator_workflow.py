@@ -111,9 +111,9 @@ async def test_a_coordinators_year_keeps_its_promises(system: System, smtp: Smtp
     reg, mat = system.url("registration"), system.url("matching")
     base = f"/v1/boards/{board}/program-years/{YEAR}"
     matching_db, notifications_db = system.database_url("matching"), system.database_url("notifications")
-    with httpx.Client(timeout=30) as client:
-        create_board(client, reg, admin, board)
-        create_board(client, reg, admin, elsewhere)
+    with httpx.Client(timeout=30) as setup:
+        create_board(setup, reg, admin, board)
+        create_board(setup, reg, admin, elsewhere)
 
     async with httpx.AsyncClient(timeout=60) as client:
 
@@ -443,8 +443,8 @@ async def test_meetings_follow_their_hub_cancel_to_every_invitee_and_places_retu
     reg, mat = system.url("registration"), system.url("matching")
     base = f"/v1/boards/{board}/program-years/{YEAR}"
     matching_db = system.database_url("matching")
-    with httpx.Client(timeout=30) as client:
-        create_board(client, reg, admin, board)
+    with httpx.Client(timeout=30) as setup:
+        create_board(setup, reg, admin, board)
     people = [
         *(
             person(

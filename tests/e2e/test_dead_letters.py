@@ -32,7 +32,7 @@ def profile(**overrides: object) -> ParticipantProfile:
         "email": f"p.{uuid.uuid4().hex[:6]}@example.org",
     }
     fields.update(overrides)
-    return ParticipantProfile(**fields)  # type: ignore[arg-type]
+    return ParticipantProfile(**fields)
 
 
 async def placement(system: System, token: str, participant_id: uuid.UUID) -> int:
@@ -55,7 +55,7 @@ def cli(system: System, *args: str) -> str:
         "DATABASE_URL": system.database_url("matching"),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args],
+        [sys.executable, "-m", "tools.cli", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -38,9 +38,9 @@ async def test_a_coach_is_invited_to_a_hubs_scheduled_meetings_in_their_language
     reg, mat = system.url("registration"), system.url("matching")
     base = f"/v1/boards/{board}/program-years/{YEAR}"
     matching_db = system.database_url("matching")
-    with httpx.Client(timeout=30) as client:
-        create_board(client, reg, admin, board)
-        create_board(client, reg, admin, elsewhere)
+    with httpx.Client(timeout=30) as setup:
+        create_board(setup, reg, admin, board)
+        create_board(setup, reg, admin, elsewhere)
     leaders = [
         person(
             board,
@@ -172,9 +172,11 @@ async def test_a_coach_is_invited_to_a_hubs_scheduled_meetings_in_their_language
         assert await wait_until(lambda: len(to_coach("hub_meeting", "REQUEST")) >= 3, timeout=30)
         told = to_coach("hub_support")[0]
         assert str(told["Subject"]).startswith("Vous accompagnez un carrefour de mentorat")
-        body = text_of(told)
-        assert "Vous n'occupez pas de place d'animateur" in body and "3 prochaines rencontres" in body
-        assert "Private" not in told.as_string() and hub["id"] not in body
+        told_text = text_of(told)
+        assert (
+            "Vous n'occupez pas de place d'animateur" in told_text and "3 prochaines rencontres" in told_text
+        )
+        assert "Private" not in told.as_string() and hub["id"] not in told_text
         invitations = to_coach("hub_meeting", "REQUEST")
         assert sorted(next(i for i in meetings if i in calendar_of(m)) for m in invitations) == sorted(
             meetings

@@ -22,7 +22,7 @@ BUDGET = 60  # SCIM requests per minute for one token in this test
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def two_registrations(infra: Infrastructure, run_prefix: str, smtp) -> AsyncIterator[System]:  # type: ignore[no-untyped-def]
+async def two_registrations(infra: Infrastructure, run_prefix: str, smtp) -> AsyncIterator[System]:
     from shared.testing.fixtures import ROOT
 
     prefix = f"{run_prefix}rl"
@@ -47,7 +47,7 @@ async def two_registrations(infra: Infrastructure, run_prefix: str, smtp) -> Asy
         await system.destroy()
 
 
-async def test_scim_burst_from_one_token_is_limited_across_two_replicas(two_registrations: System, token):  # type: ignore[no-untyped-def]
+async def test_scim_burst_from_one_token_is_limited_across_two_replicas(two_registrations: System, token):
     replicas = [two_registrations.url("registration"), two_registrations.url("registration-2")]
     provisioner = token("hr_integration", board=unique_board())
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100)) as client:

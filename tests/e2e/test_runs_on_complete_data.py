@@ -21,17 +21,17 @@ YEAR = "2026-2027"
 ROWS = 250
 
 
-def readiness(client: httpx.Client, system: System, who: str, board: str, year: str = YEAR) -> dict:  # type: ignore[type-arg]
+def readiness(client: httpx.Client, system: System, who: str, board: str, year: str = YEAR) -> dict:
     response = client.get(
         f"{system.url('matching')}/v1/boards/{board}/readiness",
         params={"program_year": year},
         headers=auth(who),
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
-def until(check, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+def until(check, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while True:
         value = check()

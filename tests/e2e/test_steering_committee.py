@@ -23,8 +23,8 @@ async def test_the_committees_expenses_show_on_the_boards_grant_application(syst
     board = unique_board()
     admin, coordinator = token("province_admin"), auth(token("board_coordinator", board=board))
     reg, grants = system.url("registration"), system.url("grants")
-    with httpx.Client(timeout=30) as client:
-        create_board(client, reg, admin, board)
+    with httpx.Client(timeout=30) as setup:
+        create_board(setup, reg, admin, board)
     committee = f"{reg}/v1/boards/{board}/program-years/{YEAR}/steering-committee"
     async with httpx.AsyncClient(timeout=30) as client:
         program = await client.post(

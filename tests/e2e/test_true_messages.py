@@ -20,11 +20,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
-def text_of(message) -> str:  # type: ignore[no-untyped-def]
+def text_of(message) -> str:
     return str(message.get_body(preferencelist=("plain",)).get_content())
 
 
-def readable(message) -> str:  # type: ignore[no-untyped-def]
+def readable(message) -> str:
     return re.sub(r"https?://\S+", "", f"{message['Subject']}\n{text_of(message)}")
 
 

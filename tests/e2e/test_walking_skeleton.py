@@ -75,7 +75,7 @@ async def test_teacher_flows_to_matching_and_welcome_email_in_one_trace(
         and any(x.service == "matching" for x in otlp.trace(s.trace_id))
     )
 
-    def consumer_spans() -> list:  # type: ignore[type-arg]
+    def consumer_spans() -> list:
         # A consumer span ends (and is exported) after its handler's database spans: wait for it.
         spans = otlp.trace(http_span.trace_id)
         found = [s for s in spans if s.service in ("matching", "notifications") and s.kind == 5]  # CONSUMER
@@ -105,21 +105,36 @@ async def test_same_event_twice_gives_one_record_and_one_email(system: System, s
         email=f"twice.{uuid.uuid4().hex[:6]}@example.org",
     )
     event = TeacherRegistered(board=board, participant=profile)
+    # Published after both copies: once matching and notifications have handled it, they have
+    # handled the copies queued before it (the positive signal before counting effects).
+    sentinel = TeacherRegistered(
+        board=board,
+        participant=profile.model_copy(
+            update={
+                "participant_id": uuid.uuid4(),
+                "hr_id": "DUP-SENTINEL",
+                "email": f"after.{uuid.uuid4().hex[:6]}@example.org",
+            }
+        ),
+    )
     connection = await aio_pika.connect(system.infra.rabbitmq_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(f"{system.prefix}.events")
-        for _ in range(2):
+        for message in (event, event, sentinel):
             await exchange.publish(
-                aio_pika.Message(encode(event), message_id=str(event.event_id), delivery_mode=2),
-                routing_key=event.routing_key(),
+                aio_pika.Message(encode(message), message_id=str(message.event_id), delivery_mode=2),
+                routing_key=message.routing_key(),
             )
     assert await wait_until(lambda: matching_status(system, admin, str(profile.participant_id)), timeout=10)
     assert smtp.sink.wait_for(lambda m: profile.email in str(m["To"]), timeout=10)
+    assert await wait_until(
+        lambda: matching_status(system, admin, str(sentinel.participant.participant_id)), timeout=10
+    )
+    assert smtp.sink.wait_for(lambda m: sentinel.participant.email in str(m["To"]), timeout=10)
     conn = await asyncpg.connect(asyncpg_dsn(system.database_url("matching")))
     try:
-        # Wait for both copies to be consumed, then count effects.
-        await wait_until(lambda: _inbox_and_queue_settled(conn, event.event_id), timeout=10)
+        assert await _inbox_has(conn, event.event_id) and await _inbox_has(conn, sentinel.event_id)
         assert (
             await conn.fetchval(
                 "SELECT count(*) FROM participants WHERE participant_id=$1", profile.participant_id
@@ -141,7 +156,7 @@ async def test_same_event_twice_gives_one_record_and_one_email(system: System, s
     assert len(smtp.sink.to(profile.email)) == 1
 
 
-async def _inbox_and_queue_settled(conn: asyncpg.Connection, event_id: uuid.UUID) -> bool:
+async def _inbox_has(conn: asyncpg.Connection, event_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id=$1", event_id))
 
 

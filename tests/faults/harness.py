@@ -15,6 +15,8 @@ import aio_pika
 import asyncpg
 import httpx
 
+from shared.events.catalog import encode
+from shared.events.registration import ParticipantProfile, TeacherRegistered
 from shared.migrations import SERVICES
 from shared.testing.helpers import auth
 from shared.testing.processes import System, wait_until
@@ -136,9 +138,16 @@ async def _queue_depths(system: System) -> tuple[dict[str, int], dict[str, int]]
 
 
 async def settle_and_check(
-    system: System, smtp: SmtpServer, bodies: list[dict[str, Any]], fault: str, *, timeout: float = 120.0
+    system: System,
+    smtp: SmtpServer,
+    bodies: list[dict[str, Any]],
+    fault: str,
+    *,
+    timeout: float = 120.0,
+    dead_letters_expected: int = 0,
 ) -> FaultReport:
-    """Wait until every teacher reached matching and got a welcome email (or timeout), then count."""
+    """Wait until every teacher reached matching and got a welcome email and ``dead_letters_expected``
+    messages were dead-lettered (or timeout), then until a later sentinel event was handled; then count."""
     emails = {b["email"] for b in bodies}
     report = FaultReport(fault=fault, events_in=len(bodies))
     matching = await asyncpg.connect(asyncpg_dsn(system.database_url("matching")))
@@ -150,14 +159,18 @@ async def settle_and_check(
             known = await matching.fetchval("SELECT count(*) FROM participants WHERE hr_id = ANY($1)", hr_ids)
             with smtp.sink.lock:
                 received = sum(1 for m in smtp.sink.messages if str(m["To"]) in emails)
-            return known == len(bodies) and received >= len(bodies)
+            if known != len(bodies) or received < len(bodies):
+                return False
+            _, dead = await _queue_depths(system)
+            return sum(dead.values()) >= dead_letters_expected
 
         await wait_until(settled, timeout=timeout, interval=0.5)
         if "ended" in _last_stream:  # taken once: a later check without its own stream reports none
             started, ended = _last_stream.pop("started"), _last_stream.pop("ended")
             report.stream_seconds = round(ended - started, 1)
             report.drain_seconds = round(time.monotonic() - ended, 1)
-        await asyncio.sleep(2)  # let stragglers (duplicates) arrive before counting
+        # Stragglers (duplicates) arrive before a later event: count only once one has been handled.
+        await _sentinel_handled(system, smtp, matching, board=bodies[0]["board"])
         report.known_to_matching = await matching.fetchval(
             "SELECT count(*) FROM participants WHERE hr_id = ANY($1)", hr_ids
         )
@@ -174,6 +187,46 @@ async def settle_and_check(
         await matching.close()
         await registration_db.close()
     return report
+
+
+async def _sentinel_handled(
+    system: System, smtp: SmtpServer, matching: asyncpg.Connection, *, board: str
+) -> None:
+    """Publish one more teacher's registration behind everything the test sent, and wait until
+    matching stored it, its welcome email arrived and no service queue holds a ready message: what
+    was queued or redelivered before it has been handled by then."""
+    marker = uuid.uuid4().hex[:8]
+    sentinel = TeacherRegistered(
+        board=board,
+        participant=ParticipantProfile(
+            participant_id=uuid.uuid4(),
+            program_year="2026-2027",
+            hr_id=f"S-{marker}",
+            role="beginning_teacher",
+            given_name="Last",
+            family_name="Sentinel",
+            email=f"sentinel.{marker}@example.org",
+        ),
+    )
+    connection = await aio_pika.connect(system.infra.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(f"{system.prefix}.events")
+        await exchange.publish(
+            aio_pika.Message(encode(sentinel), message_id=str(sentinel.event_id), delivery_mode=2),
+            sentinel.routing_key(),
+        )
+
+    async def handled() -> bool:
+        if not await matching.fetchval("SELECT count(*) FROM participants WHERE hr_id = $1", f"S-{marker}"):
+            return False
+        with smtp.sink.lock:
+            if not any(str(m["To"]) == sentinel.participant.email for m in smtp.sink.messages):
+                return False
+        depths, _ = await _queue_depths(system)
+        return sum(depths.values()) == 0
+
+    assert await wait_until(handled, timeout=60, interval=0.5), "the sentinel registration was never handled"
 
 
 def all_ready(system: System) -> bool:

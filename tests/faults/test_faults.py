@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.asyncio(loo
 STREAM = int(os.environ.get("FAULT_STREAM_SIZE", "2000"))
 
 
-def _clean(report, allowed_duplicates: int = 0) -> None:  # type: ignore[no-untyped-def]
+def _clean(report, allowed_duplicates: int = 0) -> None:
     assert report.known_to_matching == report.events_in, report
     assert report.lost == 0, report
     assert report.welcome_emails == report.events_in + report.duplicate_emails, report
@@ -198,7 +198,7 @@ def _profile(board: str, n: int, revision: int = 1, **extra: object) -> Particip
         given_name="Dup",
         family_name=f"Lic{n}",
         email=f"dup.{board.lower()}.{n}@example.org",
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
@@ -277,9 +277,16 @@ async def test_duplicates_out_of_order_and_poison(fault_system: System, fault_sm
                     await channel.default_exchange.publish(message, f"{fault_system.prefix}.matching")
                 for message in poison[10:15]:
                     await exchange.publish(message, "registration.participant_updated.v1")
-    bodies = [{"hr_id": e.participant.hr_id, "email": str(e.participant.email)} for e in registered]
+    bodies = [
+        {"board": board, "hr_id": e.participant.hr_id, "email": str(e.participant.email)} for e in registered
+    ]
     report = await settle_and_check(
-        fault_system, fault_smtp, bodies, "duplicates_out_of_order_poison", timeout=180
+        fault_system,
+        fault_smtp,
+        bodies,
+        "duplicates_out_of_order_poison",
+        timeout=180,
+        dead_letters_expected=len(poison),  # handler failures are dead-lettered after their retries
     )
     report.notes = f"{3 * STREAM} deliveries, {len(early_updates)} updates first, {len(poison)} poison"
     report.save()
@@ -344,12 +351,14 @@ async def test_smtp_down_and_a_backlog_of_thousands(fault_system: System, fault_
         await notifications_db.close()
     matching.start()
     matching.wait_ready()
-    idle_rss = _rss_kib(matching.process.pid)  # type: ignore[union-attr]
+    assert matching.process is not None
+    pid = matching.process.pid
+    idle_rss = _rss_kib(pid)
     peak = idle_rss
     fault_smtp.start_again()  # SMTP is back on the same port
     started = time.monotonic()
     while time.monotonic() - started < 60:
-        peak = max(peak, _rss_kib(matching.process.pid))  # type: ignore[union-attr]
+        peak = max(peak, _rss_kib(pid))
         depth = httpx.get(f"{matching.url}/readyz").json()
         if depth.get("ready"):
             conn = await asyncpg.connect(asyncpg_dsn(fault_system.database_url("matching")))

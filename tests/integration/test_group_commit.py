@@ -53,8 +53,8 @@ async def consumer(infra, run_prefix):
     await conn.execute("CREATE TABLE effect (event_id uuid NOT NULL)")
     engine = make_engine(url)
     settings = ServiceSettings(service_name="groupcommit", database_url=url, mentorweb_env="test")
-    consumer = EventConsumer(settings, make_session_factory(engine), {TeacherRegistered: record}, broker=None)  # type: ignore[arg-type]
-    consumer.db = conn  # type: ignore[attr-defined]
+    consumer = EventConsumer(settings, make_session_factory(engine), {TeacherRegistered: record}, broker=None)
+    consumer.db = conn
     try:
         yield consumer
     finally:

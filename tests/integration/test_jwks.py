@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import jwt
 import pytest
@@ -91,8 +92,8 @@ def token(key: rsa.RSAPrivateKey, kid: str | None, **claims: object) -> str:
     return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid} if kid else None)
 
 
-def verifier(idp: JwksServer, **overrides: object) -> TokenVerifier:
-    settings = ServiceSettings(  # type: ignore[call-arg]
+def verifier(idp: JwksServer, **overrides: Any) -> TokenVerifier:
+    settings = ServiceSettings(
         _env_file=None,
         jwt_jwks_url=idp.url,
         jwt_algorithms="RS256",

@@ -3,7 +3,6 @@ whose event is lost when the broker is away."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 
@@ -66,6 +65,10 @@ async def test_failed_transaction_publishes_nothing(infra, run_prefix):
         await drop_database(url)
 
 
+def _broker_unreachable(client: httpx.Client, system: System) -> bool:
+    return "unreachable" in str(client.get(f"{system.url('registration')}/readyz").json().get("broker"))
+
+
 async def test_registration_succeeds_while_broker_is_away_and_event_follows(infra, smtp, token):
     """Registration reaches RabbitMQ through a proxy the test cuts; the HTTP call still succeeds
     and the event is published once the broker is reachable again."""
@@ -94,17 +97,22 @@ async def test_registration_succeeds_while_broker_is_away_and_event_follows(infr
         with httpx.Client(timeout=10) as client:
             create_board(client, system.url("registration"), admin, board)
             proxy.cut()
-            await asyncio.sleep(0.5)
+            # The service has seen the broker go (a positive signal, not a pause).
+            assert await wait_until(lambda: _broker_unreachable(client, system), timeout=30)
             response = client.post(
                 f"{system.url('registration')}/v1/participants", json=teacher(board), headers=auth(admin)
             )
         assert response.status_code == 201, response.text
-        await asyncio.sleep(1.5)
-        assert (await observed.get(fail=False)) is None  # nothing could be published yet
         conn = await asyncpg.connect(asyncpg_dsn(system.database_url("registration")))
         try:
             # The registration's event (ParticipantsCounted, sent with it, is not this test's subject).
             registered = "event_type = 'TeacherRegistered'"
+            # A relay pass tried the row and failed (it counts the attempt): only now does an empty
+            # queue show that nothing got through.
+            assert await wait_until(
+                lambda: conn.fetchval(f"SELECT attempts > 0 FROM outbox WHERE {registered}"), timeout=30
+            ), "the relay never tried to publish the registration"
+            assert (await observed.get(fail=False)) is None  # nothing could be published yet
             assert (
                 await conn.fetchval(f"SELECT count(*) FROM outbox WHERE state = 'pending' AND {registered}")
                 == 1
@@ -122,8 +130,26 @@ async def test_registration_succeeds_while_broker_is_away_and_event_follows(infr
             )
         finally:
             await conn.close()
-        await asyncio.sleep(1)
-        assert (await observed.get(fail=False)) is None  # published exactly once
+        # A later registration is the sentinel: once its event is through, the relay has passed the
+        # first row again if it ever would, so a second copy would be in the queue by now.
+        sentinel = teacher(board)
+        with httpx.Client(timeout=10) as client:
+            later = client.post(
+                f"{system.url('registration')}/v1/participants", json=sentinel, headers=auth(admin)
+            )
+        assert later.status_code == 201, later.text
+        after: list[aio_pika.abc.AbstractIncomingMessage] = []
+
+        async def sentinel_arrived() -> bool:
+            while (next_message := await observed.get(fail=False)) is not None:
+                await next_message.ack()
+                after.append(next_message)
+            return any(sentinel["hr_id"].encode() in m.body for m in after)
+
+        assert await wait_until(sentinel_arrived, timeout=30), "the sentinel registration was never published"
+        assert [
+            m.message_id for m in after if m.message_id == message.message_id
+        ] == []  # published exactly once
     finally:
         system.stop()
         proxy.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -26,8 +27,8 @@ def _redis_reachable() -> None:
         raise RuntimeError("Redis is not reachable on 127.0.0.1:6379: run scripts/ensure-infra.sh") from exc
 
 
-def app_with_limits(prefix: str, **limits: object) -> FastAPI:
-    settings = ServiceSettings(  # type: ignore[call-arg]
+def app_with_limits(prefix: str, **limits: Any) -> FastAPI:
+    settings = ServiceSettings(
         _env_file=None, mentorweb_env="test", rate_limits_enabled=True, bus_prefix=prefix, **limits
     )
     app = FastAPI()

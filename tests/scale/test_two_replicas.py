@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STREAM = 2000
 
 
-def _stats(url: str) -> dict:  # type: ignore[type-arg]
+def _stats(url: str) -> dict:
     return httpx.get(f"{url}/readyz", timeout=5).json()
 
 
@@ -82,7 +82,7 @@ async def test_two_replicas_share_the_work_exactly_once(infra, token):
         await system.destroy()
 
 
-async def _drive_via(system: System, name: str, token: str, board: str, count: int, on_progress):  # type: ignore[no-untyped-def]
+async def _drive_via(system: System, name: str, token: str, board: str, count: int, on_progress):
     # drive_registrations talks to view.url("registration"): a view whose registration is the replica.
     view = System(
         infra=system.infra, prefix=system.prefix, log_dir=system.log_dir, smtp_port=system.smtp_port

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.asyncapi import DOCUMENT, build_document
+from tools.asyncapi import DOCUMENT, build_document
 
 pytestmark = pytest.mark.unit
 
@@ -26,6 +26,6 @@ def test_document_names_every_event_and_service_queue():
 
 
 def test_kubernetes_event_bindings_are_up_to_date():
-    from shared.asyncapi import BINDINGS, build_bindings
+    from tools.asyncapi import BINDINGS, build_bindings
 
     assert BINDINGS.read_text(encoding="utf-8") == build_bindings(), "run `make asyncapi`"

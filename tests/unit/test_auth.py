@@ -48,7 +48,7 @@ def test_a_minted_token_verifies_with_roles_and_board():
         ),  # wrong signature
         jwt.encode(_claims(aud="someone-else"), SECRET, algorithm="HS256"),  # wrong audience
         jwt.encode(_claims(iss="evil"), SECRET, algorithm="HS256"),  # wrong issuer
-        jwt.encode(_claims(), None, algorithm="none"),  # alg: none
+        jwt.encode(_claims(), "", algorithm="none"),  # alg: none (PyJWT signs with no key: "")
         "not-a-jwt",
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -26,14 +28,14 @@ PRODUCTION = {
 }
 
 
-def _refusal(settings_class: type[ServiceSettings], **overrides: object) -> str:
+def _refusal(settings_class: type[ServiceSettings], **overrides: Any) -> str:
     with pytest.raises(ValidationError) as refused:
-        settings_class(_env_file=None, **{**PRODUCTION, **overrides})  # type: ignore[arg-type,call-arg]
+        settings_class(_env_file=None, **{**PRODUCTION, **overrides})
     return str(refused.value)
 
 
 def test_a_complete_production_configuration_is_accepted():
-    settings = NotificationSettings(_env_file=None, **PRODUCTION)  # type: ignore[arg-type,call-arg]
+    settings = NotificationSettings(_env_file=None, **PRODUCTION)
     assert settings.placeholder_problems() == []
     assert settings.link_signing_key == f"{STRONG}-new"
     assert settings.link_keys == [f"{STRONG}-new", f"{STRONG}-old"]
@@ -84,7 +86,7 @@ def test_each_placeholder_is_refused(overrides: dict[str, object], variable: str
 
 
 def test_a_jwks_deployment_needs_no_jwt_secret():
-    settings = NotificationSettings(  # type: ignore[call-arg]
+    settings = NotificationSettings(
         _env_file=None,
         **{
             **PRODUCTION,
@@ -98,7 +100,7 @@ def test_a_jwks_deployment_needs_no_jwt_secret():
 
 def test_a_service_that_sends_no_mail_and_signs_no_link_is_not_asked_for_them():
     # Registration in production: its common configuration carries no SMTP or link keys.
-    RegistrationSettings(  # type: ignore[call-arg]
+    RegistrationSettings(
         _env_file=None,
         **{
             **PRODUCTION,
@@ -113,9 +115,9 @@ def test_a_service_that_sends_no_mail_and_signs_no_link_is_not_asked_for_them():
 def test_no_link_key_at_all_is_refused_everywhere():
     for keys in ("", " , "):
         with pytest.raises(ValidationError, match="link_signing_keys"):
-            ServiceSettings(_env_file=None, mentorweb_env="test", link_signing_keys=keys)  # type: ignore[call-arg]
+            ServiceSettings(_env_file=None, mentorweb_env="test", link_signing_keys=keys)
 
 
 def test_development_and_test_keep_their_placeholders():
-    assert ServiceSettings(_env_file=None).link_signing_key == DEV_LINK_SIGNING_KEY  # type: ignore[call-arg]
-    NotificationSettings(_env_file=None, mentorweb_env="test")  # type: ignore[call-arg]
+    assert ServiceSettings(_env_file=None).link_signing_key == DEV_LINK_SIGNING_KEY
+    NotificationSettings(_env_file=None, mentorweb_env="test")

@@ -35,15 +35,13 @@ def test_each_request_spends_its_own_budget(method: str, path: str, kind: str | 
 
 
 def test_budgets_are_configurable():
-    settings = ServiceSettings(_env_file=None, rate_limit_scim="7/second;100/hour")  # type: ignore[call-arg]
+    settings = ServiceSettings(_env_file=None, rate_limit_scim="7/second;100/hour")
     scim = budgets(settings)["scim"]
     assert [(i.amount, i.GRANULARITY.name) for i in scim.per_token] == [(7, "second"), (100, "hour")]
     assert budgets(settings)["sign_in"].per_token == []  # nobody has a token before signing in
 
 
 def test_rate_limits_are_on_except_in_tests_unless_asked():
-    assert ServiceSettings(_env_file=None).rate_limits_active  # type: ignore[call-arg]
-    assert not ServiceSettings(_env_file=None, mentorweb_env="test").rate_limits_active  # type: ignore[call-arg]
-    assert ServiceSettings(  # type: ignore[call-arg]
-        _env_file=None, mentorweb_env="test", rate_limits_enabled=True
-    ).rate_limits_active
+    assert ServiceSettings(_env_file=None).rate_limits_active
+    assert not ServiceSettings(_env_file=None, mentorweb_env="test").rate_limits_active
+    assert ServiceSettings(_env_file=None, mentorweb_env="test", rate_limits_enabled=True).rate_limits_active

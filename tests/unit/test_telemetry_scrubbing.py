@@ -59,7 +59,7 @@ def _dump(exporter: InMemorySpanExporter) -> str:
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_query_strings_paths_headers_and_addresses_are_scrubbed(traced):  # type: ignore[no-untyped-def]
+async def test_query_strings_paths_headers_and_addresses_are_scrubbed(traced):
     client, exporter = traced
     pid = uuid.uuid4()
     await client.get(

@@ -28,7 +28,7 @@ def fake_runtime(participant_board: str | None = None) -> SimpleNamespace:
 def uow_for(who: Principal | None, runtime: SimpleNamespace | None = None, **kwargs: object) -> UnitOfWork:
     token = auth._request_principal.set(who)
     try:
-        return Runtime.uow(runtime or fake_runtime(), **kwargs)  # type: ignore[arg-type]
+        return Runtime.uow(runtime or fake_runtime(), **kwargs)  # type: ignore[arg-type]  # a stand-in: only what uow() reads
     finally:
         auth._request_principal.reset(token)
 
@@ -63,7 +63,7 @@ def test_scope_info_refuses_what_would_open_every_board_by_mistake() -> None:
     with pytest.raises(ValueError):
         scope_info(scope="board")
     with pytest.raises(ValueError):
-        scope_info(scope="everything")  # type: ignore[arg-type]
+        scope_info(scope="everything")  # type: ignore[arg-type]  # not a Scope, on purpose
 
 
 def test_policies_are_forced_and_name_the_per_transaction_settings() -> None:

@@ -112,7 +112,7 @@ class Report:
     attainment_by_theme: tuple[ThemeAttainment, ...] = ()
 
 
-def _figure(values: Sequence[int], min_group: int, compute=mean) -> Figure:  # type: ignore[no-untyped-def]
+def _figure(values: Sequence[int], min_group: int, compute=mean) -> Figure:
     if len(values) < min_group:
         return Figure(None, len(values))
     return Figure(compute(values), len(values))
@@ -205,7 +205,7 @@ def build(
     )
 
 
-def _shown(figure: Figure, report: Report, lang: str, fmt=texts.number) -> str:  # type: ignore[no-untyped-def]
+def _shown(figure: Figure, report: Report, lang: str, fmt=texts.number) -> str:
     if figure.value is None:
         return texts.label("suppressed", lang, n=report.min_group)
     return str(fmt(figure.value, lang))

@@ -74,7 +74,7 @@ def caller_of(principal: Principal) -> Caller:
 
 
 def _settings(request: Request) -> Settings:
-    return runtime_of(request).settings  # type: ignore[return-value]
+    return runtime_of(request).settings_as(Settings)
 
 
 def _as_of(value: datetime | None, clock: Clock) -> datetime:

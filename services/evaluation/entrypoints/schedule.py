@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class SurveySchedule:
     def __init__(self, runtime: Runtime, clock: Clock = SYSTEM_CLOCK):
         self.runtime = runtime
-        self.settings: Settings = runtime.settings  # type: ignore[assignment]
+        self.settings = runtime.settings_as(Settings)
         self.clock = clock
         self._task: asyncio.Task[None] | None = None
 

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.grants.adapters.tables import (
     ApplicationRecord,
@@ -37,7 +38,11 @@ from services.grants.domain.applicants import (
 from services.grants.domain.application import Application
 from services.grants.domain.budget import remaining_budget
 from services.grants.domain.lifecycle import ApplicationState, AuditEntry
-from services.grants.domain.program import GrantProgram, province_zone
+from services.grants.domain.program import GrantProgram, Stream, province_zone
+from shared.db import table_of
+
+# An application's child rows, loaded in one batch per kind.
+_Child = TypeVar("_Child", CommitteeMemberRecord, ExpenseLineRecord, AuditRecord)
 
 
 @dataclass
@@ -74,7 +79,7 @@ def to_program(record: ProgramRecord) -> StoredProgram:
     custom = record.custom_deadline.astimezone(zone) if record.custom_deadline is not None else None
     program = GrantProgram(
         program_year=record.program_year,
-        stream=record.stream,  # type: ignore[arg-type]
+        stream=record.stream,
         max_award=record.max_award,
         budget=record.budget,
         timezone=record.timezone,
@@ -92,7 +97,7 @@ class GrantsRepository:
     async def program(self, program_id: uuid.UUID, *, lock: bool = False) -> StoredProgram | None:
         """The program; ``lock`` takes its row lock (FOR NO KEY UPDATE, so inserts referencing it
         are not blocked) and reads the latest committed awarded total."""
-        query = sa.select(ProgramRecord).where(ProgramRecord.id == program_id)  # type: ignore[arg-type]
+        query = sa.select(ProgramRecord).where(col(ProgramRecord.id) == program_id)
         if lock:
             query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
         record = (await self.session.execute(query)).scalar_one_or_none()
@@ -102,8 +107,8 @@ class GrantsRepository:
         record = (
             await self.session.execute(
                 sa.select(ProgramRecord).where(
-                    ProgramRecord.program_year == program_year,  # type: ignore[arg-type]
-                    ProgramRecord.stream == stream,  # type: ignore[arg-type]
+                    col(ProgramRecord.program_year) == program_year,
+                    col(ProgramRecord.stream) == stream,
                 )
             )
         ).scalar_one_or_none()
@@ -111,13 +116,13 @@ class GrantsRepository:
 
     async def programs(self, *, program_year: str | None, stream: str | None) -> list[StoredProgram]:
         query = sa.select(ProgramRecord).order_by(
-            ProgramRecord.program_year.desc(),  # type: ignore[attr-defined]
-            ProgramRecord.stream,
+            col(ProgramRecord.program_year).desc(),
+            col(ProgramRecord.stream),
         )
         if program_year:
-            query = query.where(ProgramRecord.program_year == program_year)  # type: ignore[arg-type]
+            query = query.where(col(ProgramRecord.program_year) == program_year)
         if stream:
-            query = query.where(ProgramRecord.stream == stream)  # type: ignore[arg-type]
+            query = query.where(col(ProgramRecord.stream) == stream)
         return [to_program(r) for r in (await self.session.execute(query)).scalars()]
 
     async def add_program(self, record: ProgramRecord) -> StoredProgram:
@@ -133,7 +138,7 @@ class GrantsRepository:
 
     async def put_extension(self, values: dict[str, Any]) -> ExtensionRecord:
         """Insert or replace the extension of one applicant of one program."""
-        table = ExtensionRecord.__table__  # type: ignore[attr-defined]
+        table = table_of(ExtensionRecord)
         statement = pg_insert(table).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["program_id", "board", "applicant_key"],
@@ -153,8 +158,8 @@ class GrantsRepository:
     async def extensions(self, program_id: uuid.UUID) -> list[ExtensionRecord]:
         query = (
             sa.select(ExtensionRecord)
-            .where(ExtensionRecord.program_id == program_id)  # type: ignore[arg-type]
-            .order_by(ExtensionRecord.board, ExtensionRecord.applicant_key)  # type: ignore[arg-type]
+            .where(col(ExtensionRecord.program_id) == program_id)
+            .order_by(col(ExtensionRecord.board), col(ExtensionRecord.applicant_key))
         )
         return list((await self.session.execute(query)).scalars())
 
@@ -165,7 +170,7 @@ class GrantsRepository:
 
     async def put_steering_committee(self, values: dict[str, Any]) -> None:
         """Keep the newest committee (by ``sequence``) of a board and program year."""
-        table = SteeringCommitteeRecord.__table__  # type: ignore[attr-defined]
+        table = table_of(SteeringCommitteeRecord)
         statement = pg_insert(table).values(**values)
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -178,19 +183,18 @@ class GrantsRepository:
     # -- applications -----------------------------------------------------------------------------
 
     def _scoped(self, boards: Sequence[str] | None) -> sa.Select[Any]:
-        query = sa.select(ApplicationRecord, ProgramRecord.program_year, ProgramRecord.stream).join(
-            ProgramRecord,
-            ProgramRecord.id == ApplicationRecord.program_id,  # type: ignore[arg-type]
+        query = sa.select(ApplicationRecord, col(ProgramRecord.program_year), col(ProgramRecord.stream)).join(
+            ProgramRecord, col(ProgramRecord.id) == col(ApplicationRecord.program_id)
         )
         if boards is not None:
-            query = query.where(ApplicationRecord.board.in_(boards))  # type: ignore[attr-defined]
+            query = query.where(col(ApplicationRecord.board).in_(boards))
         return query
 
     async def get(
         self, application_id: uuid.UUID, *, boards: Sequence[str] | None, for_update: bool = False
     ) -> StoredApplication | None:
         """The application if it exists in one of ``boards``; ``for_update`` locks its row (only)."""
-        query = self._scoped(boards).where(ApplicationRecord.id == application_id)  # type: ignore[arg-type]
+        query = self._scoped(boards).where(col(ApplicationRecord.id) == application_id)
         if for_update:
             query = query.with_for_update(of=ApplicationRecord).execution_options(populate_existing=True)
         row = (await self.session.execute(query)).one_or_none()
@@ -212,18 +216,18 @@ class GrantsRepository:
         """A page of applications (oldest first) and how many match in all."""
         filters: list[Any] = []
         if board:
-            filters.append(ApplicationRecord.board == board)
+            filters.append(col(ApplicationRecord.board) == board)
         if program_year:
-            filters.append(ProgramRecord.program_year == program_year)
+            filters.append(col(ProgramRecord.program_year) == program_year)
         if stream:
-            filters.append(ProgramRecord.stream == stream)
+            filters.append(col(ProgramRecord.stream) == stream)
         if states:
-            filters.append(ApplicationRecord.state.in_(states))  # type: ignore[attr-defined]
+            filters.append(col(ApplicationRecord.state).in_(states))
         query = self._scoped(boards).where(*filters)
         count = (
             await self.session.execute(sa.select(sa.func.count()).select_from(query.subquery()))
         ).scalar_one()
-        query = query.order_by(ApplicationRecord.created_at, ApplicationRecord.id).offset(offset)  # type: ignore[arg-type]
+        query = query.order_by(col(ApplicationRecord.created_at), col(ApplicationRecord.id)).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         rows = list((await self.session.execute(query)).all())
@@ -265,10 +269,8 @@ class GrantsRepository:
             record.applicant_key = applicant_key
         await self.session.flush()
         if contents_changed:
-            for table in (CommitteeMemberRecord, ExpenseLineRecord):
-                await self.session.execute(
-                    sa.delete(table).where(table.application_id == app.id)  # type: ignore[arg-type]
-                )
+            for child in (CommitteeMemberRecord, ExpenseLineRecord):
+                await self.session.execute(sa.delete(child).where(col(child.application_id) == app.id))
             await self._write_contents(app)
         await self._append_audit(app, stored.audit_stored)
         stored.audit_stored = len(app.audit)
@@ -321,21 +323,9 @@ class GrantsRepository:
         ids = [row[0].id for row in rows]
         if not ids:
             return []
-        members: dict[uuid.UUID, list[CommitteeMemberRecord]] = defaultdict(list)
-        lines: dict[uuid.UUID, list[ExpenseLineRecord]] = defaultdict(list)
-        audit: dict[uuid.UUID, list[AuditRecord]] = defaultdict(list)
-        for table, into, order in (
-            (CommitteeMemberRecord, members, CommitteeMemberRecord.position),
-            (ExpenseLineRecord, lines, ExpenseLineRecord.position),
-            (AuditRecord, audit, AuditRecord.id),
-        ):
-            query = (
-                sa.select(table)
-                .where(table.application_id.in_(ids))  # type: ignore[attr-defined]
-                .order_by(order)  # type: ignore[arg-type]
-            )
-            for child in (await self.session.execute(query)).scalars():
-                into[child.application_id].append(child)  # type: ignore[index]
+        members = await self._children(CommitteeMemberRecord, ids, col(CommitteeMemberRecord.position))
+        lines = await self._children(ExpenseLineRecord, ids, col(ExpenseLineRecord.position))
+        audit = await self._children(AuditRecord, ids, col(AuditRecord.id))
         return [
             StoredApplication(
                 application=_application(
@@ -346,6 +336,16 @@ class GrantsRepository:
             )
             for record, program_year, stream in rows
         ]
+
+    async def _children(
+        self, table: type[_Child], ids: list[uuid.UUID], order: Any
+    ) -> dict[uuid.UUID, list[_Child]]:
+        """Rows of ``table`` (an application's committee, expense lines or audit) by application."""
+        query = sa.select(table).where(col(table.application_id).in_(ids)).order_by(order)
+        by_application: dict[uuid.UUID, list[_Child]] = defaultdict(list)
+        for child in (await self.session.execute(query)).scalars():
+            by_application[child.application_id].append(child)
+        return by_application
 
 
 def _columns(app: Application, now: datetime) -> dict[str, Any]:
@@ -370,7 +370,7 @@ def _columns(app: Application, now: datetime) -> dict[str, Any]:
 def _application(
     record: ApplicationRecord,
     program_year: str,
-    stream: str,
+    stream: Stream,
     members: list[CommitteeMemberRecord],
     lines: list[ExpenseLineRecord],
     audit: list[AuditRecord],
@@ -386,15 +386,14 @@ def _application(
         program_year=program_year,
         organisation=ApplicantOrganisation(record.board_code, record.association_local),
         funded_program=FundedProgram(
-            stream=stream,  # type: ignore[arg-type]
+            stream=stream,
             expected_mentees=record.expected_mentees,
             expected_mentors=record.expected_mentors,
         ),
         contact=contact,
-        committee=[CommitteeMember(m.name, m.role) for m in members],  # type: ignore[arg-type]
+        committee=[CommitteeMember(m.name, m.role) for m in members],
         expense_lines=[
-            ExpenseLine(line.category, line.description, line.amount, line.incurred_on)  # type: ignore[arg-type]
-            for line in lines
+            ExpenseLine(line.category, line.description, line.amount, line.incurred_on) for line in lines
         ],
         state=ApplicationState(record.state),
         awarded_amount=record.awarded_amount,

@@ -1,5 +1,8 @@
 """Grants' own tables (created by migration 0002; the constraints and triggers live there).
 
+Columns a CHECK constraint holds to the domain's choices (stream, committee role, expense category)
+carry the domain's literal types.
+
 ``ProgramRecord.awarded_total`` is maintained by a database trigger from the applications' awards
 and checked against the budget by a CHECK constraint: code never writes it.
 """
@@ -14,6 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import registry
 from sqlmodel import Column, Field, SQLModel
+
+from services.grants.domain.applicants import CommitteeRole, ExpenseCategory
+from services.grants.domain.program import Stream
 
 MONEY = sa.Numeric(12, 2)
 
@@ -31,7 +37,7 @@ class ProgramRecord(GrantsTable, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     program_year: str = Field(sa_column=Column(sa.String(9), nullable=False))
-    stream: str = Field(sa_column=Column(sa.String(30), nullable=False))
+    stream: Stream = Field(sa_column=Column(sa.String(30), nullable=False))
     max_award: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     budget: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     awarded_total: Decimal = Field(
@@ -82,7 +88,7 @@ class CommitteeMemberRecord(GrantsTable, table=True):
     )
     position: int = Field(sa_column=Column(sa.Integer, primary_key=True))
     name: str = Field(sa_column=Column(sa.String(200), nullable=False))
-    role: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    role: CommitteeRole = Field(sa_column=Column(sa.String(40), nullable=False))
 
 
 class ExpenseLineRecord(GrantsTable, table=True):
@@ -96,7 +102,7 @@ class ExpenseLineRecord(GrantsTable, table=True):
         )
     )
     position: int = Field(sa_column=Column(sa.Integer, primary_key=True))
-    category: str = Field(sa_column=Column(sa.String(40), nullable=False))
+    category: ExpenseCategory = Field(sa_column=Column(sa.String(40), nullable=False))
     description: str = Field(sa_column=Column(sa.String(500), nullable=False))
     amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     incurred_on: date = Field(sa_column=Column(sa.Date, nullable=False))

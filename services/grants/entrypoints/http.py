@@ -84,7 +84,7 @@ def _applying_board(principal: Principal, requested: str | None) -> str:
 async def create_program(
     body: ProgramCreate, request: Request, principal: Admin, clock: Now
 ) -> ProgramPublic:
-    settings: Settings = runtime_of(request).settings  # type: ignore[assignment]
+    settings = runtime_of(request).settings_as(Settings)
     async with runtime_of(request).uow() as uow:
         stored = await programs.create_program(
             uow,

@@ -98,7 +98,7 @@ class ProgramPublic(BaseModel):
         return cls(
             id=r.id,
             program_year=r.program_year,
-            stream=r.stream,  # type: ignore[arg-type]
+            stream=r.stream,
             deadline=stored.program.deadline,
             timezone=r.timezone,
             max_award=format_amount(r.max_award),

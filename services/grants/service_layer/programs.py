@@ -43,6 +43,7 @@ async def create_program(
     program = GrantProgram(
         program_year=program_year,
         stream=stream,
+        # GrantProgram parses text amounts itself (in its checking order); its fields read back as Decimal.
         max_award=max_award,  # type: ignore[arg-type]
         budget=budget,  # type: ignore[arg-type]
         timezone=timezone,

@@ -20,7 +20,7 @@ metadata = sa.MetaData()
 UUIDS = ARRAY(UUID(as_uuid=True))
 
 
-def _board() -> sa.Column:  # type: ignore[type-arg]
+def _board() -> sa.Column:
     return sa.Column("board", sa.String(40), nullable=False, index=True)
 
 

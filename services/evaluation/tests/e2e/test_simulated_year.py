@@ -187,7 +187,7 @@ async def test_a_simulated_year_reports_what_a_hand_computation_says(system, smt
         async def engagement() -> dict:
             response = await get(f"/boards/{board}/engagement", program_year=year)
             assert response.status_code == 200, response.text
-            return response.json()  # type: ignore[no-any-return]
+            return response.json()
 
         await eventually(
             engagement,

@@ -150,7 +150,7 @@ async def start_api(
     app = create_app(build_spec(config))
     clock = FixedClock(datetime(2026, 10, 1, tzinfo=UTC))
     app.state.clock = clock
-    async with app.router.lifespan_context(app):  # type: ignore[attr-defined]
+    async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://evaluation.test", timeout=30
@@ -169,11 +169,11 @@ def profile(
         participant_id=pid,
         program_year=year,
         hr_id=f"HR{pid.hex[:6]}",
-        role=role,  # type: ignore[arg-type]
+        role=role,
         given_name="Test",
         family_name=f"Person {pid.hex[:4]}",
         email=f"p{pid.hex[:10]}@example.org",
-        language=language,  # type: ignore[arg-type]
+        language=language,
     )
 
 

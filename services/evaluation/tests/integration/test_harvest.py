@@ -37,7 +37,7 @@ async def test_two_hubs_harvest_rolls_up_into_the_board_and_its_report(api, bus,
         lambda e: len(e["hubs"]) == 2,
     )
 
-    def me(p) -> str:  # type: ignore[no-untyped-def]
+    def me(p) -> str:
         return token("participant", board=board, participant_id=p.participant_id)
 
     expected_votes = {}

@@ -117,7 +117,7 @@ async def test_an_ended_pairing_leaves_engagement(api, bus, token):
 
     async def pairings() -> list:
         found = await api.ok("GET", f"/boards/{board}/engagement", coordinator, params={"program_year": YEAR})
-        return found["pairings"]  # type: ignore[no-any-return]
+        return found["pairings"]
 
     await eventually(pairings, lambda p: len(p) == 1)
     await bus.publish(
@@ -145,7 +145,7 @@ async def test_an_end_that_arrives_before_its_pairing_still_ends_it(evaluation_d
             board=board, program_year=YEAR, teacher_id=teacher, mentor_id=who, occurred_at=when
         )
 
-    async def handle(event) -> list:  # type: ignore[no-untyped-def]
+    async def handle(event) -> list:
         async with UnitOfWork(sessions) as uow:
             if isinstance(event, matching.MentorUnpaired):
                 await facts.mentor_unpaired(uow, event)

@@ -175,8 +175,8 @@ async def test_a_confidential_survey_reminds_those_who_have_not_answered_once(ap
         due = await keep_schedule(runtime.system_uow, now=at(2033, 11, 18), mode="anonymous")
         assert due.reminded == 1  # the confidential survey only
         (event,) = await listener.take(1, board=board)
-        assert event.survey_id == uuid.UUID(confidential["id"])  # type: ignore[attr-defined]
-        assert sorted(event.invitees) == sorted(p.participant_id for p in people[2:])  # type: ignore[attr-defined]
+        assert event.survey_id == uuid.UUID(confidential["id"])
+        assert sorted(event.invitees) == sorted(p.participant_id for p in people[2:])
         again = await keep_schedule(runtime.system_uow, now=at(2033, 11, 19), mode="anonymous")
         assert again.reminded == 0  # once
     finally:

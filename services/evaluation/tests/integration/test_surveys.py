@@ -294,8 +294,8 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
             json={"present": present, "absent": [str(people[5].participant_id)]},
         )
         first = await listener.take(1, board=board)
-        assert first[0].meeting_id == m1.meeting_id  # type: ignore[attr-defined]
-        assert sorted(first[0].invitees) == sorted(p.participant_id for p in people[:5])  # type: ignore[attr-defined]
+        assert first[0].meeting_id == m1.meeting_id
+        assert sorted(first[0].invitees) == sorted(p.participant_id for p in people[:5])
         # Recorded again (a correction) and its event delivered twice: still one pulse.
         await api.ok("POST", f"/hub-meetings/{m1.meeting_id}/record", leader, 202, json={"present": present})
         twice = evaluation.HubMeetingRecorded(
@@ -335,7 +335,7 @@ async def test_a_pulse_opens_once_per_meeting_held_never_after_a_cancelled_one(a
             )
         )
         opened = await listener.take(2, board=board)
-        assert sorted(e.meeting_id for e in opened) == sorted([m3.meeting_id, m4.meeting_id])  # type: ignore[attr-defined]
+        assert sorted(e.meeting_id for e in opened) == sorted([m3.meeting_id, m4.meeting_id])
         assert await listener.nothing_more(board=board)
         pulses = await api.ok("GET", f"/boards/{board}/surveys", coordinator)
         assert sorted(s["meeting_id"] for s in pulses) == sorted(str(m.meeting_id) for m in (m1, m3, m4))

@@ -86,7 +86,7 @@ def _answered(key: str, values: list[int], board: str = "ELM") -> list[Answered]
     return [Answered({key: v}, board=board) for v in values]
 
 
-def _report(rounds: list[Round], *, scope: str = "board", themes=(LIT, MATH, CLASS)):  # type: ignore[no-untyped-def]
+def _report(rounds: list[Round], *, scope: str = "board", themes=(LIT, MATH, CLASS)):
     return build(
         scope=scope,
         board="ELM" if scope == "board" else None,

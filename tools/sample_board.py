@@ -109,13 +109,13 @@ def participants(seed: int = 2026) -> list[dict[str, Any]]:
     """40 beginning teachers, 6 new school leaders, 14 mentors and 3 experienced principals."""
     rng = random.Random(seed)
     people: list[dict[str, Any]] = []
-    used: set[str] = set()
+    used: set[tuple[str, str]] = set()
 
     def person(role: str, n: int) -> dict[str, Any]:
         while True:
             given, family = rng.choice(GIVEN), rng.choice(FAMILY)
             if (given, family) not in used:
-                used.add((given, family))  # type: ignore[arg-type]
+                used.add((given, family))
                 break
         school = rng.choice(SCHOOLS)
         french = school.startswith("École")

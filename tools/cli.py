@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 
 from shared.auth import ROLES, mint_token
-from shared.migrations import SERVICES
 from shared.settings import ServiceSettings
+from tools.services import FRONTENDS, SERVICES, build_spec, settings_for
+from tools.services import migrate as migrate_service
 
 app = typer.Typer(
     help="Mentorweb operations: tokens, migrations, sample data, dead letters, journeys.",
@@ -48,14 +49,13 @@ def migrate(
     service: Annotated[list[str] | None, typer.Argument(help="services to migrate (default: all)")] = None,
 ) -> None:
     """Create each service's database if missing and run its Alembic migrations to head."""
-    from shared.migrations import FRONTENDS, upgrade
 
     async def _run() -> None:
         for name in service or (*SERVICES, *FRONTENDS):
             if name not in (*SERVICES, *FRONTENDS):
                 raise typer.BadParameter(f"unknown service {name!r}")
             with console.status(f"migrating {name}…"):
-                await upgrade(name)
+                await migrate_service(name)
             console.print(f"[green]✓[/green] {name} migrated")
 
     asyncio.run(_run())
@@ -70,7 +70,6 @@ def dead_letters(
 ) -> None:
     """List, inspect, replay (back to the service's own queue) or purge dead letters."""
     from shared.bus import dead_letters as dl
-    from shared.migrations import settings_for
 
     settings = settings_for(service)
     if action == "list":
@@ -102,7 +101,7 @@ def sample_board(
     import httpx
     from rich.progress import Progress
 
-    from shared import sample_board as sample
+    from tools import sample_board as sample
 
     headers = {
         "Authorization": f"Bearer {mint_token(ServiceSettings(), subject='sample-loader', roles=['province_admin'])}"
@@ -139,7 +138,7 @@ def up(
     """Bring the system up on this machine: infrastructure, migrations, the four services, sample board."""
     import time
 
-    from shared import local_stack
+    from tools import local_stack
 
     started = time.monotonic()
     with console.status("checking RabbitMQ, PostgreSQL and Redis…"):
@@ -174,7 +173,7 @@ def up(
 @app.command()
 def down() -> None:
     """Stop the services started by `mentorweb up`."""
-    from shared import local_stack
+    from tools import local_stack
 
     stopped = local_stack.stop_all()
     console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
@@ -183,7 +182,7 @@ def down() -> None:
 @app.command()
 def asyncapi() -> None:
     """Regenerate docs/asyncapi.yaml and the Kubernetes event bindings from the contracts and handlers."""
-    from shared.asyncapi import write_bindings, write_document
+    from tools.asyncapi import write_bindings, write_document
 
     console.print(f"wrote {write_document()}")
     console.print(f"wrote {write_bindings()}")
@@ -192,7 +191,7 @@ def asyncapi() -> None:
 @app.command()
 def journey(participant_id: Annotated[str, typer.Argument(help="participant UUID")]) -> None:
     """Show a participant's journey: the events about them, who handled each, their trace ids, and emails."""
-    from shared.journey import collect
+    from tools.journey import collect
 
     rows = asyncio.run(collect(participant_id))
     from rich.table import Table
@@ -249,12 +248,8 @@ def audit(
     elif action == "replay":
         if to is None:
             raise typer.BadParameter("replay needs --to SERVICE")
-        import importlib
-
-        from shared.migrations import settings_for
-
         target = settings_for(to)
-        spec = importlib.import_module(f"services.{to}.bootstrap").build_spec(target)
+        spec = build_spec(to, target)
         keys = {cls.routing_key() for cls in spec.handlers}
         sent = asyncio.run(history.replay(settings, events, to_queue=target.queue_name, routing_keys=keys))
         console.print(f"replayed {sent} of {len(events)} event(s) to {target.queue_name}")

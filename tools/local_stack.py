@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from shared.migrations import SERVICES, runtime_database_url, settings_for
+from shared.migrations import SERVICES, runtime_database_url
+from tools.services import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"

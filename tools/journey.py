@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from shared.migrations import SERVICES, settings_for
+from shared.migrations import SERVICES
 from shared.wakeup import asyncpg_dsn
+from tools.services import settings_for
 
 
 def _trace_id(headers: dict[str, str] | str | None) -> str:

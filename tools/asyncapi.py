@@ -6,7 +6,6 @@ Kept in the repo at docs/asyncapi.yaml; a unit test fails when it is out of date
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Union
@@ -19,12 +18,13 @@ from shared.events.catalog import EVENT_TYPES
 from shared.events.envelope import IntegrationEvent
 from shared.migrations import SERVICES
 from shared.settings import ServiceSettings
+from tools.services import build_spec
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.yaml"
 
 
 def _handled_events(service: str) -> list[type[IntegrationEvent]]:
-    spec = importlib.import_module(f"services.{service}.bootstrap").build_spec()
+    spec = build_spec(service)
     return sorted(spec.handlers, key=lambda cls: cls.routing_key())
 
 
@@ -52,7 +52,7 @@ def build_document() -> str:
             f"{settings.bus_prefix}.{service}", queue_type=QueueType.QUORUM, durable=True, declare=False
         )
 
-        async def handler(body) -> None:  # type: ignore[no-untyped-def]
+        async def handler(body) -> None:
             """Handled idempotently (inbox); failures dead-lettered with the reason."""
 
         handler.__annotations__ = {"body": Union[tuple(handled)], "return": None}  # noqa: UP007
