@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from shared import sample_board
 from shared.auth import mint_token
 from shared.testing.fixtures import test_settings
 from shared.testing.helpers import auth, unique_board
+from tools import sample_board
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

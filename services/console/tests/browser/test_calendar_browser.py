@@ -20,8 +20,8 @@ from services.console.tests.helpers import (
     start_run_when_caught_up,
     wait_until_matching_knows,
 )
-from shared import sample_board
 from shared.testing.helpers import auth, unique_board
+from tools import sample_board
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 

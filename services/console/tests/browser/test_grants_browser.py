@@ -13,10 +13,10 @@ from playwright.async_api import Page, expect
 
 from services.console.tests.browser.conftest import check_and_shoot
 from services.console.tests.helpers import admin_token
-from shared import sample_board
 from shared.auth import mint_token
 from shared.testing.fixtures import test_settings as service_settings
 from shared.testing.helpers import auth, unique_board
+from tools import sample_board
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 YEAR = sample_board.PROGRAM_YEAR
