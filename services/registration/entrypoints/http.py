@@ -8,21 +8,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
 
-from services.registration.adapters.tables import (
-    Board,
-    Import,
-    ImportRowError,
-    Participant,
-    School,
-    Theme,
-)
+from services.registration.adapters.tables import Board, Import, Participant, School, Theme
 from services.registration.domain.imports import valid_program_year
-from services.registration.entrypoints.problems import problem_of
+from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.entrypoints.schemas import (
     BoardCreate,
     BoardPublic,
@@ -42,14 +33,13 @@ from services.registration.entrypoints.schemas import (
     ThemePublic,
     Withdrawal,
 )
-from services.registration.service_layer import announcing, importing, registering
-from services.registration.service_layer.errors import InvalidInput
+from services.registration.service_layer import boards, importing, registering
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.db import UnitOfWork
 from shared.problems import Problem, field_problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["registration"])
+router = APIRouter(prefix="/v1", tags=["registration"], route_class=RegistrationRoute)
 
 Admin = Annotated[Principal, Depends(require_roles("province_admin"))]
 Registrar = Annotated[
@@ -64,28 +54,13 @@ SELF_EDITABLE = {"learning_goals", "themes", "language", "expertise_themes"}
 @router.post("/boards", status_code=status.HTTP_201_CREATED, response_model=BoardPublic)
 async def create_board(body: BoardCreate, request: Request, principal: Admin) -> Board:
     async with runtime_of(request).uow() as uow:
-        if await uow.session.get(Board, body.code):
-            raise Problem(
-                409,
-                "Board exists",
-                f"code: board {body.code!r} already exists",
-                errors=[{"field": "code", "message": "already exists"}],
-            )
-        board = Board(**body.model_dump())
-        uow.session.add(board)
-        uow.publish(announcing.board_registered(board))
-        await uow.commit()
-        return board
+        return await boards.create_board(uow, body.model_dump())
 
 
 @router.get("/boards", response_model=list[BoardPublic])
 async def list_boards(request: Request, principal: AnyUser) -> list[Board]:
     async with runtime_of(request).uow() as uow:
-        query = sa.select(Board).order_by(Board.code)  # type: ignore[arg-type]
-        boards = principal.visible_boards()
-        if boards is not None:
-            query = query.where(Board.code.in_(boards))  # type: ignore[attr-defined]
-        return list((await uow.session.execute(query)).scalars())
+        return await boards.list_boards(uow, principal.visible_boards())
 
 
 @router.post("/participants", status_code=status.HTTP_201_CREATED, response_model=ParticipantPublic)
@@ -98,9 +73,7 @@ async def register(body: ParticipantCreate, request: Request, principal: Registr
             errors=[{"field": "board", "message": "not your board"}],
         )
     async with runtime_of(request).uow(board=body.board) as uow:
-        participant = await registering.register_participant(uow, body.model_dump())
-        await uow.commit()
-        return participant
+        return await registering.register(uow, body.model_dump())
 
 
 @router.get("/participants", response_model=Page)
@@ -114,34 +87,20 @@ async def list_participants(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page:
-    filters = []
-    visible = principal.visible_boards()
-    if visible is not None:
-        filters.append(Participant.board.in_(visible))  # type: ignore[attr-defined]
-    if board:
-        filters.append(Participant.board == board)
-    if program_year:
-        filters.append(Participant.program_year == program_year)
-    if role:
-        filters.append(Participant.role == role)
-    if participant_status:
-        filters.append(Participant.status == participant_status)
     async with runtime_of(request).uow() as uow:
-        total = (
-            await uow.session.execute(sa.select(sa.func.count()).select_from(Participant).where(*filters))
-        ).scalar_one()
-        rows = (
-            await uow.session.execute(
-                sa.select(Participant)
-                .where(*filters)
-                .order_by(Participant.created_at, Participant.id)  # type: ignore[arg-type]
-                .limit(limit)
-                .offset(offset)
-            )
-        ).scalars()
-        return Page(
-            items=[ParticipantPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        total, rows = await registering.list_participants(
+            uow,
+            boards=principal.visible_boards(),
+            board=board,
+            program_year=program_year,
+            role=role,
+            status=participant_status,
+            limit=limit,
+            offset=offset,
         )
+    return Page(
+        items=[ParticipantPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
 
 
 def _ensure_can_read(principal: Principal, participant: Participant) -> None:
@@ -179,8 +138,7 @@ async def update_participant(
                     f"{forbidden[0]}: participants may only edit their goals and themes",
                     errors=[{"field": f, "message": "not editable by the participant"} for f in forbidden],
                 )
-        await registering.update_participant(uow, participant, changes)
-        await uow.commit()
+        await registering.change(uow, participant, changes)
         return participant
 
 
@@ -191,8 +149,7 @@ async def withdraw(
     async with runtime_of(request).uow() as uow:
         participant = await registering.get_participant(uow, participant_id, for_update=True)
         ensure_board(principal, participant.board)
-        await registering.withdraw_participant(uow, participant, body.reason)
-        await uow.commit()
+        await registering.withdraw(uow, participant, body.reason)
         return participant
 
 
@@ -201,10 +158,7 @@ async def withdraw(
 
 async def _board(uow: UnitOfWork, principal: Principal, code: str) -> Board:
     ensure_board(principal, code)
-    board = await uow.session.get(Board, code)
-    if board is None:
-        raise Problem(404, "Not found", "No such board.")
-    return board
+    return await boards.get_board(uow, code)
 
 
 @router.get("/boards/{code}", response_model=BoardPublic)
@@ -217,37 +171,13 @@ async def read_board(code: str, request: Request, principal: AnyUser) -> Board:
 async def update_board(code: str, body: BoardUpdate, request: Request, principal: Admin) -> Board:
     async with runtime_of(request).uow() as uow:
         board = await _board(uow, principal, code)
-        old_name = board.name
-        for field, value in body.model_dump(exclude_unset=True).items():
-            if value is None and field in ("name", "language", "timezone"):
-                raise field_problem(field, "cannot be null")
-            setattr(board, field, value)
-        if board.name != old_name:
-            uow.publish(announcing.board_renamed(board))
-        await uow.commit()
-        return board
+        return await boards.update_board(uow, board, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/boards/{code}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_board(code: str, request: Request, principal: Admin) -> Response:
     async with runtime_of(request).uow() as uow:
-        board = await _board(uow, principal, code)
-        for table, what in ((Participant, "participants"), (School, "schools"), (Import, "imports")):
-            used = (
-                await uow.session.execute(
-                    sa.select(sa.func.count()).select_from(table).where(table.board == code)  # type: ignore[attr-defined]
-                )
-            ).scalar_one()
-            if used:
-                raise Problem(
-                    409,
-                    "Board in use",
-                    f"code: board {code!r} has {what}; a board with history is kept",
-                    errors=[{"field": "code", "message": f"has {what}"}],
-                )
-        await uow.session.delete(board)
-        await uow.commit()
-    registering.forget_cached_catalog()
+        await boards.delete_board(uow, await _board(uow, principal, code))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -257,22 +187,7 @@ async def delete_board(code: str, request: Request, principal: Admin) -> Respons
 @router.post("/schools", status_code=status.HTTP_201_CREATED, response_model=SchoolPublic)
 async def create_school(body: SchoolCreate, request: Request, principal: Admin) -> School:
     async with runtime_of(request).uow(board=body.board) as uow:
-        if await uow.session.get(Board, body.board) is None:
-            raise field_problem("board", "unknown board")
-        school = School(**body.model_dump())
-        uow.session.add(school)
-        await _flush_unique(uow, "code", "a school with this code exists in the board")
-        await uow.commit()
-        return school
-
-
-async def _flush_unique(uow: UnitOfWork, field: str, message: str) -> None:
-    try:
-        await uow.session.flush()
-    except IntegrityError as exc:
-        raise Problem(
-            409, "Conflict", f"{field}: {message}", errors=[{"field": field, "message": message}]
-        ) from exc
+        return await boards.create_school(uow, body.model_dump())
 
 
 @router.get("/schools", response_model=list[SchoolPublic])
@@ -283,20 +198,14 @@ async def list_schools(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[School]:
-    query = sa.select(School).order_by(School.board, School.code)  # type: ignore[arg-type]
-    visible = principal.visible_boards()
-    if visible is not None:
-        query = query.where(School.board.in_(visible))  # type: ignore[attr-defined]
-    if board:
-        query = query.where(School.board == board)  # type: ignore[arg-type]
     async with runtime_of(request).uow() as uow:
-        return list((await uow.session.execute(query.limit(limit).offset(offset))).scalars())
+        return await boards.list_schools(
+            uow, boards=principal.visible_boards(), board=board, limit=limit, offset=offset
+        )
 
 
 async def _school(uow: UnitOfWork, principal: Principal, school_id: uuid.UUID) -> School:
-    school = await uow.session.get(School, school_id)
-    if school is None:
-        raise Problem(404, "Not found", "No such school.")
+    school = await boards.get_school(uow, school_id)
     ensure_board(principal, school.board)
     return school
 
@@ -313,21 +222,13 @@ async def update_school(
 ) -> School:
     async with runtime_of(request).uow() as uow:
         school = await _school(uow, principal, school_id)
-        for field, value in body.model_dump(exclude_unset=True).items():
-            if value is None:
-                raise field_problem(field, "cannot be null")
-            setattr(school, field, value)
-        await _flush_unique(uow, "code", "a school with this code exists in the board")
-        await uow.commit()
-        return school
+        return await boards.update_school(uow, school, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/schools/{school_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_school(school_id: uuid.UUID, request: Request, principal: Admin) -> Response:
     async with runtime_of(request).uow() as uow:
-        school = await _school(uow, principal, school_id)
-        await uow.session.delete(school)
-        await uow.commit()
+        await boards.delete_school(uow, await _school(uow, principal, school_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -337,25 +238,13 @@ async def delete_school(school_id: uuid.UUID, request: Request, principal: Admin
 @router.get("/themes", response_model=list[ThemePublic])
 async def list_themes(request: Request, principal: AnyUser) -> list[Theme]:
     async with runtime_of(request).uow() as uow:
-        return list((await uow.session.execute(sa.select(Theme).order_by(Theme.code))).scalars())  # type: ignore[arg-type]
+        return await boards.list_themes(uow)
 
 
 @router.post("/themes", status_code=status.HTTP_201_CREATED, response_model=ThemePublic)
 async def create_theme(body: ThemeCreate, request: Request, principal: Admin) -> Theme:
     async with runtime_of(request).uow() as uow:
-        if await uow.session.get(Theme, body.code):
-            raise Problem(
-                409,
-                "Theme exists",
-                f"code: theme {body.code!r} already exists",
-                errors=[{"field": "code", "message": "already exists"}],
-            )
-        theme = Theme(**body.model_dump())
-        uow.session.add(theme)
-        uow.publish(announcing.theme_defined(theme))
-        await uow.commit()
-        registering.forget_cached_catalog()  # this replica sees it at once; others within 30 s
-        return theme
+        return await boards.create_theme(uow, body.model_dump())
 
 
 # ---------------------------------------------------------------- bulk imports
@@ -448,30 +337,22 @@ async def submit_import(request: Request, response: Response, principal: Registr
         problems.append(("program_year", "must look like 2026-2027"))
         program_year = None
     async with runtime.uow(board=board) as uow:
-        if board is not None and await uow.session.get(Board, board) is None:
-            problems.append(("board", "unknown board"))
-        try:
-            job = await importing.submit_import(
-                uow,
-                request_problems=problems,
-                board=board or "",
-                content=content,
-                filename=upload.filename,
-                requested_format=requested,
-                program_year=program_year,
-                submitted_by=principal.subject,
-            )
-        except InvalidInput as exc:
-            raise problem_of(exc) from exc
-        await uow.commit()
+        job = await importing.submit_import(
+            uow,
+            request_problems=problems,
+            board=board or "",
+            content=content,
+            filename=upload.filename,
+            requested_format=requested,
+            program_year=program_year,
+            submitted_by=principal.subject,
+        )
     response.headers["Location"] = f"/v1/imports/{job.id}"
     return ImportPublic.model_validate(job)
 
 
 async def _import(uow: UnitOfWork, principal: Principal, import_id: uuid.UUID) -> Import:
-    job = await uow.session.get(Import, import_id)
-    if job is None:
-        raise Problem(404, "Not found", "No such import.")
+    job = await importing.get_import(uow, import_id)
     ensure_board(principal, job.board)
     return job
 
@@ -479,15 +360,7 @@ async def _import(uow: UnitOfWork, principal: Principal, import_id: uuid.UUID) -
 async def _errors(
     uow: UnitOfWork, import_id: uuid.UUID, limit: int, offset: int
 ) -> list[ImportRowErrorPublic]:
-    rows = (
-        await uow.session.execute(
-            sa.select(ImportRowError)
-            .where(ImportRowError.import_id == import_id)  # type: ignore[arg-type]
-            .order_by(ImportRowError.id)  # type: ignore[arg-type]
-            .limit(limit)
-            .offset(offset)
-        )
-    ).scalars()
+    rows = await importing.row_errors(uow, import_id, limit=limit, offset=offset)
     return [ImportRowErrorPublic.model_validate(r) for r in rows]
 
 
@@ -532,25 +405,10 @@ async def list_imports(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ImportPage:
-    filters = []
-    visible = principal.visible_boards()
-    if visible is not None:
-        filters.append(Import.board.in_(visible))  # type: ignore[attr-defined]
-    if board:
-        filters.append(Import.board == board)
     async with runtime_of(request).uow() as uow:
-        total = (
-            await uow.session.execute(sa.select(sa.func.count()).select_from(Import).where(*filters))
-        ).scalar_one()
-        rows = (
-            await uow.session.execute(
-                sa.select(Import)
-                .where(*filters)
-                .order_by(Import.created_at.desc())  # type: ignore[attr-defined]
-                .limit(limit)
-                .offset(offset)
-            )
-        ).scalars()
-        return ImportPage(
-            items=[ImportPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+        total, rows = await importing.list_imports(
+            uow, boards=principal.visible_boards(), board=board, limit=limit, offset=offset
         )
+    return ImportPage(
+        items=[ImportPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )

@@ -8,6 +8,7 @@ import uuid
 
 from fastapi import APIRouter, Request
 
+from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.entrypoints.program_http import AnyUser, EnrolmentPublic, _enrolment_public
 from services.registration.service_layer import registering
 from services.registration.service_layer.my_enrolments import enrolments_of_participant
@@ -15,7 +16,7 @@ from shared.auth import ensure_board
 from shared.problems import Problem
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["participant portal"])
+router = APIRouter(prefix="/v1", tags=["participant portal"], route_class=RegistrationRoute)
 
 
 @router.get("/participants/{participant_id}/enrolments", response_model=list[EnrolmentPublic])

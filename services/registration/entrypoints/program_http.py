@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -300,32 +299,14 @@ def _standing_public(found: program_years.BoardStanding) -> StandingPublic:
     )
 
 
-async def _counts(uow: UnitOfWork, column: Any, ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], int]:
-    if not ids:
-        return {}
-    rows = await uow.session.execute(
-        sa.select(column, EnrolmentRow.status, sa.func.count())
-        .where(column.in_(ids), EnrolmentRow.status != "cancelled")  # type: ignore[arg-type]
-        .group_by(column, EnrolmentRow.status)
-    )
-    return {(target, state): n for target, state, n in rows}
-
-
 async def _sessions_public(uow: UnitOfWork, rows: list[SessionRow]) -> list[SessionPublic]:
-    counts = await _counts(uow, EnrolmentRow.session_id, [r.id for r in rows if r.cohort_id is None])
-    cohorts = await _counts(uow, EnrolmentRow.cohort_id, [r.cohort_id for r in rows if r.cohort_id])
-    result = []
-    for row in rows:
-        source, key = (cohorts, row.cohort_id) if row.cohort_id else (counts, row.id)
-        result.append(
-            SessionPublic.model_validate(row).model_copy(
-                update={
-                    "confirmed": source.get((key, "confirmed"), 0),  # type: ignore[arg-type]
-                    "waitlisted": source.get((key, "waitlisted"), 0),  # type: ignore[arg-type]
-                }
-            )
+    seats = await sessions.seats_of_sessions(uow, rows)
+    return [
+        SessionPublic.model_validate(row).model_copy(
+            update={"confirmed": seats[row.id].confirmed, "waitlisted": seats[row.id].waitlisted}
         )
-    return result
+        for row in rows
+    ]
 
 
 def _enrolment_public(row: EnrolmentRow, position: int | None = None) -> EnrolmentPublic:
@@ -383,7 +364,6 @@ async def create_program_year(
             program_year=body.program_year,
             phases=[p.phase() for p in body.phases] if body.phases else None,
         )
-        await uow.commit()
         return _program_year_public(view)
 
 
@@ -426,7 +406,6 @@ async def edit_phase(
         _may_read_board(principal, view.row.board)
         _may_write_board(principal, view.row.board)
         view = await program_years.edit_phase(uow, program_year_id, key, changes)
-        await uow.commit()
         return _program_year_public(view)
 
 
@@ -443,7 +422,6 @@ async def add_phase(
         _may_read_board(principal, view.row.board)
         _may_write_board(principal, view.row.board)
         view = await program_years.add_phase(uow, program_year_id, body.phase())
-        await uow.commit()
         return _program_year_public(view)
 
 
@@ -470,7 +448,6 @@ async def create_session(body: SessionCreate, request: Request, principal: Staff
     _may_write_board(principal, body.board)
     async with runtime_of(request).uow() as uow:
         row = await sessions.create_session(uow, body.model_dump())
-        await uow.commit()
         return (await _sessions_public(uow, [row]))[0]
 
 
@@ -505,7 +482,6 @@ async def change_session(
         row = await _session_visible(uow, principal, session_id)
         _may_write_board(principal, row.board)
         row = await sessions.change_session(uow, session_id, changes)
-        await uow.commit()
         return (await _sessions_public(uow, [row]))[0]
 
 
@@ -515,7 +491,6 @@ async def cancel_session(session_id: uuid.UUID, request: Request, principal: Sta
         row = await _session_visible(uow, principal, session_id)
         _may_write_board(principal, row.board)
         row = await sessions.cancel_session(uow, session_id)
-        await uow.commit()
         return (await _sessions_public(uow, [row]))[0]
 
 
@@ -527,7 +502,6 @@ async def enrol_in_session(
         participant = await _participant_for(uow, principal, body.participant_id)
         await _session_visible(uow, principal, session_id)
         outcome = await sessions.enrol(uow, participant, session_id=session_id)
-        await uow.commit()
         return _enrolment_public(outcome.enrolment, outcome.position)
 
 
@@ -539,7 +513,6 @@ async def leave_session(
         await _participant_for(uow, principal, participant_id)
         await _session_visible(uow, principal, session_id)
         outcome = await sessions.cancel_enrolment(uow, participant_id, session_id=session_id)
-        await uow.commit()
         return CancellationPublic(
             cancelled=_enrolment_public(outcome.cancelled),
             promoted=[_enrolment_public(e) for e in outcome.promoted],
@@ -568,7 +541,7 @@ async def record_attendance(
         if row.board is None and not principal.is_province_admin:
             # A coordinator records their own board's people at a provincial session.
             for i, record in enumerate(body.records):
-                participant = await uow.session.get(Participant, record.participant_id)
+                participant = await registering.find_participant(uow, record.participant_id)
                 if participant is None or not principal.can_access_board(participant.board):
                     raise Problem(
                         403,
@@ -581,7 +554,6 @@ async def record_attendance(
         recorded = await sessions.record_attendance(
             uow, session_id, [(r.participant_id, r.attended) for r in body.records], principal.subject
         )
-        await uow.commit()
         return AttendanceResult(recorded=recorded)
 
 
@@ -611,13 +583,13 @@ async def read_attendance(
 
 
 async def _cohort_public(uow: UnitOfWork, cohort: NetworkCohortRow) -> CohortPublic:
-    counts = await _counts(uow, EnrolmentRow.cohort_id, [cohort.id])
-    meetings = await sessions._cohort_meetings(uow, cohort.id)
+    seats = await sessions.seats_of_cohort(uow, cohort.id)
+    meetings = await sessions.cohort_meetings(uow, cohort.id)
     return CohortPublic(
         **CohortCreate.model_validate(cohort, from_attributes=True).model_dump(),
         id=cohort.id,
-        confirmed=counts.get((cohort.id, "confirmed"), 0),
-        waitlisted=counts.get((cohort.id, "waitlisted"), 0),
+        confirmed=seats.confirmed,
+        waitlisted=seats.waitlisted,
         meetings=[m.id for m in meetings],
     )
 
@@ -627,7 +599,6 @@ async def create_cohort(body: CohortCreate, request: Request, principal: Staff) 
     _may_write_board(principal, body.board)
     async with runtime_of(request).uow() as uow:
         cohort = await sessions.create_cohort(uow, body.model_dump())
-        await uow.commit()
         return await _cohort_public(uow, cohort)
 
 
@@ -645,7 +616,6 @@ async def join_cohort(
         participant = await _participant_for(uow, principal, body.participant_id)
         await _cohort_visible(uow, principal, cohort_id)
         outcome = await sessions.enrol(uow, participant, cohort_id=cohort_id)
-        await uow.commit()
         return _enrolment_public(outcome.enrolment, outcome.position)
 
 
@@ -657,7 +627,6 @@ async def leave_cohort(
         await _participant_for(uow, principal, participant_id)
         await _cohort_visible(uow, principal, cohort_id)
         outcome = await sessions.cancel_enrolment(uow, participant_id, cohort_id=cohort_id)
-        await uow.commit()
         return CancellationPublic(
             cancelled=_enrolment_public(outcome.cancelled),
             promoted=[_enrolment_public(e) for e in outcome.promoted],

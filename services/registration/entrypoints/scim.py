@@ -57,7 +57,9 @@ from services.registration.domain.scim import (
     validated,
     with_active,
 )
+from services.registration.entrypoints.problems import problem_of
 from services.registration.service_layer import provisioning
+from services.registration.service_layer.errors import RegistrationError
 from services.registration.service_layer.registering import theme_codes
 from shared.auth import Principal, ensure_board, require_roles
 from shared.db import UnitOfWork
@@ -92,7 +94,8 @@ class ScimRoute(APIRoute):
                 return await handler(request)
             except SCIMException as error:
                 return scim_response(error_body(error), error.status)
-            except Problem as problem:
+            except (Problem, RegistrationError) as error:
+                problem = problem_of(error) if isinstance(error, RegistrationError) else error
                 body = _from_problem(problem)
                 return scim_response(body, int(body["status"]), problem.headers)
             except RequestValidationError as exc:
@@ -258,7 +261,6 @@ async def create_user(
         user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_CREATION_REQUEST)
         provisioned = await _provisioned(uow, user, board, identity, language)
         participant = await provisioning.create_user(uow, board, provisioned)
-        await uow.commit()
     return _answer(
         _user(request, participant, identity, _scoped(principal)),
         Context.RESOURCE_CREATION_RESPONSE,
@@ -293,7 +295,6 @@ async def replace_user(
                 user[cls] = extension(current, model)[1]
         provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-        await uow.commit()
     return _answer(
         _user(request, participant, identity, _scoped(principal)),
         Context.RESOURCE_REPLACEMENT_RESPONSE,
@@ -322,7 +323,6 @@ async def patch_user(
         apply_patch(user, body)
         provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-        await uow.commit()
     return _answer(
         _user(request, participant, identity, _scoped(principal)),
         Context.RESOURCE_PATCH_RESPONSE,
@@ -340,7 +340,6 @@ async def delete_user(
             uow, principal.visible_boards(), user_id, for_update=True, if_match=if_match
         )
         await provisioning.delete_user(uow, participant)
-        await uow.commit()
     return Response(status_code=204)
 
 
@@ -488,5 +487,4 @@ async def write_identity(
             await provisioning.set_identity(uow, code, body.identity)
         except NotFoundException:
             raise Problem(404, "Not found", "No such board.") from None
-        await uow.commit()
     return body

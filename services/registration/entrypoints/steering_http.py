@@ -117,7 +117,6 @@ async def add_member(
             representing=body.representing,
             participant_id=body.participant_id,
         )
-        await uow.commit()
     return _public(view)
 
 
@@ -128,7 +127,6 @@ async def remove_member(
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
         await steering.remove_member(uow, board=board, program_year=program_year, member_id=member_id)
-        await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -146,7 +144,6 @@ async def add_meeting(
             agenda_summary=body.agenda_summary,
             expenses=str(body.expenses),
         )
-        await uow.commit()
     return _public(view)
 
 
@@ -157,5 +154,4 @@ async def remove_meeting(
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
         await steering.remove_meeting(uow, board=board, program_year=program_year, meeting_id=meeting_id)
-        await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

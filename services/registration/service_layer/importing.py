@@ -28,6 +28,7 @@ from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.registration.adapters import bulk
+from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import Board, Import, ImportFile, ImportRowError
 from services.registration.config import Settings
 from services.registration.domain.imports import (
@@ -42,7 +43,7 @@ from services.registration.domain.oneroster import check_oneroster, oneroster_pr
 from services.registration.domain.participants import is_teacher
 from services.registration.domain.tabular import FileProblem, RowError
 from services.registration.service_layer import watermarks
-from services.registration.service_layer.errors import InvalidInput
+from services.registration.service_layer.errors import InvalidInput, NotFound
 from services.registration.service_layer.registering import profile_from_row, theme_codes
 from shared.db import UnitOfWork, scope_info, set_scope
 from shared.events.envelope import IntegrationEvent
@@ -130,7 +131,10 @@ async def submit_import(
     """Check the file can be read at all (fast, at upload), store it and queue it for a worker.
 
     Every whole-file problem is refused now, all at once (``InvalidInput``), before it is queued."""
+    repos = repositories(uow)
     problems = list(request_problems)
+    if board and await repos.boards.get(board) is None:
+        problems.append(("board", "unknown board"))
     named = {field for field, _ in problems}
     found = await asyncio.to_thread(upload_problems, content, requested_format, program_year)
     problems += [(field, message) for field, message in found if field not in named]
@@ -146,14 +150,33 @@ async def submit_import(
         size_bytes=len(content),
         submitted_by=submitted_by[:200],
     )
-    uow.session.add(job)
-    await uow.session.flush()
-    uow.session.add(ImportFile(import_id=job.id, content=content))
-    await uow.session.flush()
+    await repos.imports.add(job, content)
     await watermarks.count_for_import(uow, board, program_year)  # an import is under way
-    await uow.session.execute(sa.text(f"NOTIFY {IMPORT_CHANNEL}"))
-    await uow.session.refresh(job)
+    await repos.imports.wake_workers(IMPORT_CHANNEL)
+    await uow.commit()
+    await repos.imports.reload(job)
     return job
+
+
+async def get_import(uow: UnitOfWork, import_id: uuid.UUID) -> Import:
+    job = await repositories(uow).imports.get(import_id)
+    if job is None:
+        raise NotFound("import")
+    return job
+
+
+async def row_errors(
+    uow: UnitOfWork, import_id: uuid.UUID, *, limit: int, offset: int
+) -> list[ImportRowError]:
+    """The rows an import refused, in file order."""
+    return await repositories(uow).imports.row_errors(import_id, limit=limit, offset=offset)
+
+
+async def list_imports(
+    uow: UnitOfWork, *, boards: Sequence[str] | None, board: str | None, limit: int, offset: int
+) -> tuple[int, list[Import]]:
+    """(how many imports match, one page of them, newest first); ``boards`` None = every board."""
+    return await repositories(uow).imports.page(boards=boards, board=board, limit=limit, offset=offset)
 
 
 class Superseded(Exception):

@@ -65,6 +65,15 @@ def _row(program_year_id: uuid.UUID, phase: Phase) -> ProgramPhaseRow:
 async def create_program_year(
     uow: UnitOfWork, *, board: str | None, program_year: str, phases: Sequence[Phase] | None = None
 ) -> ProgramYearView:
+    """Plan a program year (see :func:`plan_program_year`) and commit."""
+    view = await plan_program_year(uow, board=board, program_year=program_year, phases=phases)
+    await uow.commit()
+    return view
+
+
+async def plan_program_year(
+    uow: UnitOfWork, *, board: str | None, program_year: str, phases: Sequence[Phase] | None = None
+) -> ProgramYearView:
     """A program year for ``board`` (None: the province's), its phases from the association's
     sample timeline unless the caller gives its own."""
     try:
@@ -123,12 +132,16 @@ async def edit_phase(
         values["completed_by"] = None  # closed or reopened by hand
     updated = replace(current, **values)
     phases = [updated if p.key == key else p for p in view.phases]
-    return await _store(uow, view, phases)
+    view = await _store(uow, view, phases)
+    await uow.commit()
+    return view
 
 
 async def add_phase(uow: UnitOfWork, program_year_id: uuid.UUID, phase: Phase) -> ProgramYearView:
     view = await lock_program_year(uow, program_year_id)
-    return await _store(uow, view, [*view.phases, phase])
+    view = await _store(uow, view, [*view.phases, phase])
+    await uow.commit()
+    return view
 
 
 async def lock_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:

@@ -53,6 +53,7 @@ async def set_identity(uow: UnitOfWork, board: str, identity: str) -> Board:
         raise InvalidValueException(detail=f"identity: must be one of {', '.join(IDENTITIES)}")
     found.scim_identity = identity
     await uow.session.flush()
+    await uow.commit()
     return found
 
 
@@ -187,6 +188,7 @@ async def create_user(uow: UnitOfWork, board: str, user: Provisioned) -> Partici
     await uow.session.flush()
     if not user.active:
         await registering.withdraw_participant(uow, participant, DEACTIVATED)
+    await uow.commit()
     return participant
 
 
@@ -202,6 +204,7 @@ async def replace_user(
         await registering.reinstate_participant(uow, participant)
     elif not user.active and participant.status != "withdrawn":
         await registering.withdraw_participant(uow, participant, DEACTIVATED)
+    await uow.commit()
     return participant
 
 
@@ -210,3 +213,4 @@ async def delete_user(uow: UnitOfWork, participant: Participant) -> None:
     await registering.withdraw_participant(uow, participant, DELETED)
     participant.deprovisioned_at = sa.func.now()  # type: ignore[assignment]
     await uow.session.flush()
+    await uow.commit()

@@ -26,11 +26,12 @@ from services.registration.adapters.program_tables import (
     ProgramYearRow,
     SessionRow,
 )
+from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import Board, Participant
 from services.registration.domain import enrolment as rules
 from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
 from services.registration.service_layer import timeline_facts
-from services.registration.service_layer.errors import InvalidInput
+from services.registration.service_layer.errors import Conflict, InvalidInput, NotFound
 from shared.db import UnitOfWork
 from shared.events.registration import (
     AttendanceRecorded,
@@ -41,7 +42,6 @@ from shared.events.registration import (
     SessionChanged,
     SessionScheduled,
 )
-from shared.problems import Problem, field_problem
 
 # Board code on the events of provincial sessions (organised by the Association for every board).
 # Enrolment and attendance events carry the participant's own board.
@@ -55,7 +55,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise field_problem("timezone", "unknown time zone (use e.g. America/Toronto)") from exc
+        raise InvalidInput([("timezone", "unknown time zone (use e.g. America/Toronto)")]) from exc
 
 
 def session_event(
@@ -107,7 +107,7 @@ async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
         return "America/Toronto"
     found = await uow.session.get(Board, board)
     if found is None:
-        raise field_problem("board", "unknown board")
+        raise InvalidInput([("board", "unknown board")])
     return found.timezone
 
 
@@ -119,6 +119,7 @@ async def create_cohort(uow: UnitOfWork, data: Mapping[str, Any]) -> NetworkCoho
     cohort = NetworkCohortRow(id=uuid.uuid4(), **data)
     uow.session.add(cohort)
     await uow.session.flush()
+    await uow.commit()
     return cohort
 
 
@@ -128,7 +129,7 @@ async def get_cohort(uow: UnitOfWork, cohort_id: uuid.UUID, *, lock: bool = Fals
         query = query.with_for_update()
     cohort = (await uow.session.execute(query)).scalar_one_or_none()
     if cohort is None:
-        raise Problem(404, "Not found", "No such cohort group.")
+        raise NotFound("cohort group")
     return cohort
 
 
@@ -147,14 +148,13 @@ async def create_session(uow: UnitOfWork, data: Mapping[str, Any]) -> SessionRow
     if values["kind"] == "network_cohort":
         cohort = await get_cohort(uow, values["cohort_id"], lock=True)
         if cohort.board != values.get("board"):
-            raise field_problem("cohort_id", "the cohort group belongs to another board")
+            raise InvalidInput([("cohort_id", "the cohort group belongs to another board")])
         meetings = await _cohort_meetings(uow, cohort.id)
         if len(meetings) >= cohort.meetings_planned:
-            raise Problem(
-                409,
+            raise Conflict(
                 "Cohort group complete",
                 f"cohort_id: the group already has its {cohort.meetings_planned} meetings",
-                errors=[{"field": "cohort_id", "message": "all meetings scheduled"}],
+                [("cohort_id", "all meetings scheduled")],
             )
         values["capacity"] = None
         values["release_time"] = True
@@ -171,6 +171,7 @@ async def create_session(uow: UnitOfWork, data: Mapping[str, Any]) -> SessionRow
                     board=member.board, session_id=row.id, participant_id=member.participant_id
                 )
             )
+    await uow.commit()
     return row
 
 
@@ -180,7 +181,7 @@ async def get_session(uow: UnitOfWork, session_id: uuid.UUID, *, lock: bool = Fa
         query = query.with_for_update()
     row = (await uow.session.execute(query)).scalar_one_or_none()
     if row is None:
-        raise Problem(404, "Not found", "No such session.")
+        raise NotFound("session")
     return row
 
 
@@ -210,10 +211,10 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     a larger capacity promotes from the waitlist."""
     row = await get_session(uow, session_id, lock=True)
     if row.status == "cancelled":
-        raise Problem(409, "Cancelled", "status: the session was cancelled")
+        raise Conflict("Cancelled", "status: the session was cancelled")
     unknown = sorted(set(changes) - _EDITABLE)
     if unknown:
-        raise field_problem(unknown[0], "cannot be changed")
+        raise InvalidInput([(unknown[0], "cannot be changed")])
     proposed = {
         "program_year": row.program_year,
         "kind": row.kind,
@@ -228,16 +229,16 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     }
     _check(proposed)
     if "capacity" in changes and row.kind == "network_cohort":
-        raise field_problem("capacity", "a cohort meeting's seats are its cohort group's")
+        raise InvalidInput([("capacity", "a cohort meeting's seats are its cohort group's")])
     changed = [f for f in changes if getattr(row, f) != changes[f]]
     if not changed:
+        await uow.commit()
         return row
     if "capacity" in changed:
         confirmed = await _count(uow, session_id=row.id, status="confirmed")
         if changes["capacity"] < confirmed:
-            raise field_problem(
-                "capacity", f"{confirmed} participants are confirmed; cancel enrolments first", status=409
-            )
+            message = f"{confirmed} participants are confirmed; cancel enrolments first"
+            raise Conflict("Invalid input", f"capacity: {message}", [("capacity", message)])
     for name in changed:
         setattr(row, name, changes[name])
     if any(f in _CALENDAR_FIELDS for f in changed):
@@ -247,6 +248,7 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     if "capacity" in changed:
         await _promote(uow, _Target.of_session(row))
     await uow.session.flush()
+    await uow.commit()
     return row
 
 
@@ -254,12 +256,14 @@ async def cancel_session(uow: UnitOfWork, session_id: uuid.UUID) -> SessionRow:
     """Cancel a session (SessionCancelled, ``sequence`` + 1); cancelling twice changes nothing."""
     row = await get_session(uow, session_id, lock=True)
     if row.status == "cancelled":
+        await uow.commit()
         return row
     row.status = "cancelled"
     row.sequence += 1
     row.updated_at = datetime.now(UTC)
     await uow.session.flush()
     uow.publish(session_event(row, SessionCancelled))
+    await uow.commit()
     return row
 
 
@@ -304,14 +308,13 @@ async def _lock_target(
     if session_id is not None:
         row = await get_session(uow, session_id, lock=True)
         if row.kind == "network_cohort":
-            raise Problem(
-                409,
+            raise Conflict(
                 "Enrol in the cohort group",
                 f"session_id: cohort meetings are joined through cohort group {row.cohort_id}",
-                errors=[{"field": "session_id", "message": "enrol in the cohort group"}],
+                [("session_id", "enrol in the cohort group")],
             )
         if row.status == "cancelled":
-            raise Problem(409, "Cancelled", "session_id: the session was cancelled")
+            raise Conflict("Cancelled", "session_id: the session was cancelled")
         return _Target.of_session(row)
     assert cohort_id is not None
     cohort = await get_cohort(uow, cohort_id, lock=True)
@@ -382,12 +385,13 @@ async def enrol(
         audience=target.audience,
     )
     if reason is not None:
-        raise field_problem(*reason)
+        raise InvalidInput([reason])
     live = await _live(uow, **_target_ids(target))
     mine = next((e for e in live if e.participant_id == participant.id), None)
     waitlist = [e for e in live if e.status == "waitlisted"]
     if mine is not None:
         position = waitlist.index(mine) + 1 if mine.status == "waitlisted" else None
+        await uow.commit()
         return EnrolmentOutcome(mine, position, created=False)
     seat = rules.seat_for_newcomer(target.capacity, len(live) - len(waitlist), len(waitlist))
     row = EnrolmentRow(
@@ -401,7 +405,7 @@ async def enrol(
     try:
         await uow.session.flush()
     except IntegrityError as exc:  # pragma: no cover - the row lock makes this unreachable
-        raise Problem(409, "Already enrolled", "participant_id: already enrolled") from exc
+        raise Conflict("Already enrolled", "participant_id: already enrolled") from exc
     for session in target.sessions:
         if seat.status == "confirmed":
             uow.publish(
@@ -418,6 +422,7 @@ async def enrol(
                     position=seat.position or 0,
                 )
             )
+    await uow.commit()
     return EnrolmentOutcome(row, seat.position, created=True)
 
 
@@ -440,7 +445,7 @@ async def cancel_enrolment(
     live = await _live(uow, **_target_ids(target))
     mine = next((e for e in live if e.participant_id == participant_id), None)
     if mine is None:
-        raise Problem(404, "Not found", "This participant is not enrolled.")
+        raise NotFound("enrolment", "This participant is not enrolled.")
     was_confirmed = mine.status == "confirmed"
     mine.status = "cancelled"
     mine.updated_at = datetime.now(UTC)
@@ -455,6 +460,7 @@ async def cancel_enrolment(
             )
         )
     promoted = await _promote(uow, target)
+    await uow.commit()
     return CancellationOutcome(mine, promoted)
 
 
@@ -508,7 +514,7 @@ async def record_attendance(
     participants (of the session, or of the cohort group for a cohort meeting) have attendance."""
     row = await get_session(uow, session_id, lock=True)
     if row.status == "cancelled":
-        raise Problem(409, "Cancelled", "session_id: the session was cancelled")
+        raise Conflict("Cancelled", "session_id: the session was cancelled")
     confirmed = await _live(
         uow,
         session_id=None if row.cohort_id else row.id,
@@ -518,7 +524,9 @@ async def record_attendance(
     boards = {e.participant_id: e.board for e in confirmed}
     for i, (participant_id, _) in enumerate(records):
         if participant_id not in boards:
-            raise field_problem(f"records.{i}.participant_id", "not a confirmed participant of this session")
+            raise InvalidInput(
+                [(f"records.{i}.participant_id", "not a confirmed participant of this session")]
+            )
     existing = {
         a.participant_id: a
         for a in (
@@ -561,6 +569,7 @@ async def record_attendance(
         await timeline_facts.workshop_held(
             uow, boards=present, program_year=row.program_year, held_on=held_on, audience=row.audience
         )
+    await uow.commit()
     return changed
 
 
@@ -624,3 +633,35 @@ async def attendance_of(uow: UnitOfWork, session_id: uuid.UUID) -> list[Attendan
         .order_by(AttendanceRow.recorded_at)  # type: ignore[arg-type]
     )
     return list(found.scalars())
+
+
+# ---------------------------------------------------------------- seats taken
+
+
+@dataclass(frozen=True)
+class Seats:
+    confirmed: int = 0
+    waitlisted: int = 0
+
+
+async def seats_of_sessions(uow: UnitOfWork, rows: Sequence[SessionRow]) -> dict[uuid.UUID, Seats]:
+    """Seats taken in each session; a cohort meeting's are its cohort group's."""
+    enrolments = repositories(uow).enrolments
+    counts = await enrolments.counts("session", [r.id for r in rows if r.cohort_id is None])
+    cohorts = await enrolments.counts("cohort", [r.cohort_id for r in rows if r.cohort_id])
+    seats = {}
+    for row in rows:
+        source, key = (cohorts, row.cohort_id) if row.cohort_id else (counts, row.id)
+        assert key is not None
+        seats[row.id] = Seats(source.get((key, "confirmed"), 0), source.get((key, "waitlisted"), 0))
+    return seats
+
+
+async def seats_of_cohort(uow: UnitOfWork, cohort_id: uuid.UUID) -> Seats:
+    counts = await repositories(uow).enrolments.counts("cohort", [cohort_id])
+    return Seats(counts.get((cohort_id, "confirmed"), 0), counts.get((cohort_id, "waitlisted"), 0))
+
+
+async def cohort_meetings(uow: UnitOfWork, cohort_id: uuid.UUID) -> list[SessionRow]:
+    """The cohort group's scheduled meetings, in date order."""
+    return await _cohort_meetings(uow, cohort_id)

@@ -103,7 +103,9 @@ async def add_member(
         participant_id=participant_id,
     )
     uow.session.add(member)
-    return member, await _announce(uow, row)
+    view = await _announce(uow, row)
+    await uow.commit()
+    return member, view
 
 
 async def remove_member(uow: UnitOfWork, *, board: str, program_year: str, member_id: uuid.UUID) -> None:
@@ -111,6 +113,7 @@ async def remove_member(uow: UnitOfWork, *, board: str, program_year: str, membe
     if not await store.delete_member(uow.session, row.id, member_id):
         raise NotFound("steering committee member")
     await _announce(uow, row)
+    await uow.commit()
 
 
 async def add_meeting(
@@ -135,7 +138,9 @@ async def add_meeting(
         expenses=steering.money(expenses),
     )
     uow.session.add(meeting)
-    return meeting, await _announce(uow, row)
+    view = await _announce(uow, row)
+    await uow.commit()
+    return meeting, view
 
 
 async def remove_meeting(uow: UnitOfWork, *, board: str, program_year: str, meeting_id: uuid.UUID) -> None:
@@ -143,3 +148,4 @@ async def remove_meeting(uow: UnitOfWork, *, board: str, program_year: str, meet
     if not await store.delete_meeting(uow.session, row.id, meeting_id):
         raise NotFound("steering committee meeting")
     await _announce(uow, row)
+    await uow.commit()

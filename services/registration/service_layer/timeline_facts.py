@@ -48,7 +48,7 @@ async def close_phases_by_fact(
     closed = timeline.close_by_fact(phases, keys, on, fact)
     if own is None:
         # A concurrent creation fails this transaction; the event is retried and finds it.
-        await program_years.create_program_year(uow, board=board, program_year=program_year, phases=closed)
+        await program_years.plan_program_year(uow, board=board, program_year=program_year, phases=closed)
     else:
         await program_years.store_phases(uow, own, closed)
     return keys

@@ -1,0 +1,26 @@
+"""The repositories of one unit of work: every one shares its session (and so its transaction), so
+the use cases of the service layer reach the database only through them."""
+
+from __future__ import annotations
+
+from services.registration.adapters.boards import BoardRepository
+from services.registration.adapters.enrolments import EnrolmentRepository
+from services.registration.adapters.imports import ImportRepository
+from services.registration.adapters.participants import ParticipantRepository
+from shared.db import UnitOfWork
+
+
+class Repositories:
+    """Registration's repositories, one per aggregate, on the unit of work's session."""
+
+    def __init__(self, uow: UnitOfWork):
+        session = uow.session
+        self.boards = BoardRepository(session)
+        self.participants = ParticipantRepository(session)
+        self.imports = ImportRepository(session)
+        self.enrolments = EnrolmentRepository(session)
+
+
+def repositories(uow: UnitOfWork) -> Repositories:
+    """The repositories of ``uow`` (an open unit of work)."""
+    return Repositories(uow)
