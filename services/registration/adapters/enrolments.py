@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.registration.adapters.program_tables import EnrolmentRow
+from services.registration.adapters.tables import EnrolmentRow
 
 
 class EnrolmentRepository:

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registration.adapters.program_tables import ProgramPhaseRow, ProgramYearRow
-from services.registration.adapters.tables import Board
+from services.registration.adapters.tables import Board, ProgramPhaseRow, ProgramYearRow
 
 
 async def board_exists(session: AsyncSession, board: str) -> bool:

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registration.adapters.program_tables import (
+from services.registration.adapters.tables import (
+    Board,
+    Participant,
     SteeringCommitteeRow,
     SteeringMeetingRow,
     SteeringMemberRow,
 )
-from services.registration.adapters.tables import Board, Participant
 
 
 async def board_exists(session: AsyncSession, board: str) -> bool:

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.registration.adapters import bulk
+from services.registration.adapters import import_rows
 from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import Board, Import, ImportFile, ImportRowError
 from services.registration.config import Settings
@@ -355,7 +355,7 @@ class ImportWorker:
                 schools = 0
                 if start == 0:
                     errors.extend(parsed.preamble_errors)
-                    schools = await bulk.upsert_schools(
+                    schools = await import_rows.upsert_schools(
                         session, job.board, [{"code": s.code, "name": s.name} for s in parsed.schools]
                     )
                 outcome, events, row_errors = await self._apply_items(session, job, items)
@@ -420,7 +420,7 @@ class ImportWorker:
                 errors.extend(item.errors)  # why it was skipped
         envelope = {"board": job.board, "correlation_id": job.id}
         rows_by_key = {(i.data["program_year"], i.data["hr_id"]): i.row for i in upserts}
-        results = await bulk.upsert_participants(session, job.board, [i.data for i in upserts])
+        results = await import_rows.upsert_participants(session, job.board, [i.data for i in upserts])
         outcome.unchanged += len(upserts) - len(results)
         for result in results:
             if result.after is None:  # the role differs: refused
@@ -444,7 +444,7 @@ class ImportWorker:
                 events.append(
                     ParticipantUpdated(participant=profile, changed=list(result.changed or []), **envelope)  # type: ignore[arg-type]
                 )
-        withdrawn = await bulk.withdraw_participants(session, job.board, [i.data for i in withdrawals])
+        withdrawn = await import_rows.withdraw_participants(session, job.board, [i.data for i in withdrawals])
         outcome.withdrawn += len(withdrawn)
         outcome.unchanged += len(withdrawals) - len(withdrawn)
         errors.extend(_withdrawal_report(job, withdrawals, withdrawn))

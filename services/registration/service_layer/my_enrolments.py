@@ -7,7 +7,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from services.registration.adapters.program_tables import EnrolmentRow
+from services.registration.adapters.tables import EnrolmentRow
 from shared.db import UnitOfWork
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from services.registration.adapters import program_year_store as store
-from services.registration.adapters.program_tables import ProgramPhaseRow, ProgramYearRow
+from services.registration.adapters.tables import ProgramPhaseRow, ProgramYearRow
 from services.registration.domain import timeline
 from services.registration.domain.timeline import Phase, Standing, TimelineError
 from services.registration.service_layer.errors import AlreadyExists, InvalidInput, NotFound

@@ -18,16 +18,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from services.registration.adapters.program_tables import (
+from services.registration.adapters.repository import repositories
+from services.registration.adapters.tables import (
     AttendanceRow,
+    Board,
     EnrolmentRow,
     NetworkCohortRow,
+    Participant,
     ProgramPhaseRow,
     ProgramYearRow,
     SessionRow,
 )
-from services.registration.adapters.repository import repositories
-from services.registration.adapters.tables import Board, Participant
 from services.registration.domain import enrolment as rules
 from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
 from services.registration.service_layer import timeline_facts

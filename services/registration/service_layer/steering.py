@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from services.registration.adapters import steering_store as store
-from services.registration.adapters.program_tables import (
+from services.registration.adapters.tables import (
     SteeringCommitteeRow,
     SteeringMeetingRow,
     SteeringMemberRow,

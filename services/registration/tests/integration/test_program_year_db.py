@@ -24,7 +24,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.registration.adapters.tables import Board, Participant
-from services.registration.entrypoints.program_http import router
+from services.registration.entrypoints import program_years as program_year_routes
+from services.registration.entrypoints import sessions as session_routes
 from services.registration.service_layer import sessions
 from shared.auth import TokenVerifier
 from shared.db import UnitOfWork, make_engine, make_session_factory
@@ -103,7 +104,8 @@ async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped
     app.state.runtime = _Runtime(factory)
     app.state.token_verifier = TokenVerifier(make_test_settings())
     install_problem_handlers(app)
-    app.include_router(router)
+    app.include_router(program_year_routes.router)
+    app.include_router(session_routes.router)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registration"
     ) as client:
