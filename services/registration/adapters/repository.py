@@ -7,6 +7,11 @@ from services.registration.adapters.boards import BoardRepository
 from services.registration.adapters.enrolments import EnrolmentRepository
 from services.registration.adapters.imports import ImportRepository
 from services.registration.adapters.participants import ParticipantRepository
+from services.registration.adapters.placements import PlacementRepository
+from services.registration.adapters.program_years import ProgramYearRepository
+from services.registration.adapters.steering import SteeringRepository
+from services.registration.adapters.timeline import TimelineRepository
+from services.registration.adapters.watermarks import WatermarkRepository
 from shared.db import UnitOfWork
 
 
@@ -19,6 +24,11 @@ class Repositories:
         self.participants = ParticipantRepository(session)
         self.imports = ImportRepository(session)
         self.enrolments = EnrolmentRepository(session)
+        self.placements = PlacementRepository(session)
+        self.program_years = ProgramYearRepository(session)
+        self.steering = SteeringRepository(session)
+        self.timeline = TimelineRepository(session)
+        self.watermarks = WatermarkRepository(session)
 
 
 def repositories(uow: UnitOfWork) -> Repositories:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from services.registration.adapters import program_year_store as store
+from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import ProgramPhaseRow, ProgramYearRow
 from services.registration.domain import timeline
 from services.registration.domain.timeline import Phase, Standing, TimelineError
@@ -81,24 +81,24 @@ async def plan_program_year(
         timeline.validate(program_year, planned)
     except TimelineError as exc:
         raise InvalidInput([(exc.field, exc.message)]) from exc
-    if board is not None and not await store.board_exists(uow.session, board):
+    if board is not None and not await repositories(uow).program_years.board_exists(board):
         raise InvalidInput([("board", "unknown board")])
     row = ProgramYearRow(id=uuid.uuid4(), board=board, program_year=program_year)
-    if not await store.add_program_year(uow.session, row):
+    if not await repositories(uow).program_years.add_program_year(row):
         raise AlreadyExists("program_year", f"{program_year} already has a timeline for this board")
-    await store.replace_phases(uow.session, row.id, [_row(row.id, p) for p in planned])
+    await repositories(uow).program_years.replace_phases(row.id, [_row(row.id, p) for p in planned])
     return ProgramYearView(row, planned)
 
 
 async def get_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:
-    row = await store.get(uow.session, program_year_id)
+    row = await repositories(uow).program_years.get(program_year_id)
     if row is None:
         raise NotFound("program year")
     return ProgramYearView(row, (await _phases(uow, [row.id]))[row.id])
 
 
 async def _phases(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Phase]]:
-    rows = await store.phases_of(uow.session, ids)
+    rows = await repositories(uow).program_years.phases_of(ids)
     return {i: [_phase(r) for r in found] for i, found in rows.items()}
 
 
@@ -106,7 +106,7 @@ async def list_program_years(
     uow: UnitOfWork, *, boards: list[str] | None, board: str | None = None, program_year: str | None = None
 ) -> list[ProgramYearView]:
     """Program years visible to the caller (``boards`` None: every board); provincial ones always."""
-    rows = await store.find(uow.session, boards=boards, board=board, program_year=program_year)
+    rows = await repositories(uow).program_years.find(boards=boards, board=board, program_year=program_year)
     phases = await _phases(uow, [r.id for r in rows])
     return [ProgramYearView(row, phases[row.id]) for row in rows]
 
@@ -146,7 +146,7 @@ async def add_phase(uow: UnitOfWork, program_year_id: uuid.UUID, phase: Phase) -
 
 async def lock_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:
     """The program year, locked for this transaction (its phases change one edit at a time)."""
-    row = await store.get(uow.session, program_year_id, lock=True)
+    row = await repositories(uow).program_years.get(program_year_id, lock=True)
     if row is None:
         raise NotFound("program year")
     return ProgramYearView(row, (await _phases(uow, [row.id]))[row.id])
@@ -163,7 +163,7 @@ async def _store(uow: UnitOfWork, view: ProgramYearView, phases: list[Phase]) ->
         timeline.validate(view.row.program_year, ordered)
     except TimelineError as exc:
         raise InvalidInput([(exc.field, exc.message)]) from exc
-    await store.replace_phases(uow.session, view.row.id, [_row(view.row.id, p) for p in ordered])
+    await repositories(uow).program_years.replace_phases(view.row.id, [_row(view.row.id, p) for p in ordered])
     return ProgramYearView(view.row, ordered)
 
 
@@ -173,7 +173,7 @@ async def board_standing(
     """Where ``board`` stands on ``on``: its own program year(s) covering the date, else the
     province's. Two program years overlap in spring (next year's steering committee starts while
     this year's activities end): both are shown."""
-    if not await store.board_exists(uow.session, board):
+    if not await repositories(uow).program_years.board_exists(board):
         raise NotFound("board")
     views = await list_program_years(uow, boards=[board], program_year=program_year)
     own = [v for v in views if v.row.board == board]

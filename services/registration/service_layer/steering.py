@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.registration.adapters import steering_store as store
+from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import (
     SteeringCommitteeRow,
     SteeringMeetingRow,
@@ -39,23 +39,23 @@ class CommitteeView:
 
 async def read(uow: UnitOfWork, *, board: str, program_year: str) -> CommitteeView:
     """The committee (empty when nothing was recorded yet)."""
-    row = await store.committee(uow.session, board, program_year)
+    row = await repositories(uow).steering.committee(board, program_year)
     if row is None:
-        if not await store.board_exists(uow.session, board):
+        if not await repositories(uow).steering.board_exists(board):
             raise NotFound("board")
         return CommitteeView(board, program_year, [], [])
     return CommitteeView(
         board,
         program_year,
-        await store.members(uow.session, row.id),
-        await store.meetings(uow.session, row.id),
+        await repositories(uow).steering.members(row.id),
+        await repositories(uow).steering.meetings(row.id),
     )
 
 
 async def _committee(uow: UnitOfWork, board: str, program_year: str) -> SteeringCommitteeRow:
-    if not await store.board_exists(uow.session, board):
+    if not await repositories(uow).steering.board_exists(board):
         raise NotFound("board")
-    row = await store.committee(uow.session, board, program_year, create=True)
+    row = await repositories(uow).steering.committee(board, program_year, create=True)
     assert row is not None
     return row
 
@@ -63,7 +63,7 @@ async def _committee(uow: UnitOfWork, board: str, program_year: str) -> Steering
 async def _announce(uow: UnitOfWork, row: SteeringCommitteeRow) -> CommitteeView:
     """The committee as it now is, published with the next sequence (same transaction)."""
     row.sequence += 1
-    await uow.session.flush()
+    await repositories(uow).steering.flush()
     view = await read(uow, board=row.board, program_year=row.program_year)
     uow.publish(
         SteeringCommitteeChanged(
@@ -92,7 +92,10 @@ async def add_member(
     representing: str,
     participant_id: uuid.UUID | None,
 ) -> tuple[SteeringMemberRow, CommitteeView]:
-    if participant_id is not None and await store.participant_board(uow.session, participant_id) != board:
+    if (
+        participant_id is not None
+        and await repositories(uow).steering.participant_board(participant_id) != board
+    ):
         raise InvalidInput([("participant_id", "not a participant of this board")])
     row = await _committee(uow, board, program_year)
     member = SteeringMemberRow(
@@ -102,7 +105,7 @@ async def add_member(
         representing=representing,
         participant_id=participant_id,
     )
-    uow.session.add(member)
+    await repositories(uow).steering.add(member)
     view = await _announce(uow, row)
     await uow.commit()
     return member, view
@@ -110,7 +113,7 @@ async def add_member(
 
 async def remove_member(uow: UnitOfWork, *, board: str, program_year: str, member_id: uuid.UUID) -> None:
     row = await _committee(uow, board, program_year)
-    if not await store.delete_member(uow.session, row.id, member_id):
+    if not await repositories(uow).steering.delete_member(row.id, member_id):
         raise NotFound("steering committee member")
     await _announce(uow, row)
     await uow.commit()
@@ -137,7 +140,7 @@ async def add_meeting(
         agenda_summary=agenda_summary.strip(),
         expenses=steering.money(expenses),
     )
-    uow.session.add(meeting)
+    await repositories(uow).steering.add(meeting)
     view = await _announce(uow, row)
     await uow.commit()
     return meeting, view
@@ -145,7 +148,7 @@ async def add_meeting(
 
 async def remove_meeting(uow: UnitOfWork, *, board: str, program_year: str, meeting_id: uuid.UUID) -> None:
     row = await _committee(uow, board, program_year)
-    if not await store.delete_meeting(uow.session, row.id, meeting_id):
+    if not await repositories(uow).steering.delete_meeting(row.id, meeting_id):
         raise NotFound("steering committee meeting")
     await _announce(uow, row)
     await uow.commit()
