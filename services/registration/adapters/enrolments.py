@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from typing import Literal
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.registration.adapters.boards import DuplicateRow
 from services.registration.adapters.tables import EnrolmentRow
 
 
@@ -30,3 +32,42 @@ class EnrolmentRepository:
             .group_by(column, col(EnrolmentRow.status))
         )
         return {(target, state): n for target, state, n in rows.tuples() if target is not None}
+
+    async def count(self, *, session_id: uuid.UUID, status: str) -> int:
+        """How many enrolments of the session have ``status``."""
+        return (
+            await self.session.execute(
+                sa.select(sa.func.count())
+                .select_from(EnrolmentRow)
+                .where(col(EnrolmentRow.session_id) == session_id, col(EnrolmentRow.status) == status)
+            )
+        ).scalar_one()
+
+    async def live(
+        self,
+        *,
+        session_id: uuid.UUID | None = None,
+        cohort_id: uuid.UUID | None = None,
+        status: str | None = None,
+    ) -> list[EnrolmentRow]:
+        """The session's (or cohort group's) enrolments that are not cancelled, in seat order."""
+        column = col(EnrolmentRow.session_id) if session_id is not None else col(EnrolmentRow.cohort_id)
+        query = (
+            sa.select(EnrolmentRow)
+            .where(column == (session_id or cohort_id), col(EnrolmentRow.status) != "cancelled")
+            .order_by(col(EnrolmentRow.seq))
+        )
+        if status is not None:
+            query = query.where(col(EnrolmentRow.status) == status)
+        return list((await self.session.execute(query)).scalars())
+
+    async def add(self, row: EnrolmentRow) -> None:
+        """Insert now; :class:`DuplicateRow` when the participant is enrolled already."""
+        self.session.add(row)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise DuplicateRow(str(exc)) from exc
+
+    async def flush(self) -> None:
+        await self.session.flush()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.registration.adapters.tables import Board, ProgramPhaseRow, ProgramYearRow
 
@@ -72,3 +73,20 @@ class ProgramYearRepository:
         )
         self.session.add_all(rows)
         await self.session.flush()
+
+    async def min_workshops(self, *, program_year: str, board: str) -> int | None:
+        """The fewest menu workshops a new school leader attends, as the board's timeline says, else
+        the province's; None when neither says."""
+        found = (
+            await self.session.execute(
+                sa.select(col(ProgramPhaseRow.min_workshops), col(ProgramYearRow.board))
+                .join(ProgramYearRow, col(ProgramYearRow.id) == col(ProgramPhaseRow.program_year_id))
+                .where(
+                    col(ProgramYearRow.program_year) == program_year,
+                    sa.or_(col(ProgramYearRow.board) == board, col(ProgramYearRow.board).is_(None)),
+                    col(ProgramPhaseRow.min_workshops).is_not(None),
+                )
+                .order_by(col(ProgramYearRow.board).is_(None))
+            )
+        ).first()
+        return int(found[0]) if found else None

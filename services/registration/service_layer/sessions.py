@@ -15,18 +15,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
+from services.registration.adapters.boards import DuplicateRow
 from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import (
     AttendanceRow,
-    Board,
     EnrolmentRow,
     NetworkCohortRow,
     Participant,
-    ProgramPhaseRow,
-    ProgramYearRow,
     SessionRow,
 )
 from services.registration.domain import enrolment as rules
@@ -106,7 +101,7 @@ def _check(data: Mapping[str, Any]) -> None:
 async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
     if board is None:
         return "America/Toronto"
-    found = await uow.session.get(Board, board)
+    found = await repositories(uow).boards.get(board)
     if found is None:
         raise InvalidInput([("board", "unknown board")])
     return found.timezone
@@ -118,17 +113,13 @@ async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
 async def create_cohort(uow: UnitOfWork, data: Mapping[str, Any]) -> NetworkCohortRow:
     await _board_timezone(uow, data.get("board"))
     cohort = NetworkCohortRow(id=uuid.uuid4(), **data)
-    uow.session.add(cohort)
-    await uow.session.flush()
+    await repositories(uow).sessions.add(cohort)
     await uow.commit()
     return cohort
 
 
 async def get_cohort(uow: UnitOfWork, cohort_id: uuid.UUID, *, lock: bool = False) -> NetworkCohortRow:
-    query = sa.select(NetworkCohortRow).where(NetworkCohortRow.id == cohort_id)  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    cohort = (await uow.session.execute(query)).scalar_one_or_none()
+    cohort = await repositories(uow).sessions.cohort(cohort_id, lock=lock)
     if cohort is None:
         raise NotFound("cohort group")
     return cohort
@@ -162,8 +153,7 @@ async def create_session(uow: UnitOfWork, data: Mapping[str, Any]) -> SessionRow
     elif values["kind"] == "network_open":
         values["release_time"] = False  # open sessions are after school
     row = SessionRow(id=uuid.uuid4(), timezone=timezone, **values)
-    uow.session.add(row)
-    await uow.session.flush()
+    await repositories(uow).sessions.add(row)
     uow.publish(session_event(row))
     if cohort is not None:
         for member in await _live(uow, cohort_id=cohort.id, status="confirmed"):
@@ -177,10 +167,7 @@ async def create_session(uow: UnitOfWork, data: Mapping[str, Any]) -> SessionRow
 
 
 async def get_session(uow: UnitOfWork, session_id: uuid.UUID, *, lock: bool = False) -> SessionRow:
-    query = sa.select(SessionRow).where(SessionRow.id == session_id)  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    row = (await uow.session.execute(query)).scalar_one_or_none()
+    row = await repositories(uow).sessions.get(session_id, lock=lock)
     if row is None:
         raise NotFound("session")
     return row
@@ -195,16 +182,9 @@ async def list_sessions(
     program_year: str | None = None,
 ) -> list[SessionRow]:
     """Sessions the caller may see: their board's and the provincial ones (``boards`` None: all)."""
-    query = sa.select(SessionRow).order_by(SessionRow.starts_at, SessionRow.id)  # type: ignore[arg-type]
-    if boards is not None:
-        query = query.where(sa.or_(SessionRow.board.is_(None), SessionRow.board.in_(boards)))  # type: ignore[union-attr]
-    if board is not None:
-        query = query.where(SessionRow.board == board)
-    if kind is not None:
-        query = query.where(SessionRow.kind == kind)
-    if program_year is not None:
-        query = query.where(SessionRow.program_year == program_year)
-    return list((await uow.session.execute(query)).scalars())
+    return await repositories(uow).sessions.find(
+        boards=boards, board=board, kind=kind, program_year=program_year
+    )
 
 
 async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mapping[str, Any]) -> SessionRow:
@@ -248,7 +228,7 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     row.updated_at = datetime.now(UTC)
     if "capacity" in changed:
         await _promote(uow, _Target.of_session(row))
-    await uow.session.flush()
+    await repositories(uow).sessions.flush()
     await uow.commit()
     return row
 
@@ -262,7 +242,7 @@ async def cancel_session(uow: UnitOfWork, session_id: uuid.UUID) -> SessionRow:
     row.status = "cancelled"
     row.sequence += 1
     row.updated_at = datetime.now(UTC)
-    await uow.session.flush()
+    await repositories(uow).sessions.flush()
     uow.publish(session_event(row, SessionCancelled))
     await uow.commit()
     return row
@@ -286,21 +266,9 @@ class _Target:
     def of_session(cls, row: SessionRow) -> _Target:
         return cls("session", row.id, row.board, row.capacity or 0, tuple(row.audience), [row])
 
-    def where(self) -> Any:
-        column = EnrolmentRow.session_id if self.kind == "session" else EnrolmentRow.cohort_id
-        return column == self.id
-
 
 async def _cohort_meetings(uow: UnitOfWork, cohort_id: uuid.UUID) -> list[SessionRow]:
-    return list(
-        (
-            await uow.session.execute(
-                sa.select(SessionRow)
-                .where(SessionRow.cohort_id == cohort_id, SessionRow.status == "scheduled")  # type: ignore[arg-type]
-                .order_by(SessionRow.starts_at)  # type: ignore[arg-type]
-            )
-        ).scalars()
-    )
+    return await repositories(uow).sessions.cohort_meetings(cohort_id)
 
 
 async def _lock_target(
@@ -330,13 +298,7 @@ async def _lock_target(
 
 
 async def _count(uow: UnitOfWork, *, session_id: uuid.UUID, status: str) -> int:
-    return (
-        await uow.session.execute(
-            sa.select(sa.func.count())
-            .select_from(EnrolmentRow)
-            .where(EnrolmentRow.session_id == session_id, EnrolmentRow.status == status)  # type: ignore[arg-type]
-        )
-    ).scalar_one()
+    return await repositories(uow).enrolments.count(session_id=session_id, status=status)
 
 
 async def _live(
@@ -346,15 +308,7 @@ async def _live(
     cohort_id: uuid.UUID | None = None,
     status: str | None = None,
 ) -> list[EnrolmentRow]:
-    column = EnrolmentRow.session_id if session_id is not None else EnrolmentRow.cohort_id
-    query = (
-        sa.select(EnrolmentRow)
-        .where(column == (session_id or cohort_id), EnrolmentRow.status != "cancelled")  # type: ignore[arg-type]
-        .order_by(EnrolmentRow.seq)  # type: ignore[arg-type]
-    )
-    if status is not None:
-        query = query.where(EnrolmentRow.status == status)  # type: ignore[arg-type]
-    return list((await uow.session.execute(query)).scalars())
+    return await repositories(uow).enrolments.live(session_id=session_id, cohort_id=cohort_id, status=status)
 
 
 def _target_ids(target: _Target) -> dict[str, uuid.UUID]:
@@ -402,10 +356,9 @@ async def enrol(
         status=seat.status,
         **_target_ids(target),
     )
-    uow.session.add(row)
     try:
-        await uow.session.flush()
-    except IntegrityError as exc:  # pragma: no cover - the row lock makes this unreachable
+        await repositories(uow).enrolments.add(row)
+    except DuplicateRow as exc:  # pragma: no cover - the row lock makes this unreachable
         raise Conflict("Already enrolled", "participant_id: already enrolled") from exc
     for session in target.sessions:
         if seat.status == "confirmed":
@@ -450,7 +403,7 @@ async def cancel_enrolment(
     was_confirmed = mine.status == "confirmed"
     mine.status = "cancelled"
     mine.updated_at = datetime.now(UTC)
-    await uow.session.flush()
+    await repositories(uow).enrolments.flush()
     for session in target.sessions:
         uow.publish(
             EnrolmentCancelled(
@@ -485,7 +438,7 @@ async def _promote(uow: UnitOfWork, target: _Target) -> list[EnrolmentRow]:
                     promoted_from_waitlist=True,
                 )
             )
-    await uow.session.flush()
+    await repositories(uow).enrolments.flush()
     return promoted
 
 
@@ -528,12 +481,7 @@ async def record_attendance(
             raise InvalidInput(
                 [(f"records.{i}.participant_id", "not a confirmed participant of this session")]
             )
-    existing = {
-        a.participant_id: a
-        for a in (
-            await uow.session.execute(sa.select(AttendanceRow).where(AttendanceRow.session_id == row.id))  # type: ignore[arg-type]
-        ).scalars()
-    }
+    existing = {a.participant_id: a for a in await repositories(uow).sessions.attendance(row.id)}
     changed = 0
     for participant_id, attended in records:
         current = existing.get(participant_id)
@@ -547,7 +495,7 @@ async def record_attendance(
                 attended=attended,
                 recorded_by=recorded_by,
             )
-            uow.session.add(current)
+            await repositories(uow).sessions.stage(current)
             existing[participant_id] = current
         else:
             current.attended = attended
@@ -562,7 +510,7 @@ async def record_attendance(
                 attended=attended,
             )
         )
-    await uow.session.flush()
+    await repositories(uow).sessions.flush()
     present = {boards[participant_id] for participant_id, attended in records if attended}
     if row.kind == "workshop" and present:
         # Held with attendance: the workshop phase it fulfils is done for the boards present.
@@ -577,40 +525,14 @@ async def record_attendance(
 async def required_workshops(uow: UnitOfWork, participant: Participant) -> int:
     """The board's (else the province's) timeline says how many menu workshops a new school
     leader attends; the association's minimum otherwise."""
-    found = (
-        await uow.session.execute(
-            sa.select(ProgramPhaseRow.min_workshops, ProgramYearRow.board)
-            .join(ProgramYearRow, ProgramYearRow.id == ProgramPhaseRow.program_year_id)  # type: ignore[arg-type]
-            .where(
-                ProgramYearRow.program_year == participant.program_year,  # type: ignore[arg-type]
-                sa.or_(ProgramYearRow.board == participant.board, ProgramYearRow.board.is_(None)),  # type: ignore[union-attr]
-                ProgramPhaseRow.min_workshops.is_not(None),  # type: ignore[union-attr]
-            )
-            .order_by(ProgramYearRow.board.is_(None))  # type: ignore[union-attr]
-        )
-    ).first()
-    return int(found[0]) if found else SCHOOL_LEADER_MIN_WORKSHOPS
+    found = await repositories(uow).program_years.min_workshops(
+        program_year=participant.program_year, board=participant.board
+    )
+    return found if found is not None else SCHOOL_LEADER_MIN_WORKSHOPS
 
 
 async def workshop_progress(uow: UnitOfWork, participant: Participant) -> rules.WorkshopProgress:
-    rows = (
-        await uow.session.execute(
-            sa.select(SessionRow, EnrolmentRow.status, AttendanceRow.attended)
-            .join(EnrolmentRow, EnrolmentRow.session_id == SessionRow.id)  # type: ignore[arg-type]
-            .outerjoin(
-                AttendanceRow,
-                sa.and_(
-                    AttendanceRow.session_id == SessionRow.id,  # type: ignore[arg-type]
-                    AttendanceRow.participant_id == participant.id,  # type: ignore[arg-type]
-                ),
-            )
-            .where(
-                EnrolmentRow.participant_id == participant.id,  # type: ignore[arg-type]
-                EnrolmentRow.status != "cancelled",  # type: ignore[arg-type]
-                SessionRow.kind == "workshop",  # type: ignore[arg-type]
-            )
-        )
-    ).all()
+    rows = await repositories(uow).sessions.workshops_of(participant.id)
     records = [
         rules.WorkshopRecord(
             session_id=str(session.id),
@@ -628,12 +550,7 @@ async def workshop_progress(uow: UnitOfWork, participant: Participant) -> rules.
 
 async def attendance_of(uow: UnitOfWork, session_id: uuid.UUID) -> list[AttendanceRow]:
     """The attendance recorded for a session (one row per participant recorded, present or not)."""
-    found = await uow.session.execute(
-        sa.select(AttendanceRow)
-        .where(AttendanceRow.session_id == session_id)  # type: ignore[arg-type]
-        .order_by(AttendanceRow.recorded_at)  # type: ignore[arg-type]
-    )
-    return list(found.scalars())
+    return await repositories(uow).sessions.attendance(session_id)
 
 
 # ---------------------------------------------------------------- seats taken
