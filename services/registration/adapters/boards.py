@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registration.adapters.tables import Board, Import, Participant, School, Theme
+from shared.outbox import OutboxMessage
 
 
 class DuplicateRow(Exception):
@@ -98,3 +99,13 @@ class BoardRepository:
 
     async def add_theme(self, theme: Theme) -> None:
         self.session.add(theme)
+
+    async def announced_names(self) -> list[tuple[str, str | bytes]]:
+        """(event type, JSON body) of every board and theme event the outbox holds."""
+        outbox = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel does not type __table__
+        rows = await self.session.execute(
+            sa.select(outbox.c.event_type, outbox.c.body).where(
+                outbox.c.event_type.in_(["BoardRegistered", "BoardRenamed", "ThemeDefined"])
+            )
+        )
+        return [(str(event_type), body) for event_type, body in rows]

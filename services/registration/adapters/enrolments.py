@@ -9,6 +9,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from services.registration.adapters.boards import DuplicateRow
@@ -71,3 +72,33 @@ class EnrolmentRepository:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    async def of_participant(self, participant_id: uuid.UUID) -> list[tuple[EnrolmentRow, int]]:
+        """Live enrolments of one participant, each with how many waitlisted enrolments of the same
+        session or cohort group were made up to and including it."""
+        mine = aliased(EnrolmentRow)
+        ahead = (
+            sa.select(sa.func.count())
+            .select_from(EnrolmentRow)
+            .where(
+                col(EnrolmentRow.status) == "waitlisted",
+                col(EnrolmentRow.seq) <= mine.seq,
+                sa.or_(
+                    sa.and_(
+                        col(EnrolmentRow.session_id).is_not(None),
+                        col(EnrolmentRow.session_id) == mine.session_id,
+                    ),
+                    sa.and_(
+                        col(EnrolmentRow.cohort_id).is_not(None),
+                        col(EnrolmentRow.cohort_id) == mine.cohort_id,
+                    ),
+                ),
+            )
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            sa.select(mine, ahead)
+            .where(mine.participant_id == participant_id, mine.status != "cancelled")
+            .order_by(mine.seq)
+        )
+        return [(row, int(place)) for row, place in rows.tuples()]

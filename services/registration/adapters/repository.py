@@ -9,6 +9,7 @@ from services.registration.adapters.imports import ImportRepository
 from services.registration.adapters.participants import ParticipantRepository
 from services.registration.adapters.placements import PlacementRepository
 from services.registration.adapters.program_years import ProgramYearRepository
+from services.registration.adapters.scim_users import ScimUserRepository
 from services.registration.adapters.sessions import SessionRepository
 from services.registration.adapters.steering import SteeringRepository
 from services.registration.adapters.timeline import TimelineRepository
@@ -27,6 +28,7 @@ class Repositories:
         self.enrolments = EnrolmentRepository(session)
         self.placements = PlacementRepository(session)
         self.program_years = ProgramYearRepository(session)
+        self.scim_users = ScimUserRepository(session)
         self.sessions = SessionRepository(session)
         self.steering = SteeringRepository(session)
         self.timeline = TimelineRepository(session)
