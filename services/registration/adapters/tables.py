@@ -348,3 +348,10 @@ class SteeringMeetingRow(RegistrationTable, table=True):
     created_at: datetime = Field(
         sa_column=Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
     )
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table of a table model, typed (SQLModel sets ``__table__`` without declaring it)."""
+    table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass, undeclared
+    assert isinstance(table, sa.Table)
+    return table
