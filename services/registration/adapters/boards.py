@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.registration.adapters.tables import Board, Import, Participant, School, Theme
+from services.registration.adapters.tables import Board, Import, Participant, School, Theme, table_of
 from shared.outbox import OutboxMessage
 
 
@@ -28,7 +28,7 @@ class BoardRepository:
     async def get(self, code: str, *, lock: bool = False) -> Board | None:
         return await self.session.get(Board, code, with_for_update=lock or None)
 
-    async def list(self, boards: Sequence[str] | None) -> list[Board]:
+    async def find(self, boards: Sequence[str] | None) -> list[Board]:
         """Every board, or only ``boards`` (None = every board)."""
         query = sa.select(Board).order_by(col(Board.code))
         if boards is not None:
@@ -102,7 +102,7 @@ class BoardRepository:
 
     async def announced_names(self) -> list[tuple[str, str | bytes]]:
         """(event type, JSON body) of every board and theme event the outbox holds."""
-        outbox = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel does not type __table__
+        outbox = table_of(OutboxMessage)
         rows = await self.session.execute(
             sa.select(outbox.c.event_type, outbox.c.body).where(
                 outbox.c.event_type.in_(["BoardRegistered", "BoardRenamed", "ThemeDefined"])

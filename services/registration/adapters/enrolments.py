@@ -82,15 +82,15 @@ class EnrolmentRepository:
             .select_from(EnrolmentRow)
             .where(
                 col(EnrolmentRow.status) == "waitlisted",
-                col(EnrolmentRow.seq) <= mine.seq,
+                col(EnrolmentRow.seq) <= col(mine.seq),
                 sa.or_(
                     sa.and_(
                         col(EnrolmentRow.session_id).is_not(None),
-                        col(EnrolmentRow.session_id) == mine.session_id,
+                        col(EnrolmentRow.session_id) == col(mine.session_id),
                     ),
                     sa.and_(
                         col(EnrolmentRow.cohort_id).is_not(None),
-                        col(EnrolmentRow.cohort_id) == mine.cohort_id,
+                        col(EnrolmentRow.cohort_id) == col(mine.cohort_id),
                     ),
                 ),
             )
@@ -98,7 +98,7 @@ class EnrolmentRepository:
         )
         rows = await self.session.execute(
             sa.select(mine, ahead)
-            .where(mine.participant_id == participant_id, mine.status != "cancelled")
-            .order_by(mine.seq)
+            .where(col(mine.participant_id) == participant_id, col(mine.status) != "cancelled")
+            .order_by(col(mine.seq))
         )
         return [(row, int(place)) for row, place in rows.tuples()]

@@ -34,7 +34,7 @@ class ProgramYearRepository:
 
     async def get(self, program_year_id: uuid.UUID, *, lock: bool = False) -> ProgramYearRow | None:
         """The program year; with ``lock``, held for this transaction (its phases change one edit at a time)."""
-        query = sa.select(ProgramYearRow).where(ProgramYearRow.id == program_year_id)  # type: ignore[arg-type]
+        query = sa.select(ProgramYearRow).where(col(ProgramYearRow.id) == program_year_id)
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
@@ -45,8 +45,8 @@ class ProgramYearRepository:
             return found
         rows = await self.session.execute(
             sa.select(ProgramPhaseRow)
-            .where(ProgramPhaseRow.program_year_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(ProgramPhaseRow.position, ProgramPhaseRow.key)  # type: ignore[arg-type]
+            .where(col(ProgramPhaseRow.program_year_id).in_(ids))
+            .order_by(col(ProgramPhaseRow.position), col(ProgramPhaseRow.key))
         )
         for row in rows.scalars():
             found[row.program_year_id].append(row)
@@ -56,20 +56,20 @@ class ProgramYearRepository:
         self, *, boards: list[str] | None, board: str | None, program_year: str | None
     ) -> list[ProgramYearRow]:
         """Program years of ``boards`` (None: every board) and the provincial ones, optionally narrowed."""
-        query = sa.select(ProgramYearRow).order_by(ProgramYearRow.program_year, ProgramYearRow.board)  # type: ignore[arg-type]
+        query = sa.select(ProgramYearRow).order_by(ProgramYearRow.program_year, col(ProgramYearRow.board))
         if boards is not None:
             query = query.where(
-                sa.or_(ProgramYearRow.board.is_(None), ProgramYearRow.board.in_(boards))  # type: ignore[union-attr]
+                sa.or_(col(ProgramYearRow.board).is_(None), col(ProgramYearRow.board).in_(boards))
             )
         if board is not None:
-            query = query.where(ProgramYearRow.board == board)
+            query = query.where(col(ProgramYearRow.board) == board)
         if program_year is not None:
-            query = query.where(ProgramYearRow.program_year == program_year)
+            query = query.where(col(ProgramYearRow.program_year) == program_year)
         return list((await self.session.execute(query)).scalars())
 
     async def replace_phases(self, program_year_id: uuid.UUID, rows: Sequence[ProgramPhaseRow]) -> None:
         await self.session.execute(
-            sa.delete(ProgramPhaseRow).where(ProgramPhaseRow.program_year_id == program_year_id)  # type: ignore[arg-type]
+            sa.delete(ProgramPhaseRow).where(col(ProgramPhaseRow.program_year_id) == program_year_id)
         )
         self.session.add_all(rows)
         await self.session.flush()

@@ -16,7 +16,7 @@ from services.registration.adapters.tables import Participant
 
 
 def _visible(boards: Sequence[str] | None) -> list[sa.ColumnElement[bool]]:
-    filters = [col(Participant.deprovisioned_at).is_(None)]
+    filters: list[sa.ColumnElement[bool]] = [col(Participant.deprovisioned_at).is_(None)]
     if boards is not None:
         filters.append(col(Participant.board).in_(boards))
     return filters

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registration.adapters.tables import AttendanceRow, EnrolmentRow, NetworkCohortRow, SessionRow
+
+# A live (not cancelled) enrolment's status.
+LiveStatus = Literal["confirmed", "waitlisted"]
 
 
 class SessionRepository:
@@ -81,7 +84,9 @@ class SessionRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
-    async def workshops_of(self, participant_id: uuid.UUID) -> list[tuple[SessionRow, str, Any]]:
+    async def workshops_of(
+        self, participant_id: uuid.UUID
+    ) -> list[tuple[SessionRow, LiveStatus, bool | None]]:
         """(workshop, enrolment status, attended or None) of every live enrolment of the participant."""
         rows = await self.session.execute(
             sa.select(SessionRow, col(EnrolmentRow.status), col(AttendanceRow.attended))
@@ -99,4 +104,5 @@ class SessionRepository:
                 col(SessionRow.kind) == "workshop",
             )
         )
-        return [(session, status, attended) for session, status, attended in rows.tuples()]
+        # Cancelled enrolments are left out above: what remains is confirmed or waitlisted.
+        return [(session, cast(LiveStatus, status), attended) for session, status, attended in rows.tuples()]

@@ -7,6 +7,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.registration.adapters.tables import (
     Board,
@@ -14,6 +15,7 @@ from services.registration.adapters.tables import (
     SteeringCommitteeRow,
     SteeringMeetingRow,
     SteeringMemberRow,
+    table_of,
 )
 
 
@@ -31,15 +33,15 @@ class SteeringRepository:
     ) -> SteeringCommitteeRow | None:
         """The board's committee of the program year, locked for this change (created first if asked)."""
         if create:
-            table = SteeringCommitteeRow.__table__  # type: ignore[attr-defined]
+            table = table_of(SteeringCommitteeRow)
             await self.session.execute(
                 insert(table)
                 .values(id=uuid.uuid4(), board=board, program_year=program_year, sequence=0)
                 .on_conflict_do_nothing(constraint="uq_steering_committees_board_year")
             )
         query = sa.select(SteeringCommitteeRow).where(
-            SteeringCommitteeRow.board == board,  # type: ignore[arg-type]
-            SteeringCommitteeRow.program_year == program_year,  # type: ignore[arg-type]
+            col(SteeringCommitteeRow.board) == board,
+            col(SteeringCommitteeRow.program_year) == program_year,
         )
         if create:
             query = query.with_for_update()
@@ -50,16 +52,16 @@ class SteeringRepository:
     async def members(self, committee_id: uuid.UUID) -> list[SteeringMemberRow]:
         rows = await self.session.execute(
             sa.select(SteeringMemberRow)
-            .where(SteeringMemberRow.committee_id == committee_id)  # type: ignore[arg-type]
-            .order_by(SteeringMemberRow.created_at, SteeringMemberRow.id)  # type: ignore[arg-type]
+            .where(col(SteeringMemberRow.committee_id) == committee_id)
+            .order_by(col(SteeringMemberRow.created_at), col(SteeringMemberRow.id))
         )
         return list(rows.scalars())
 
     async def meetings(self, committee_id: uuid.UUID) -> list[SteeringMeetingRow]:
         rows = await self.session.execute(
             sa.select(SteeringMeetingRow)
-            .where(SteeringMeetingRow.committee_id == committee_id)  # type: ignore[arg-type]
-            .order_by(SteeringMeetingRow.held_on, SteeringMeetingRow.id)  # type: ignore[arg-type]
+            .where(col(SteeringMeetingRow.committee_id) == committee_id)
+            .order_by(col(SteeringMeetingRow.held_on), col(SteeringMeetingRow.id))
         )
         return list(rows.scalars())
 
@@ -70,16 +72,20 @@ class SteeringRepository:
     async def delete_member(self, committee_id: uuid.UUID, member_id: uuid.UUID) -> bool:
         result = await self.session.execute(
             sa.delete(SteeringMemberRow)
-            .where(SteeringMemberRow.committee_id == committee_id, SteeringMemberRow.id == member_id)  # type: ignore[arg-type]
-            .returning(SteeringMemberRow.id)  # type: ignore[arg-type]
+            .where(
+                col(SteeringMemberRow.committee_id) == committee_id, col(SteeringMemberRow.id) == member_id
+            )
+            .returning(col(SteeringMemberRow.id))
         )
         return result.first() is not None
 
     async def delete_meeting(self, committee_id: uuid.UUID, meeting_id: uuid.UUID) -> bool:
         result = await self.session.execute(
             sa.delete(SteeringMeetingRow)
-            .where(SteeringMeetingRow.committee_id == committee_id, SteeringMeetingRow.id == meeting_id)  # type: ignore[arg-type]
-            .returning(SteeringMeetingRow.id)  # type: ignore[arg-type]
+            .where(
+                col(SteeringMeetingRow.committee_id) == committee_id, col(SteeringMeetingRow.id) == meeting_id
+            )
+            .returning(col(SteeringMeetingRow.id))
         )
         return result.first() is not None
 

@@ -57,7 +57,7 @@ async def announce_unannounced(uow: UnitOfWork) -> int:
         else:
             announced.add(("board", data["code"], data["name"]))
     events: list[BoardRegistered | ThemeDefined] = []
-    for board in await repo.list(None):
+    for board in await repo.find(None):
         if ("board", board.code, board.name) not in announced:
             events.append(board_registered(board))
     for theme in await repo.themes():

@@ -46,7 +46,7 @@ async def create_board(uow: UnitOfWork, data: Mapping[str, Any]) -> Board:
 
 
 async def list_boards(uow: UnitOfWork, boards: Sequence[str] | None) -> list[Board]:
-    return await repositories(uow).boards.list(boards)
+    return await repositories(uow).boards.find(boards)
 
 
 async def get_board(uow: UnitOfWork, code: str) -> Board:

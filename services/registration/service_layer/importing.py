@@ -21,6 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import trace
@@ -135,6 +136,7 @@ async def submit_import(
     fmt = detect_format(content, requested_format)
     job = Import(
         id=uuid.uuid4(),
+        created_at=datetime.now(UTC),
         board=board,
         format=fmt,
         filename=(filename or "")[:255] or None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.registration.adapters.repository import repositories
@@ -83,7 +83,9 @@ async def plan_program_year(
         raise InvalidInput([(exc.field, exc.message)]) from exc
     if board is not None and not await repositories(uow).program_years.board_exists(board):
         raise InvalidInput([("board", "unknown board")])
-    row = ProgramYearRow(id=uuid.uuid4(), board=board, program_year=program_year)
+    row = ProgramYearRow(
+        id=uuid.uuid4(), board=board, program_year=program_year, created_at=datetime.now(UTC)
+    )
     if not await repositories(uow).program_years.add_program_year(row):
         raise AlreadyExists("program_year", f"{program_year} already has a timeline for this board")
     await repositories(uow).program_years.replace_phases(row.id, [_row(row.id, p) for p in planned])

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.registration.adapters.boards import DuplicateRow
@@ -311,7 +311,12 @@ async def _live(
     return await repositories(uow).enrolments.live(session_id=session_id, cohort_id=cohort_id, status=status)
 
 
-def _target_ids(target: _Target) -> dict[str, uuid.UUID]:
+class _TargetIds(TypedDict, total=False):
+    session_id: uuid.UUID
+    cohort_id: uuid.UUID
+
+
+def _target_ids(target: _Target) -> _TargetIds:
     return {"session_id": target.id} if target.kind == "session" else {"cohort_id": target.id}
 
 
@@ -349,8 +354,11 @@ async def enrol(
         await uow.commit()
         return EnrolmentOutcome(mine, position, created=False)
     seat = rules.seat_for_newcomer(target.capacity, len(live) - len(waitlist), len(waitlist))
+    now = datetime.now(UTC)
     row = EnrolmentRow(
         id=uuid.uuid4(),
+        created_at=now,
+        updated_at=now,
         board=participant.board,
         participant_id=participant.id,
         status=seat.status,
@@ -490,6 +498,7 @@ async def record_attendance(
         if current is None:
             current = AttendanceRow(
                 session_id=row.id,
+                recorded_at=datetime.now(UTC),
                 participant_id=participant_id,
                 board=boards[participant_id],
                 attended=attended,

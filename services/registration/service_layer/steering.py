@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from services.registration.adapters.repository import repositories
@@ -100,6 +100,7 @@ async def add_member(
     row = await _committee(uow, board, program_year)
     member = SteeringMemberRow(
         id=uuid.uuid4(),
+        created_at=datetime.now(UTC),
         committee_id=row.id,
         name=name.strip(),
         representing=representing,
@@ -135,6 +136,7 @@ async def add_meeting(
     row = await _committee(uow, board, program_year)
     meeting = SteeringMeetingRow(
         id=uuid.uuid4(),
+        created_at=datetime.now(UTC),
         committee_id=row.id,
         held_on=held_on,
         agenda_summary=agenda_summary.strip(),

@@ -49,7 +49,7 @@ def eventually(check, timeout: float = 20.0) -> Any:  # type: ignore[no-untyped-
 
 
 def register(client: httpx.Client, url: str, admin: str, board: str, n: int) -> uuid.UUID:
-    body = {"board": board, "program_year": YEAR, **{k: v for k, v in person(n).items() if v}}
+    body: dict[str, Any] = {"board": board, "program_year": YEAR, **{k: v for k, v in person(n).items() if v}}
     body.update(subjects=[], themes=[], expertise_themes=[])
     response = client.post(f"{url}/v1/participants", json=body, headers=auth(admin))
     assert response.status_code == 201, response.text

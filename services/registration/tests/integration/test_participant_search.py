@@ -47,7 +47,7 @@ async def test_search_by_name_or_hr_id_within_the_callers_board(
     register(client, url, admin, b, 1, given_name="Zoé", family_name="Côté")
     coordinator = auth(token("board_coordinator", board=a))
 
-    def search(**params: object) -> dict:
+    def search(**params: str | int) -> dict:
         response = client.get(f"{url}/v1/participant-search", params=params, headers=coordinator)
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]

@@ -80,6 +80,8 @@ class Db:
                 id=uuid.uuid4(),
                 board=board,
                 program_year=YEAR,
+                created_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
                 hr_id=f"{role[:2]}{i}-{uuid.uuid4().hex[:6]}",
                 role=role,
                 given_name="Test",
