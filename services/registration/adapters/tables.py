@@ -181,7 +181,7 @@ PARTICIPANT_BOARD = (
 # ---------------------------------------------------------------- the program year
 
 
-def _uuid_fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column:  # type: ignore[type-arg]
+def _uuid_fk(target: str, *, nullable: bool = False, ondelete: str | None = None) -> Column[Any]:
     return Column(postgresql.UUID(as_uuid=True), sa.ForeignKey(target, ondelete=ondelete), nullable=nullable)
 
 

@@ -133,7 +133,7 @@ def parse_bool(value: str) -> bool | None:
 @lru_cache(maxsize=256)
 def valid_program_year(value: str) -> bool:
     match = PROGRAM_YEAR.match(value)
-    return bool(match) and int(match.group(2)) == int(match.group(1)) + 1  # type: ignore[union-attr]
+    return match is not None and int(match.group(2)) == int(match.group(1)) + 1
 
 
 # Plain ASCII addresses are checked here; anything unusual (quotes, Unicode, IDNA, special-use

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 
 from services.registration.adapters.tables import Import
+from services.registration.config import Settings
 from services.registration.domain.imports import valid_program_year
 from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.entrypoints.schemas import (
@@ -83,7 +84,9 @@ def _too_large(limit: int) -> Problem:
 )
 async def submit_import(request: Request, response: Response, principal: Registrar) -> ImportPublic:
     runtime = runtime_of(request)
-    limit: int = runtime.settings.import_max_bytes  # type: ignore[attr-defined]
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    limit = settings.import_max_bytes
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + 64 * 1024:
         raise _too_large(limit)  # refused before reading the body

@@ -83,7 +83,7 @@ def _standing_public(found: program_years.BoardStanding) -> StandingPublic:
     return StandingPublic(
         program_year_id=found.program_year.row.id,
         program_year=found.program_year.row.program_year,
-        scope=found.scope,  # type: ignore[arg-type]
+        scope=found.scope,
         state=standing.state,
         current=many(standing.current),
         overdue=many(standing.overdue),

@@ -137,7 +137,7 @@ def _parameters(attributes: str | None, excluded: str | None) -> Any:
     if attributes and excluded:
         raise InvalidValueException(detail="attributes and excludedAttributes cannot be used together")
     try:
-        return ResponseParameters[ScimUser](attributes=attributes, excluded_attributes=excluded)  # type: ignore[call-arg]
+        return ResponseParameters[ScimUser](attributes=attributes, excluded_attributes=excluded)  # type: ignore[call-arg]  # scim2-models aliases these fields
     except ValidationError as exc:
         raise InvalidValueException(detail=f"attributes: {exc.errors()[0]['msg']}") from None
 
@@ -214,7 +214,7 @@ async def list_users(
 @router.post("/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 @router.post("/Users/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 async def search_users(request: Request, principal: Provisioner) -> Response:
-    search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]
+    search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]  # generic at run time
     attributes = ",".join(str(a) for a in search.attributes or []) or None
     excluded = ",".join(str(a) for a in search.excluded_attributes or []) or None
     return await list_users(
@@ -376,7 +376,7 @@ def _resource_type(request: Request, identity: Identity, scoped: bool) -> Resour
 
 
 def _listing(kind: Any, resources: list[Any]) -> Response:
-    listing = ListResponse[kind](  # type: ignore[call-arg,valid-type]
+    listing = ListResponse[kind](  # type: ignore[call-arg,valid-type]  # a resource type chosen at run time
         total_results=len(resources), start_index=1, items_per_page=len(resources), resources=resources
     )
     return scim_response(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.registration.adapters.tables import SteeringMeetingRow
 from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.service_layer import steering
 from services.registration.service_layer.steering import CommitteeView
@@ -72,13 +73,13 @@ class CommitteePublic(BaseModel):
     expenses_total: str
 
 
-def _meeting(row: object) -> MeetingPublic:
+def _meeting(row: SteeringMeetingRow) -> MeetingPublic:
     return MeetingPublic(
-        id=row.id,  # type: ignore[attr-defined]
-        held_on=row.held_on,  # type: ignore[attr-defined]
-        agenda_summary=row.agenda_summary,  # type: ignore[attr-defined]
-        expenses=f"{row.expenses:.2f}",  # type: ignore[attr-defined]
-        created_at=row.created_at,  # type: ignore[attr-defined]
+        id=row.id,
+        held_on=row.held_on,
+        agenda_summary=row.agenda_summary,
+        expenses=f"{row.expenses:.2f}",
+        created_at=row.created_at,
     )
 
 

@@ -31,7 +31,7 @@ def board_registered(board: Board) -> BoardRegistered:
         board=PROVINCE,
         code=board.code,
         name=board.name,
-        language=board.language,  # type: ignore[arg-type]
+        language=board.language,  # type: ignore[arg-type]  # a checked language stored as text
         timezone=board.timezone,
     )
 

@@ -359,7 +359,6 @@ class ImportWorker:
             elif item.action == "skip":
                 outcome.skipped += 1
                 errors.extend(item.errors)  # why it was skipped
-        envelope = {"board": job.board, "correlation_id": job.id}
         rows_by_key = {(i.data["program_year"], i.data["hr_id"]): i.row for i in upserts}
         results = await repo.upsert_participants(job.board, [i.data for i in upserts])
         outcome.unchanged += len(upserts) - len(results)
@@ -379,11 +378,16 @@ class ImportWorker:
             if result.inserted:
                 outcome.created += 1
                 kind = TeacherRegistered if is_teacher(profile.role) else MentorRegistered
-                events.append(kind(participant=profile, **envelope))  # type: ignore[arg-type]
+                events.append(kind(participant=profile, board=job.board, correlation_id=job.id))
             else:
                 outcome.updated += 1
                 events.append(
-                    ParticipantUpdated(participant=profile, changed=list(result.changed or []), **envelope)  # type: ignore[arg-type]
+                    ParticipantUpdated(
+                        participant=profile,
+                        changed=list(result.changed or []),
+                        board=job.board,
+                        correlation_id=job.id,
+                    )
                 )
         withdrawn = await repo.withdraw_participants(job.board, [i.data for i in withdrawals])
         outcome.withdrawn += len(withdrawn)
@@ -394,7 +398,8 @@ class ImportWorker:
                 ParticipantWithdrawn(
                     participant=profile_from_row(row),
                     reason=f"withdrawn by import {job.id}",
-                    **envelope,  # type: ignore[arg-type]
+                    board=job.board,
+                    correlation_id=job.id,
                 )
             )
         return outcome, events, errors

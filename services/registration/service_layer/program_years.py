@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import ProgramPhaseRow, ProgramYearRow
@@ -25,7 +25,7 @@ class ProgramYearView:
 @dataclass(frozen=True)
 class BoardStanding:
     program_year: ProgramYearView
-    scope: str  # "board" or "province"
+    scope: Literal["board", "province"]
     standing: Standing
 
 
@@ -35,7 +35,7 @@ def _phase(row: ProgramPhaseRow) -> Phase:
         title=row.title,
         starts_on=row.starts_on,
         ends_on=row.ends_on,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,  # type: ignore[arg-type]  # a checked phase kind stored as text
         audience=tuple(row.audience),
         milestone=row.milestone,
         min_workshops=row.min_workshops,

@@ -33,13 +33,13 @@ def profile_of(p: Participant) -> ParticipantProfile:
         revision=p.revision,
         program_year=p.program_year,
         hr_id=p.hr_id,
-        role=p.role,  # type: ignore[arg-type]
+        role=p.role,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
         given_name=p.given_name,
         family_name=p.family_name,
         email=p.email,
-        language=p.language,  # type: ignore[arg-type]
+        language=p.language,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
         school=p.school,
-        grade_band=p.grade_band,  # type: ignore[arg-type]
+        grade_band=p.grade_band,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
         subjects=list(p.subjects),
         themes=list(p.themes),
         learning_goals=p.learning_goals,
@@ -49,7 +49,7 @@ def profile_of(p: Participant) -> ParticipantProfile:
         hub_capacity=p.hub_capacity,
         one_to_one_capacity=p.one_to_one_capacity,
         evaluates_hr_ids=list(p.evaluates_hr_ids),
-        status=p.status,  # type: ignore[arg-type]
+        status=p.status,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
     )
 
 

@@ -62,7 +62,7 @@ def session_event(
     return cls(
         board=row.board or PROVINCIAL,
         session_id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,  # type: ignore[arg-type]  # a checked session kind stored as text
         title=row.title,
         starts_at=row.starts_at.astimezone(zone),
         ends_at=row.ends_at.astimezone(zone),

@@ -70,7 +70,7 @@ async def _announce(uow: UnitOfWork, row: SteeringCommitteeRow) -> CommitteeView
             board=row.board,
             program_year=row.program_year,
             sequence=row.sequence,
-            members=[SteeringCommitteeMember(name=m.name, representing=m.representing) for m in view.members],  # type: ignore[arg-type]
+            members=[SteeringCommitteeMember(name=m.name, representing=m.representing) for m in view.members],  # type: ignore[arg-type]  # representing: a checked value stored as text
             meetings=[
                 SteeringCommitteeMeeting(
                     meeting_id=m.id, held_on=m.held_on.isoformat(), expenses=f"{m.expenses:.2f}"

@@ -3,6 +3,8 @@ scoped to the caller's board like every registration read."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -26,7 +28,8 @@ def register(client: httpx.Client, url: str, admin: str, board: str, n: int, **f
     }
     response = client.post(f"{url}/v1/participants", json=body, headers=auth(admin))
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    created: dict[str, Any] = response.json()
+    return created
 
 
 async def test_search_by_name_or_hr_id_within_the_callers_board(
@@ -50,7 +53,8 @@ async def test_search_by_name_or_hr_id_within_the_callers_board(
     def search(**params: str | int) -> dict:
         response = client.get(f"{url}/v1/participant-search", params=params, headers=coordinator)
         assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
+        found: dict[str, Any] = response.json()
+        return found
 
     # Never board B's Zoé Côté, even without naming the board.
     found = search(q="zoé côté")

@@ -33,6 +33,7 @@ from shared.migrations import drop_database, upgrade
 from shared.problems import install_problem_handlers
 from shared.testing.fixtures import test_settings as make_test_settings
 from shared.testing.helpers import auth, unique_board
+from shared.testing.infrastructure import Infrastructure
 from shared.wakeup import asyncpg_dsn
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -97,7 +98,7 @@ class Db:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped-def]
+async def db(infra: Infrastructure, run_prefix: str) -> AsyncIterator[Db]:
     url = infra.database_url(f"{run_prefix}_reg_program")
     await upgrade("registration", url)
     engine = make_engine(url, pool_size=15)

@@ -49,8 +49,7 @@ async def test_scim2_tester_finds_no_failure(registration: System, client: httpx
     assert setting.status_code == 200, setting.text
     provider = ScimProvider(
         models=[UserNameUser, BoardEnterpriseUser],
-        # scim2-models makes a resource generic in its extensions at run time; mypy cannot see it.
-        resource_types=[ResourceType.from_resource(UserNameUser[BoardEnterpriseUser])],  # type: ignore[misc]
+        resource_types=[ResourceType.from_resource(UserNameUser[BoardEnterpriseUser])],  # type: ignore[misc]  # generic at run time
         policy=ScimPolicy(unknown=ScimPolicy.Unknown.ignore),
     )
     hr = token("hr_integration", board=board)

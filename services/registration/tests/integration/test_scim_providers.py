@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -23,7 +24,9 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
-def set_identity(registration: System, client: httpx.Client, board: str, token, identity: str) -> None:  # type: ignore[no-untyped-def]
+def set_identity(
+    registration: System, client: httpx.Client, board: str, token: Callable[..., str], identity: str
+) -> None:
     response = client.put(
         f"{registration.url('registration')}/v1/boards/{board}/scim-identity",
         json={"identity": identity},
