@@ -14,7 +14,7 @@ from services.registration.tests.integration.test_scim import ENTERPRISE, PATCH_
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 YEAR = "2026-2027"
 

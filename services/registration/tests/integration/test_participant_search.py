@@ -11,7 +11,7 @@ import pytest
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 YEAR = "2026-2027"
 
 

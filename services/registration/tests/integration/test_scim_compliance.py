@@ -25,7 +25,7 @@ from services.registration.domain.scim import UserNameUser
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
 class BoardEnterpriseUser(Extension):
