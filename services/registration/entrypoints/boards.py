@@ -11,8 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from services.registration.adapters.tables import Board, School, Theme
-from services.registration.entrypoints.problems import RegistrationRoute
-from services.registration.entrypoints.schemas import (
+from services.registration.entrypoints.board_schemas import (
     BoardCreate,
     BoardPublic,
     BoardUpdate,
@@ -22,6 +21,7 @@ from services.registration.entrypoints.schemas import (
     ThemeCreate,
     ThemePublic,
 )
+from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.service_layer import boards
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.db import UnitOfWork

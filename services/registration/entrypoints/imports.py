@@ -15,13 +15,13 @@ from starlette.datastructures import UploadFile
 from services.registration.adapters.tables import Import
 from services.registration.config import Settings
 from services.registration.domain.imports import valid_program_year
-from services.registration.entrypoints.problems import RegistrationRoute
-from services.registration.entrypoints.schemas import (
+from services.registration.entrypoints.import_schemas import (
     ImportErrorPage,
     ImportPage,
     ImportPublic,
     ImportRowErrorPublic,
 )
+from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.service_layer import importing
 from shared.auth import Principal, ensure_board, require_roles
 from shared.db import UnitOfWork

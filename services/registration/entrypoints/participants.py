@@ -11,14 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from services.registration.adapters.tables import Participant
-from services.registration.entrypoints.problems import RegistrationRoute
-from services.registration.entrypoints.schemas import (
+from services.registration.entrypoints.participant_schemas import (
     Page,
     ParticipantCreate,
     ParticipantPublic,
     ParticipantUpdate,
     Withdrawal,
 )
+from services.registration.entrypoints.problems import RegistrationRoute
 from services.registration.service_layer import registering
 from shared.auth import Principal, current_principal, ensure_board, require_roles
 from shared.problems import Problem

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
 
+from services.registration.entrypoints.participant_schemas import Page, ParticipantCount, ParticipantPublic
 from services.registration.entrypoints.problems import RegistrationRoute
-from services.registration.entrypoints.schemas import Page, ParticipantPublic
 from services.registration.service_layer import search
 from shared.auth import Principal, ensure_board, require_roles
 from shared.events.registration import ParticipantRole
@@ -52,13 +51,6 @@ async def search_participants(
     return Page(
         items=[ParticipantPublic.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
-
-
-class ParticipantCount(BaseModel):
-    board: str
-    role: str
-    status: str
-    count: int
 
 
 @router.get(
