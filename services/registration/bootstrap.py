@@ -35,6 +35,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
             scim.settings,
             program_years.router,
             sessions.router,
+            sessions.portal,
             search.router,
             steering.router,
         ],

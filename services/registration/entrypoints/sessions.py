@@ -40,6 +40,8 @@ from shared.problems import Problem
 from shared.runtime import runtime_of
 
 router = APIRouter(prefix="/v1", tags=["program year"], route_class=RegistrationRoute)
+# What the participant portal asks about one participant, beyond their record.
+portal = APIRouter(prefix="/v1", tags=["participant portal"], route_class=RegistrationRoute)
 
 Staff = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator"))]
 AnyUser = Annotated[Principal, Depends(current_principal)]
@@ -315,7 +317,7 @@ async def workshop_progress(
 # ---------------------------------------------------------------- the participant portal
 
 
-@router.get("/participants/{participant_id}/enrolments", response_model=list[EnrolmentPublic])
+@portal.get("/participants/{participant_id}/enrolments", response_model=list[EnrolmentPublic])
 async def my_enrolments(
     participant_id: uuid.UUID, request: Request, principal: AnyUser
 ) -> list[EnrolmentPublic]:

@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from services.registration.entrypoints.sessions import router
+from services.registration.entrypoints.sessions import portal, router
 from services.registration.tests.integration.test_program_year_db import Db, _Runtime, workshop
 from shared.auth import TokenVerifier
 from shared.db import make_engine, make_session_factory
@@ -34,6 +34,7 @@ async def db(infra: Infrastructure, run_prefix: str) -> AsyncIterator[Db]:
     app.state.token_verifier = TokenVerifier(make_test_settings())
     install_problem_handlers(app)
     app.include_router(router)
+    app.include_router(portal)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registration"
     ) as client:
