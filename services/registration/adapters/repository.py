@@ -3,6 +3,8 @@ the use cases of the service layer reach the database only through them."""
 
 from __future__ import annotations
 
+import weakref
+
 from services.registration.adapters.boards import BoardRepository
 from services.registration.adapters.enrolments import EnrolmentRepository
 from services.registration.adapters.imports import ImportRepository
@@ -21,7 +23,7 @@ class Repositories:
     """Registration's repositories, one per aggregate, on the unit of work's session."""
 
     def __init__(self, uow: UnitOfWork):
-        session = uow.session
+        self.session = session = uow.session
         self.boards = BoardRepository(session)
         self.participants = ParticipantRepository(session)
         self.imports = ImportRepository(session)
@@ -35,6 +37,12 @@ class Repositories:
         self.watermarks = WatermarkRepository(session)
 
 
+_OPEN: weakref.WeakKeyDictionary[UnitOfWork, Repositories] = weakref.WeakKeyDictionary()
+
+
 def repositories(uow: UnitOfWork) -> Repositories:
-    """The repositories of ``uow`` (an open unit of work)."""
-    return Repositories(uow)
+    """The repositories of ``uow`` (an open unit of work), made once per unit of work."""
+    found = _OPEN.get(uow)
+    if found is None or found.session is not uow.session:
+        found = _OPEN[uow] = Repositories(uow)
+    return found
