@@ -216,15 +216,15 @@ async def calendar(p: Participant) -> dict[str, Any]:
 
 async def entry_ics(p: Participant, item_id: str) -> str:
     """One entry as iCalendar text, fetched with the participant's token (the service checks it)."""
-    response = await p.api.client.get(
-        f"{p.api.bases['notifications']}/v1/participants/{p.id}/calendar/{item_id}.ics",
-        headers={"Authorization": f"Bearer {p.token}"},
-    )
-    if response.status_code >= 500:
-        raise Unavailable("notifications")
-    if response.status_code != 200:
-        raise NotFound("no such entry")
-    return response.text
+    try:
+        content, _, _ = await p.api.download(
+            "notifications", f"/v1/participants/{p.id}/calendar/{item_id}.ics", p.token
+        )
+    except ApiError as exc:
+        if exc.status == 0 or exc.status >= 500:
+            raise Unavailable("notifications") from exc
+        raise NotFound("no such entry") from exc
+    return content.decode()
 
 
 async def new_feed(p: Participant) -> str:
