@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,17 +24,30 @@ from services.matching.adapters.tables import (
 )
 
 
-def _person(member: HubMember, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
-    name, school = known.get(member.participant_id, (None, None))
+class Card(NamedTuple):
+    """What a coordinator reads beside a participant's id: name, school and HR id (to join with the
+    board's own HR data)."""
+
+    display_name: str | None
+    school: str | None
+    hr_id: str | None
+
+
+UNKNOWN = Card(None, None, None)
+
+
+def _person(member: HubMember, known: dict[uuid.UUID, Card]) -> dict[str, Any]:
+    card = known.get(member.participant_id, UNKNOWN)
     return {
         "participant_id": member.participant_id,
-        "display_name": name,
-        "school": school,
+        "display_name": card.display_name,
+        "school": card.school,
+        "hr_id": card.hr_id,
         "explanation": member.explanation,
     }
 
 
-def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
+def hub_view(stored: StoredHub, known: dict[uuid.UUID, Card]) -> dict[str, Any]:
     row = stored.row
     return {
         "id": row.id,
@@ -54,8 +67,9 @@ def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) 
         "coaches": [
             {
                 "participant_id": c,
-                "display_name": known.get(c, (None, None))[0],
-                "school": known.get(c, (None, None))[1],
+                "display_name": known.get(c, UNKNOWN).display_name,
+                "school": known.get(c, UNKNOWN).school,
+                "hr_id": known.get(c, UNKNOWN).hr_id,
             }
             for c in stored.coaches
         ],
@@ -99,19 +113,23 @@ class Views:
         )
         return {p: (n, s) for p, n, s in rows.tuples().all()}
 
-    async def hr_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def cards(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Card]:
+        """Name, school and HR id of each of these participants matching has heard of."""
         wanted = sorted(set(ids))
         if not wanted:
             return {}
         rows = await self.session.execute(
-            sa.select(col(ParticipantView.participant_id), col(ParticipantView.hr_id)).where(
-                col(ParticipantView.participant_id).in_(wanted)
-            )
+            sa.select(
+                col(ParticipantView.participant_id),
+                col(ParticipantView.display_name),
+                col(ParticipantView.school),
+                col(ParticipantView.hr_id),
+            ).where(col(ParticipantView.participant_id).in_(wanted))
         )
-        return dict(rows.tuples().all())
+        return {p: Card(n, s, h) for p, n, s, h in rows.tuples().all()}
 
     async def hub_views(self, hubs: list[StoredHub]) -> list[dict[str, Any]]:
-        known = await self.names_and_schools(
+        known = await self.cards(
             [
                 *(m.participant_id for h in hubs for m in (*h.members, *h.leaders)),
                 *(c for h in hubs for c in h.coaches),
@@ -196,7 +214,7 @@ class Views:
                     board=view.board, program_year=view.program_year, hub_ids=[member_of.hub_id]
                 )
             )[0]
-            known = await self.names(m.participant_id for m in stored.leaders)
+            known = await self.cards(m.participant_id for m in stored.leaders)
             hub = {
                 "id": stored.row.id,
                 "theme": stored.row.theme,
@@ -206,7 +224,10 @@ class Views:
                 "explanation": stored.row.explanation,
             }
             leaders = [
-                {"participant_id": m.participant_id, "display_name": known.get(m.participant_id)}
+                {
+                    "participant_id": m.participant_id,
+                    "display_name": known.get(m.participant_id, UNKNOWN).display_name,
+                }
                 for m in stored.leaders
             ]
             co_members = len(stored.members) - 1
@@ -220,10 +241,10 @@ class Views:
         ).scalar_one_or_none()
         mentor = None
         if pairing is not None:
-            known = await self.names([pairing.mentor_id])
+            card = (await self.cards([pairing.mentor_id])).get(pairing.mentor_id, UNKNOWN)
             mentor = {
                 "participant_id": pairing.mentor_id,
-                "display_name": known.get(pairing.mentor_id),
+                "display_name": card.display_name,
                 "explanation": pairing.explanation,
             }
         unplaced = await self.session.get(UnplacedTeacher, (view.program_year, view.participant_id))
@@ -259,11 +280,12 @@ class Views:
             .scalars()
             .all()
         )
-        known = await self.names(r.participant_id for r in rows)
+        known = await self.cards(r.participant_id for r in rows)
         return [
             {
                 "participant_id": r.participant_id,
-                "display_name": known.get(r.participant_id),
+                "display_name": known.get(r.participant_id, UNKNOWN).display_name,
+                "hr_id": known.get(r.participant_id, UNKNOWN).hr_id,
                 "reason": r.reason,
                 "run_id": r.run_id,
                 "recorded_at": r.recorded_at,
