@@ -31,9 +31,10 @@ async def test_every_person_a_coordinator_reads_carries_their_hr_id_and_runs_cou
     teachers, mentors = synthetic(board, 40, 12, seed=5, leaders=7, leader_mentors=2)
     await register(factory, board, teachers, mentors)
     run_id = await run(factory, board)
-    hr_of = {
-        pid(f"{board}/{p.participant_id}"): p.hr_id for p in (*teachers, *mentors)
-    }  # registration's HR ids
+    # Registration's HR ids, by the participant's id.
+    hr_of = {pid(f"{board}/{t.participant_id}"): t.hr_id for t in teachers} | {
+        pid(f"{board}/{m.participant_id}"): m.hr_id for m in mentors
+    }
 
     async with UnitOfWork(factory) as uow:
         total, hubs = await queries.list_hubs(
