@@ -22,6 +22,7 @@ from services.matching.adapters.tables import (
     ParticipantView,
     UnplacedTeacher,
 )
+from services.matching.domain.run_outcome import ROLE_KEYS
 
 
 class Card(NamedTuple):
@@ -292,6 +293,61 @@ class Views:
             }
             for r in rows
         ]
+
+    async def summary(self, board: str, program_year: str) -> dict[str, Any]:
+        """What is published for the board's program year, counted in PostgreSQL: hubs, placed,
+        unplaced and pairings over every role, and the same (with who takes part) by role."""
+        by_role = {
+            key: {"participants": 0, "hubs": 0, "placed": 0, "unplaced": 0, "pairings": 0}
+            for key in ROLE_KEYS.values()
+        }
+        role = sa.func.coalesce(col(ParticipantView.role), "beginning_teacher")
+        track_role = sa.case(
+            (col(HubRow.track) == "school_leaders", "new_school_leader"), else_="beginning_teacher"
+        )
+        queries: dict[str, sa.Select[Any]] = {
+            "participants": sa.select(col(ParticipantView.role), sa.func.count())
+            .where(
+                col(ParticipantView.board) == board,
+                col(ParticipantView.program_year) == program_year,
+                col(ParticipantView.role).in_(list(ROLE_KEYS)),
+                col(ParticipantView.withdrawn).is_(False),
+            )
+            .group_by(col(ParticipantView.role)),
+            "hubs": sa.select(track_role, sa.func.count())
+            .where(col(HubRow.board) == board, col(HubRow.program_year) == program_year)
+            .group_by(track_role),
+            # A hub's members share its track (new school leaders meet in hubs of their own).
+            "placed": sa.select(track_role, sa.func.count())
+            .select_from(HubMember)
+            .join(HubRow, col(HubRow.id) == col(HubMember.hub_id))
+            .where(
+                col(HubRow.board) == board,
+                col(HubRow.program_year) == program_year,
+                col(HubMember.role) == "member",
+            )
+            .group_by(track_role),
+            "unplaced": sa.select(role, sa.func.count())
+            .select_from(UnplacedTeacher)
+            .outerjoin(
+                ParticipantView, col(ParticipantView.participant_id) == col(UnplacedTeacher.participant_id)
+            )
+            .where(col(UnplacedTeacher.board) == board, col(UnplacedTeacher.program_year) == program_year)
+            .group_by(role),
+            "pairings": sa.select(role, sa.func.count())
+            .select_from(PairingRow)
+            .outerjoin(ParticipantView, col(ParticipantView.participant_id) == col(PairingRow.teacher_id))
+            .where(col(PairingRow.board) == board, col(PairingRow.program_year) == program_year)
+            .group_by(role),
+        }
+        for name, query in queries.items():
+            for who, count in (await self.session.execute(query)).tuples():
+                by_role[ROLE_KEYS.get(who, "beginning_teachers")][name] += count
+        totals = {
+            name: sum(r[name] for r in by_role.values())
+            for name in ("hubs", "placed", "unplaced", "pairings")
+        }
+        return {"board": board, "program_year": program_year, **totals, **by_role}
 
     async def list_runs(self, board: str, program_year: str) -> list[MatchingRun]:
         return list(

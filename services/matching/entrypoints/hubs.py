@@ -18,6 +18,7 @@ from services.matching.domain.objective import Weights
 from services.matching.entrypoints.problems import MatchingRoute
 from services.matching.entrypoints.schemas.common import YEAR_PATTERN, BoardPath, RunPublic, YearPath
 from services.matching.entrypoints.schemas.hubs import (
+    BoardSummary,
     CoachRequest,
     HubPage,
     HubPublic,
@@ -102,6 +103,20 @@ async def list_unplaced(
         rows = await queries.list_unplaced(uow, board, program_year, q=q, sort=sort)
     response.headers["X-Total-Count"] = str(len(rows))
     return rows[offset : offset + limit]
+
+
+@router.get(
+    "/boards/{board}/program-years/{program_year}/summary",
+    response_model=BoardSummary,
+    summary="What is published: hubs, placed, unplaced and pairings, in all and for beginning teachers "
+    "and new school leaders apart",
+)
+async def read_summary(
+    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+) -> Any:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        return await queries.summary(uow, board, program_year)
 
 
 @router.get(

@@ -40,6 +40,11 @@ async def list_unplaced(
     return rows
 
 
+async def summary(uow: UnitOfWork, board: str, program_year: str) -> dict[str, Any]:
+    """The published hubs, placed, unplaced and pairings of a board's year, in all and by role."""
+    return await repositories(uow).views.summary(board, program_year)
+
+
 async def list_overrides(uow: UnitOfWork, board: str, program_year: str) -> list[Override]:
     return await repositories(uow).views.list_overrides(board, program_year)
 

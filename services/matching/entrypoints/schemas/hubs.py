@@ -104,6 +104,27 @@ class UnplacedPublic(BaseModel):
     recorded_at: datetime
 
 
+class RoleCounts(BaseModel):
+    participants: int = Field(description="Registered and not withdrawn")
+    hubs: int
+    placed: int
+    unplaced: int
+    pairings: int
+
+
+class BoardSummary(BaseModel):
+    """What is published for a board's program year; the totals are over both roles."""
+
+    board: str
+    program_year: str
+    hubs: int
+    placed: int
+    unplaced: int
+    pairings: int
+    beginning_teachers: RoleCounts
+    new_school_leaders: RoleCounts
+
+
 class OverridePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int

@@ -153,3 +153,25 @@ async def test_a_page_holds_up_to_a_thousand_hubs_and_its_total_stays_true_past_
         walked += items
     assert walked == first + rest
     assert (await page(1000, 1234)) == (1234, [])
+
+
+async def test_the_board_summary_counts_what_is_published_by_role(factory: Factory):  # noqa: F811
+    board = unique_board()
+    teachers, mentors = synthetic(board, 40, 12, seed=6, leaders=6, leader_mentors=2)
+    await register(factory, board, teachers, mentors)
+    async with UnitOfWork(factory) as uow:
+        before = await queries.summary(uow, board, YEAR)
+    assert before["hubs"] == before["placed"] == before["unplaced"] == before["pairings"] == 0
+    assert before["beginning_teachers"]["participants"] == 40
+    assert before["new_school_leaders"]["participants"] == 6
+    run_id = await run(factory, board)
+    async with UnitOfWork(factory) as uow:
+        found = await queries.summary(uow, board, YEAR)
+        counts = (await queries.get_run(uow, board, YEAR, run_id)).counts
+    # What is published is what the run counted, total and by role.
+    for name in ("hubs", "placed", "unplaced", "pairings"):
+        assert found[name] == counts[name]
+        for role in ("beginning_teachers", "new_school_leaders"):
+            assert found[role][name] == counts[role][name], (role, name)
+    assert found["beginning_teachers"]["hubs"] > 0
+    assert found["new_school_leaders"]["placed"] + found["new_school_leaders"]["unplaced"] == 6
