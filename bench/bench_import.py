@@ -30,6 +30,7 @@ from pathlib import Path
 import asyncpg
 import sqlalchemy as sa
 
+from services.registration.adapters.import_queue import ImportQueue
 from services.registration.adapters.tables import Board
 from services.registration.config import Settings
 from services.registration.service_layer.importing import ImportWorker, submit_import
@@ -173,7 +174,7 @@ async def main(rows: int, chunk: int) -> dict[str, object]:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     settings = Settings(database_url=url, import_chunk_size=chunk)
-    worker = ImportWorker(settings, engine, factory)
+    worker = ImportWorker(settings, ImportQueue(engine, factory))
     board, year = "BENCH", "2026-2027"
     try:
         async with UnitOfWork(factory) as uow:

@@ -25,7 +25,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "leader_evaluates",
             r"^hub leader (?P<leader>\S+) of the target hub evaluates this teacher; mentorship is non-evaluative$",
         ),
-        ("language_mismatch", r"^the target hub meets in (?P<hub>\w+), the teacher in (?P<teacher>\w+)$"),
+        (
+            "language_mismatch",
+            r"^the target hub meets in (?P<hub>\w+), the teacher (?:works )?in (?P<teacher>\w+)$",
+        ),
         ("track_mismatch", r"^the target hub is for (?P<track>.+)$"),
         ("target_too_big", r"^the target hub would have (?P<count>\d+) members \(maximum (?P<limit>\d+)\)$"),
         (

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from services.matching.domain.draft_rules import Refusal, leader_refusals, move_refusals
 from services.matching.domain.explaining import label as _theme_label
 from services.matching.domain.explaining import member_facts, member_sentence, plural
 from services.matching.domain.hub_leaders import leader_order
@@ -62,6 +63,19 @@ def explain_leader(mentor: Mentor, hub: Hub) -> str:
     return why + "; evaluates no member of the hub."
 
 
+# Published hubs: a coordinator may move into or out of a locked hub (the lock keeps reruns away, not
+# the coordinator), and an untrained leader is flagged on the hub (hub_flags) rather than refused.
+_NOT_FOR_PUBLISHED_HUBS = frozenset({"hub_locked", "leader_not_trained"})
+
+
+def _verdict(refusals: Sequence[Refusal]) -> Verdict:
+    kept = [r for r in refusals if r.code not in _NOT_FOR_PUBLISHED_HUBS]
+    return Verdict(
+        tuple(r.message for r in kept if not r.overridable),
+        tuple(r.message for r in kept if r.overridable),
+    )
+
+
 def move_verdict(
     teacher: Teacher,
     source: Hub,
@@ -69,30 +83,10 @@ def move_verdict(
     mentors: Mapping[str, Mentor],
     policy: MatchingPolicy,
 ) -> Verdict:
-    """May a coordinator move ``teacher`` from ``source`` to ``target``? Non-evaluation, language and
-    track always hold; size bounds may be exceeded only when forced."""
-    refusals: list[str] = []
-    warnings: list[str] = []
-    if source.hub_key == target.hub_key:
-        refusals.append("the teacher is already in that hub")
-    evaluators = sorted(m for m in target.leaders if m in mentors and mentors[m].evaluates(teacher))
-    if evaluators:
-        refusals.append(
-            f"hub leader {evaluators[0]} of the target hub evaluates this teacher; mentorship is non-evaluative"
-        )
-    if target.language != teacher.language:
-        refusals.append(f"the target hub meets in {target.language}, the teacher in {teacher.language}")
-    if target.track != teacher.track:
-        refusals.append(f"the target hub is for {target.track.replace('_', ' ')}")
-    if len(target.members) + 1 > policy.max_hub_size:
-        warnings.append(
-            f"the target hub would have {len(target.members) + 1} members (maximum {policy.max_hub_size})"
-        )
-    if len(source.members) - 1 < policy.min_hub_size:
-        warnings.append(
-            f"the source hub would have {len(source.members) - 1} members (minimum {policy.min_hub_size})"
-        )
-    return Verdict(tuple(refusals), tuple(warnings))
+    """May a coordinator move ``teacher`` from ``source`` to ``target`` of the published hubs? The
+    rules of a draft adjustment (draft_rules.move_refusals): non-evaluation, language and track always
+    hold; size bounds may be exceeded only when forced."""
+    return _verdict(move_refusals(teacher, source, target, mentors, policy))
 
 
 def leader_swap_verdict(
@@ -104,25 +98,9 @@ def leader_swap_verdict(
     policy: MatchingPolicy,
 ) -> Verdict:
     """May ``incoming`` replace leader ``outgoing`` (or, with ``outgoing=None``, fill an empty leader
-    seat)? Never an evaluator of a member; capacity only when forced."""
-    refusals: list[str] = []
-    warnings: list[str] = []
-    if outgoing is None and len(hub.leaders) >= policy.leaders_per_hub:
-        refusals.append(f"the hub already has {len(hub.leaders)} leaders: name the leader to replace")
-    if outgoing is not None and outgoing not in hub.leaders:
-        refusals.append("that participant does not lead this hub")
-    if incoming.participant_id in hub.leaders:
-        refusals.append("the new leader already leads this hub")
-    evaluated = sorted(t.participant_id for t in members if incoming.evaluates(t))
-    if evaluated:
-        refusals.append(f"the new leader evaluates member {evaluated[0]}; mentorship is non-evaluative")
-    if incoming.language != hub.language:
-        refusals.append(f"the hub meets in {hub.language}, the new leader mentors in {incoming.language}")
-    if incoming.track != hub.track:
-        refusals.append(f"the hub is for {hub.track.replace('_', ' ')}")
-    if load + 1 > incoming.hub_capacity:
-        warnings.append(f"the new leader would lead {load + 1} hubs (capacity {incoming.hub_capacity})")
-    return Verdict(tuple(refusals), tuple(warnings))
+    seat) of a published hub? The rules of a draft adjustment (draft_rules.leader_refusals): never an
+    evaluator of a member; capacity only when forced."""
+    return _verdict(leader_refusals(hub, outgoing, incoming, members, load, policy))
 
 
 def replacement_leader(

@@ -1,7 +1,9 @@
-"""The hard rules for adjusting a draft before it is published: moving a member, choosing a hub's
-leader, pairing a beginning teacher by hand. The same rules as changes to published hubs (never
-one's evaluator, language, track, capacity), each refusal named by a code and its values so a
-coordinator (and a screen) sees every reason at once. Pure."""
+"""The hard rules of a coordinator's changes to hubs, in one place: moving a member, choosing a hub's
+leader, pairing a beginning teacher by hand — in a draft before it is published and on published hubs
+alike (adjusting.move_verdict and leader_swap_verdict, the published pairing use case). Never one's
+evaluator, the hub's language and track, size and capacity (those two may be forced). Each refusal is
+named by a code and its values so a coordinator (and a screen) sees every reason at once. A new rule
+for such a change is one more check here. Pure."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def move_refusals(
             Refusal(
                 "to_hub_id",
                 "leader_evaluates_teacher",
-                "a leader of the target hub evaluates this teacher; mentorship is non-evaluative",
+                f"hub leader {evaluators[0]} of the target hub evaluates this teacher; mentorship is non-evaluative",
                 {"leader_ids": evaluators},
             )
         )
@@ -92,7 +94,7 @@ def move_refusals(
             Refusal(
                 "participant_id",
                 "below_min_size",
-                f"the teacher's hub would have {len(source.members) - 1} members (minimum {policy.min_hub_size})",
+                f"the source hub would have {len(source.members) - 1} members (minimum {policy.min_hub_size})",
                 {"members": len(source.members) - 1, "minimum": policy.min_hub_size},
                 overridable=True,
             )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from services.matching.adapters.tables import PairingRow, StandingDecisionRow
 from services.matching.adapters.unit_of_work import repositories
+from services.matching.domain.draft_rules import pairing_refusals
 from services.matching.domain.errors import Invalid, InvalidFields, MatchingConflict
 from services.matching.domain.placement_model import Pairing
 from services.matching.service_layer import coaches
@@ -43,25 +44,14 @@ async def pair(
     if errors:
         raise InvalidFields(errors)
     assert teacher is not None and mentor is not None
-    if mentor.evaluates(teacher):
-        raise MatchingConflict(
-            "this mentor evaluates the teacher; mentorship is non-evaluative", field="mentor_id"
-        )
-    if mentor.language != teacher.language:
-        raise MatchingConflict(
-            f"the mentor mentors in {mentor.language}, the teacher works in {teacher.language}",
-            field="mentor_id",
-        )
     existing = await repos.placements.pairings_of(board, program_year)
     current = existing.get(str(teacher_id))
     if current is not None and current.mentor_id == mentor_id:
         return current
     load = sum(1 for row in existing.values() if row.mentor_id == mentor_id)
-    if load + 1 > mentor.one_to_one_capacity:
-        raise MatchingConflict(
-            f"the mentor already mentors {load} teacher(s) one to one (capacity {mentor.one_to_one_capacity})",
-            field="mentor_id",
-        )
+    refusals = pairing_refusals(teacher, mentor, load)
+    if refusals:
+        raise MatchingConflict("; ".join(r.message for r in refusals), field="mentor_id")
     former = current.mentor_id if current is not None else None
     if current is not None:
         await repos.delete(current)

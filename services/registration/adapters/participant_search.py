@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.registration.adapters.tables import Participant
 
@@ -29,22 +30,22 @@ async def search(
     """Participants matching every given filter, by family then given name; ``boards`` None = all boards."""
     filters: list[sa.ColumnElement[bool]] = []
     if boards is not None:
-        filters.append(Participant.board.in_(boards))  # type: ignore[attr-defined]
+        filters.append(col(Participant.board).in_(boards))
     if board:
-        filters.append(Participant.board == board)  # type: ignore[arg-type]
+        filters.append(col(Participant.board) == board)
     if role:
-        filters.append(Participant.role == role)  # type: ignore[arg-type]
+        filters.append(col(Participant.role) == role)
     if status:
-        filters.append(Participant.status == status)  # type: ignore[arg-type]
+        filters.append(col(Participant.status) == status)
     if program_year:
-        filters.append(Participant.program_year == program_year)  # type: ignore[arg-type]
+        filters.append(col(Participant.program_year) == program_year)
     for word in (text or "").split()[:5]:
         pattern = f"%{_escape_like(word)}%"
         filters.append(
             sa.or_(
-                Participant.given_name.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-                Participant.family_name.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
-                Participant.hr_id.ilike(pattern, escape="\\"),  # type: ignore[attr-defined]
+                col(Participant.given_name).ilike(pattern, escape="\\"),
+                col(Participant.family_name).ilike(pattern, escape="\\"),
+                col(Participant.hr_id).ilike(pattern, escape="\\"),
             )
         )
     total = (
@@ -54,7 +55,7 @@ async def search(
         await session.execute(
             sa.select(Participant)
             .where(*filters)
-            .order_by(Participant.family_name, Participant.given_name, Participant.id)  # type: ignore[arg-type]
+            .order_by(Participant.family_name, col(Participant.given_name), col(Participant.id))
             .limit(limit)
             .offset(offset)
         )
@@ -68,11 +69,11 @@ async def counts(
     """(board, role, status, count) for every combination present; ``boards`` None = all boards."""
     filters: list[sa.ColumnElement[bool]] = []
     if boards is not None:
-        filters.append(Participant.board.in_(boards))  # type: ignore[attr-defined]
+        filters.append(col(Participant.board).in_(boards))
     if program_year:
-        filters.append(Participant.program_year == program_year)  # type: ignore[arg-type]
+        filters.append(col(Participant.program_year) == program_year)
     rows = await session.execute(
-        sa.select(Participant.board, Participant.role, Participant.status, sa.func.count())
+        sa.select(col(Participant.board), col(Participant.role), col(Participant.status), sa.func.count())
         .where(*filters)
         .group_by(Participant.board, Participant.role, Participant.status)
         .order_by(Participant.board, Participant.role, Participant.status)

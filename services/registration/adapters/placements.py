@@ -42,48 +42,48 @@ def _ids(people: Iterable[uuid.UUID]) -> list[str]:
     return sorted({str(p) for p in people})
 
 
-async def set_hub_members(
-    session: AsyncSession, *, board: str, hub_id: uuid.UUID, people: list[uuid.UUID]
-) -> None:
-    """The hub's members and leaders are exactly ``people`` (everyone else leaves it)."""
-    await session.execute(_KEEP_HUB, {"hub": hub_id, "board": board, "people": _ids(people)})
-    if people:
-        await session.execute(_ADD, {"kind": "hub", "ref": hub_id, "board": board, "people": _ids(people)})
+class PlacementRepository:
+    """Hub memberships and pairings, and the placed status they give."""
 
+    def __init__(self, session: AsyncSession):
+        self.session = session
 
-async def set_pairing(
-    session: AsyncSession, *, board: str, teacher_id: uuid.UUID, mentor_id: uuid.UUID
-) -> None:
-    """The teacher's one-to-one mentor is ``mentor_id`` (a re-pairing replaces the previous one)."""
-    await session.execute(_DROP_PAIRINGS_OF_TEACHER, {"board": board, "teacher": teacher_id})
-    await session.execute(
-        _ADD, {"kind": "mentor", "ref": mentor_id, "board": board, "people": [str(teacher_id)]}
-    )
-    await session.execute(
-        _ADD, {"kind": "mentee", "ref": teacher_id, "board": board, "people": [str(mentor_id)]}
-    )
+    async def set_hub_members(self, *, board: str, hub_id: uuid.UUID, people: list[uuid.UUID]) -> None:
+        """The hub's members and leaders are exactly ``people`` (everyone else leaves it)."""
+        await self.session.execute(_KEEP_HUB, {"hub": hub_id, "board": board, "people": _ids(people)})
+        if people:
+            await self.session.execute(
+                _ADD, {"kind": "hub", "ref": hub_id, "board": board, "people": _ids(people)}
+            )
 
+    async def set_pairing(self, *, board: str, teacher_id: uuid.UUID, mentor_id: uuid.UUID) -> None:
+        """The teacher's one-to-one mentor is ``mentor_id`` (a re-pairing replaces the previous one)."""
+        await self.session.execute(_DROP_PAIRINGS_OF_TEACHER, {"board": board, "teacher": teacher_id})
+        await self.session.execute(
+            _ADD, {"kind": "mentor", "ref": mentor_id, "board": board, "people": [str(teacher_id)]}
+        )
+        await self.session.execute(
+            _ADD, {"kind": "mentee", "ref": teacher_id, "board": board, "people": [str(mentor_id)]}
+        )
 
-async def end_pairing(
-    session: AsyncSession, *, board: str, teacher_id: uuid.UUID, mentor_id: uuid.UUID
-) -> None:
-    """The pairing of ``teacher_id`` with ``mentor_id`` ended (a newer pairing of the teacher stays)."""
-    await session.execute(_DROP_PAIRING, {"board": board, "teacher": teacher_id, "mentor": mentor_id})
+    async def end_pairing(self, *, board: str, teacher_id: uuid.UUID, mentor_id: uuid.UUID) -> None:
+        """The pairing of ``teacher_id`` with ``mentor_id`` ended (a newer pairing of the teacher stays)."""
+        await self.session.execute(
+            _DROP_PAIRING, {"board": board, "teacher": teacher_id, "mentor": mentor_id}
+        )
 
+    async def refresh_status(self, *, board: str, people: Iterable[uuid.UUID]) -> None:
+        """Set each (non-withdrawn) person's status from their placements."""
+        ids = _ids(people)
+        if ids:
+            await self.session.execute(_STATUS, {"board": board, "people": ids})
 
-async def refresh_status(session: AsyncSession, *, board: str, people: Iterable[uuid.UUID]) -> None:
-    """Set each (non-withdrawn) person's status from their placements."""
-    ids = _ids(people)
-    if ids:
-        await session.execute(_STATUS, {"board": board, "people": ids})
-
-
-async def mentor_of(session: AsyncSession, *, board: str, teacher_id: uuid.UUID) -> list[uuid.UUID]:
-    """The teacher's current one-to-one mentor(s) (at most one in practice)."""
-    rows = await session.execute(
-        sa.text(
-            "SELECT ref FROM placements WHERE board = :board AND participant_id = :t AND kind = 'mentor'"
-        ),
-        {"board": board, "t": teacher_id},
-    )
-    return list(rows.scalars())
+    async def mentor_of(self, *, board: str, teacher_id: uuid.UUID) -> list[uuid.UUID]:
+        """The teacher's current one-to-one mentor(s) (at most one in practice)."""
+        rows = await self.session.execute(
+            sa.text(
+                "SELECT ref FROM placements WHERE board = :board AND participant_id = :t AND kind = 'mentor'"
+            ),
+            {"board": board, "t": teacher_id},
+        )
+        return list(rows.scalars())

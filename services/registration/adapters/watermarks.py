@@ -34,13 +34,18 @@ class Count:
     importing: bool
 
 
-async def count(session: AsyncSession, *, board: str, program_year: str) -> Count:
-    params = {"board": board, "year": program_year}
-    sequence = (await session.execute(_NEXT, params)).scalar_one()
-    counted = (await session.execute(_COUNT, params)).one()
-    importing = (await session.execute(_IMPORTING, params)).scalar_one()
-    return Count(int(sequence), int(counted.participants), int(counted.revisions), bool(importing))
+class WatermarkRepository:
+    """The counts registration sends after each change of a board's program year."""
 
+    def __init__(self, session: AsyncSession):
+        self.session = session
 
-async def program_years_of(session: AsyncSession, board: str) -> list[str]:
-    return sorted((await session.execute(_YEARS, {"board": board})).scalars())
+    async def count(self, *, board: str, program_year: str) -> Count:
+        params = {"board": board, "year": program_year}
+        sequence = (await self.session.execute(_NEXT, params)).scalar_one()
+        counted = (await self.session.execute(_COUNT, params)).one()
+        importing = (await self.session.execute(_IMPORTING, params)).scalar_one()
+        return Count(int(sequence), int(counted.participants), int(counted.revisions), bool(importing))
+
+    async def program_years_of(self, board: str) -> list[str]:
+        return sorted((await self.session.execute(_YEARS, {"board": board})).scalars())

@@ -14,8 +14,6 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import email_validator
-from pydantic.networks import validate_email
-from pydantic_core import PydanticCustomError
 
 from services.registration.domain.participants import validate_participant
 from services.registration.domain.tabular import (
@@ -135,7 +133,7 @@ def parse_bool(value: str) -> bool | None:
 @lru_cache(maxsize=256)
 def valid_program_year(value: str) -> bool:
     match = PROGRAM_YEAR.match(value)
-    return bool(match) and int(match.group(2)) == int(match.group(1)) + 1  # type: ignore[union-attr]
+    return match is not None and int(match.group(2)) == int(match.group(1)) + 1
 
 
 # Plain ASCII addresses are checked here; anything unusual (quotes, Unicode, IDNA, special-use
@@ -146,6 +144,25 @@ _SIMPLE_EMAIL = re.compile(
     r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$"
 )
 _SPECIAL_USE = tuple(f".{d}" for d in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+# What pydantic's EmailStr does around email-validator: at most 2,048 characters, no line breaks, and
+# a "pretty" address (``Zoe Tremblay <zoe@example.org>``) reduced to the address itself.
+_MAX_EMAIL_LENGTH = 2048
+_PRETTY_EMAIL = re.compile(
+    r"\s*(?:((?:[\w.!#$%&'*+\-/=?^_`{|}~]+\s+)*[\w.!#$%&'*+\-/=?^_`{|}~]+)|"
+    r'"((?:[^"]|\")+)")?\s*<(.+)>\s*'
+)
+
+
+def _email_validator_normalised(value: str) -> str | None:
+    if len(value) > _MAX_EMAIL_LENGTH or "\r" in value or "\n" in value:
+        return None
+    pretty = _PRETTY_EMAIL.fullmatch(value)
+    if pretty:
+        value = pretty.group(3)
+    try:
+        return email_validator.validate_email(value.strip(), check_deliverability=False).normalized
+    except email_validator.EmailNotValidError:
+        return None
 
 
 def normalise_email(value: str) -> str | None:
@@ -155,10 +172,7 @@ def normalise_email(value: str) -> str | None:
         domain = match.group(1).lower()
         if "--" not in domain and not ("." + domain).endswith(_SPECIAL_USE):
             return f"{value[: match.start(1)]}{domain}"
-    try:
-        return validate_email(value)[1]
-    except (PydanticCustomError, ValueError):
-        return None
+    return _email_validator_normalised(value)
 
 
 _SEPARATORS = re.compile(r"[\s\-]+")

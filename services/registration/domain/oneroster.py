@@ -131,7 +131,9 @@ def _columns(table: Table, file: str, required: tuple[str, ...]) -> dict[str, in
     return index
 
 
-def _records(table: Table, file: str, index: dict[str, int]):  # type: ignore[no-untyped-def]
+def _records(
+    table: Table, file: str, index: dict[str, int]
+) -> Iterator[tuple[int, RowError | dict[str, str]]]:
     """Yield (row, {column: value}) for well-formed records and RowErrors for the others."""
     width = len(table.header)
     for row, fields in table.records:

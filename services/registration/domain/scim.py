@@ -100,8 +100,8 @@ class MentorwebUser(User):
     (a request that leaves ``active`` out is read as active: see :func:`with_active`)."""
 
     active: Annotated[bool | None, Required.true] = None
-    name: Annotated[MentorwebName | None, Required.true] = None  # type: ignore[assignment]
-    emails: Annotated[list[MentorwebEmail] | None, Required.true] = None  # type: ignore[assignment]
+    name: Annotated[MentorwebName | None, Required.true] = None  # type: ignore[assignment]  # narrows scim2-models' field
+    emails: Annotated[list[MentorwebEmail] | None, Required.true] = None  # type: ignore[assignment]  # narrows scim2-models' field
 
 
 class ExternalIdUser(MentorwebUser):
@@ -204,7 +204,7 @@ def apply_patch(user: Any, body: Any) -> None:
         # An op outside RFC 7644's three is a malformed message, not a bad value.
         if not isinstance(operation, Mapping) or str(operation.get("op", "")).lower() not in OPS:
             raise InvalidSyntaxException(detail="each operation's op must be add, replace or remove")
-    patch = validated(PatchOp[type(user)], body, Context.RESOURCE_PATCH_REQUEST)  # type: ignore[misc]
+    patch = validated(PatchOp[type(user)], body, Context.RESOURCE_PATCH_REQUEST)  # type: ignore[misc]  # scim2-models is generic at run time
     patch.patch(user)
 
 

@@ -57,7 +57,9 @@ from services.registration.domain.scim import (
     validated,
     with_active,
 )
+from services.registration.entrypoints.problems import problem_of
 from services.registration.service_layer import provisioning
+from services.registration.service_layer.errors import RegistrationError
 from services.registration.service_layer.registering import theme_codes
 from shared.auth import Principal, ensure_board, require_roles
 from shared.db import UnitOfWork
@@ -92,7 +94,8 @@ class ScimRoute(APIRoute):
                 return await handler(request)
             except SCIMException as error:
                 return scim_response(error_body(error), error.status)
-            except Problem as problem:
+            except (Problem, RegistrationError) as error:
+                problem = problem_of(error) if isinstance(error, RegistrationError) else error
                 body = _from_problem(problem)
                 return scim_response(body, int(body["status"]), problem.headers)
             except RequestValidationError as exc:
@@ -134,7 +137,7 @@ def _parameters(attributes: str | None, excluded: str | None) -> Any:
     if attributes and excluded:
         raise InvalidValueException(detail="attributes and excludedAttributes cannot be used together")
     try:
-        return ResponseParameters[ScimUser](attributes=attributes, excluded_attributes=excluded)  # type: ignore[call-arg]
+        return ResponseParameters[ScimUser](attributes=attributes, excluded_attributes=excluded)  # type: ignore[call-arg]  # scim2-models aliases these fields
     except ValidationError as exc:
         raise InvalidValueException(detail=f"attributes: {exc.errors()[0]['msg']}") from None
 
@@ -211,7 +214,7 @@ async def list_users(
 @router.post("/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 @router.post("/Users/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 async def search_users(request: Request, principal: Provisioner) -> Response:
-    search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]
+    search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]  # generic at run time
     attributes = ",".join(str(a) for a in search.attributes or []) or None
     excluded = ",".join(str(a) for a in search.excluded_attributes or []) or None
     return await list_users(
@@ -258,7 +261,6 @@ async def create_user(
         user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_CREATION_REQUEST)
         provisioned = await _provisioned(uow, user, board, identity, language)
         participant = await provisioning.create_user(uow, board, provisioned)
-        await uow.commit()
     return _answer(
         _user(request, participant, identity, _scoped(principal)),
         Context.RESOURCE_CREATION_RESPONSE,
@@ -293,7 +295,6 @@ async def replace_user(
                 user[cls] = extension(current, model)[1]
         provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-        await uow.commit()
     return _answer(
         _user(request, participant, identity, _scoped(principal)),
         Context.RESOURCE_REPLACEMENT_RESPONSE,
@@ -322,7 +323,6 @@ async def patch_user(
         apply_patch(user, body)
         provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-        await uow.commit()
     return _answer(
         _user(request, participant, identity, _scoped(principal)),
         Context.RESOURCE_PATCH_RESPONSE,
@@ -340,7 +340,6 @@ async def delete_user(
             uow, principal.visible_boards(), user_id, for_update=True, if_match=if_match
         )
         await provisioning.delete_user(uow, participant)
-        await uow.commit()
     return Response(status_code=204)
 
 
@@ -377,7 +376,7 @@ def _resource_type(request: Request, identity: Identity, scoped: bool) -> Resour
 
 
 def _listing(kind: Any, resources: list[Any]) -> Response:
-    listing = ListResponse[kind](  # type: ignore[call-arg,valid-type]
+    listing = ListResponse[kind](  # type: ignore[call-arg,valid-type]  # a resource type chosen at run time
         total_results=len(resources), start_index=1, items_per_page=len(resources), resources=resources
     )
     return scim_response(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
@@ -488,5 +487,4 @@ async def write_identity(
             await provisioning.set_identity(uow, code, body.identity)
         except NotFoundException:
             raise Problem(404, "Not found", "No such board.") from None
-        await uow.commit()
     return body

@@ -14,13 +14,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import Board, Theme
 from shared.db import UnitOfWork
 from shared.events.registration import BoardRegistered, BoardRenamed, ThemeDefined
-from shared.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +31,7 @@ def board_registered(board: Board) -> BoardRegistered:
         board=PROVINCE,
         code=board.code,
         name=board.name,
-        language=board.language,  # type: ignore[arg-type]
+        language=board.language,  # type: ignore[arg-type]  # a checked language stored as text
         timezone=board.timezone,
     )
 
@@ -50,12 +47,8 @@ def theme_defined(theme: Theme) -> ThemeDefined:
 async def announce_unannounced(uow: UnitOfWork) -> int:
     """Publish every board and theme whose current names no event in the outbox carries; returns
     how many events were queued (the caller commits)."""
-    outbox = OutboxMessage.__table__  # type: ignore[attr-defined]
-    rows = await uow.session.execute(
-        sa.select(outbox.c.event_type, outbox.c.body).where(
-            outbox.c.event_type.in_(["BoardRegistered", "BoardRenamed", "ThemeDefined"])
-        )
-    )
+    repo = repositories(uow).boards
+    rows = await repo.announced_names()
     announced: set[tuple[str, ...]] = set()
     for event_type, body in rows:
         data: dict[str, Any] = json.loads(body)
@@ -64,10 +57,10 @@ async def announce_unannounced(uow: UnitOfWork) -> int:
         else:
             announced.add(("board", data["code"], data["name"]))
     events: list[BoardRegistered | ThemeDefined] = []
-    for board in (await uow.session.execute(sa.select(Board))).scalars():
+    for board in await repo.find(None):
         if ("board", board.code, board.name) not in announced:
             events.append(board_registered(board))
-    for theme in (await uow.session.execute(sa.select(Theme))).scalars():
+    for theme in await repo.themes():
         if ("theme", theme.code, theme.name_en, theme.name_fr) not in announced:
             events.append(theme_defined(theme))
     uow.publish(*events)
@@ -77,12 +70,12 @@ async def announce_unannounced(uow: UnitOfWork) -> int:
 class NameAnnouncer:
     """A start-up step: announce the names no event carried yet, then stop."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
-        self.session_factory = session_factory
+    def __init__(self, system_uow: Callable[[], UnitOfWork]):
+        self.system_uow = system_uow
 
     async def start(self) -> None:
         try:
-            async with UnitOfWork(self.session_factory, scope="system") as uow:
+            async with self.system_uow() as uow:
                 count = await announce_unannounced(uow)
                 await uow.commit()
         except Exception as exc:  # never keeps the service from starting; the next start tries again
@@ -97,6 +90,6 @@ class NameAnnouncer:
 
 def announcer_factory() -> Callable[[Any], NameAnnouncer]:
     def build(runtime: Any) -> NameAnnouncer:
-        return NameAnnouncer(runtime.session_factory)
+        return NameAnnouncer(runtime.system_uow)
 
     return build

@@ -21,14 +21,15 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from opentelemetry import trace
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.registration.adapters import bulk
-from services.registration.adapters.tables import Board, Import, ImportFile, ImportRowError
+from services.registration.adapters.import_queue import ImportQueue
+from services.registration.adapters.imports import ChunkProgress, ImportRepository
+from services.registration.adapters.repository import repositories
+from services.registration.adapters.tables import Import, ImportRowError
 from services.registration.config import Settings
 from services.registration.domain.imports import (
     ImportContext,
@@ -42,9 +43,9 @@ from services.registration.domain.oneroster import check_oneroster, oneroster_pr
 from services.registration.domain.participants import is_teacher
 from services.registration.domain.tabular import FileProblem, RowError
 from services.registration.service_layer import watermarks
-from services.registration.service_layer.errors import InvalidInput
+from services.registration.service_layer.errors import InvalidInput, NotFound
 from services.registration.service_layer.registering import profile_from_row, theme_codes
-from shared.db import UnitOfWork, scope_info, set_scope
+from shared.db import UnitOfWork
 from shared.events.envelope import IntegrationEvent
 from shared.events.registration import (
     MentorRegistered,
@@ -55,8 +56,6 @@ from shared.events.registration import (
 from shared.wakeup import PgWakeup
 
 log = logging.getLogger(__name__)
-# The worker serves every board: its sessions act in the system scope (row-level security).
-SYSTEM = scope_info(scope="system")
 tracer = trace.get_tracer("mentorweb.registration.imports")
 
 IMPORT_CHANNEL = "mentorweb_imports"
@@ -69,11 +68,6 @@ CHECKS: dict[str, Callable[[bytes], None]] = {
     "mentorweb_csv": check_mentorweb_csv,
     "oneroster": check_oneroster,
 }
-
-_CLAIM = sa.text(
-    "SELECT f.import_id, f.content FROM import_files f JOIN imports i ON i.id = f.import_id "
-    "ORDER BY i.created_at LIMIT 1 FOR UPDATE OF f SKIP LOCKED"
-)
 
 
 def detect_format(content: bytes, requested: str | None) -> str:
@@ -130,7 +124,10 @@ async def submit_import(
     """Check the file can be read at all (fast, at upload), store it and queue it for a worker.
 
     Every whole-file problem is refused now, all at once (``InvalidInput``), before it is queued."""
+    repos = repositories(uow)
     problems = list(request_problems)
+    if board and await repos.boards.get(board) is None:
+        problems.append(("board", "unknown board"))
     named = {field for field, _ in problems}
     found = await asyncio.to_thread(upload_problems, content, requested_format, program_year)
     problems += [(field, message) for field, message in found if field not in named]
@@ -139,6 +136,7 @@ async def submit_import(
     fmt = detect_format(content, requested_format)
     job = Import(
         id=uuid.uuid4(),
+        created_at=datetime.now(UTC),
         board=board,
         format=fmt,
         filename=(filename or "")[:255] or None,
@@ -146,14 +144,33 @@ async def submit_import(
         size_bytes=len(content),
         submitted_by=submitted_by[:200],
     )
-    uow.session.add(job)
-    await uow.session.flush()
-    uow.session.add(ImportFile(import_id=job.id, content=content))
-    await uow.session.flush()
+    await repos.imports.add(job, content)
     await watermarks.count_for_import(uow, board, program_year)  # an import is under way
-    await uow.session.execute(sa.text(f"NOTIFY {IMPORT_CHANNEL}"))
-    await uow.session.refresh(job)
+    await repos.imports.wake_workers(IMPORT_CHANNEL)
+    await uow.commit()
+    await repos.imports.reload(job)
     return job
+
+
+async def get_import(uow: UnitOfWork, import_id: uuid.UUID) -> Import:
+    job = await repositories(uow).imports.get(import_id)
+    if job is None:
+        raise NotFound("import")
+    return job
+
+
+async def row_errors(
+    uow: UnitOfWork, import_id: uuid.UUID, *, limit: int, offset: int
+) -> list[ImportRowError]:
+    """The rows an import refused, in file order."""
+    return await repositories(uow).imports.row_errors(import_id, limit=limit, offset=offset)
+
+
+async def list_imports(
+    uow: UnitOfWork, *, boards: Sequence[str] | None, board: str | None, limit: int, offset: int
+) -> tuple[int, list[Import]]:
+    """(how many imports match, one page of them, newest first); ``boards`` None = every board."""
+    return await repositories(uow).imports.page(boards=boards, board=board, limit=limit, offset=offset)
 
 
 class Superseded(Exception):
@@ -177,12 +194,9 @@ class ChunkOutcome:
 class ImportWorker:
     """Claims queued imports and runs them; one import at a time per worker."""
 
-    def __init__(
-        self, settings: Settings, engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
-    ):
+    def __init__(self, settings: Settings, queue: ImportQueue):
         self.settings = settings
-        self.engine = engine
-        self.session_factory = session_factory
+        self.queue = queue
         self.wakeup = PgWakeup(settings.database_url, IMPORT_CHANNEL)
         self._task: asyncio.Task[None] | None = None
         self.completed = 0
@@ -211,63 +225,33 @@ class ImportWorker:
 
     async def run_once(self) -> bool:
         """Claim one queued import and run it to the end; False when there was nothing to do."""
-        async with self.engine.connect() as lease:
-            transaction = await lease.begin()
-            try:
-                await set_scope(lease, scope="system")
-                claimed = (await lease.execute(_CLAIM)).first()
+        try:
+            async with self.queue.claim() as claimed:
                 if claimed is None:
-                    await transaction.rollback()
                     return False
-                import_id: uuid.UUID = claimed.import_id
-                job = await self._begin(import_id)
+                job = await self.queue.begin(claimed.import_id)
                 if job.state in ("queued", "running"):
                     if job.attempts > self.settings.import_max_attempts:
                         await self._fail(job.id, f"gave up after {job.attempts - 1} attempts")
                     else:
-                        await self._process(job, bytes(claimed.content))
+                        await self._process(job, claimed.content)
                         self.completed += 1
-                # Done (or finished earlier by a run that died before this step): drop the bytes.
-                await lease.execute(sa.delete(ImportFile).where(ImportFile.import_id == import_id))  # type: ignore[arg-type]
-                await transaction.commit()
-                return True
-            except Stopping:
-                await transaction.rollback()
-                return False
-            except Exception:
-                await transaction.rollback()
-                raise
-
-    async def _begin(self, import_id: uuid.UUID) -> Import:
-        async with self.session_factory(info=SYSTEM) as session, session.begin():
-            job = (
-                await session.execute(sa.select(Import).where(Import.id == import_id).with_for_update())  # type: ignore[arg-type]
-            ).scalar_one()
-            if job.state in ("queued", "running"):
-                job.attempts += 1
-                job.state = "running"
-                job.started_at = job.started_at or sa.func.now()  # type: ignore[assignment]
-            await session.flush()
-            await session.refresh(job)
-            return job
+                # Done (or finished earlier by a run that died before this step): leaving the block
+                # drops the bytes.
+            return True
+        except Stopping:
+            return False
 
     async def _fail(self, import_id: uuid.UUID, reason: str) -> None:
-        async with UnitOfWork(self.session_factory, scope="system") as uow:
-            failed = (
-                await uow.session.execute(
-                    sa.update(Import)
-                    .where(Import.id == import_id)  # type: ignore[arg-type]
-                    .values(state="failed", error=reason, finished_at=sa.func.now())
-                    .returning(Import.board, Import.program_year)  # type: ignore[arg-type]
-                )
-            ).one()
+        async with self.queue.unit_of_work(scope="system") as uow:
+            board, program_year = await repositories(uow).imports.fail(import_id, reason)
             # No longer importing: matching may run on what the board holds.
-            await watermarks.count_for_import(uow, failed.board, failed.program_year)
+            await watermarks.count_for_import(uow, board, program_year)
             await uow.commit()
 
     async def _context(self, job: Import) -> ImportContext:
-        async with UnitOfWork(self.session_factory, board=job.board) as uow:
-            board = await uow.session.get(Board, job.board)
+        async with self.queue.unit_of_work(board=job.board) as uow:
+            board = await repositories(uow).boards.get(job.board)
             themes = await theme_codes(uow)
         return ImportContext(
             board=job.board,
@@ -319,59 +303,39 @@ class ImportWorker:
                 "rows": end - start,
             },
         ):
-            async with UnitOfWork(self.session_factory, board=job.board) as uow:
-                session = uow.session
-                cursor = (
-                    await session.execute(
-                        sa.select(Import.next_row).where(Import.id == job.id).with_for_update()  # type: ignore[call-overload, arg-type]
-                    )
-                ).scalar_one()
+            async with self.queue.unit_of_work(board=job.board) as uow:
+                repo = repositories(uow).imports
+                cursor = await repo.cursor(job.id)
                 if cursor != start:
                     raise Superseded(f"import cursor at {cursor}, expected {start}")
                 errors: list[RowError] = []
                 schools = 0
                 if start == 0:
                     errors.extend(parsed.preamble_errors)
-                    schools = await bulk.upsert_schools(
-                        session, job.board, [{"code": s.code, "name": s.name} for s in parsed.schools]
+                    schools = await repo.upsert_schools(
+                        job.board, [{"code": s.code, "name": s.name} for s in parsed.schools]
                     )
-                outcome, events, row_errors = await self._apply_items(session, job, items)
+                outcome, events, row_errors = await self._apply_items(repo, job, items)
                 errors.extend(row_errors)
-                if errors:
-                    await session.execute(
-                        sa.insert(ImportRowError.__table__),  # type: ignore[attr-defined]
-                        [
-                            {
-                                "import_id": job.id,
-                                "file": e.file,
-                                "row": e.row,
-                                "column": e.column,
-                                "message": e.message[:1000],
-                                "outcome": e.outcome,
-                            }
-                            for e in errors
-                        ],
-                    )
+                await repo.add_row_errors(job.id, errors)
                 finished = end >= total
-                await session.execute(
-                    sa.update(Import)
-                    .where(Import.id == job.id)  # type: ignore[arg-type]
-                    .values(
-                        next_row=end,
-                        total_rows=total,
+                await repo.advance(
+                    job.id,
+                    ChunkProgress(
+                        end=end,
+                        total=total,
                         encoding=parsed.encoding,
-                        created_count=Import.created_count + outcome.created,
-                        updated_count=Import.updated_count + outcome.updated,
-                        unchanged_count=Import.unchanged_count + outcome.unchanged,
-                        withdrawn_count=Import.withdrawn_count + outcome.withdrawn,
-                        skipped_count=Import.skipped_count + outcome.skipped,
-                        failed_rows=Import.failed_rows + outcome.failed,
+                        created=outcome.created,
+                        updated=outcome.updated,
+                        unchanged=outcome.unchanged,
+                        withdrawn=outcome.withdrawn,
+                        skipped=outcome.skipped,
+                        failed=outcome.failed,
                         # Refusals only; skipped and withdrawn rows are listed beside them.
-                        error_count=Import.error_count + sum(e.outcome == "refused" for e in errors),
-                        schools_count=Import.schools_count + schools,
-                        state="completed" if finished else "running",
-                        finished_at=sa.func.now() if finished else None,
-                    )
+                        refused=sum(e.outcome == "refused" for e in errors),
+                        schools=schools,
+                        finished=finished,
+                    ),
                 )
                 uow.publish(*events)
                 # What the board now holds (and, at the end, that the import is over), with the changes.
@@ -381,7 +345,7 @@ class ImportWorker:
                 await uow.commit()
 
     async def _apply_items(
-        self, session: AsyncSession, job: Import, items: Sequence[Any]
+        self, repo: ImportRepository, job: Import, items: Sequence[Any]
     ) -> tuple[ChunkOutcome, list[IntegrationEvent], list[RowError]]:
         outcome = ChunkOutcome()
         errors: list[RowError] = []
@@ -395,9 +359,8 @@ class ImportWorker:
             elif item.action == "skip":
                 outcome.skipped += 1
                 errors.extend(item.errors)  # why it was skipped
-        envelope = {"board": job.board, "correlation_id": job.id}
         rows_by_key = {(i.data["program_year"], i.data["hr_id"]): i.row for i in upserts}
-        results = await bulk.upsert_participants(session, job.board, [i.data for i in upserts])
+        results = await repo.upsert_participants(job.board, [i.data for i in upserts])
         outcome.unchanged += len(upserts) - len(results)
         for result in results:
             if result.after is None:  # the role differs: refused
@@ -415,13 +378,18 @@ class ImportWorker:
             if result.inserted:
                 outcome.created += 1
                 kind = TeacherRegistered if is_teacher(profile.role) else MentorRegistered
-                events.append(kind(participant=profile, **envelope))  # type: ignore[arg-type]
+                events.append(kind(participant=profile, board=job.board, correlation_id=job.id))
             else:
                 outcome.updated += 1
                 events.append(
-                    ParticipantUpdated(participant=profile, changed=list(result.changed or []), **envelope)  # type: ignore[arg-type]
+                    ParticipantUpdated(
+                        participant=profile,
+                        changed=list(result.changed or []),
+                        board=job.board,
+                        correlation_id=job.id,
+                    )
                 )
-        withdrawn = await bulk.withdraw_participants(session, job.board, [i.data for i in withdrawals])
+        withdrawn = await repo.withdraw_participants(job.board, [i.data for i in withdrawals])
         outcome.withdrawn += len(withdrawn)
         outcome.unchanged += len(withdrawals) - len(withdrawn)
         errors.extend(_withdrawal_report(job, withdrawals, withdrawn))
@@ -430,7 +398,8 @@ class ImportWorker:
                 ParticipantWithdrawn(
                     participant=profile_from_row(row),
                     reason=f"withdrawn by import {job.id}",
-                    **envelope,  # type: ignore[arg-type]
+                    board=job.board,
+                    correlation_id=job.id,
                 )
             )
         return outcome, events, errors
@@ -463,6 +432,6 @@ def _withdrawal_report(
 
 def worker_factory(settings: Settings) -> Callable[[Any], ImportWorker]:
     def build(runtime: Any) -> ImportWorker:
-        return ImportWorker(settings, runtime.engine, runtime.session_factory)
+        return ImportWorker(settings, ImportQueue(runtime.engine, runtime.session_factory))
 
     return build

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
-from services.registration.adapters import program_year_store as store
-from services.registration.adapters.program_tables import ProgramPhaseRow, ProgramYearRow
+from services.registration.adapters.repository import repositories
+from services.registration.adapters.tables import ProgramPhaseRow, ProgramYearRow
 from services.registration.domain import timeline
 from services.registration.domain.timeline import Phase, Standing, TimelineError
 from services.registration.service_layer.errors import AlreadyExists, InvalidInput, NotFound
@@ -25,7 +25,7 @@ class ProgramYearView:
 @dataclass(frozen=True)
 class BoardStanding:
     program_year: ProgramYearView
-    scope: str  # "board" or "province"
+    scope: Literal["board", "province"]
     standing: Standing
 
 
@@ -35,7 +35,7 @@ def _phase(row: ProgramPhaseRow) -> Phase:
         title=row.title,
         starts_on=row.starts_on,
         ends_on=row.ends_on,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,  # type: ignore[arg-type]  # a checked phase kind stored as text
         audience=tuple(row.audience),
         milestone=row.milestone,
         min_workshops=row.min_workshops,
@@ -65,6 +65,15 @@ def _row(program_year_id: uuid.UUID, phase: Phase) -> ProgramPhaseRow:
 async def create_program_year(
     uow: UnitOfWork, *, board: str | None, program_year: str, phases: Sequence[Phase] | None = None
 ) -> ProgramYearView:
+    """Plan a program year (see :func:`plan_program_year`) and commit."""
+    view = await plan_program_year(uow, board=board, program_year=program_year, phases=phases)
+    await uow.commit()
+    return view
+
+
+async def plan_program_year(
+    uow: UnitOfWork, *, board: str | None, program_year: str, phases: Sequence[Phase] | None = None
+) -> ProgramYearView:
     """A program year for ``board`` (None: the province's), its phases from the association's
     sample timeline unless the caller gives its own."""
     try:
@@ -72,24 +81,26 @@ async def create_program_year(
         timeline.validate(program_year, planned)
     except TimelineError as exc:
         raise InvalidInput([(exc.field, exc.message)]) from exc
-    if board is not None and not await store.board_exists(uow.session, board):
+    if board is not None and not await repositories(uow).program_years.board_exists(board):
         raise InvalidInput([("board", "unknown board")])
-    row = ProgramYearRow(id=uuid.uuid4(), board=board, program_year=program_year)
-    if not await store.add_program_year(uow.session, row):
+    row = ProgramYearRow(
+        id=uuid.uuid4(), board=board, program_year=program_year, created_at=datetime.now(UTC)
+    )
+    if not await repositories(uow).program_years.add_program_year(row):
         raise AlreadyExists("program_year", f"{program_year} already has a timeline for this board")
-    await store.replace_phases(uow.session, row.id, [_row(row.id, p) for p in planned])
+    await repositories(uow).program_years.replace_phases(row.id, [_row(row.id, p) for p in planned])
     return ProgramYearView(row, planned)
 
 
 async def get_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:
-    row = await store.get(uow.session, program_year_id)
+    row = await repositories(uow).program_years.get(program_year_id)
     if row is None:
         raise NotFound("program year")
     return ProgramYearView(row, (await _phases(uow, [row.id]))[row.id])
 
 
 async def _phases(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Phase]]:
-    rows = await store.phases_of(uow.session, ids)
+    rows = await repositories(uow).program_years.phases_of(ids)
     return {i: [_phase(r) for r in found] for i, found in rows.items()}
 
 
@@ -97,7 +108,7 @@ async def list_program_years(
     uow: UnitOfWork, *, boards: list[str] | None, board: str | None = None, program_year: str | None = None
 ) -> list[ProgramYearView]:
     """Program years visible to the caller (``boards`` None: every board); provincial ones always."""
-    rows = await store.find(uow.session, boards=boards, board=board, program_year=program_year)
+    rows = await repositories(uow).program_years.find(boards=boards, board=board, program_year=program_year)
     phases = await _phases(uow, [r.id for r in rows])
     return [ProgramYearView(row, phases[row.id]) for row in rows]
 
@@ -123,17 +134,21 @@ async def edit_phase(
         values["completed_by"] = None  # closed or reopened by hand
     updated = replace(current, **values)
     phases = [updated if p.key == key else p for p in view.phases]
-    return await _store(uow, view, phases)
+    view = await _store(uow, view, phases)
+    await uow.commit()
+    return view
 
 
 async def add_phase(uow: UnitOfWork, program_year_id: uuid.UUID, phase: Phase) -> ProgramYearView:
     view = await lock_program_year(uow, program_year_id)
-    return await _store(uow, view, [*view.phases, phase])
+    view = await _store(uow, view, [*view.phases, phase])
+    await uow.commit()
+    return view
 
 
 async def lock_program_year(uow: UnitOfWork, program_year_id: uuid.UUID) -> ProgramYearView:
     """The program year, locked for this transaction (its phases change one edit at a time)."""
-    row = await store.get(uow.session, program_year_id, lock=True)
+    row = await repositories(uow).program_years.get(program_year_id, lock=True)
     if row is None:
         raise NotFound("program year")
     return ProgramYearView(row, (await _phases(uow, [row.id]))[row.id])
@@ -150,7 +165,7 @@ async def _store(uow: UnitOfWork, view: ProgramYearView, phases: list[Phase]) ->
         timeline.validate(view.row.program_year, ordered)
     except TimelineError as exc:
         raise InvalidInput([(exc.field, exc.message)]) from exc
-    await store.replace_phases(uow.session, view.row.id, [_row(view.row.id, p) for p in ordered])
+    await repositories(uow).program_years.replace_phases(view.row.id, [_row(view.row.id, p) for p in ordered])
     return ProgramYearView(view.row, ordered)
 
 
@@ -160,7 +175,7 @@ async def board_standing(
     """Where ``board`` stands on ``on``: its own program year(s) covering the date, else the
     province's. Two program years overlap in spring (next year's steering committee starts while
     this year's activities end): both are shown."""
-    if not await store.board_exists(uow.session, board):
+    if not await repositories(uow).program_years.board_exists(board):
         raise NotFound("board")
     views = await list_program_years(uow, boards=[board], program_year=program_year)
     own = [v for v in views if v.row.board == board]

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
-import sqlalchemy as sa
 from scim2_models import (
     InvalidValueException,
     NotFoundException,
@@ -18,7 +17,7 @@ from scim2_models import (
     UniquenessException,
 )
 
-from services.registration.adapters import scim_filter
+from services.registration.adapters.repository import repositories
 from services.registration.adapters.tables import Board, Participant
 from services.registration.domain.scim import (
     DEFAULT_IDENTITY,
@@ -37,7 +36,7 @@ DELETED = "deleted through SCIM"
 
 async def board_settings(uow: UnitOfWork, board: str) -> tuple[str, Identity]:
     """The board's language and the attribute carrying its HR identifier."""
-    found = await uow.session.get(Board, board)
+    found = await repositories(uow).boards.get(board)
     if found is None:
         raise InvalidValueException(detail=f"organization: no board {board!r}")
     identity = found.scim_identity if found.scim_identity in IDENTITIES else DEFAULT_IDENTITY
@@ -46,21 +45,16 @@ async def board_settings(uow: UnitOfWork, board: str) -> tuple[str, Identity]:
 
 async def set_identity(uow: UnitOfWork, board: str, identity: str) -> Board:
     """A board chooses which SCIM attribute carries its HR identifier."""
-    found = await uow.session.get(Board, board, with_for_update=True)
+    repo = repositories(uow).boards
+    found = await repo.get(board, lock=True)
     if found is None:
         raise NotFoundException(detail=f"No board {board!r}.")
     if identity not in IDENTITIES:
         raise InvalidValueException(detail=f"identity: must be one of {', '.join(IDENTITIES)}")
     found.scim_identity = identity
-    await uow.session.flush()
+    await repo.flush()
+    await uow.commit()
     return found
-
-
-def _visible(boards: Sequence[str] | None) -> list[sa.ColumnElement[bool]]:
-    filters = [Participant.deprovisioned_at.is_(None)]  # type: ignore[union-attr]
-    if boards is not None:
-        filters.append(Participant.board.in_(boards))  # type: ignore[attr-defined]
-    return filters
 
 
 async def find_users(
@@ -74,25 +68,9 @@ async def find_users(
     descending: bool = False,
 ) -> tuple[int, list[Participant]]:
     """Participants visible to the caller matching the SCIM filter; SCIM's 1-based paging."""
-    filters: list[Any] = _visible(boards)
-    if filter is not None:
-        filters.append(scim_filter.where(filter))
-    total = (
-        await uow.session.execute(sa.select(sa.func.count()).select_from(Participant).where(*filters))
-    ).scalar_one()
-    if count == 0:
-        return total, []
-    order: list[Any] = []
-    if sort_by:
-        key = scim_filter.order_by(sort_by)
-        order.append(sa.desc(key) if descending else sa.asc(key))
-    order += [Participant.created_at, Participant.id]
-    rows = (
-        await uow.session.execute(
-            sa.select(Participant).where(*filters).order_by(*order).offset(start_index - 1).limit(count)
-        )
-    ).scalars()
-    return total, list(rows)
+    return await repositories(uow).scim_users.find(
+        boards, filter, start_index=start_index, count=count, sort_by=sort_by, descending=descending
+    )
 
 
 async def get_user(
@@ -108,10 +86,7 @@ async def get_user(
         participant_id = uuid.UUID(user_id)
     except ValueError:
         raise NotFoundException(detail=f"User {user_id} not found.") from None
-    query = sa.select(Participant).where(Participant.id == participant_id, *_visible(boards))  # type: ignore[arg-type]
-    if for_update:
-        query = query.with_for_update()
-    participant = (await uow.session.execute(query)).scalar_one_or_none()
+    participant = await repositories(uow).scim_users.get(participant_id, boards, lock=for_update)
     if participant is None:
         raise NotFoundException(detail=f"User {user_id} not found.")
     if if_match is not None and if_match.strip() != "*":
@@ -124,15 +99,7 @@ async def get_user(
 
 
 async def _check_user_name(uow: UnitOfWork, board: str, user_name: str, other_than: uuid.UUID | None) -> None:
-    taken = sa.func.lower(sa.func.coalesce(Participant.scim_resource["userName"].astext, Participant.hr_id))  # type: ignore[index]
-    query = sa.select(Participant.id).where(
-        Participant.board == board,  # type: ignore[arg-type]
-        Participant.deprovisioned_at.is_(None),  # type: ignore[union-attr]
-        taken == user_name.lower(),
-    )
-    if other_than is not None:
-        query = query.where(Participant.id != other_than)  # type: ignore[arg-type]
-    if (await uow.session.execute(query.limit(1))).first() is not None:
+    if await repositories(uow).scim_users.user_name_taken(board, user_name, other_than):
         raise UniquenessException(detail=f"userName {user_name!r} is taken by another user of this board.")
 
 
@@ -143,24 +110,12 @@ async def _keep(uow: UnitOfWork, participant: Participant, user: Provisioned) ->
     participant.external_id = user.external_id
     participant.scim_resource = user.kept
     participant.revision += 1
-    participant.updated_at = sa.func.now()  # type: ignore[assignment]
-    await uow.session.flush()
-    await uow.session.refresh(participant)
+    await repositories(uow).participants.save(participant)
 
 
 async def create_user(uow: UnitOfWork, board: str, user: Provisioned) -> Participant:
     """POST /Users. A user deleted earlier through SCIM and created again is reinstated (same id)."""
-    existing = (
-        await uow.session.execute(
-            sa.select(Participant)
-            .where(
-                Participant.board == board,  # type: ignore[arg-type]
-                Participant.program_year == user.program_year,  # type: ignore[arg-type]
-                Participant.hr_id == user.hr_id,  # type: ignore[arg-type]
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
+    existing = await repositories(uow).scim_users.by_hr_id(board, user.program_year, user.hr_id)
     if existing is not None and existing.deprovisioned_at is None:
         raise UniquenessException(
             detail=f"A user with HR identifier {user.hr_id!r} exists in {user.program_year}."
@@ -184,9 +139,10 @@ async def create_user(uow: UnitOfWork, board: str, user: Provisioned) -> Partici
         )
     participant.external_id = user.external_id
     participant.scim_resource = user.kept
-    await uow.session.flush()
+    await repositories(uow).scim_users.save(participant)
     if not user.active:
         await registering.withdraw_participant(uow, participant, DEACTIVATED)
+    await uow.commit()
     return participant
 
 
@@ -202,11 +158,12 @@ async def replace_user(
         await registering.reinstate_participant(uow, participant)
     elif not user.active and participant.status != "withdrawn":
         await registering.withdraw_participant(uow, participant, DEACTIVATED)
+    await uow.commit()
     return participant
 
 
 async def delete_user(uow: UnitOfWork, participant: Participant) -> None:
     """DELETE: the participant is withdrawn (history kept); the SCIM resource is gone from now on."""
     await registering.withdraw_participant(uow, participant, DELETED)
-    participant.deprovisioned_at = sa.func.now()  # type: ignore[assignment]
-    await uow.session.flush()
+    await repositories(uow).scim_users.save(participant, deprovisioned=True)
+    await uow.commit()

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
-from services.registration.adapters.tables import Board, Participant, Theme
+from services.registration.adapters.boards import DuplicateRow
+from services.registration.adapters.repository import repositories
+from services.registration.adapters.tables import Participant
 from services.registration.domain.participants import changed_fields, is_teacher, validate_participant
 from services.registration.service_layer import watermarks
+from services.registration.service_layer.errors import AlreadyExists, InvalidInput, NotFound
 from shared.db import UnitOfWork
 from shared.events.registration import (
     MentorRegistered,
@@ -25,7 +25,6 @@ from shared.events.registration import (
     ParticipantWithdrawn,
     TeacherRegistered,
 )
-from shared.problems import Problem
 
 
 def profile_of(p: Participant) -> ParticipantProfile:
@@ -34,13 +33,13 @@ def profile_of(p: Participant) -> ParticipantProfile:
         revision=p.revision,
         program_year=p.program_year,
         hr_id=p.hr_id,
-        role=p.role,  # type: ignore[arg-type]
+        role=p.role,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
         given_name=p.given_name,
         family_name=p.family_name,
         email=p.email,
-        language=p.language,  # type: ignore[arg-type]
+        language=p.language,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
         school=p.school,
-        grade_band=p.grade_band,  # type: ignore[arg-type]
+        grade_band=p.grade_band,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
         subjects=list(p.subjects),
         themes=list(p.themes),
         learning_goals=p.learning_goals,
@@ -50,7 +49,7 @@ def profile_of(p: Participant) -> ParticipantProfile:
         hub_capacity=p.hub_capacity,
         one_to_one_capacity=p.one_to_one_capacity,
         evaluates_hr_ids=list(p.evaluates_hr_ids),
-        status=p.status,  # type: ignore[arg-type]
+        status=p.status,  # type: ignore[arg-type]  # a checked vocabulary value stored as text
     )
 
 
@@ -81,7 +80,7 @@ async def theme_codes(uow: UnitOfWork) -> frozenset[str]:
     global _theme_cache
     now = time.monotonic()
     if _theme_cache is None or now - _theme_cache[0] > _CACHE_SECONDS:
-        codes = frozenset((await uow.session.execute(sa.select(Theme.code))).scalars())  # type: ignore[call-overload]
+        codes = await repositories(uow).boards.theme_codes()
         _theme_cache = (now, codes)
     return _theme_cache[1]
 
@@ -96,19 +95,14 @@ async def board_exists(uow: UnitOfWork, board: str) -> bool:
     now = time.monotonic()
     if now - _known_boards.get(board, -_CACHE_SECONDS - 1) <= _CACHE_SECONDS:
         return True
-    if await uow.session.get(Board, board) is None:
+    if await repositories(uow).boards.get(board) is None:
         return False
     _known_boards[board] = now
     return True
 
 
-def _invalid(errors: list[Any]) -> Problem:
-    return Problem(
-        422,
-        "Invalid participant",
-        "; ".join(f"{e.field}: {e.message}" for e in errors),
-        errors=[{"field": e.field, "message": e.message} for e in errors],
-    )
+def _invalid(errors: list[Any]) -> InvalidInput:
+    return InvalidInput([(e.field, e.message) for e in errors], "Invalid participant")
 
 
 async def register_participant(uow: UnitOfWork, data: Mapping[str, Any]) -> Participant:
@@ -117,24 +111,20 @@ async def register_participant(uow: UnitOfWork, data: Mapping[str, Any]) -> Part
     if errors:
         raise _invalid(errors)
     if not await board_exists(uow, data["board"]):
-        raise Problem(
-            422,
-            "Unknown board",
-            f"board: no board {data['board']!r}",
-            errors=[{"field": "board", "message": "unknown board"}],
+        raise InvalidInput(
+            [("board", "unknown board")], "Unknown board", f"board: no board {data['board']!r}"
         )
     now = datetime.now(UTC)
     # Timestamps set here so the row needs no re-read after the insert.
     participant = Participant(id=uuid.uuid4(), created_at=now, updated_at=now, **data)
-    uow.session.add(participant)
     try:
-        await uow.session.flush()
-    except IntegrityError as exc:
-        raise Problem(
-            409,
-            "Duplicate participant",
-            "hr_id: already registered in this board and program year",
-            errors=[{"field": "hr_id", "message": "already registered"}],
+        await repositories(uow).participants.add(participant)
+    except DuplicateRow as exc:
+        raise AlreadyExists(
+            "hr_id",
+            "already registered",
+            title="Duplicate participant",
+            detail="hr_id: already registered in this board and program year",
         ) from exc
     event_type = TeacherRegistered if is_teacher(participant.role) else MentorRegistered
     uow.publish(event_type(board=participant.board, participant=profile_of(participant)))
@@ -145,12 +135,9 @@ async def register_participant(uow: UnitOfWork, data: Mapping[str, Any]) -> Part
 async def get_participant(
     uow: UnitOfWork, participant_id: uuid.UUID, *, for_update: bool = False
 ) -> Participant:
-    query = sa.select(Participant).where(Participant.id == participant_id)  # type: ignore[arg-type]
-    if for_update:
-        query = query.with_for_update()
-    participant = (await uow.session.execute(query)).scalar_one_or_none()
+    participant = await repositories(uow).participants.get(participant_id, lock=for_update)
     if participant is None:
-        raise Problem(404, "Not found", "No such participant.")
+        raise NotFound("participant")
     return participant
 
 
@@ -169,9 +156,7 @@ async def update_participant(
     for field in changed:
         setattr(participant, field, changes[field])
     participant.revision += 1
-    participant.updated_at = sa.func.now()  # type: ignore[assignment]
-    await uow.session.flush()
-    await uow.session.refresh(participant)
+    await repositories(uow).participants.save(participant)
     uow.publish(
         ParticipantUpdated(board=participant.board, participant=profile_of(participant), changed=changed)
     )
@@ -185,9 +170,7 @@ async def withdraw_participant(uow: UnitOfWork, participant: Participant, reason
         return False
     participant.status = "withdrawn"
     participant.revision += 1
-    participant.updated_at = sa.func.now()  # type: ignore[assignment]
-    await uow.session.flush()
-    await uow.session.refresh(participant)
+    await repositories(uow).participants.save(participant)
     uow.publish(
         ParticipantWithdrawn(board=participant.board, participant=profile_of(participant), reason=reason)
     )
@@ -202,10 +185,60 @@ async def reinstate_participant(uow: UnitOfWork, participant: Participant) -> bo
     participant.status = "registered"
     participant.deprovisioned_at = None
     participant.revision += 1
-    participant.updated_at = sa.func.now()  # type: ignore[assignment]
-    await uow.session.flush()
-    await uow.session.refresh(participant)
+    await repositories(uow).participants.save(participant)
     event_type = TeacherRegistered if is_teacher(participant.role) else MentorRegistered
     uow.publish(event_type(board=participant.board, participant=profile_of(participant)))
     await watermarks.count_after_changes(uow)
     return True
+
+
+# ---------------------------------------------------------------- use cases of the HTTP API (they commit)
+
+
+async def register(uow: UnitOfWork, data: Mapping[str, Any]) -> Participant:
+    """Register a participant (TeacherRegistered or MentorRegistered) and commit."""
+    participant = await register_participant(uow, data)
+    await uow.commit()
+    return participant
+
+
+async def list_participants(
+    uow: UnitOfWork,
+    *,
+    boards: Sequence[str] | None,
+    board: str | None,
+    program_year: str | None,
+    role: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[Participant]]:
+    """(how many participants match, one page of them); ``boards`` None = every board."""
+    return await repositories(uow).participants.page(
+        boards=boards,
+        board=board,
+        program_year=program_year,
+        role=role,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+
+
+async def change(uow: UnitOfWork, participant: Participant, changes: Mapping[str, Any]) -> list[str]:
+    """Change a participant (ParticipantUpdated when something changed) and commit."""
+    changed = await update_participant(uow, participant, changes)
+    await uow.commit()
+    return changed
+
+
+async def withdraw(uow: UnitOfWork, participant: Participant, reason: str | None) -> bool:
+    """Withdraw a participant (ParticipantWithdrawn the first time) and commit."""
+    withdrawn = await withdraw_participant(uow, participant, reason)
+    await uow.commit()
+    return withdrawn
+
+
+async def find_participant(uow: UnitOfWork, participant_id: uuid.UUID) -> Participant | None:
+    """The participant, or None (no refusal: the caller decides what an unknown id means)."""
+    return await repositories(uow).participants.find(participant_id)

@@ -12,25 +12,22 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
-from services.registration.adapters.program_tables import (
+from services.registration.adapters.boards import DuplicateRow
+from services.registration.adapters.repository import repositories
+from services.registration.adapters.tables import (
     AttendanceRow,
     EnrolmentRow,
     NetworkCohortRow,
-    ProgramPhaseRow,
-    ProgramYearRow,
+    Participant,
     SessionRow,
 )
-from services.registration.adapters.tables import Board, Participant
 from services.registration.domain import enrolment as rules
 from services.registration.domain.timeline import SCHOOL_LEADER_MIN_WORKSHOPS
 from services.registration.service_layer import timeline_facts
-from services.registration.service_layer.errors import InvalidInput
+from services.registration.service_layer.errors import Conflict, InvalidInput, NotFound
 from shared.db import UnitOfWork
 from shared.events.registration import (
     AttendanceRecorded,
@@ -41,7 +38,6 @@ from shared.events.registration import (
     SessionChanged,
     SessionScheduled,
 )
-from shared.problems import Problem, field_problem
 
 # Board code on the events of provincial sessions (organised by the Association for every board).
 # Enrolment and attendance events carry the participant's own board.
@@ -55,7 +51,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise field_problem("timezone", "unknown time zone (use e.g. America/Toronto)") from exc
+        raise InvalidInput([("timezone", "unknown time zone (use e.g. America/Toronto)")]) from exc
 
 
 def session_event(
@@ -66,7 +62,7 @@ def session_event(
     return cls(
         board=row.board or PROVINCIAL,
         session_id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,  # type: ignore[arg-type]  # a checked session kind stored as text
         title=row.title,
         starts_at=row.starts_at.astimezone(zone),
         ends_at=row.ends_at.astimezone(zone),
@@ -105,9 +101,9 @@ def _check(data: Mapping[str, Any]) -> None:
 async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
     if board is None:
         return "America/Toronto"
-    found = await uow.session.get(Board, board)
+    found = await repositories(uow).boards.get(board)
     if found is None:
-        raise field_problem("board", "unknown board")
+        raise InvalidInput([("board", "unknown board")])
     return found.timezone
 
 
@@ -117,18 +113,15 @@ async def _board_timezone(uow: UnitOfWork, board: str | None) -> str:
 async def create_cohort(uow: UnitOfWork, data: Mapping[str, Any]) -> NetworkCohortRow:
     await _board_timezone(uow, data.get("board"))
     cohort = NetworkCohortRow(id=uuid.uuid4(), **data)
-    uow.session.add(cohort)
-    await uow.session.flush()
+    await repositories(uow).sessions.add(cohort)
+    await uow.commit()
     return cohort
 
 
 async def get_cohort(uow: UnitOfWork, cohort_id: uuid.UUID, *, lock: bool = False) -> NetworkCohortRow:
-    query = sa.select(NetworkCohortRow).where(NetworkCohortRow.id == cohort_id)  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    cohort = (await uow.session.execute(query)).scalar_one_or_none()
+    cohort = await repositories(uow).sessions.cohort(cohort_id, lock=lock)
     if cohort is None:
-        raise Problem(404, "Not found", "No such cohort group.")
+        raise NotFound("cohort group")
     return cohort
 
 
@@ -147,22 +140,20 @@ async def create_session(uow: UnitOfWork, data: Mapping[str, Any]) -> SessionRow
     if values["kind"] == "network_cohort":
         cohort = await get_cohort(uow, values["cohort_id"], lock=True)
         if cohort.board != values.get("board"):
-            raise field_problem("cohort_id", "the cohort group belongs to another board")
+            raise InvalidInput([("cohort_id", "the cohort group belongs to another board")])
         meetings = await _cohort_meetings(uow, cohort.id)
         if len(meetings) >= cohort.meetings_planned:
-            raise Problem(
-                409,
+            raise Conflict(
                 "Cohort group complete",
                 f"cohort_id: the group already has its {cohort.meetings_planned} meetings",
-                errors=[{"field": "cohort_id", "message": "all meetings scheduled"}],
+                [("cohort_id", "all meetings scheduled")],
             )
         values["capacity"] = None
         values["release_time"] = True
     elif values["kind"] == "network_open":
         values["release_time"] = False  # open sessions are after school
     row = SessionRow(id=uuid.uuid4(), timezone=timezone, **values)
-    uow.session.add(row)
-    await uow.session.flush()
+    await repositories(uow).sessions.add(row)
     uow.publish(session_event(row))
     if cohort is not None:
         for member in await _live(uow, cohort_id=cohort.id, status="confirmed"):
@@ -171,16 +162,14 @@ async def create_session(uow: UnitOfWork, data: Mapping[str, Any]) -> SessionRow
                     board=member.board, session_id=row.id, participant_id=member.participant_id
                 )
             )
+    await uow.commit()
     return row
 
 
 async def get_session(uow: UnitOfWork, session_id: uuid.UUID, *, lock: bool = False) -> SessionRow:
-    query = sa.select(SessionRow).where(SessionRow.id == session_id)  # type: ignore[arg-type]
-    if lock:
-        query = query.with_for_update()
-    row = (await uow.session.execute(query)).scalar_one_or_none()
+    row = await repositories(uow).sessions.get(session_id, lock=lock)
     if row is None:
-        raise Problem(404, "Not found", "No such session.")
+        raise NotFound("session")
     return row
 
 
@@ -193,16 +182,9 @@ async def list_sessions(
     program_year: str | None = None,
 ) -> list[SessionRow]:
     """Sessions the caller may see: their board's and the provincial ones (``boards`` None: all)."""
-    query = sa.select(SessionRow).order_by(SessionRow.starts_at, SessionRow.id)  # type: ignore[arg-type]
-    if boards is not None:
-        query = query.where(sa.or_(SessionRow.board.is_(None), SessionRow.board.in_(boards)))  # type: ignore[union-attr]
-    if board is not None:
-        query = query.where(SessionRow.board == board)
-    if kind is not None:
-        query = query.where(SessionRow.kind == kind)
-    if program_year is not None:
-        query = query.where(SessionRow.program_year == program_year)
-    return list((await uow.session.execute(query)).scalars())
+    return await repositories(uow).sessions.find(
+        boards=boards, board=board, kind=kind, program_year=program_year
+    )
 
 
 async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mapping[str, Any]) -> SessionRow:
@@ -210,10 +192,10 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     a larger capacity promotes from the waitlist."""
     row = await get_session(uow, session_id, lock=True)
     if row.status == "cancelled":
-        raise Problem(409, "Cancelled", "status: the session was cancelled")
+        raise Conflict("Cancelled", "status: the session was cancelled")
     unknown = sorted(set(changes) - _EDITABLE)
     if unknown:
-        raise field_problem(unknown[0], "cannot be changed")
+        raise InvalidInput([(unknown[0], "cannot be changed")])
     proposed = {
         "program_year": row.program_year,
         "kind": row.kind,
@@ -228,16 +210,16 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     }
     _check(proposed)
     if "capacity" in changes and row.kind == "network_cohort":
-        raise field_problem("capacity", "a cohort meeting's seats are its cohort group's")
+        raise InvalidInput([("capacity", "a cohort meeting's seats are its cohort group's")])
     changed = [f for f in changes if getattr(row, f) != changes[f]]
     if not changed:
+        await uow.commit()
         return row
     if "capacity" in changed:
         confirmed = await _count(uow, session_id=row.id, status="confirmed")
         if changes["capacity"] < confirmed:
-            raise field_problem(
-                "capacity", f"{confirmed} participants are confirmed; cancel enrolments first", status=409
-            )
+            message = f"{confirmed} participants are confirmed; cancel enrolments first"
+            raise Conflict("Invalid input", f"capacity: {message}", [("capacity", message)])
     for name in changed:
         setattr(row, name, changes[name])
     if any(f in _CALENDAR_FIELDS for f in changed):
@@ -246,7 +228,8 @@ async def change_session(uow: UnitOfWork, session_id: uuid.UUID, changes: Mappin
     row.updated_at = datetime.now(UTC)
     if "capacity" in changed:
         await _promote(uow, _Target.of_session(row))
-    await uow.session.flush()
+    await repositories(uow).sessions.flush()
+    await uow.commit()
     return row
 
 
@@ -254,12 +237,14 @@ async def cancel_session(uow: UnitOfWork, session_id: uuid.UUID) -> SessionRow:
     """Cancel a session (SessionCancelled, ``sequence`` + 1); cancelling twice changes nothing."""
     row = await get_session(uow, session_id, lock=True)
     if row.status == "cancelled":
+        await uow.commit()
         return row
     row.status = "cancelled"
     row.sequence += 1
     row.updated_at = datetime.now(UTC)
-    await uow.session.flush()
+    await repositories(uow).sessions.flush()
     uow.publish(session_event(row, SessionCancelled))
+    await uow.commit()
     return row
 
 
@@ -281,21 +266,9 @@ class _Target:
     def of_session(cls, row: SessionRow) -> _Target:
         return cls("session", row.id, row.board, row.capacity or 0, tuple(row.audience), [row])
 
-    def where(self) -> Any:
-        column = EnrolmentRow.session_id if self.kind == "session" else EnrolmentRow.cohort_id
-        return column == self.id
-
 
 async def _cohort_meetings(uow: UnitOfWork, cohort_id: uuid.UUID) -> list[SessionRow]:
-    return list(
-        (
-            await uow.session.execute(
-                sa.select(SessionRow)
-                .where(SessionRow.cohort_id == cohort_id, SessionRow.status == "scheduled")  # type: ignore[arg-type]
-                .order_by(SessionRow.starts_at)  # type: ignore[arg-type]
-            )
-        ).scalars()
-    )
+    return await repositories(uow).sessions.cohort_meetings(cohort_id)
 
 
 async def _lock_target(
@@ -304,14 +277,13 @@ async def _lock_target(
     if session_id is not None:
         row = await get_session(uow, session_id, lock=True)
         if row.kind == "network_cohort":
-            raise Problem(
-                409,
+            raise Conflict(
                 "Enrol in the cohort group",
                 f"session_id: cohort meetings are joined through cohort group {row.cohort_id}",
-                errors=[{"field": "session_id", "message": "enrol in the cohort group"}],
+                [("session_id", "enrol in the cohort group")],
             )
         if row.status == "cancelled":
-            raise Problem(409, "Cancelled", "session_id: the session was cancelled")
+            raise Conflict("Cancelled", "session_id: the session was cancelled")
         return _Target.of_session(row)
     assert cohort_id is not None
     cohort = await get_cohort(uow, cohort_id, lock=True)
@@ -326,13 +298,7 @@ async def _lock_target(
 
 
 async def _count(uow: UnitOfWork, *, session_id: uuid.UUID, status: str) -> int:
-    return (
-        await uow.session.execute(
-            sa.select(sa.func.count())
-            .select_from(EnrolmentRow)
-            .where(EnrolmentRow.session_id == session_id, EnrolmentRow.status == status)  # type: ignore[arg-type]
-        )
-    ).scalar_one()
+    return await repositories(uow).enrolments.count(session_id=session_id, status=status)
 
 
 async def _live(
@@ -342,18 +308,15 @@ async def _live(
     cohort_id: uuid.UUID | None = None,
     status: str | None = None,
 ) -> list[EnrolmentRow]:
-    column = EnrolmentRow.session_id if session_id is not None else EnrolmentRow.cohort_id
-    query = (
-        sa.select(EnrolmentRow)
-        .where(column == (session_id or cohort_id), EnrolmentRow.status != "cancelled")  # type: ignore[arg-type]
-        .order_by(EnrolmentRow.seq)  # type: ignore[arg-type]
-    )
-    if status is not None:
-        query = query.where(EnrolmentRow.status == status)  # type: ignore[arg-type]
-    return list((await uow.session.execute(query)).scalars())
+    return await repositories(uow).enrolments.live(session_id=session_id, cohort_id=cohort_id, status=status)
 
 
-def _target_ids(target: _Target) -> dict[str, uuid.UUID]:
+class _TargetIds(TypedDict, total=False):
+    session_id: uuid.UUID
+    cohort_id: uuid.UUID
+
+
+def _target_ids(target: _Target) -> _TargetIds:
     return {"session_id": target.id} if target.kind == "session" else {"cohort_id": target.id}
 
 
@@ -382,26 +345,29 @@ async def enrol(
         audience=target.audience,
     )
     if reason is not None:
-        raise field_problem(*reason)
+        raise InvalidInput([reason])
     live = await _live(uow, **_target_ids(target))
     mine = next((e for e in live if e.participant_id == participant.id), None)
     waitlist = [e for e in live if e.status == "waitlisted"]
     if mine is not None:
         position = waitlist.index(mine) + 1 if mine.status == "waitlisted" else None
+        await uow.commit()
         return EnrolmentOutcome(mine, position, created=False)
     seat = rules.seat_for_newcomer(target.capacity, len(live) - len(waitlist), len(waitlist))
+    now = datetime.now(UTC)
     row = EnrolmentRow(
         id=uuid.uuid4(),
+        created_at=now,
+        updated_at=now,
         board=participant.board,
         participant_id=participant.id,
         status=seat.status,
         **_target_ids(target),
     )
-    uow.session.add(row)
     try:
-        await uow.session.flush()
-    except IntegrityError as exc:  # pragma: no cover - the row lock makes this unreachable
-        raise Problem(409, "Already enrolled", "participant_id: already enrolled") from exc
+        await repositories(uow).enrolments.add(row)
+    except DuplicateRow as exc:  # pragma: no cover - the row lock makes this unreachable
+        raise Conflict("Already enrolled", "participant_id: already enrolled") from exc
     for session in target.sessions:
         if seat.status == "confirmed":
             uow.publish(
@@ -418,6 +384,7 @@ async def enrol(
                     position=seat.position or 0,
                 )
             )
+    await uow.commit()
     return EnrolmentOutcome(row, seat.position, created=True)
 
 
@@ -440,11 +407,11 @@ async def cancel_enrolment(
     live = await _live(uow, **_target_ids(target))
     mine = next((e for e in live if e.participant_id == participant_id), None)
     if mine is None:
-        raise Problem(404, "Not found", "This participant is not enrolled.")
+        raise NotFound("enrolment", "This participant is not enrolled.")
     was_confirmed = mine.status == "confirmed"
     mine.status = "cancelled"
     mine.updated_at = datetime.now(UTC)
-    await uow.session.flush()
+    await repositories(uow).enrolments.flush()
     for session in target.sessions:
         uow.publish(
             EnrolmentCancelled(
@@ -455,6 +422,7 @@ async def cancel_enrolment(
             )
         )
     promoted = await _promote(uow, target)
+    await uow.commit()
     return CancellationOutcome(mine, promoted)
 
 
@@ -478,7 +446,7 @@ async def _promote(uow: UnitOfWork, target: _Target) -> list[EnrolmentRow]:
                     promoted_from_waitlist=True,
                 )
             )
-    await uow.session.flush()
+    await repositories(uow).enrolments.flush()
     return promoted
 
 
@@ -508,7 +476,7 @@ async def record_attendance(
     participants (of the session, or of the cohort group for a cohort meeting) have attendance."""
     row = await get_session(uow, session_id, lock=True)
     if row.status == "cancelled":
-        raise Problem(409, "Cancelled", "session_id: the session was cancelled")
+        raise Conflict("Cancelled", "session_id: the session was cancelled")
     confirmed = await _live(
         uow,
         session_id=None if row.cohort_id else row.id,
@@ -518,13 +486,10 @@ async def record_attendance(
     boards = {e.participant_id: e.board for e in confirmed}
     for i, (participant_id, _) in enumerate(records):
         if participant_id not in boards:
-            raise field_problem(f"records.{i}.participant_id", "not a confirmed participant of this session")
-    existing = {
-        a.participant_id: a
-        for a in (
-            await uow.session.execute(sa.select(AttendanceRow).where(AttendanceRow.session_id == row.id))  # type: ignore[arg-type]
-        ).scalars()
-    }
+            raise InvalidInput(
+                [(f"records.{i}.participant_id", "not a confirmed participant of this session")]
+            )
+    existing = {a.participant_id: a for a in await repositories(uow).sessions.attendance(row.id)}
     changed = 0
     for participant_id, attended in records:
         current = existing.get(participant_id)
@@ -533,12 +498,13 @@ async def record_attendance(
         if current is None:
             current = AttendanceRow(
                 session_id=row.id,
+                recorded_at=datetime.now(UTC),
                 participant_id=participant_id,
                 board=boards[participant_id],
                 attended=attended,
                 recorded_by=recorded_by,
             )
-            uow.session.add(current)
+            await repositories(uow).sessions.stage(current)
             existing[participant_id] = current
         else:
             current.attended = attended
@@ -553,7 +519,7 @@ async def record_attendance(
                 attended=attended,
             )
         )
-    await uow.session.flush()
+    await repositories(uow).sessions.flush()
     present = {boards[participant_id] for participant_id, attended in records if attended}
     if row.kind == "workshop" and present:
         # Held with attendance: the workshop phase it fulfils is done for the boards present.
@@ -561,46 +527,21 @@ async def record_attendance(
         await timeline_facts.workshop_held(
             uow, boards=present, program_year=row.program_year, held_on=held_on, audience=row.audience
         )
+    await uow.commit()
     return changed
 
 
 async def required_workshops(uow: UnitOfWork, participant: Participant) -> int:
     """The board's (else the province's) timeline says how many menu workshops a new school
     leader attends; the association's minimum otherwise."""
-    found = (
-        await uow.session.execute(
-            sa.select(ProgramPhaseRow.min_workshops, ProgramYearRow.board)
-            .join(ProgramYearRow, ProgramYearRow.id == ProgramPhaseRow.program_year_id)  # type: ignore[arg-type]
-            .where(
-                ProgramYearRow.program_year == participant.program_year,  # type: ignore[arg-type]
-                sa.or_(ProgramYearRow.board == participant.board, ProgramYearRow.board.is_(None)),  # type: ignore[union-attr]
-                ProgramPhaseRow.min_workshops.is_not(None),  # type: ignore[union-attr]
-            )
-            .order_by(ProgramYearRow.board.is_(None))  # type: ignore[union-attr]
-        )
-    ).first()
-    return int(found[0]) if found else SCHOOL_LEADER_MIN_WORKSHOPS
+    found = await repositories(uow).program_years.min_workshops(
+        program_year=participant.program_year, board=participant.board
+    )
+    return found if found is not None else SCHOOL_LEADER_MIN_WORKSHOPS
 
 
 async def workshop_progress(uow: UnitOfWork, participant: Participant) -> rules.WorkshopProgress:
-    rows = (
-        await uow.session.execute(
-            sa.select(SessionRow, EnrolmentRow.status, AttendanceRow.attended)
-            .join(EnrolmentRow, EnrolmentRow.session_id == SessionRow.id)  # type: ignore[arg-type]
-            .outerjoin(
-                AttendanceRow,
-                sa.and_(
-                    AttendanceRow.session_id == SessionRow.id,  # type: ignore[arg-type]
-                    AttendanceRow.participant_id == participant.id,  # type: ignore[arg-type]
-                ),
-            )
-            .where(
-                EnrolmentRow.participant_id == participant.id,  # type: ignore[arg-type]
-                EnrolmentRow.status != "cancelled",  # type: ignore[arg-type]
-                SessionRow.kind == "workshop",  # type: ignore[arg-type]
-            )
-        )
-    ).all()
+    rows = await repositories(uow).sessions.workshops_of(participant.id)
     records = [
         rules.WorkshopRecord(
             session_id=str(session.id),
@@ -618,9 +559,36 @@ async def workshop_progress(uow: UnitOfWork, participant: Participant) -> rules.
 
 async def attendance_of(uow: UnitOfWork, session_id: uuid.UUID) -> list[AttendanceRow]:
     """The attendance recorded for a session (one row per participant recorded, present or not)."""
-    found = await uow.session.execute(
-        sa.select(AttendanceRow)
-        .where(AttendanceRow.session_id == session_id)  # type: ignore[arg-type]
-        .order_by(AttendanceRow.recorded_at)  # type: ignore[arg-type]
-    )
-    return list(found.scalars())
+    return await repositories(uow).sessions.attendance(session_id)
+
+
+# ---------------------------------------------------------------- seats taken
+
+
+@dataclass(frozen=True)
+class Seats:
+    confirmed: int = 0
+    waitlisted: int = 0
+
+
+async def seats_of_sessions(uow: UnitOfWork, rows: Sequence[SessionRow]) -> dict[uuid.UUID, Seats]:
+    """Seats taken in each session; a cohort meeting's are its cohort group's."""
+    enrolments = repositories(uow).enrolments
+    counts = await enrolments.counts("session", [r.id for r in rows if r.cohort_id is None])
+    cohorts = await enrolments.counts("cohort", [r.cohort_id for r in rows if r.cohort_id])
+    seats = {}
+    for row in rows:
+        source, key = (cohorts, row.cohort_id) if row.cohort_id else (counts, row.id)
+        assert key is not None
+        seats[row.id] = Seats(source.get((key, "confirmed"), 0), source.get((key, "waitlisted"), 0))
+    return seats
+
+
+async def seats_of_cohort(uow: UnitOfWork, cohort_id: uuid.UUID) -> Seats:
+    counts = await repositories(uow).enrolments.counts("cohort", [cohort_id])
+    return Seats(counts.get((cohort_id, "confirmed"), 0), counts.get((cohort_id, "waitlisted"), 0))
+
+
+async def cohort_meetings(uow: UnitOfWork, cohort_id: uuid.UUID) -> list[SessionRow]:
+    """The cohort group's scheduled meetings, in date order."""
+    return await _cohort_meetings(uow, cohort_id)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from services.registration.adapters import steering_store as store
-from services.registration.adapters.program_tables import (
+from services.registration.adapters.repository import repositories
+from services.registration.adapters.tables import (
     SteeringCommitteeRow,
     SteeringMeetingRow,
     SteeringMemberRow,
@@ -39,23 +39,23 @@ class CommitteeView:
 
 async def read(uow: UnitOfWork, *, board: str, program_year: str) -> CommitteeView:
     """The committee (empty when nothing was recorded yet)."""
-    row = await store.committee(uow.session, board, program_year)
+    row = await repositories(uow).steering.committee(board, program_year)
     if row is None:
-        if not await store.board_exists(uow.session, board):
+        if not await repositories(uow).steering.board_exists(board):
             raise NotFound("board")
         return CommitteeView(board, program_year, [], [])
     return CommitteeView(
         board,
         program_year,
-        await store.members(uow.session, row.id),
-        await store.meetings(uow.session, row.id),
+        await repositories(uow).steering.members(row.id),
+        await repositories(uow).steering.meetings(row.id),
     )
 
 
 async def _committee(uow: UnitOfWork, board: str, program_year: str) -> SteeringCommitteeRow:
-    if not await store.board_exists(uow.session, board):
+    if not await repositories(uow).steering.board_exists(board):
         raise NotFound("board")
-    row = await store.committee(uow.session, board, program_year, create=True)
+    row = await repositories(uow).steering.committee(board, program_year, create=True)
     assert row is not None
     return row
 
@@ -63,14 +63,14 @@ async def _committee(uow: UnitOfWork, board: str, program_year: str) -> Steering
 async def _announce(uow: UnitOfWork, row: SteeringCommitteeRow) -> CommitteeView:
     """The committee as it now is, published with the next sequence (same transaction)."""
     row.sequence += 1
-    await uow.session.flush()
+    await repositories(uow).steering.flush()
     view = await read(uow, board=row.board, program_year=row.program_year)
     uow.publish(
         SteeringCommitteeChanged(
             board=row.board,
             program_year=row.program_year,
             sequence=row.sequence,
-            members=[SteeringCommitteeMember(name=m.name, representing=m.representing) for m in view.members],  # type: ignore[arg-type]
+            members=[SteeringCommitteeMember(name=m.name, representing=m.representing) for m in view.members],  # type: ignore[arg-type]  # representing: a checked value stored as text
             meetings=[
                 SteeringCommitteeMeeting(
                     meeting_id=m.id, held_on=m.held_on.isoformat(), expenses=f"{m.expenses:.2f}"
@@ -92,25 +92,32 @@ async def add_member(
     representing: str,
     participant_id: uuid.UUID | None,
 ) -> tuple[SteeringMemberRow, CommitteeView]:
-    if participant_id is not None and await store.participant_board(uow.session, participant_id) != board:
+    if (
+        participant_id is not None
+        and await repositories(uow).steering.participant_board(participant_id) != board
+    ):
         raise InvalidInput([("participant_id", "not a participant of this board")])
     row = await _committee(uow, board, program_year)
     member = SteeringMemberRow(
         id=uuid.uuid4(),
+        created_at=datetime.now(UTC),
         committee_id=row.id,
         name=name.strip(),
         representing=representing,
         participant_id=participant_id,
     )
-    uow.session.add(member)
-    return member, await _announce(uow, row)
+    await repositories(uow).steering.add(member)
+    view = await _announce(uow, row)
+    await uow.commit()
+    return member, view
 
 
 async def remove_member(uow: UnitOfWork, *, board: str, program_year: str, member_id: uuid.UUID) -> None:
     row = await _committee(uow, board, program_year)
-    if not await store.delete_member(uow.session, row.id, member_id):
+    if not await repositories(uow).steering.delete_member(row.id, member_id):
         raise NotFound("steering committee member")
     await _announce(uow, row)
+    await uow.commit()
 
 
 async def add_meeting(
@@ -129,17 +136,21 @@ async def add_meeting(
     row = await _committee(uow, board, program_year)
     meeting = SteeringMeetingRow(
         id=uuid.uuid4(),
+        created_at=datetime.now(UTC),
         committee_id=row.id,
         held_on=held_on,
         agenda_summary=agenda_summary.strip(),
         expenses=steering.money(expenses),
     )
-    uow.session.add(meeting)
-    return meeting, await _announce(uow, row)
+    await repositories(uow).steering.add(meeting)
+    view = await _announce(uow, row)
+    await uow.commit()
+    return meeting, view
 
 
 async def remove_meeting(uow: UnitOfWork, *, board: str, program_year: str, meeting_id: uuid.UUID) -> None:
     row = await _committee(uow, board, program_year)
-    if not await store.delete_meeting(uow.session, row.id, meeting_id):
+    if not await repositories(uow).steering.delete_meeting(row.id, meeting_id):
         raise NotFound("steering committee meeting")
     await _announce(uow, row)
+    await uow.commit()

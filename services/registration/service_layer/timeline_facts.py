@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.registration.adapters import timeline_store
+from services.registration.adapters.repository import repositories
 from services.registration.domain import timeline
 from services.registration.domain.timeline import Phase
 from services.registration.service_layer import program_years
@@ -30,7 +30,7 @@ async def close_phases_by_fact(
     A board standing on the province's timeline gets its own copy first (closing the province's
     would close it for every board). Nothing happens for a board or year registration does not know.
     """
-    if not await timeline_store.board_exists(uow.session, board):
+    if not await repositories(uow).timeline.board_exists(board):
         return []
     try:
         defaults = timeline.default_phases(program_year)
@@ -48,7 +48,7 @@ async def close_phases_by_fact(
     closed = timeline.close_by_fact(phases, keys, on, fact)
     if own is None:
         # A concurrent creation fails this transaction; the event is retried and finds it.
-        await program_years.create_program_year(uow, board=board, program_year=program_year, phases=closed)
+        await program_years.plan_program_year(uow, board=board, program_year=program_year, phases=closed)
     else:
         await program_years.store_phases(uow, own, closed)
     return keys
@@ -56,7 +56,7 @@ async def close_phases_by_fact(
 
 async def local_day(uow: UnitOfWork, board: str, moment: datetime) -> date:
     """The day ``moment`` falls on in the board's time zone."""
-    name = await timeline_store.board_timezone(uow.session, board)
+    name = await repositories(uow).timeline.board_timezone(board)
     try:
         return moment.astimezone(ZoneInfo(name)).date()
     except (ZoneInfoNotFoundError, ValueError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.registration.adapters import watermarks
+from services.registration.adapters.repository import repositories
 from shared.db import UnitOfWork
 from shared.events.registration import (
     MentorRegistered,
@@ -29,7 +29,7 @@ async def count_after_changes(uow: UnitOfWork, extra: Iterable[tuple[str, str]] 
     }
     keys.update(extra)
     for board, program_year in sorted(keys):
-        counted = await watermarks.count(uow.session, board=board, program_year=program_year)
+        counted = await repositories(uow).watermarks.count(board=board, program_year=program_year)
         uow.publish(
             ParticipantsCounted(
                 board=board,
@@ -44,5 +44,5 @@ async def count_after_changes(uow: UnitOfWork, extra: Iterable[tuple[str, str]] 
 
 async def count_for_import(uow: UnitOfWork, board: str, program_year: str | None) -> None:
     """An import was queued: its program year (or every year the board has) is being changed."""
-    years = [program_year] if program_year else await watermarks.program_years_of(uow.session, board)
+    years = [program_year] if program_year else await repositories(uow).watermarks.program_years_of(board)
     await count_after_changes(uow, [(board, year) for year in years])

@@ -3,6 +3,8 @@
 Revision ID: 0003
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -15,7 +17,7 @@ depends_on = None
 UUID = postgresql.UUID(as_uuid=True)
 
 
-def _timestamps() -> list[sa.Column]:  # type: ignore[type-arg]
+def _timestamps() -> list[sa.Column[Any]]:
     return [
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),

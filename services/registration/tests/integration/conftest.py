@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -47,7 +47,7 @@ def client() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def admin(token) -> str:  # type: ignore[no-untyped-def]
+def admin(token: Callable[..., str]) -> str:
     return token("province_admin")
 
 

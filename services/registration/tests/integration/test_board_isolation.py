@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from services.registration.tests.integration.test_scim import ENTERPRISE, PATCH_
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 YEAR = "2026-2027"
 
@@ -75,7 +76,11 @@ async def test_staff_of_one_board_get_404_for_another_boards_objects(
     )
 
     # Participants.
-    body_b = {"board": board_b, "program_year": YEAR, **{k: v for k, v in person(1).items() if v}}
+    body_b: dict[str, Any] = {
+        "board": board_b,
+        "program_year": YEAR,
+        **{k: v for k, v in person(1).items() if v},
+    }
     body_b["subjects"], body_b["themes"] = ["Arts"], ["assessment"]
     participant_b = client.post(f"{url}/v1/participants", json=body_b, headers=auth(admin))
     assert participant_b.status_code == 201, participant_b.text

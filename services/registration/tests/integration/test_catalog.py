@@ -11,7 +11,7 @@ from services.registration.tests.integration.helpers import csv_bytes, person, r
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def test_a_new_theme_is_listed_and_usable_at_once(

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aio_pika
 import httpx
@@ -22,6 +23,7 @@ from shared.testing.processes import System
 
 from .helpers import person
 
+T = TypeVar("T")
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 YEAR = "2026-2027"
@@ -39,7 +41,7 @@ async def publish(system: System, *events: IntegrationEvent) -> None:
             )
 
 
-def eventually(check, timeout: float = 20.0) -> Any:  # type: ignore[no-untyped-def]
+def eventually(check: Callable[[], T], timeout: float = 20.0) -> T:
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -49,7 +51,7 @@ def eventually(check, timeout: float = 20.0) -> Any:  # type: ignore[no-untyped-
 
 
 def register(client: httpx.Client, url: str, admin: str, board: str, n: int) -> uuid.UUID:
-    body = {"board": board, "program_year": YEAR, **{k: v for k, v in person(n).items() if v}}
+    body: dict[str, Any] = {"board": board, "program_year": YEAR, **{k: v for k, v in person(n).items() if v}}
     body.update(subjects=[], themes=[], expertise_themes=[])
     response = client.post(f"{url}/v1/participants", json=body, headers=auth(admin))
     assert response.status_code == 201, response.text
@@ -69,7 +71,7 @@ async def test_placement_status_follows_hubs_and_pairings(registration: System, 
         }
 
     def becomes(expected: dict[uuid.UUID, str]) -> bool:
-        return eventually(lambda: statuses() == expected)  # type: ignore[no-any-return]
+        return eventually(lambda: statuses() == expected)
 
     assert statuses() == dict.fromkeys((t1, t2, t3, mentor), "registered")
     common = {"board": board, "program_year": YEAR, "theme": "assessment"}
@@ -124,8 +126,9 @@ async def test_placement_status_follows_hubs_and_pairings(registration: System, 
 def standing(client: httpx.Client, url: str, who: str, board: str, on: str) -> dict[str, Any]:
     response = client.get(f"{url}/v1/boards/{board}/timeline", params={"on": on}, headers=auth(who))
     assert response.status_code == 200, response.text
-    (found,) = response.json()["standings"]
-    return found  # type: ignore[no-any-return]
+    found: list[dict[str, Any]] = response.json()["standings"]
+    (one,) = found
+    return one
 
 
 def closed(found: dict[str, Any]) -> dict[str, str | None]:

@@ -20,7 +20,7 @@ from services.registration.tests.integration.helpers import (
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 YEAR = "2026-2027"
 

@@ -10,8 +10,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from services.registration.entrypoints.my_http import router as my_router
-from services.registration.entrypoints.program_http import router
+from services.registration.entrypoints.sessions import portal, router
 from services.registration.tests.integration.test_program_year_db import Db, _Runtime, workshop
 from shared.auth import TokenVerifier
 from shared.db import make_engine, make_session_factory
@@ -19,12 +18,13 @@ from shared.migrations import drop_database, upgrade
 from shared.problems import install_problem_handlers
 from shared.testing.fixtures import test_settings as make_test_settings
 from shared.testing.helpers import auth
+from shared.testing.infrastructure import Infrastructure
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped-def]
+async def db(infra: Infrastructure, run_prefix: str) -> AsyncIterator[Db]:
     url = infra.database_url(f"{run_prefix}_reg_mine")
     await upgrade("registration", url)
     engine = make_engine(url, pool_size=5)
@@ -34,7 +34,7 @@ async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped
     app.state.token_verifier = TokenVerifier(make_test_settings())
     install_problem_handlers(app)
     app.include_router(router)
-    app.include_router(my_router)
+    app.include_router(portal)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registration"
     ) as client:

@@ -17,7 +17,7 @@ from shared.events.vocabulary import DEFAULT_THEMES
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System, wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
 async def bodies(db: Db, event_type: str) -> list[dict[str, object]]:

@@ -3,13 +3,15 @@ scoped to the caller's board like every registration read."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
 from shared.testing.helpers import auth, unique_board
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 YEAR = "2026-2027"
 
 
@@ -26,7 +28,8 @@ def register(client: httpx.Client, url: str, admin: str, board: str, n: int, **f
     }
     response = client.post(f"{url}/v1/participants", json=body, headers=auth(admin))
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    created: dict[str, Any] = response.json()
+    return created
 
 
 async def test_search_by_name_or_hr_id_within_the_callers_board(
@@ -47,10 +50,11 @@ async def test_search_by_name_or_hr_id_within_the_callers_board(
     register(client, url, admin, b, 1, given_name="Zoé", family_name="Côté")
     coordinator = auth(token("board_coordinator", board=a))
 
-    def search(**params: object) -> dict:
+    def search(**params: str | int) -> dict:
         response = client.get(f"{url}/v1/participant-search", params=params, headers=coordinator)
         assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
+        found: dict[str, Any] = response.json()
+        return found
 
     # Never board B's Zoé Côté, even without naming the board.
     found = search(q="zoé côté")

@@ -24,7 +24,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.registration.adapters.tables import Board, Participant
-from services.registration.entrypoints.program_http import router
+from services.registration.entrypoints import program_years as program_year_routes
+from services.registration.entrypoints import sessions as session_routes
 from services.registration.service_layer import sessions
 from shared.auth import TokenVerifier
 from shared.db import UnitOfWork, make_engine, make_session_factory
@@ -32,6 +33,7 @@ from shared.migrations import drop_database, upgrade
 from shared.problems import install_problem_handlers
 from shared.testing.fixtures import test_settings as make_test_settings
 from shared.testing.helpers import auth, unique_board
+from shared.testing.infrastructure import Infrastructure
 from shared.wakeup import asyncpg_dsn
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -79,6 +81,8 @@ class Db:
                 id=uuid.uuid4(),
                 board=board,
                 program_year=YEAR,
+                created_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
                 hr_id=f"{role[:2]}{i}-{uuid.uuid4().hex[:6]}",
                 role=role,
                 given_name="Test",
@@ -94,7 +98,7 @@ class Db:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped-def]
+async def db(infra: Infrastructure, run_prefix: str) -> AsyncIterator[Db]:
     url = infra.database_url(f"{run_prefix}_reg_program")
     await upgrade("registration", url)
     engine = make_engine(url, pool_size=15)
@@ -103,7 +107,8 @@ async def db(infra, run_prefix) -> AsyncIterator[Db]:  # type: ignore[no-untyped
     app.state.runtime = _Runtime(factory)
     app.state.token_verifier = TokenVerifier(make_test_settings())
     install_problem_handlers(app)
-    app.include_router(router)
+    app.include_router(program_year_routes.router)
+    app.include_router(session_routes.router)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://registration"
     ) as client:

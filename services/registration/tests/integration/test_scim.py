@@ -13,7 +13,7 @@ from services.registration.tests.integration.conftest import Db
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 SCIM = "application/scim+json"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"

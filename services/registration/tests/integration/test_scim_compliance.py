@@ -25,7 +25,7 @@ from services.registration.domain.scim import UserNameUser
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
 class BoardEnterpriseUser(Extension):
@@ -49,7 +49,7 @@ async def test_scim2_tester_finds_no_failure(registration: System, client: httpx
     assert setting.status_code == 200, setting.text
     provider = ScimProvider(
         models=[UserNameUser, BoardEnterpriseUser],
-        resource_types=[ResourceType.from_resource(UserNameUser[BoardEnterpriseUser])],
+        resource_types=[ResourceType.from_resource(UserNameUser[BoardEnterpriseUser])],  # type: ignore[misc]  # generic at run time
         policy=ScimPolicy(unknown=ScimPolicy.Unknown.ignore),
     )
     hr = token("hr_integration", board=board)

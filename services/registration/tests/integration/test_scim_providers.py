@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,14 +17,16 @@ from services.registration.tests.integration.test_scim import PATCH_OP, SCIM, as
 from shared.testing.helpers import auth
 from shared.testing.processes import System
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
-def set_identity(registration: System, client: httpx.Client, board: str, token, identity: str) -> None:  # type: ignore[no-untyped-def]
+def set_identity(
+    registration: System, client: httpx.Client, board: str, token: Callable[..., str], identity: str
+) -> None:
     response = client.put(
         f"{registration.url('registration')}/v1/boards/{board}/scim-identity",
         json={"identity": identity},

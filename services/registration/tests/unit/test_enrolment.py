@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ START = datetime(2026, 10, 16, 13, 0, tzinfo=UTC)
 
 
 def session(**kw: object) -> None:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "kind": "workshop",
         "starts_at": START,
         "ends_at": START + timedelta(hours=6),
@@ -33,7 +34,7 @@ def session(**kw: object) -> None:
         "cohort_id": None,
     }
     values.update(kw)
-    check_session(**values)  # type: ignore[arg-type]
+    check_session(**values)
 
 
 @pytest.mark.parametrize(
@@ -63,11 +64,15 @@ def test_valid_sessions_pass():
 
 
 def test_audiences_admit_the_right_roles_and_boards():
-    args = {"participant_board": "ELM", "participant_status": "registered", "session_board": "ELM"}
-    assert ineligibility(role="beginning_teacher", audience=["beginning_teacher", "mentor"], **args) is None  # type: ignore[arg-type]
-    assert ineligibility(role="new_school_leader", audience=["leader_menu"], **args) is None  # type: ignore[arg-type]
-    assert ineligibility(role="mentor", audience=["leader_menu"], **args) is None  # type: ignore[arg-type]
-    refused = ineligibility(role="beginning_teacher", audience=["leader_menu"], **args)  # type: ignore[arg-type]
+    args: dict[str, Any] = {
+        "participant_board": "ELM",
+        "participant_status": "registered",
+        "session_board": "ELM",
+    }
+    assert ineligibility(role="beginning_teacher", audience=["beginning_teacher", "mentor"], **args) is None
+    assert ineligibility(role="new_school_leader", audience=["leader_menu"], **args) is None
+    assert ineligibility(role="mentor", audience=["leader_menu"], **args) is None
+    refused = ineligibility(role="beginning_teacher", audience=["leader_menu"], **args)
     assert refused is not None and refused[0] == "participant_id"
     other_board = ineligibility(
         role="beginning_teacher",
@@ -106,7 +111,7 @@ def test_seats_then_waitlist_then_promotion_in_order():
 
 def test_a_new_school_leader_needs_two_menu_workshops_attended():
     def record(n: int, **kw: object) -> WorkshopRecord:
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "session_id": f"s{n}",
             "title": f"Workshop {n}",
             "starts_at": START + timedelta(days=30 * n),
@@ -115,7 +120,7 @@ def test_a_new_school_leader_needs_two_menu_workshops_attended():
             "attended": None,
         }
         values.update(kw)
-        return WorkshopRecord(**values)  # type: ignore[arg-type]
+        return WorkshopRecord(**values)
 
     progress = school_leader_progress(
         [record(2), record(1, attended=True), record(3, leader_menu=False, attended=True)]

@@ -11,6 +11,8 @@ from pydantic.networks import validate_email
 
 from services.registration.domain.imports import (
     ImportContext,
+    ImportItem,
+    ParsedImport,
     check_mentorweb_csv,
     normalise_email,
     parse_mentorweb_csv,
@@ -25,7 +27,9 @@ CTX = ImportContext(board="ELM", program_year="2026-2027", known_themes=frozense
 HEADER = "hr_id,role,given_name,family_name,email,grade_band,themes,subjects,learning_goals\n"
 
 
-def parse(text: str, encoding: str = "utf-8", ctx: ImportContext = CTX):  # type: ignore[no-untyped-def]
+def parse(
+    text: str, encoding: str = "utf-8", ctx: ImportContext = CTX
+) -> tuple[ParsedImport, list[ImportItem]]:
     parsed = parse_mentorweb_csv(text.encode(encoding), ctx)
     return parsed, list(parsed.items)
 

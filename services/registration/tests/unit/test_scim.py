@@ -14,6 +14,7 @@ from services.registration.domain.participants import current_program_year
 from services.registration.domain.scim import (
     MENTORWEB,
     USER_MODELS,
+    Identity,
     apply_patch,
     read_user,
     resource_of,
@@ -29,14 +30,14 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
-def read(body: dict[str, Any], identity: str = "employeeNumber", **kw: Any):  # type: ignore[no-untyped-def]
-    model = USER_MODELS[identity]  # type: ignore[index]
+def read(body: dict[str, Any], identity: Identity = "employeeNumber", **kw: Any) -> Any:
+    model = USER_MODELS[identity]
     if isinstance(body, dict):
         body = validated(model, with_active(body), Context.RESOURCE_CREATION_REQUEST)
     user = body
     return read_user(
         user,
-        identity=identity,  # type: ignore[arg-type]
+        identity=identity,
         default_program_year=kw.pop("year", "2026-2027"),
         default_language=kw.pop("language", "en"),
         known_themes=THEMES,
@@ -57,8 +58,10 @@ def participant(**overrides: Any) -> dict[str, Any]:
     return {**row, **overrides}
 
 
-def resource(kept: dict[str, Any] | None = None, identity: str = "employeeNumber", **overrides: Any):  # type: ignore[no-untyped-def]
-    return resource_of(participant(**overrides), kept, identity, "https://mw/scim/v2/Users/x")  # type: ignore[arg-type]
+def resource(
+    kept: dict[str, Any] | None = None, identity: Identity = "employeeNumber", **overrides: Any
+) -> Any:
+    return resource_of(participant(**overrides), kept, identity, "https://mw/scim/v2/Users/x")
 
 
 def test_resource_round_trip_keeps_every_program_field():

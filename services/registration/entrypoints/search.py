@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
 
-from services.registration.adapters import participant_search
-from services.registration.entrypoints.schemas import Page, ParticipantPublic
+from services.registration.entrypoints.participant_schemas import Page, ParticipantCount, ParticipantPublic
+from services.registration.entrypoints.problems import RegistrationRoute
+from services.registration.service_layer import search
 from shared.auth import Principal, ensure_board, require_roles
 from shared.events.registration import ParticipantRole
 from shared.runtime import runtime_of
 
-router = APIRouter(prefix="/v1", tags=["participants"])
+router = APIRouter(prefix="/v1", tags=["participants"], route_class=RegistrationRoute)
 Staff = Annotated[Principal, Depends(require_roles("province_admin", "board_coordinator", "hr_integration"))]
 
 
@@ -37,8 +37,8 @@ async def search_participants(
     if board:
         ensure_board(principal, board)
     async with runtime_of(request).uow() as uow:
-        total, rows = await participant_search.search(
-            uow.session,
+        total, rows = await search.search_participants(
+            uow,
             boards=principal.visible_boards(),
             board=board,
             text=q,
@@ -53,13 +53,6 @@ async def search_participants(
     )
 
 
-class ParticipantCount(BaseModel):
-    board: str
-    role: str
-    status: str
-    count: int
-
-
 @router.get(
     "/participant-counts",
     response_model=list[ParticipantCount],
@@ -71,7 +64,7 @@ async def participant_counts(
     program_year: Annotated[str | None, Query(pattern=r"^\d{4}-\d{4}$")] = None,
 ) -> list[ParticipantCount]:
     async with runtime_of(request).uow() as uow:
-        found = await participant_search.counts(
-            uow.session, boards=principal.visible_boards(), program_year=program_year
+        found = await search.participant_counts(
+            uow, boards=principal.visible_boards(), program_year=program_year
         )
     return [ParticipantCount(board=b, role=r, status=s, count=n) for b, r, s, n in found]

@@ -6,13 +6,19 @@ coordinators for their own board (another board's committee answers 404)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
 
+from services.registration.adapters.tables import SteeringMeetingRow
 from services.registration.entrypoints.problems import RegistrationRoute
+from services.registration.entrypoints.steering_schemas import (
+    CommitteePublic,
+    MeetingIn,
+    MeetingPublic,
+    MemberIn,
+    MemberPublic,
+)
 from services.registration.service_layer import steering
 from services.registration.service_layer.steering import CommitteeView
 from shared.auth import Principal, ensure_board, require_roles
@@ -25,60 +31,13 @@ YearPath = Annotated[str, Path(pattern=r"^\d{4}-\d{4}$", examples=["2026-2027"])
 BASE = "/boards/{board}/program-years/{program_year}/steering-committee"
 
 
-class MemberIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    representing: Literal["local", "district", "association"]
-    participant_id: uuid.UUID | None = Field(
-        default=None, description="When the member is also a participant"
-    )
-
-
-class MemberPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    name: str
-    representing: str
-    participant_id: uuid.UUID | None
-    created_at: datetime
-
-
-class MeetingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    # Required, but checked with the rest so every problem is named at once.
-    held_on: date | None = Field(
-        default=None, description="Within the program year as the committee works it: 1 April to 30 June"
-    )
-    agenda_summary: str | None = Field(default=None, max_length=4000)
-    expenses: str | int | float = Field(
-        default="0.00", description="Dollars, at most two decimals", examples=["125.40"]
-    )
-
-
-class MeetingPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    held_on: date
-    agenda_summary: str
-    expenses: str
-    created_at: datetime
-
-
-class CommitteePublic(BaseModel):
-    board: str
-    program_year: str
-    members: list[MemberPublic]
-    meetings: list[MeetingPublic]
-    expenses_total: str
-
-
-def _meeting(row: object) -> MeetingPublic:
+def _meeting(row: SteeringMeetingRow) -> MeetingPublic:
     return MeetingPublic(
-        id=row.id,  # type: ignore[attr-defined]
-        held_on=row.held_on,  # type: ignore[attr-defined]
-        agenda_summary=row.agenda_summary,  # type: ignore[attr-defined]
-        expenses=f"{row.expenses:.2f}",  # type: ignore[attr-defined]
-        created_at=row.created_at,  # type: ignore[attr-defined]
+        id=row.id,
+        held_on=row.held_on,
+        agenda_summary=row.agenda_summary,
+        expenses=f"{row.expenses:.2f}",
+        created_at=row.created_at,
     )
 
 
@@ -117,7 +76,6 @@ async def add_member(
             representing=body.representing,
             participant_id=body.participant_id,
         )
-        await uow.commit()
     return _public(view)
 
 
@@ -128,7 +86,6 @@ async def remove_member(
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
         await steering.remove_member(uow, board=board, program_year=program_year, member_id=member_id)
-        await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -146,7 +103,6 @@ async def add_meeting(
             agenda_summary=body.agenda_summary,
             expenses=str(body.expenses),
         )
-        await uow.commit()
     return _public(view)
 
 
@@ -157,5 +113,4 @@ async def remove_meeting(
     ensure_board(principal, board)
     async with runtime_of(request).uow(board=board) as uow:
         await steering.remove_meeting(uow, board=board, program_year=program_year, meeting_id=meeting_id)
-        await uow.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
