@@ -5,7 +5,7 @@ the names of their own board); every query is scoped by board."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -293,6 +293,43 @@ class Views:
             }
             for r in rows
         ]
+
+    async def hub_seats(
+        self, board: str, program_year: str, batch: int = 1000
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Every seat (member, then leader) of the board's hubs with the person's HR id, name and
+        school, in batches read from a server-side cursor (a large board is never held at once)."""
+        query = (
+            sa.select(
+                col(HubRow.id),
+                col(HubRow.theme),
+                col(HubRow.grade_band),
+                col(HubRow.language),
+                col(HubRow.track),
+                col(HubRow.locked),
+                col(HubMember.role),
+                col(HubMember.participant_id),
+                col(ParticipantView.hr_id),
+                col(ParticipantView.display_name),
+                col(ParticipantView.school),
+            )
+            .select_from(HubMember)
+            .join(HubRow, col(HubRow.id) == col(HubMember.hub_id))
+            .outerjoin(ParticipantView, col(ParticipantView.participant_id) == col(HubMember.participant_id))
+            .where(col(HubRow.board) == board, col(HubRow.program_year) == program_year)
+            .order_by(
+                col(HubRow.theme),
+                col(HubRow.grade_band),
+                col(HubRow.id),
+                col(HubMember.role).desc(),  # members, then leaders
+                col(ParticipantView.display_name),
+                col(HubMember.participant_id),
+            )
+            .execution_options(yield_per=batch)
+        )
+        result = await self.session.stream(query)
+        async for part in result.partitions(batch):
+            yield [tuple(r) for r in part]
 
     async def summary(self, board: str, program_year: str) -> dict[str, Any]:
         """What is published for the board's program year, counted in PostgreSQL: hubs, placed,

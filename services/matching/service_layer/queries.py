@@ -5,12 +5,14 @@ matching's participant view; every read is scoped by board (and row-level securi
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import MatchingRun, Override, ParticipantView
 from services.matching.adapters.unit_of_work import repositories
 from services.matching.adapters.views import Card
+from services.matching.domain.hub_export import csv_lines
 from services.matching.service_layer.errors import NotFound
 from shared.db import UnitOfWork
 
@@ -38,6 +40,13 @@ async def list_unplaced(
     key = sort.lstrip("-")
     rows.sort(key=lambda r: (r[key] or "", str(r["participant_id"])), reverse=sort.startswith("-"))
     return rows
+
+
+async def hub_seats_csv(uow: UnitOfWork, board: str, program_year: str) -> AsyncIterator[str]:
+    """The board's hubs as CSV, one row per seat with the person's HR id, header first, streamed."""
+    yield csv_lines([], header=True)
+    async for rows in repositories(uow).views.hub_seats(board, program_year):
+        yield csv_lines(rows)
 
 
 async def summary(uow: UnitOfWork, board: str, program_year: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@ leave on the bus; and no endpoint lets another board's coordinator see or touch 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -164,6 +166,14 @@ async def test_a_board_is_matched_over_http_and_its_hubs_announced_on_the_bus(
         assert (
             await client.get("/v1/hubs", params={"board": board, "limit": 1001}, headers=coordinator)
         ).status_code == 422
+        exported = await client.get(f"/v1/boards/{board}/program-years/{YEAR}/hubs.csv", headers=coordinator)
+        assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+        seats = list(csv.DictReader(io.StringIO(exported.text)))
+        assert sorted((r["hub_id"], r["participant_id"], r["hr_id"]) for r in seats) == sorted(
+            (h["id"], p["participant_id"], p["hr_id"])
+            for h in hubs["items"]
+            for p in (*h["members"], *h["leaders"])
+        )
         summary = (
             await client.get(f"/v1/boards/{board}/program-years/{YEAR}/summary", headers=coordinator)
         ).json()
@@ -304,6 +314,7 @@ async def test_every_endpoint_keeps_boards_apart(matching_system: System, bus: B
             ("GET", f"{base}/matching-runs/{run_id}", None),
             ("GET", f"{base}/unplaced", None),
             ("GET", f"{base}/summary", None),
+            ("GET", f"{base}/hubs.csv", None),
             ("GET", f"{base}/overrides", None),
             ("GET", f"/v1/boards/{board}/matching-policy", None),
             ("PUT", f"/v1/boards/{board}/matching-policy", {"min_hub_size": 5, "max_hub_size": 9}),

@@ -4,6 +4,8 @@ school leaders apart; a page of hubs holds up to 1,000 and its total stays true 
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 import pytest
@@ -91,6 +93,11 @@ async def test_every_person_a_coordinator_reads_carries_their_hr_id_and_runs_cou
         )
         assert by_mentor_hr[0] == sum(1 for x in pairings if x["mentor_id"] == mentor["mentor_id"])
 
+        exported = list(
+            csv.DictReader(io.StringIO("".join([c async for c in queries.hub_seats_csv(uow, board, YEAR)])))
+        )
+        assert len(exported) == len(people)
+        assert all(r["hr_id"] == hr_of[uuid.UUID(r["participant_id"])] for r in exported)
         cards = await queries.cards(uow, list(hr_of))
         assert {uuid.UUID(k): c.hr_id for k, c in cards.items()} == hr_of
 
@@ -153,6 +160,14 @@ async def test_a_page_holds_up_to_a_thousand_hubs_and_its_total_stays_true_past_
         walked += items
     assert walked == first + rest
     assert (await page(1000, 1234)) == (1234, [])
+
+    # The CSV export streams every seat of every hub (in batches), with the same hubs.
+    async with UnitOfWork(factory) as uow:
+        text = "".join([chunk async for chunk in queries.hub_seats_csv(uow, board, YEAR)])
+    read = list(csv.DictReader(io.StringIO(text)))
+    assert len(read) == 3 * 1234
+    assert {uuid.UUID(r["hub_id"]) for r in read} == {uuid.UUID(h.hub_key) for h in hubs}
+    assert sorted(r["seat"] for r in read[:3]) == ["leader", "member", "member"]
 
 
 async def test_the_board_summary_counts_what_is_published_by_role(factory: Factory):  # noqa: F811
