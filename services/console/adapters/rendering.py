@@ -23,7 +23,10 @@ TRANSLATIONS = HERE / "translations"
 
 
 def translations(language: str) -> Translations:
-    return Translations.load(str(TRANSLATIONS), [LOCALES[language], language], domain="messages")
+    # Babel answers NullTranslations only when no catalogue is found; ours are compiled into the package.
+    found = Translations.load(str(TRANSLATIONS), [LOCALES[language], language], domain="messages")
+    assert isinstance(found, Translations), f"no compiled catalogue for {language}"
+    return found
 
 
 def _environment(language: str) -> Environment:

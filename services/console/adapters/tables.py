@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData()
 
@@ -11,7 +12,7 @@ console_sessions = sa.Table(
     metadata,
     # sha256 of the cookie's value: a leaked table does not yield usable cookies.
     sa.Column("id_hash", sa.String(64), primary_key=True),
-    sa.Column("data", sa.dialects.postgresql.JSONB, nullable=False),
+    sa.Column("data", postgresql.JSONB, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )

@@ -62,6 +62,7 @@ class Sessions:
                     return None
             elif session.via == "dev" and self.settings.dev_sign_in_enabled:
                 user = session.user
+                assert user is not None  # checked above; replace() hides it from the type checker
                 session = replace(
                     session,
                     tokens=dev_tokens(

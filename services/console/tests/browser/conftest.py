@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 ROOT = Path(__file__).resolve().parents[4]
 SHOTS = ROOT / "docs" / "console"
@@ -23,10 +23,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # Pages wait on four services on a shared 2-core machine: give assertions time, they still fail if wrong.
 expect.set_options(timeout=20_000)
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

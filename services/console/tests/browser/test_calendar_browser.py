@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from services.console.tests.browser.conftest import check_and_shoot
 from services.console.tests.helpers import (
@@ -141,8 +141,9 @@ async def test_coordinator_schedules_the_year_from_the_calendar(page: Page, cons
     )
 
     # The occasional-teacher places from the absence-management system's export.
+    places: FilePayload = {"name": "places.csv", "mimeType": "text/csv", "buffer": places_csv()}
     await page.get_by_label("Fichier des places (CSV)" if fr else "Places file (CSV)").set_input_files(
-        files=[{"name": "places.csv", "mimeType": "text/csv", "buffer": places_csv()}]
+        files=[places]
     )
     await page.get_by_role("button", name="Téléverser les places" if fr else "Upload the places").click()
     weekdays = places_csv().decode().count("\n") - 1

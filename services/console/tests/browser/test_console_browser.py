@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from services.console.tests.browser.conftest import check_and_shoot
 from services.console.tests.helpers import admin_token, wait_until_caught_up
@@ -84,15 +84,12 @@ async def test_coordinator_path(page: Page, console, boards, language: str):  # 
     # Upload a CSV file and watch its progress to the end; the rows that failed are listed and downloadable.
     await page.get_by_role("link", name=re.compile("Téléverser des personnes|Upload people")).click()
     await check_and_shoot(page, f"upload-{language}")
-    await page.get_by_label("Fichier" if fr else "File", exact=True).set_input_files(
-        files=[
-            {
-                "name": f"new-teachers-{language}.csv",
-                "mimeType": "text/csv",
-                "buffer": upload_csv(code, language),
-            }
-        ]
-    )
+    upload: FilePayload = {
+        "name": f"new-teachers-{language}.csv",
+        "mimeType": "text/csv",
+        "buffer": upload_csv(code, language),
+    }
+    await page.get_by_label("Fichier" if fr else "File", exact=True).set_input_files(files=[upload])
     await page.get_by_role("button", name="Téléverser" if fr else "Upload", exact=True).click()
     state = page.locator("#import-state")
     await expect(state).to_contain_text("Terminé" if fr else "Finished", timeout=60_000)

@@ -61,7 +61,7 @@ def _seed(registration: str, matching: str, seeder: str, code: str) -> dict[str,
     people = board["people"]
     # The sample's five French-speaking Core French teachers are one short of a hub: two more, and a
     # trained French-speaking mentor to lead it beside the sample's.
-    extra = [
+    extra: list[tuple[str, str, str, str, dict[str, object]]] = [
         (
             "beginning_teacher",
             "Chloé",
