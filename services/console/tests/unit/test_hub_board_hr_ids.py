@@ -127,3 +127,46 @@ def test_the_hub_board_shows_hr_ids_and_counts_by_role(language, hr_label, role_
     assert role_title in html
     row = html[html.index(role_title) :]
     assert [cell.split("<")[0] for cell in row.split("<td>")[1:5]] == ["1", "3", "2", "0"]
+
+
+@pytest.mark.parametrize(("language", "hr_label"), [("en", "HR id"), ("fr", "Identifiant RH")])
+def test_the_draft_review_shows_hr_ids_of_members_leaders_pairings_and_the_unplaced(
+    language: str, hr_label: str
+) -> None:
+    def person(name: str, hr_id: str) -> dict[str, Any]:
+        return {"participant_id": f"id-{hr_id}", "display_name": name, "school": None, "hr_id": hr_id}
+
+    hub = {**_hub(3), "status": "formed"}
+    html = Renderer().render(
+        language,
+        "review.html",
+        {
+            "user": None,
+            "csrf_token": "t",
+            "path": "/",
+            "quoted_path": "%2F",
+            "other_lang": "fr" if language == "en" else "en",
+            "request_path": "/",
+            "board": {"code": "ELM", "name": "Elm", "timezone": "America/Toronto"},
+            "year": "2026-2027",
+            "run": {"id": "r1", "status": "draft"},
+            "hubs": [hub],
+            "hubs_by_id": {},
+            "people": {},
+            "themes": {},
+            "difference": {
+                "empty": False,
+                "formed": [hub["id"]],
+                "changed": [],
+                "dissolved": [],
+                "unchanged": [],
+            },
+            "changed_pairings": [{"teacher": person("Zoé", "HR-T1"), "mentor": person("Luc", "HR-M1")}],
+            "ended_pairings": [person("Ana", "HR-T2")],
+            "unplaced": [{"participant": person("Maya", "HR-U1"), "reason": "all full"}],
+            "unplaced_reasons": [None],
+            "flags": {},
+        },
+    )
+    for hr_id in ("ELM-HR-M0003", "ELM-HR-L0003", "HR-T1", "HR-M1", "HR-T2", "HR-U1"):
+        assert f"{hr_label} {hr_id}" in html, hr_id
