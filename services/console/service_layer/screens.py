@@ -22,7 +22,8 @@ from services.console.service_layer.errors import (
 
 T = TypeVar("T")
 PAGE_SIZE = 20
-HUB_PAGE = 200
+HUB_PAGE = 200  # registration's participant search: its largest page
+MATCHING_PAGE = 1000  # matching's lists (hubs): its largest page
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ async def all_hubs(caller: Caller, code: str, year: str) -> list[dict[str, Any]]
                 caller.token,
                 board=code,
                 program_year=year,
-                limit=HUB_PAGE,
+                limit=MATCHING_PAGE,
                 offset=len(hubs),
             )
         )
@@ -198,15 +199,17 @@ async def all_people(caller: Caller, code: str, year: str) -> dict[str, dict[str
 async def hub_board(caller: Caller, code: str, year: str) -> dict[str, Any]:
     row = await board(caller, code)
     api, token = caller.api, caller.token
-    hubs, unplaced, themes, runs, people_by_id = await asyncio.gather(
+    hubs, unplaced, themes, runs, people_by_id, summary = await asyncio.gather(
         all_hubs(caller, code, year),
         _maybe(api.get("matching", f"/v1/boards/{code}/program-years/{year}/unplaced", token), []),
         _maybe(api.get("registration", "/v1/themes", token), []),
         _maybe(api.get("matching", f"/v1/boards/{code}/program-years/{year}/matching-runs", token), []),
         all_people(caller, code, year),
+        _maybe(api.get("matching", f"/v1/boards/{code}/program-years/{year}/summary", token), None),
     )
     return {
         "people": people_by_id,
+        "summary": summary,
         "board": row,
         "hubs": sorted(hubs, key=lambda h: (h["theme"], h.get("grade_band") or "", str(h["id"]))),
         "unplaced": unplaced,

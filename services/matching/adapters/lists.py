@@ -56,6 +56,7 @@ class Lists:
                 col(PairingRow.mentor_id),
                 col(mentor.display_name).label("mentor_name"),
                 col(mentor.school).label("mentor_school"),
+                col(mentor.hr_id).label("mentor_hr_id"),
                 col(PairingRow.explanation),
                 col(PairingRow.created_at),
                 manual.label("manual"),
@@ -71,6 +72,7 @@ class Lists:
                     col(teacher.display_name).ilike(like),
                     col(mentor.display_name).ilike(like),
                     col(teacher.hr_id) == q,
+                    col(mentor.hr_id) == q,
                 )
             )
         if mentor_id is not None:
@@ -167,15 +169,3 @@ class Lists:
             }
             for d, name in rows
         ]
-
-    async def names_and_schools(self, ids: list[Any]) -> dict[str, tuple[str, str | None]]:
-        if not ids:
-            return {}
-        rows = await self.session.execute(
-            sa.select(
-                col(ParticipantView.participant_id),
-                col(ParticipantView.display_name),
-                col(ParticipantView.school),
-            ).where(col(ParticipantView.participant_id).in_(ids))
-        )
-        return {str(p): (n, s) for p, n, s in rows}

@@ -75,7 +75,8 @@ class MatchingRun(MatchingTable, table=True):
     started_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
     objective: float | None = None
-    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False))
+    # Numbers (all roles together) and, under beginning_teachers / new_school_leaders, the same by role.
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(postgresql.JSONB, nullable=False))
     # The draft a coordinator reviews before publishing (hubs, pairings, unplaced, difference).
     draft: dict[str, Any] | None = Field(default=None, sa_column=Column(postgresql.JSONB))
     inputs: str | None = Field(default=None, sa_column=Column(sa.String(64)))  # digest of the inputs

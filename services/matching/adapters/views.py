@@ -5,8 +5,8 @@ the names of their own board); every query is scoped by board."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,19 +22,33 @@ from services.matching.adapters.tables import (
     ParticipantView,
     UnplacedTeacher,
 )
+from services.matching.domain.run_outcome import ROLE_KEYS
 
 
-def _person(member: HubMember, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
-    name, school = known.get(member.participant_id, (None, None))
+class Card(NamedTuple):
+    """What a coordinator reads beside a participant's id: name, school and HR id (to join with the
+    board's own HR data)."""
+
+    display_name: str | None
+    school: str | None
+    hr_id: str | None
+
+
+UNKNOWN = Card(None, None, None)
+
+
+def _person(member: HubMember, known: dict[uuid.UUID, Card]) -> dict[str, Any]:
+    card = known.get(member.participant_id, UNKNOWN)
     return {
         "participant_id": member.participant_id,
-        "display_name": name,
-        "school": school,
+        "display_name": card.display_name,
+        "school": card.school,
+        "hr_id": card.hr_id,
         "explanation": member.explanation,
     }
 
 
-def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) -> dict[str, Any]:
+def hub_view(stored: StoredHub, known: dict[uuid.UUID, Card]) -> dict[str, Any]:
     row = stored.row
     return {
         "id": row.id,
@@ -54,8 +68,9 @@ def hub_view(stored: StoredHub, known: dict[uuid.UUID, tuple[str, str | None]]) 
         "coaches": [
             {
                 "participant_id": c,
-                "display_name": known.get(c, (None, None))[0],
-                "school": known.get(c, (None, None))[1],
+                "display_name": known.get(c, UNKNOWN).display_name,
+                "school": known.get(c, UNKNOWN).school,
+                "hr_id": known.get(c, UNKNOWN).hr_id,
             }
             for c in stored.coaches
         ],
@@ -99,19 +114,23 @@ class Views:
         )
         return {p: (n, s) for p, n, s in rows.tuples().all()}
 
-    async def hr_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    async def cards(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Card]:
+        """Name, school and HR id of each of these participants matching has heard of."""
         wanted = sorted(set(ids))
         if not wanted:
             return {}
         rows = await self.session.execute(
-            sa.select(col(ParticipantView.participant_id), col(ParticipantView.hr_id)).where(
-                col(ParticipantView.participant_id).in_(wanted)
-            )
+            sa.select(
+                col(ParticipantView.participant_id),
+                col(ParticipantView.display_name),
+                col(ParticipantView.school),
+                col(ParticipantView.hr_id),
+            ).where(col(ParticipantView.participant_id).in_(wanted))
         )
-        return dict(rows.tuples().all())
+        return {p: Card(n, s, h) for p, n, s, h in rows.tuples().all()}
 
     async def hub_views(self, hubs: list[StoredHub]) -> list[dict[str, Any]]:
-        known = await self.names_and_schools(
+        known = await self.cards(
             [
                 *(m.participant_id for h in hubs for m in (*h.members, *h.leaders)),
                 *(c for h in hubs for c in h.coaches),
@@ -196,7 +215,7 @@ class Views:
                     board=view.board, program_year=view.program_year, hub_ids=[member_of.hub_id]
                 )
             )[0]
-            known = await self.names(m.participant_id for m in stored.leaders)
+            known = await self.cards(m.participant_id for m in stored.leaders)
             hub = {
                 "id": stored.row.id,
                 "theme": stored.row.theme,
@@ -206,7 +225,10 @@ class Views:
                 "explanation": stored.row.explanation,
             }
             leaders = [
-                {"participant_id": m.participant_id, "display_name": known.get(m.participant_id)}
+                {
+                    "participant_id": m.participant_id,
+                    "display_name": known.get(m.participant_id, UNKNOWN).display_name,
+                }
                 for m in stored.leaders
             ]
             co_members = len(stored.members) - 1
@@ -220,10 +242,10 @@ class Views:
         ).scalar_one_or_none()
         mentor = None
         if pairing is not None:
-            known = await self.names([pairing.mentor_id])
+            card = (await self.cards([pairing.mentor_id])).get(pairing.mentor_id, UNKNOWN)
             mentor = {
                 "participant_id": pairing.mentor_id,
-                "display_name": known.get(pairing.mentor_id),
+                "display_name": card.display_name,
                 "explanation": pairing.explanation,
             }
         unplaced = await self.session.get(UnplacedTeacher, (view.program_year, view.participant_id))
@@ -259,17 +281,110 @@ class Views:
             .scalars()
             .all()
         )
-        known = await self.names(r.participant_id for r in rows)
+        known = await self.cards(r.participant_id for r in rows)
         return [
             {
                 "participant_id": r.participant_id,
-                "display_name": known.get(r.participant_id),
+                "display_name": known.get(r.participant_id, UNKNOWN).display_name,
+                "hr_id": known.get(r.participant_id, UNKNOWN).hr_id,
                 "reason": r.reason,
                 "run_id": r.run_id,
                 "recorded_at": r.recorded_at,
             }
             for r in rows
         ]
+
+    async def hub_seats(
+        self, board: str, program_year: str, batch: int = 1000
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Every seat (member, then leader) of the board's hubs with the person's HR id, name and
+        school, in batches read from a server-side cursor (a large board is never held at once)."""
+        query = (
+            sa.select(
+                col(HubRow.id),
+                col(HubRow.theme),
+                col(HubRow.grade_band),
+                col(HubRow.language),
+                col(HubRow.track),
+                col(HubRow.locked),
+                col(HubMember.role),
+                col(HubMember.participant_id),
+                col(ParticipantView.hr_id),
+                col(ParticipantView.display_name),
+                col(ParticipantView.school),
+            )
+            .select_from(HubMember)
+            .join(HubRow, col(HubRow.id) == col(HubMember.hub_id))
+            .outerjoin(ParticipantView, col(ParticipantView.participant_id) == col(HubMember.participant_id))
+            .where(col(HubRow.board) == board, col(HubRow.program_year) == program_year)
+            .order_by(
+                col(HubRow.theme),
+                col(HubRow.grade_band),
+                col(HubRow.id),
+                col(HubMember.role).desc(),  # members, then leaders
+                col(ParticipantView.display_name),
+                col(HubMember.participant_id),
+            )
+            .execution_options(yield_per=batch)
+        )
+        result = await self.session.stream(query)
+        async for part in result.partitions(batch):
+            yield [tuple(r) for r in part]
+
+    async def summary(self, board: str, program_year: str) -> dict[str, Any]:
+        """What is published for the board's program year, counted in PostgreSQL: hubs, placed,
+        unplaced and pairings over every role, and the same (with who takes part) by role."""
+        by_role = {
+            key: {"participants": 0, "hubs": 0, "placed": 0, "unplaced": 0, "pairings": 0}
+            for key in ROLE_KEYS.values()
+        }
+        role = sa.func.coalesce(col(ParticipantView.role), "beginning_teacher")
+        track_role = sa.case(
+            (col(HubRow.track) == "school_leaders", "new_school_leader"), else_="beginning_teacher"
+        )
+        queries: dict[str, sa.Select[Any]] = {
+            "participants": sa.select(col(ParticipantView.role), sa.func.count())
+            .where(
+                col(ParticipantView.board) == board,
+                col(ParticipantView.program_year) == program_year,
+                col(ParticipantView.role).in_(list(ROLE_KEYS)),
+                col(ParticipantView.withdrawn).is_(False),
+            )
+            .group_by(col(ParticipantView.role)),
+            "hubs": sa.select(track_role, sa.func.count())
+            .where(col(HubRow.board) == board, col(HubRow.program_year) == program_year)
+            .group_by(track_role),
+            # A hub's members share its track (new school leaders meet in hubs of their own).
+            "placed": sa.select(track_role, sa.func.count())
+            .select_from(HubMember)
+            .join(HubRow, col(HubRow.id) == col(HubMember.hub_id))
+            .where(
+                col(HubRow.board) == board,
+                col(HubRow.program_year) == program_year,
+                col(HubMember.role) == "member",
+            )
+            .group_by(track_role),
+            "unplaced": sa.select(role, sa.func.count())
+            .select_from(UnplacedTeacher)
+            .outerjoin(
+                ParticipantView, col(ParticipantView.participant_id) == col(UnplacedTeacher.participant_id)
+            )
+            .where(col(UnplacedTeacher.board) == board, col(UnplacedTeacher.program_year) == program_year)
+            .group_by(role),
+            "pairings": sa.select(role, sa.func.count())
+            .select_from(PairingRow)
+            .outerjoin(ParticipantView, col(ParticipantView.participant_id) == col(PairingRow.teacher_id))
+            .where(col(PairingRow.board) == board, col(PairingRow.program_year) == program_year)
+            .group_by(role),
+        }
+        for name, query in queries.items():
+            for who, count in (await self.session.execute(query)).tuples():
+                by_role[ROLE_KEYS.get(who, "beginning_teachers")][name] += count
+        totals = {
+            name: sum(r[name] for r in by_role.values())
+            for name in ("hubs", "placed", "unplaced", "pairings")
+        }
+        return {"board": board, "program_year": program_year, **totals, **by_role}
 
     async def list_runs(self, board: str, program_year: str) -> list[MatchingRun]:
         return list(

@@ -10,7 +10,7 @@ published pairings are kept where their teacher and mentor are still in the prog
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -22,6 +22,40 @@ from services.matching.domain.objective import DEFAULT_WEIGHTS, Weights
 from services.matching.domain.placement_model import Fact, Hub, MatchingPolicy, Mentor, Pairing, Teacher
 
 HubStatus = Literal["formed", "changed", "unchanged"]
+
+# The key of each role in a run's counts (a coordinator reports on the two programmes apart).
+ROLE_KEYS = {"beginning_teacher": "beginning_teachers", "new_school_leader": "new_school_leaders"}
+
+
+def counts_by_role(
+    hubs: Iterable[Hub],
+    unplaced: Iterable[str],
+    paired: Iterable[str],
+    roles: Mapping[str, str],
+) -> dict[str, dict[str, int]]:
+    """Hubs, placed, unplaced and one-to-one paired people of each role: ``beginning_teachers`` and
+    ``new_school_leaders``, each with ``hubs``, ``placed``, ``unplaced`` and ``pairings``.
+
+    A hub counts for the role of its track (new school leaders meet in hubs of their own), a person
+    for their role in ``roles`` (id → role); someone ``roles`` does not know counts by their hub's
+    track, or as a beginning teacher (every teacher's role unless registration said otherwise)."""
+    out = {key: {"hubs": 0, "placed": 0, "unplaced": 0, "pairings": 0} for key in ROLE_KEYS.values()}
+
+    def key(pid: str, track: str = "teachers") -> str:
+        fallback = "new_school_leader" if track == "school_leaders" else "beginning_teacher"
+        return ROLE_KEYS.get(roles.get(pid, fallback), ROLE_KEYS[fallback])
+
+    for hub in hubs:
+        out[ROLE_KEYS["new_school_leader" if hub.track == "school_leaders" else "beginning_teacher"]][
+            "hubs"
+        ] += 1
+        for member in hub.members:
+            out[key(member, hub.track)]["placed"] += 1
+    for pid in unplaced:
+        out[key(pid)]["unplaced"] += 1
+    for pid in paired:
+        out[key(pid)]["pairings"] += 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -56,6 +90,7 @@ class RunOutcome:
     objective: float | None
     decisions_not_applied: tuple[Decision, ...]
     difference: Difference
+    roles: Mapping[str, str] = field(default_factory=dict)  # teacher id → role, for counts by role
 
     def status_of(self, hub_key: str) -> HubStatus:
         """Whether publishing would form this hub, change its people, or leave it as it is."""
@@ -67,7 +102,8 @@ class RunOutcome:
 
     @property
     def counts(self) -> dict[str, int]:
-        """The numbers a coordinator sees first: hubs by status, moves, placed, unplaced, pairings."""
+        """The numbers a coordinator sees first: hubs by status, moves, placed, unplaced, pairings
+        (all roles together; :attr:`by_role` counts beginning teachers and new school leaders apart)."""
         diff = self.difference
         return {
             "hubs": len(self.hubs),
@@ -81,6 +117,11 @@ class RunOutcome:
             "unplaced": len(self.unplaced),
             "pairings": len(self.pairings),
         }
+
+    @property
+    def by_role(self) -> dict[str, dict[str, int]]:
+        """Hubs, placed, unplaced and pairings of beginning teachers and new school leaders apart."""
+        return counts_by_role(self.hubs, self.unplaced, (p.teacher_id for p in self.pairings), self.roles)
 
 
 def run_outcome(
@@ -152,4 +193,5 @@ def run_outcome(
         objective=objective,
         decisions_not_applied=tuple(skipped),
         difference=diff,
+        roles={pid: t.role for pid, t in teachers.items()},
     )

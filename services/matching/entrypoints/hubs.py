@@ -7,10 +7,12 @@ answer 404), call the service layer, map its errors to problem+json.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import BoardPolicy, MatchingRun, Override
@@ -18,6 +20,7 @@ from services.matching.domain.objective import Weights
 from services.matching.entrypoints.problems import MatchingRoute
 from services.matching.entrypoints.schemas.common import YEAR_PATTERN, BoardPath, RunPublic, YearPath
 from services.matching.entrypoints.schemas.hubs import (
+    BoardSummary,
     CoachRequest,
     HubPage,
     HubPublic,
@@ -102,6 +105,45 @@ async def list_unplaced(
         rows = await queries.list_unplaced(uow, board, program_year, q=q, sort=sort)
     response.headers["X-Total-Count"] = str(len(rows))
     return rows[offset : offset + limit]
+
+
+@router.get(
+    "/boards/{board}/program-years/{program_year}/hubs.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Every hub's members and leaders, one row per seat with the HR id (streamed CSV)",
+)
+async def export_hubs(
+    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+) -> StreamingResponse:
+    ensure_board(principal, board)
+    # Made (scoped to the caller's boards) now, entered while the response streams.
+    unit = runtime_of(request).uow()
+
+    async def body() -> AsyncIterator[str]:
+        async with unit as uow:
+            async for text in queries.hub_seats_csv(uow, board, program_year):
+                yield text
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="hubs-{board}-{program_year}.csv"'},
+    )
+
+
+@router.get(
+    "/boards/{board}/program-years/{program_year}/summary",
+    response_model=BoardSummary,
+    summary="What is published: hubs, placed, unplaced and pairings, in all and for beginning teachers "
+    "and new school leaders apart",
+)
+async def read_summary(
+    board: BoardPath, program_year: YearPath, request: Request, principal: Coordinator
+) -> Any:
+    ensure_board(principal, board)
+    async with runtime_of(request).uow() as uow:
+        return await queries.summary(uow, board, program_year)
 
 
 @router.get(

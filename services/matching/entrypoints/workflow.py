@@ -66,12 +66,16 @@ async def _draft_public(uow: UnitOfWork, run: MatchingRun) -> DraftPublic:
         *(p for x in draft["pairings"] for p in (x["teacher_id"], x["mentor_id"])),
         *(u["participant_id"] for u in draft["unplaced"]),
     }
-    known = await queries.names_and_schools(uow, [uuid.UUID(i) for i in ids])
+    known = await queries.cards(uow, [uuid.UUID(i) for i in ids])
 
     def person(pid: str, explanation: str = "") -> DraftPerson:
-        name, school = known.get(pid, (None, None))
+        card = known.get(pid)
         return DraftPerson(
-            participant_id=uuid.UUID(pid), display_name=name, school=school, explanation=explanation
+            participant_id=uuid.UUID(pid),
+            display_name=card.display_name if card else None,
+            school=card.school if card else None,
+            hr_id=card.hr_id if card else None,
+            explanation=explanation,
         )
 
     return DraftPublic(

@@ -29,6 +29,7 @@ from services.matching.domain.draft_rules import (
 from services.matching.domain.errors import InvalidFields, Refused
 from services.matching.domain.explaining import hub_sentence
 from services.matching.domain.placement_model import Hub
+from services.matching.domain.run_outcome import counts_by_role
 from services.matching.service_layer.runs import _draft_run, _hub_of, diff_counts, difference_doc
 from shared.auth import Principal
 from shared.db import UnitOfWork
@@ -223,6 +224,9 @@ async def adjust_draft(
         "unplaced": len(unplaced),
         "pairings": len(pairings),
         "adjustments": len(draft["adjustments"]),
+        **counts_by_role(
+            hubs.values(), unplaced, pairings, {pid: t.role for pid, t in people.teachers.items()}
+        ),
     }
     await repos.flush()
     await uow.commit()

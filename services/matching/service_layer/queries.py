@@ -5,11 +5,14 @@ matching's participant view; every read is scoped by board (and row-level securi
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from services.matching.adapters.repository import StoredHub
 from services.matching.adapters.tables import MatchingRun, Override, ParticipantView
 from services.matching.adapters.unit_of_work import repositories
+from services.matching.adapters.views import Card
+from services.matching.domain.hub_export import csv_lines
 from services.matching.service_layer.errors import NotFound
 from shared.db import UnitOfWork
 
@@ -30,19 +33,25 @@ async def list_unplaced(
 ) -> list[dict[str, Any]]:
     """Teachers no hub could take, matching ``q`` (a name's part or an HR id), sorted by ``sort``
     (``recorded_at`` or ``display_name``, ``-`` first for descending)."""
-    views = repositories(uow).views
-    rows = await views.list_unplaced(board, program_year)
+    rows = await repositories(uow).views.list_unplaced(board, program_year)
     if q:
-        hr = await views.hr_ids([r["participant_id"] for r in rows])
         needle = q.casefold()
-        rows = [
-            r
-            for r in rows
-            if needle in (r["display_name"] or "").casefold() or hr.get(r["participant_id"]) == q
-        ]
+        rows = [r for r in rows if needle in (r["display_name"] or "").casefold() or r["hr_id"] == q]
     key = sort.lstrip("-")
     rows.sort(key=lambda r: (r[key] or "", str(r["participant_id"])), reverse=sort.startswith("-"))
     return rows
+
+
+async def hub_seats_csv(uow: UnitOfWork, board: str, program_year: str) -> AsyncIterator[str]:
+    """The board's hubs as CSV, one row per seat with the person's HR id, header first, streamed."""
+    yield csv_lines([], header=True)
+    async for rows in repositories(uow).views.hub_seats(board, program_year):
+        yield csv_lines(rows)
+
+
+async def summary(uow: UnitOfWork, board: str, program_year: str) -> dict[str, Any]:
+    """The published hubs, placed, unplaced and pairings of a board's year, in all and by role."""
+    return await repositories(uow).views.summary(board, program_year)
 
 
 async def list_overrides(uow: UnitOfWork, board: str, program_year: str) -> list[Override]:
@@ -113,9 +122,9 @@ async def list_observations(uow: UnitOfWork, **filters: Any) -> tuple[int, list[
     return await repositories(uow).lists.observations(**filters)
 
 
-async def names_and_schools(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[str, tuple[str, str | None]]:
-    """Names and schools of these participants, keyed by their id as text."""
-    return await repositories(uow).lists.names_and_schools(ids)
+async def cards(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[str, Card]:
+    """Names, schools and HR ids of these participants, keyed by their id as text."""
+    return {str(p): card for p, card in (await repositories(uow).views.cards(ids)).items()}
 
 
 async def get_draft(uow: UnitOfWork, board: str, program_year: str, run_id: uuid.UUID) -> MatchingRun:

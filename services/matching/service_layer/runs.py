@@ -216,7 +216,12 @@ async def run_matching(
         started_at=started,
         finished_at=clock(),
         objective=round(outcome.objective, 4) if outcome.objective is not None else None,
-        counts={"teachers": len(people.teachers), "mentors": len(people.mentors), **outcome.counts},
+        counts={
+            "teachers": len(people.teachers),
+            "mentors": len(people.mentors),
+            **outcome.counts,
+            **outcome.by_role,
+        },
         draft=draft,
         inputs=outcome.inputs,
         base=continuity.state_digest(published, published_pairings),

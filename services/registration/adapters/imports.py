@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.registration.adapters import import_rows
-from services.registration.adapters.tables import Import, ImportFile, ImportRowError, table_of
+from services.registration.adapters.tables import Import, ImportFile, ImportRowError, School, table_of
+from services.registration.domain.imports import SchoolRecord
 from services.registration.domain.tabular import RowError
 
 
@@ -135,6 +136,13 @@ class ImportRepository:
 
     async def upsert_schools(self, board: str, schools: Sequence[Mapping[str, str]]) -> int:
         return await import_rows.upsert_schools(self.session, board, schools)
+
+    async def board_schools(self, board: str) -> list[SchoolRecord]:
+        """The board's schools (code and name), to link a file's schools to."""
+        rows = await self.session.execute(
+            sa.select(col(School.code), col(School.name)).where(col(School.board) == board)
+        )
+        return [SchoolRecord(code, name) for code, name in rows.tuples()]
 
     async def upsert_participants(
         self, board: str, rows: Sequence[Mapping[str, Any]]

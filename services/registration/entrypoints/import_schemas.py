@@ -20,7 +20,8 @@ class ImportRowErrorPublic(BaseModel):
     message: str
     outcome: str = Field(
         default="refused",
-        description="refused (not imported), skipped (not a program participant, or nothing to do) or withdrawn",
+        description="refused (not imported), skipped (not a program participant, or nothing to do), withdrawn, "
+        "or unknown_school (imported, but its school is none of the board's schools by code or name)",
     )
 
 

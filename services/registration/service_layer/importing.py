@@ -41,6 +41,7 @@ from services.registration.domain.imports import (
 )
 from services.registration.domain.oneroster import check_oneroster, oneroster_problems, parse_oneroster
 from services.registration.domain.participants import is_teacher
+from services.registration.domain.schools import SchoolDirectory, link_schools
 from services.registration.domain.tabular import FileProblem, RowError
 from services.registration.service_layer import watermarks
 from services.registration.service_layer.errors import InvalidInput, NotFound
@@ -315,6 +316,9 @@ class ImportWorker:
                     schools = await repo.upsert_schools(
                         job.board, [{"code": s.code, "name": s.name} for s in parsed.schools]
                     )
+                # Each row's school becomes the board's name for it (found by code or name); a school
+                # the board does not list is kept as written and reported.
+                errors.extend(link_schools(items, SchoolDirectory.of(await repo.board_schools(job.board))))
                 outcome, events, row_errors = await self._apply_items(repo, job, items)
                 errors.extend(row_errors)
                 await repo.add_row_errors(job.id, errors)

@@ -63,6 +63,8 @@ def test_coordinator_sees_board_home_people_and_hubs(coordinator, boards):  # ty
     assert "people found" in by_name.text or "person found" in by_name.text
     hubs = coordinator.get(f"/boards/{board['code']}/hubs")
     assert hubs.status_code == 200 and 'class="mw-hub' in hubs.text
+    # Each member shows their HR id; the published counts come by role.
+    assert "HR id " in hubs.text and 'id="by-role"' in hubs.text and "New school leaders" in hubs.text
 
 
 def test_other_boards_and_the_province_view_are_404_for_a_coordinator(coordinator, boards):  # type: ignore[no-untyped-def]

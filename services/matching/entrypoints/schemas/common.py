@@ -25,4 +25,7 @@ class RunPublic(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     objective: float | None
-    counts: dict[str, int]
+    counts: dict[str, int | dict[str, int]] = Field(
+        description="hubs, placed, unplaced, pairings, moves… over every role; beginning_teachers and "
+        "new_school_leaders: their hubs, placed, unplaced and pairings apart"
+    )

@@ -16,6 +16,7 @@ class PersonInHub(BaseModel):
     participant_id: uuid.UUID
     display_name: str | None
     school: str | None = None
+    hr_id: str | None = Field(None, description="The board's HR id, to join with its own records")
     explanation: str
 
 
@@ -25,6 +26,7 @@ class CoachInHub(BaseModel):
     participant_id: uuid.UUID
     display_name: str | None
     school: str | None = None
+    hr_id: str | None = Field(None, description="The board's HR id, to join with its own records")
 
 
 class CoachRequest(BaseModel):
@@ -96,9 +98,31 @@ class PlacementPublic(BaseModel):
 class UnplacedPublic(BaseModel):
     participant_id: uuid.UUID
     display_name: str | None
+    hr_id: str | None = Field(None, description="The board's HR id, to join with its own records")
     reason: str
     run_id: uuid.UUID | None
     recorded_at: datetime
+
+
+class RoleCounts(BaseModel):
+    participants: int = Field(description="Registered and not withdrawn")
+    hubs: int
+    placed: int
+    unplaced: int
+    pairings: int
+
+
+class BoardSummary(BaseModel):
+    """What is published for a board's program year; the totals are over both roles."""
+
+    board: str
+    program_year: str
+    hubs: int
+    placed: int
+    unplaced: int
+    pairings: int
+    beginning_teachers: RoleCounts
+    new_school_leaders: RoleCounts
 
 
 class OverridePublic(BaseModel):

@@ -16,6 +16,7 @@ class DraftPerson(BaseModel):
     participant_id: uuid.UUID
     display_name: str | None
     school: str | None
+    hr_id: str | None = None
     explanation: str = ""
 
 
@@ -99,6 +100,7 @@ class PairingPublic(BaseModel):
     mentor_id: uuid.UUID
     mentor_name: str | None = None
     mentor_school: str | None = None
+    mentor_hr_id: str | None = None
     explanation: str
     created_at: datetime | None = None
     manual: bool = False

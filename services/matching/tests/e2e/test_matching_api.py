@@ -4,6 +4,8 @@ leave on the bus; and no endpoint lets another board's coordinator see or touch 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -148,6 +150,39 @@ async def test_a_board_is_matched_over_http_and_its_hubs_announced_on_the_bus(
         expected_teachers = as_registered(teachers, board)
         assert check_hard_constraints(result, expected_teachers, as_registered(mentors, board)) == []
         assert all(u["reason"] and u["display_name"] for u in unplaced)
+        # Every person carries their HR id, to join with the board's own records.
+        hr_of = {str(p.participant_id): p.hr_id for p in (*expected_teachers, *as_registered(mentors, board))}
+        people = [p for h in hubs["items"] for p in (*h["members"], *h["leaders"])]
+        assert people and all(p["hr_id"] == hr_of[p["participant_id"]] for p in people)
+        assert all(u["hr_id"] == hr_of[u["participant_id"]] for u in unplaced)
+        detail = (await client.get(f"/v1/hubs/{hubs['items'][0]['id']}", headers=coordinator)).json()
+        assert [m["hr_id"] for m in detail["members"]] == [
+            hr_of[m["participant_id"]] for m in detail["members"]
+        ]
+        # A page holds up to 1,000 hubs; the board summary counts what is published, by role.
+        assert (
+            await client.get("/v1/hubs", params={"board": board, "limit": 1000}, headers=coordinator)
+        ).json()["total"] == hubs["total"]
+        assert (
+            await client.get("/v1/hubs", params={"board": board, "limit": 1001}, headers=coordinator)
+        ).status_code == 422
+        exported = await client.get(f"/v1/boards/{board}/program-years/{YEAR}/hubs.csv", headers=coordinator)
+        assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+        seats = list(csv.DictReader(io.StringIO(exported.text)))
+        assert sorted((r["hub_id"], r["participant_id"], r["hr_id"]) for r in seats) == sorted(
+            (h["id"], p["participant_id"], p["hr_id"])
+            for h in hubs["items"]
+            for p in (*h["members"], *h["leaders"])
+        )
+        summary = (
+            await client.get(f"/v1/boards/{board}/program-years/{YEAR}/summary", headers=coordinator)
+        ).json()
+        assert summary["hubs"] == hubs["total"] and summary["unplaced"] == len(unplaced)
+        assert summary["beginning_teachers"]["participants"] == 40
+        for name in ("hubs", "placed", "unplaced", "pairings"):
+            assert summary[name] == run["counts"][name]
+            assert summary["beginning_teachers"][name] == run["counts"]["beginning_teachers"][name]
+            assert summary["new_school_leaders"][name] == run["counts"]["new_school_leaders"][name]
 
         # The events left through the outbox, onto the bus.
         formed = await eventually(
@@ -278,6 +313,8 @@ async def test_every_endpoint_keeps_boards_apart(matching_system: System, bus: B
             ("GET", f"{base}/matching-runs", None),
             ("GET", f"{base}/matching-runs/{run_id}", None),
             ("GET", f"{base}/unplaced", None),
+            ("GET", f"{base}/summary", None),
+            ("GET", f"{base}/hubs.csv", None),
             ("GET", f"{base}/overrides", None),
             ("GET", f"/v1/boards/{board}/matching-policy", None),
             ("PUT", f"/v1/boards/{board}/matching-policy", {"min_hub_size": 5, "max_hub_size": 9}),

@@ -35,6 +35,13 @@ async def test_draft_pairings_and_lists_over_http(matching_system: System, bus: 
         draft = await client.get(f"{base}/matching-runs/{run['id']}/draft", headers=mine)
         assert draft.status_code == 200 and draft.json()["run"]["status"] == "draft"
         assert all(p["display_name"] and p["school"] for h in draft.json()["hubs"] for p in h["members"])
+        hr_of = {str(pid(f"{board}/{t.participant_id}")): t.hr_id for t in teachers} | {
+            str(pid(f"{board}/{m.participant_id}")): m.hr_id for m in mentors
+        }
+        drafted = [p for h in draft.json()["hubs"] for p in (*h["members"], *h["leaders"])]
+        drafted += [x[side] for x in draft.json()["pairings"] for side in ("teacher", "mentor")]
+        drafted += [u["participant"] for u in draft.json()["unplaced"]]
+        assert drafted and all(p["hr_id"] == hr_of[p["participant_id"]] for p in drafted)
         # Nothing is visible to participants until the draft is published.
         assert (await client.get("/v1/hubs", params={"board": board}, headers=mine)).json()["total"] == 0
         assert (
@@ -81,6 +88,10 @@ async def test_draft_pairings_and_lists_over_http(matching_system: System, bus: 
         assert page["total"] >= len(page["items"]) > 0 and page["limit"] == 5
         names = [x["teacher_name"] for x in page["items"]]
         assert names == sorted(names, reverse=True) and all(x["mentor_name"] for x in page["items"])
+        assert all(
+            x["teacher_hr_id"] == hr_of[x["teacher_id"]] and x["mentor_hr_id"] == hr_of[x["mentor_id"]]
+            for x in page["items"]
+        )
         first = page["items"][0]
         one = (await client.get(f"{base}/pairings", params={"q": first["teacher_name"]}, headers=mine)).json()
         assert first["teacher_id"] in [x["teacher_id"] for x in one["items"]]

@@ -7,8 +7,14 @@ from dataclasses import replace
 
 from services.matching.domain.continuity import Decision
 from services.matching.domain.forming import form_hubs
-from services.matching.domain.placement_model import MatchingPolicy, Mentor, Teacher
-from services.matching.domain.run_outcome import LastRun, PublishedState, RunOutcome, run_outcome
+from services.matching.domain.placement_model import Hub, MatchingPolicy, Mentor, Teacher
+from services.matching.domain.run_outcome import (
+    LastRun,
+    PublishedState,
+    RunOutcome,
+    counts_by_role,
+    run_outcome,
+)
 from tools.synthetic_boards import board
 
 POLICY = MatchingPolicy()
@@ -132,3 +138,39 @@ def test_a_locked_hub_and_a_published_pairing_are_kept() -> None:
     assert not set(locked.members) & elsewhere
     assert {p.teacher_id: p.mentor_id for p in rerun.pairings}[paired] == mentor
     assert paired not in rerun.difference.pairings_changed
+
+
+def test_counts_by_role_keep_beginning_teachers_and_new_school_leaders_apart() -> None:
+    teachers, mentors = board("RO", 40, 12, seed=3, leaders=9, leader_mentors=3)
+    by_id = {t.participant_id: t for t in teachers}
+    outcome = run_outcome(by_id, {m.participant_id: m for m in mentors}, PublishedState(), [], policy=POLICY)
+    counts, by_role = outcome.counts, outcome.by_role
+    roles = {p: t.role for p, t in by_id.items()}
+    assert set(by_role) == {"beginning_teachers", "new_school_leaders"}
+    for key, role, track in (
+        ("beginning_teachers", "beginning_teacher", "teachers"),
+        ("new_school_leaders", "new_school_leader", "school_leaders"),
+    ):
+        mine = by_role[key]
+        assert mine["hubs"] == sum(1 for h in outcome.hubs if h.track == track)
+        assert mine["placed"] == sum(1 for h in outcome.hubs for m in h.members if roles[m] == role)
+        assert mine["unplaced"] == sum(1 for p in outcome.unplaced if roles[p] == role)
+        assert mine["pairings"] == sum(1 for p in outcome.pairings if roles[p.teacher_id] == role)
+        assert mine["placed"] + mine["unplaced"] <= sum(1 for t in teachers if t.role == role)
+    # The totals are the sums of the roles (old keys unchanged for the clients that read them).
+    for name in ("hubs", "placed", "unplaced", "pairings"):
+        assert counts[name] == by_role["beginning_teachers"][name] + by_role["new_school_leaders"][name]
+    assert by_role["new_school_leaders"]["placed"] + by_role["new_school_leaders"]["unplaced"] > 0
+    assert by_role["beginning_teachers"]["placed"] > 0
+
+
+def test_counts_by_role_count_someone_unknown_by_their_hubs_track() -> None:
+    hubs = [
+        Hub("h1", "RO", "school_leadership", None, "en", "school_leaders", ("a", "b"), ("m1",)),
+        Hub("h2", "RO", "literacy", "K-3", "en", "teachers", ("c",), ("m2",)),
+    ]
+    found = counts_by_role(hubs, ["d", "e"], ["d"], {"a": "new_school_leader", "e": "new_school_leader"})
+    assert found == {
+        "beginning_teachers": {"hubs": 1, "placed": 1, "unplaced": 1, "pairings": 1},
+        "new_school_leaders": {"hubs": 1, "placed": 2, "unplaced": 1, "pairings": 0},
+    }

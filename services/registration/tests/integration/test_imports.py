@@ -287,3 +287,45 @@ async def test_a_bundle_that_cannot_be_read_is_refused_at_upload_with_every_reas
     )
     listed = client.get(f"{url}/v1/imports", headers=auth(coordinator)).json()["items"]
     assert listed == []  # nothing was queued
+
+
+async def test_schools_in_a_file_are_linked_to_the_boards_schools_and_unknown_ones_reported(
+    registration: System, client: httpx.Client, admin: str, board: str, token
+):
+    url = registration.url("registration")
+    coordinator = token("board_coordinator", board=board)
+    for code, name in ((f"{board}-S04", "École Saint-Jean"), (f"{board}-S07", "Maple Ridge Public School")):
+        made = client.post(
+            f"{url}/v1/schools", json={"board": board, "code": code, "name": name}, headers=auth(admin)
+        )
+        assert made.status_code == 201, made.text
+    rows = [
+        person(1, school=f"{board.lower()}-s04"),  # row 2: by code, whatever the case
+        person(2, school="ecole  saint-jean"),  # row 3: by name, typed without accent or care
+        person(3, school="MAPLE RIDGE PUBLIC SCHOOL"),  # row 4
+        person(4, school="Maple Ridge"),  # row 5: no such school
+        person(6, school=""),  # row 6: no school given: nothing to link or report
+    ]
+    report = run_import(client, url, coordinator, csv_bytes(rows), program_year=YEAR)
+    assert report["state"] == "completed", report
+    # Every row is imported; the unknown school is reported beside them, not refused.
+    assert (report["created_count"], report["failed_rows"], report["error_count"]) == (5, 0, 0)
+    assert [(e["row"], e["column"], e["outcome"]) for e in report["errors"]] == [
+        (5, "school", "unknown_school")
+    ]
+    assert "'Maple Ridge'" in report["errors"][0]["message"]
+    listed = client.get(f"{url}/v1/imports/{report['id']}/errors", headers=auth(coordinator)).json()
+    assert [e["outcome"] for e in listed["items"]] == ["unknown_school"]
+
+    people = client.get(f"{url}/v1/participants", params={"board": board}, headers=auth(coordinator)).json()
+    school_of = {p["hr_id"]: p["school"] for p in people["items"]}
+    assert school_of == {
+        "E00001": "École Saint-Jean",
+        "E00002": "École Saint-Jean",
+        "E00003": "Maple Ridge Public School",
+        "E00004": "Maple Ridge",  # kept as written
+        "E00006": None,
+    }
+    # The same file again: the linked names are what is stored, so nothing changed.
+    again = run_import(client, url, coordinator, csv_bytes(rows), program_year=YEAR)
+    assert (again["unchanged_count"], again["updated_count"]) == (5, 0)
