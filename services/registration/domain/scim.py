@@ -173,6 +173,14 @@ def error_body(exc: SCIMException | Error) -> dict[str, Any]:
     return error.model_dump()
 
 
+def scim_error(errors: Any) -> SCIMException:
+    """Pydantic's errors as one SCIM error: the first one's type, with every detail."""
+    found = Error.from_validation_errors(errors)
+    return SCIMException.from_error(
+        found[0].model_copy(update={"detail": "; ".join(e.detail or "" for e in found)})
+    )
+
+
 def validated(model: Any, body: Any, context: Context) -> Any:
     """``model`` read from a request body in ``context``; the first problem is the SCIM error."""
     if not isinstance(body, Mapping):
@@ -180,11 +188,7 @@ def validated(model: Any, body: Any, context: Context) -> Any:
     try:
         return model.model_validate(body, scim_ctx=context)
     except ValidationError as exc:
-        errors = Error.from_validation_errors(exc)
-        first = errors[0]
-        raise SCIMException.from_error(
-            first.model_copy(update={"detail": "; ".join(e.detail or "" for e in errors)})
-        ) from None
+        raise scim_error(exc) from None
 
 
 OPS = ("add", "replace", "remove")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
@@ -53,6 +53,7 @@ from services.registration.domain.scim import (
     extension,
     read_user,
     resource_of,
+    scim_error,
     user_model,
     validated,
     with_active,
@@ -73,16 +74,6 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(json.dumps(body, default=str), status_code=status, media_type=SCIM_JSON, headers=headers)
 
 
-def _from_problem(problem: Problem) -> dict[str, Any]:
-    scim_type = {409: "uniqueness", 422: "invalidValue"}.get(problem.status)
-    status = 400 if problem.status == 422 else problem.status
-    body: dict[str, Any] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": str(status)}
-    body["detail"] = problem.detail or problem.title
-    if scim_type:
-        body["scimType"] = scim_type
-    return body
-
-
 class ScimRoute(APIRoute):
     """Turns every error raised while handling a SCIM request (auth included) into a SCIM error body."""
 
@@ -91,26 +82,27 @@ class ScimRoute(APIRoute):
 
         async def scim_handler(request: Request) -> Response:
             try:
-                return await handler(request)
+                try:
+                    return await handler(request)
+                except RequestValidationError as exc:  # query parameters: SearchRequest's own checks
+                    raise scim_error(exc.errors()) from None
             except SCIMException as error:
                 return scim_response(error_body(error), error.status)
             except (Problem, RegistrationError) as error:
                 problem = problem_of(error) if isinstance(error, RegistrationError) else error
-                body = _from_problem(problem)
-                return scim_response(body, int(body["status"]), problem.headers)
-            except RequestValidationError as exc:
-                detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-                return scim_response(error_body(InvalidValueException(detail=detail)), 400)
+                status = 400 if problem.status == 422 else problem.status
+                scim_type = {409: "uniqueness", 422: "invalidValue"}.get(problem.status)
+                body = Error(status=status, scim_type=scim_type, detail=problem.detail or problem.title)
+                return scim_response(body.model_dump(), status, problem.headers)
 
         return scim_handler
 
 
 router = APIRouter(prefix="/scim/v2", tags=["scim"], route_class=ScimRoute)
 Provisioner = Annotated[Principal, Depends(require_roles("hr_integration", "province_admin"))]
-Attributes = Annotated[str | None, Query(description="attributes to return, comma-separated")]
-Excluded = Annotated[
-    str | None, Query(alias="excludedAttributes", description="attributes to leave out, comma-separated")
-]
+# attributes/excludedAttributes (and, to list, filter, sortBy, startIndex, count) as scim2-models reads them.
+Shown = Annotated[ResponseParameters[ScimUser], Query()]
+Search = Annotated[SearchRequest[ScimUser], Query()]
 
 
 async def _body(request: Request) -> Any:
@@ -133,24 +125,14 @@ def _scoped(principal: Principal) -> bool:
     return not principal.is_province_admin
 
 
-def _parameters(attributes: str | None, excluded: str | None) -> Any:
-    if attributes and excluded:
-        raise InvalidValueException(detail="attributes and excludedAttributes cannot be used together")
-    try:
-        return ResponseParameters[ScimUser](attributes=attributes, excluded_attributes=excluded)  # type: ignore[call-arg]  # scim2-models aliases these fields
-    except ValidationError as exc:
-        raise InvalidValueException(detail=f"attributes: {exc.errors()[0]['msg']}") from None
-
-
-def _answer(user: Any, context: Context, status: int = 200, parameters: Any = None) -> Response:
+def _answer(user: Any, context: Context, shown: Any, status: int = 200) -> Response:
     headers = {"ETag": user.meta.version}
     if status == 201:
         headers["Location"] = user.meta.location
-    body = user.model_dump(scim_ctx=context, response_parameters=parameters)
-    return scim_response(body, status, headers)
+    return scim_response(user.model_dump(scim_ctx=context, response_parameters=shown), status, headers)
 
 
-async def _provisioned(uow: UnitOfWork, user: Any, board: str, identity: Identity, language: str) -> Any:
+async def _provisioned(uow: UnitOfWork, user: Any, identity: Identity, language: str) -> Any:
     return read_user(
         user,
         identity=identity,
@@ -179,28 +161,20 @@ def _target_board(principal: Principal, user: Any) -> str:
 
 
 @router.get("/Users", summary="List, filter (whole RFC 7644 grammar), sort and page users")
-async def list_users(
-    request: Request,
-    principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
-    filter: str | None = None,
-    start_index: Annotated[int, Query(alias="startIndex")] = 1,
-    count: int = 100,
-    sort_by: Annotated[str | None, Query(alias="sortBy")] = None,
-    sort_order: Annotated[Literal["ascending", "descending"], Query(alias="sortOrder")] = "ascending",
-) -> Response:
-    parameters = _parameters(attributes, excluded)
-    start_index, count = max(start_index, 1), min(max(count, 0), MAX_COUNT)
+async def list_users(request: Request, principal: Provisioner, search: Search) -> Response:
+    start_index, count = (
+        search.start_index or 1,
+        min(100 if search.count is None else search.count, MAX_COUNT),
+    )
     async with runtime_of(request).uow() as uow:
         total, users = await provisioning.find_users(
             uow,
             principal.visible_boards(),
-            filter,
+            search.filter and str(search.filter),
             start_index=start_index,
             count=count,
-            sort_by=sort_by,
-            descending=sort_order == "descending",
+            sort_by=search.sort_by and str(search.sort_by),
+            descending=search.sort_order == SearchRequest.SortOrder.descending,
         )
         identities = {b: (await provisioning.board_settings(uow, b))[1] for b in {u.board for u in users}}
     resources = [_user(request, u, identities[u.board], _scoped(principal)) for u in users]
@@ -208,26 +182,14 @@ async def list_users(
     listing = ListResponse[Union[models]](  # type: ignore[call-arg,valid-type]  # noqa: UP007
         total_results=total, start_index=start_index, items_per_page=len(resources), resources=resources
     )
-    return scim_response(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters))
+    return scim_response(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search))
 
 
 @router.post("/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 @router.post("/Users/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 async def search_users(request: Request, principal: Provisioner) -> Response:
     search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]  # generic at run time
-    attributes = ",".join(str(a) for a in search.attributes or []) or None
-    excluded = ",".join(str(a) for a in search.excluded_attributes or []) or None
-    return await list_users(
-        request,
-        principal,
-        attributes,
-        excluded,
-        search.filter and str(search.filter),
-        search.start_index or 1,
-        100 if search.count is None else search.count,
-        search.sort_by and str(search.sort_by),
-        "descending" if search.sort_order and search.sort_order.value == "descending" else "ascending",
-    )
+    return await list_users(request, principal, search)
 
 
 @router.get("/Users/{user_id}")
@@ -235,38 +197,30 @@ async def read_one(
     user_id: str,
     request: Request,
     principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
+    shown: Shown,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    parameters = _parameters(attributes, excluded)
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(uow, principal.visible_boards(), user_id)
         _, identity = await provisioning.board_settings(uow, participant.board)
     user = _user(request, participant, identity, _scoped(principal))
     if if_none_match and user.meta.version in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": user.meta.version})
-    return _answer(user, Context.RESOURCE_QUERY_RESPONSE, parameters=parameters)
+    return _answer(user, Context.RESOURCE_QUERY_RESPONSE, shown)
 
 
 @router.post("/Users", status_code=201)
-async def create_user(
-    request: Request, principal: Provisioner, attributes: Attributes = None, excluded: Excluded = None
-) -> Response:
-    parameters = _parameters(attributes, excluded)
+async def create_user(request: Request, principal: Provisioner, shown: Shown) -> Response:
     body = with_active(await _body(request))
     board = _target_board(principal, validated(ScimUser, body, Context.RESOURCE_CREATION_REQUEST))
     async with runtime_of(request).uow(board=board) as uow:
         language, identity = await provisioning.board_settings(uow, board)
         user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_CREATION_REQUEST)
-        provisioned = await _provisioned(uow, user, board, identity, language)
-        participant = await provisioning.create_user(uow, board, provisioned)
-    return _answer(
-        _user(request, participant, identity, _scoped(principal)),
-        Context.RESOURCE_CREATION_RESPONSE,
-        201,
-        parameters,
-    )
+        participant = await provisioning.create_user(
+            uow, board, await _provisioned(uow, user, identity, language)
+        )
+    user = _user(request, participant, identity, _scoped(principal))
+    return _answer(user, Context.RESOURCE_CREATION_RESPONSE, shown, 201)
 
 
 @router.put("/Users/{user_id}")
@@ -274,11 +228,9 @@ async def replace_user(
     user_id: str,
     request: Request,
     principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
+    shown: Shown,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    parameters = _parameters(attributes, excluded)
     body = await _body(request)
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(
@@ -293,14 +245,10 @@ async def replace_user(
             cls, value = extension(user, model)
             if value is None:
                 user[cls] = extension(current, model)[1]
-        provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
+        provisioned = await _provisioned(uow, user, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-    return _answer(
-        _user(request, participant, identity, _scoped(principal)),
-        Context.RESOURCE_REPLACEMENT_RESPONSE,
-        200,
-        parameters,
-    )
+    user = _user(request, participant, identity, _scoped(principal))
+    return _answer(user, Context.RESOURCE_REPLACEMENT_RESPONSE, shown)
 
 
 @router.patch("/Users/{user_id}")
@@ -308,11 +256,9 @@ async def patch_user(
     user_id: str,
     request: Request,
     principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
+    shown: Shown,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    parameters = _parameters(attributes, excluded)
     body = await _body(request)
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(
@@ -321,14 +267,10 @@ async def patch_user(
         _, identity = await provisioning.board_settings(uow, participant.board)
         user = _user(request, participant, identity, _scoped(principal))
         apply_patch(user, body)
-        provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
+        provisioned = await _provisioned(uow, user, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-    return _answer(
-        _user(request, participant, identity, _scoped(principal)),
-        Context.RESOURCE_PATCH_RESPONSE,
-        200,
-        parameters,
-    )
+    user = _user(request, participant, identity, _scoped(principal))
+    return _answer(user, Context.RESOURCE_PATCH_RESPONSE, shown)
 
 
 @router.delete("/Users/{user_id}", status_code=204)
