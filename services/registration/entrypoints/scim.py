@@ -44,13 +44,12 @@ from services.registration.adapters.tables import Participant
 from services.registration.domain.participants import current_program_year
 from services.registration.domain.scim import (
     DEFAULT_IDENTITY,
+    ENTERPRISE,
     SCIM_JSON,
     Identity,
-    MentorwebParticipant,
     ScimUser,
     apply_patch,
     error_body,
-    extension,
     read_user,
     resource_of,
     scim_error,
@@ -143,8 +142,7 @@ async def _provisioned(uow: UnitOfWork, user: Any, identity: Identity, language:
 
 
 def _target_board(principal: Principal, user: Any) -> str:
-    enterprise = extension(user, EnterpriseUser)[1]
-    organization = enterprise.organization if enterprise is not None else None
+    organization = user[f"{ENTERPRISE}:organization"]
     if principal.is_province_admin:
         if not organization:
             raise InvalidValueException(
@@ -241,10 +239,9 @@ async def replace_user(
         # Clients that know nothing of Mentorweb's extension (or of active) keep those values.
         body = with_active(body, current.active)
         user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_REPLACEMENT_REQUEST)
-        for model in (MentorwebParticipant, EnterpriseUser):
-            cls, value = extension(user, model)
-            if value is None:
-                user[cls] = extension(current, model)[1]
+        for extension in type(user).get_extension_models().values():
+            if user[extension] is None:
+                user[extension] = current[extension]
         provisioned = await _provisioned(uow, user, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
     user = _user(request, participant, identity, _scoped(principal))
@@ -299,7 +296,7 @@ async def _identity(request: Request, principal: Principal) -> Identity:
 def _schemas(request: Request, identity: Identity, scoped: bool) -> list[Any]:
     found = []
     model_of_user = user_model(identity, scoped)
-    for model in (model_of_user, extension(model_of_user(), EnterpriseUser)[0], MentorwebParticipant):
+    for model in (model_of_user, *model_of_user.get_extension_models().values()):
         schema = model.to_schema()
         schema.meta = Meta(resource_type="Schema", location=f"{_base(request)}/Schemas/{schema.id}")
         found.append(schema)
