@@ -285,33 +285,23 @@ async def delete_user(
 # ---------------------------------------------------------------- discovery (RFC 7644 §4)
 
 
-async def _identity(request: Request, principal: Principal) -> Identity:
-    """Discovery describes the caller's board: its HR identifier is a required attribute."""
-    if principal.board is None:
-        return DEFAULT_IDENTITY
-    async with runtime_of(request).uow() as uow:
-        return (await provisioning.board_settings(uow, principal.board))[1]
-
-
-def _schemas(request: Request, identity: Identity, scoped: bool) -> list[Any]:
-    found = []
-    model_of_user = user_model(identity, scoped)
-    for model in (model_of_user, *model_of_user.get_extension_models().values()):
-        schema = model.to_schema()
-        schema.meta = Meta(resource_type="Schema", location=f"{_base(request)}/Schemas/{schema.id}")
-        found.append(schema)
-    return found
-
-
-def _resource_type(request: Request, identity: Identity, scoped: bool) -> ResourceType:
-    resource_type = ResourceType.from_resource(user_model(identity, scoped))
-    for schema_extension in resource_type.schema_extensions or []:
-        schema_extension.required = identity == "employeeNumber" and schema_extension.schema_ == str(
-            EnterpriseUser.__schema__
-        )
+async def _discovery(request: Request, principal: Principal) -> tuple[ResourceType, list[Schema]]:
+    """The User resource type and its schemas as the caller's board reads them: its HR identifier
+    is a required attribute."""
+    identity = DEFAULT_IDENTITY
+    if principal.board is not None:
+        async with runtime_of(request).uow() as uow:
+            identity = (await provisioning.board_settings(uow, principal.board))[1]
+    user = user_model(identity, _scoped(principal))
+    resource_type = ResourceType.from_resource(user)
+    for extension in resource_type.schema_extensions or []:
+        extension.required = identity == "employeeNumber" and extension.schema_ == ENTERPRISE
     resource_type.description = "A participant: beginning teacher, new school leader or mentor"
     resource_type.meta = Meta(resource_type="ResourceType", location=f"{_base(request)}/ResourceTypes/User")
-    return resource_type
+    schemas = [model.to_schema() for model in (user, *user.get_extension_models().values())]
+    for schema in schemas:
+        schema.meta = Meta(resource_type="Schema", location=f"{_base(request)}/Schemas/{schema.id}")
+    return resource_type, schemas
 
 
 def _listing(kind: Any, resources: list[Any]) -> Response:
@@ -319,6 +309,14 @@ def _listing(kind: Any, resources: list[Any]) -> Response:
         total_results=len(resources), start_index=1, items_per_page=len(resources), resources=resources
     )
     return scim_response(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+def _one(key: str, resources: list[Any]) -> Response:
+    """The discovery resource of that id (a name or a URN, compared ignoring case), or 404."""
+    found = next((r for r in resources if str(r.id).lower() == key.lower()), None)
+    if found is None:
+        raise NotFoundException(detail=f"No {key} here.")
+    return scim_response(found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
 @router.get("/ServiceProviderConfig")
@@ -346,40 +344,22 @@ async def service_provider_config(request: Request, principal: Provisioner) -> R
 
 @router.get("/ResourceTypes")
 async def resource_types(request: Request, principal: Provisioner) -> Response:
-    return _listing(
-        ResourceType, [_resource_type(request, await _identity(request, principal), _scoped(principal))]
-    )
+    return _listing(ResourceType, [(await _discovery(request, principal))[0]])
 
 
-@router.get("/ResourceTypes/{name}")
-async def resource_type(name: str, request: Request, principal: Provisioner) -> Response:
-    if name != "User":
-        raise NotFoundException(detail=f"No resource type {name}.")
-    return scim_response(
-        _resource_type(request, await _identity(request, principal), _scoped(principal)).model_dump(
-            scim_ctx=Context.RESOURCE_QUERY_RESPONSE
-        )
-    )
+@router.get("/ResourceTypes/{key}")
+async def resource_type(key: str, request: Request, principal: Provisioner) -> Response:
+    return _one(key, [(await _discovery(request, principal))[0]])
 
 
 @router.get("/Schemas")
 async def schemas(request: Request, principal: Provisioner) -> Response:
-    return _listing(Schema, _schemas(request, await _identity(request, principal), _scoped(principal)))
+    return _listing(Schema, (await _discovery(request, principal))[1])
 
 
-@router.get("/Schemas/{schema_id}")
-async def schema(schema_id: str, request: Request, principal: Provisioner) -> Response:
-    found = next(
-        (
-            s
-            for s in _schemas(request, await _identity(request, principal), _scoped(principal))
-            if s.id.lower() == schema_id.lower()
-        ),
-        None,
-    )
-    if found is None:
-        raise NotFoundException(detail=f"No schema {schema_id}.")
-    return scim_response(found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+@router.get("/Schemas/{key}")
+async def schema(key: str, request: Request, principal: Provisioner) -> Response:
+    return _one(key, (await _discovery(request, principal))[1])
 
 
 @router.api_route(
