@@ -156,15 +156,6 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
 EXTENSION_FIELDS = [name for name in MentorwebParticipant.model_fields if name not in ("schemas", "status")]
 
 
-def invalid(detail: str) -> InvalidValueException:
-    return InvalidValueException(detail=detail)
-
-
-def error_body(exc: SCIMException | Error) -> dict[str, Any]:
-    error = exc if isinstance(exc, Error) else exc.to_error()
-    return error.model_dump()
-
-
 def scim_error(errors: Any) -> SCIMException:
     """Pydantic's errors as one SCIM error: the first one's type, with every detail."""
     found = Error.from_validation_errors(errors)
@@ -262,7 +253,9 @@ def read_user(
     """Check a User against Mentorweb's rules; any problem is a 400 invalidValue naming the attribute."""
     hr_id = identity_of(user, identity)
     if hr_id is None:
-        raise invalid(f"{_identity_name(identity)}: required (this board's HR identifier)")
+        raise InvalidValueException(
+            detail=f"{_identity_name(identity)}: required (this board's HR identifier)"
+        )
     problems: list[str] = []
     if not user.user_name or not user.user_name.strip():
         problems.append("userName: required")
@@ -304,7 +297,7 @@ def read_user(
             f"{to_camel(p.field)}: {p.message}" for p in validate_participant(fields, known_themes)
         )
     if problems:
-        raise invalid("; ".join(problems))
+        raise InvalidValueException(detail="; ".join(problems))
     kept = user.model_dump(scim_ctx=None, by_alias=True, exclude_none=True, mode="json")
     for owned in ("id", "meta", "active", "externalId", MENTORWEB, "schemas", "password"):
         kept.pop(owned, None)

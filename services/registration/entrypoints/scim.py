@@ -49,7 +49,6 @@ from services.registration.domain.scim import (
     Identity,
     ScimUser,
     apply_patch,
-    error_body,
     read_user,
     resource_of,
     scim_error,
@@ -86,7 +85,7 @@ class ScimRoute(APIRoute):
                 except RequestValidationError as exc:  # query parameters: SearchRequest's own checks
                     raise scim_error(exc.errors()) from None
             except SCIMException as error:
-                return scim_response(error_body(error), error.status)
+                return scim_response(error.to_error().model_dump(), error.status)
             except (Problem, RegistrationError) as error:
                 problem = problem_of(error) if isinstance(error, RegistrationError) else error
                 status = 400 if problem.status == 422 else problem.status
