@@ -22,6 +22,7 @@ from functools import cache
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import EmailStr, Field, ValidationError
+from pydantic.alias_generators import to_camel
 from scim2_models import (
     URN,
     CaseExact,
@@ -49,6 +50,7 @@ from services.registration.domain.participants import validate_participant
 from shared.events.vocabulary import DEFAULT_THEMES, GRADE_BANDS, LANGUAGES, ROLES
 
 MENTORWEB = "urn:mentorweb:params:scim:schemas:extension:participant:1.0:User"
+ENTERPRISE = str(EnterpriseUser.__schema__)
 SCIM_JSON = "application/scim+json"
 
 Identity = Literal["employeeNumber", "externalId", "userName"]
@@ -138,39 +140,28 @@ USER_MODELS: dict[Identity, Any] = {identity: user_model(identity) for identity 
 ScimUser = USER_MODELS["userName"]
 
 
-def extension(user: Any, model: type[Extension]) -> tuple[type[Extension], Any]:
-    """The extension class ``user``'s model uses for ``model``'s schema, and its value."""
-    for cls in type(user).get_extension_models().values():
-        if str(cls.__schema__) == str(model.__schema__):
-            return cls, user[cls]
-    raise KeyError(model.__schema__)
-
-
-# Extension attribute → participant field, and the value when a provider sends none.
-EXTENSION_FIELDS: dict[str, tuple[str, Any]] = {
-    "role": ("role", "beginning_teacher"),
-    "program_year": ("program_year", None),
-    "school": ("school", None),
-    "grade_band": ("grade_band", None),
-    "subjects": ("subjects", []),
-    "themes": ("themes", []),
-    "learning_goals": ("learning_goals", None),
-    "expertise_themes": ("expertise_themes", []),
-    "trained": ("trained", False),
-    "hub_capacity": ("hub_capacity", 0),
-    "one_to_one_capacity": ("one_to_one_capacity", 0),
-    "leads_school_leaders": ("leads_school_leaders", False),
-    "evaluates_hr_ids": ("evaluates_hr_ids", []),
+# Each attribute of Mentorweb's extension is the participant field of that name (but status, which
+# Mentorweb sets); the value it takes when a provider sends none.
+EXTENSION_DEFAULTS: dict[str, Any] = {
+    "role": "beginning_teacher",
+    "subjects": [],
+    "themes": [],
+    "expertise_themes": [],
+    "trained": False,
+    "hub_capacity": 0,
+    "one_to_one_capacity": 0,
+    "leads_school_leaders": False,
+    "evaluates_hr_ids": [],
 }
+EXTENSION_FIELDS = [name for name in MentorwebParticipant.model_fields if name not in ("schemas", "status")]
 
 
-def invalid(detail: str) -> InvalidValueException:
-    return InvalidValueException(detail=detail)
-
-
-def error_body(exc: SCIMException | Error) -> dict[str, Any]:
-    error = exc if isinstance(exc, Error) else exc.to_error()
-    return error.model_dump()
+def scim_error(errors: Any) -> SCIMException:
+    """Pydantic's errors as one SCIM error: the first one's type, with every detail."""
+    found = Error.from_validation_errors(errors)
+    return SCIMException.from_error(
+        found[0].model_copy(update={"detail": "; ".join(e.detail or "" for e in found)})
+    )
 
 
 def validated(model: Any, body: Any, context: Context) -> Any:
@@ -180,11 +171,7 @@ def validated(model: Any, body: Any, context: Context) -> Any:
     try:
         return model.model_validate(body, scim_ctx=context)
     except ValidationError as exc:
-        errors = Error.from_validation_errors(exc)
-        first = errors[0]
-        raise SCIMException.from_error(
-            first.model_copy(update={"detail": "; ".join(e.detail or "" for e in errors)})
-        ) from None
+        raise scim_error(exc) from None
 
 
 OPS = ("add", "replace", "remove")
@@ -227,11 +214,6 @@ class Provisioned:
     kept: dict[str, Any] = field(default_factory=dict)
 
 
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
-
-
 def _language(user: Any, default: str) -> str:
     for value in (user.preferred_language, user.locale):
         if isinstance(value, str) and value.strip()[:2].lower() in LANGUAGES:
@@ -248,8 +230,7 @@ def _email(user: Any) -> str | None:
 def identity_of(user: Any, identity: Identity) -> str | None:
     """The HR identifier ``user`` carries under the board's ``identity`` setting."""
     if identity == "employeeNumber":
-        enterprise = extension(user, EnterpriseUser)[1]
-        value = enterprise.employee_number if enterprise is not None else None
+        value = user[f"{ENTERPRISE}:employeeNumber"]
     elif identity == "externalId":
         value = user.external_id
     else:
@@ -258,7 +239,7 @@ def identity_of(user: Any, identity: Identity) -> str | None:
 
 
 def _identity_name(identity: Identity) -> str:
-    return f"{EnterpriseUser.__schema__}:employeeNumber" if identity == "employeeNumber" else identity
+    return f"{ENTERPRISE}:employeeNumber" if identity == "employeeNumber" else identity
 
 
 def read_user(
@@ -272,12 +253,13 @@ def read_user(
     """Check a User against Mentorweb's rules; any problem is a 400 invalidValue naming the attribute."""
     hr_id = identity_of(user, identity)
     if hr_id is None:
-        raise invalid(f"{_identity_name(identity)}: required (this board's HR identifier)")
+        raise InvalidValueException(
+            detail=f"{_identity_name(identity)}: required (this board's HR identifier)"
+        )
     problems: list[str] = []
     if not user.user_name or not user.user_name.strip():
         problems.append("userName: required")
-    enterprise = extension(user, EnterpriseUser)[1]
-    organization = enterprise.organization if enterprise is not None else None
+    organization = user[f"{ENTERPRISE}:organization"]
     name = user.name or Name()
     fields: dict[str, Any] = {}
     for attribute, column in (("given_name", "given_name"), ("family_name", "family_name")):
@@ -293,31 +275,29 @@ def read_user(
         fields["email"] = normalise_email(email)
     fields["language"] = _language(user, default_language)
     ours = user[MentorwebParticipant] or MentorwebParticipant()
-    for attribute, (column, default) in EXTENSION_FIELDS.items():
-        value = getattr(ours, attribute)
-        fields[column] = default if value is None or value == "" else value
+    for column in EXTENSION_FIELDS:
+        value = getattr(ours, column)
+        fields[column] = EXTENSION_DEFAULTS.get(column) if value is None or value == "" else value
     if fields["program_year"] is None:
         fields["program_year"] = default_program_year
     if not valid_program_year(str(fields["program_year"])):
         problems.append("programYear: must look like 2026-2027")
     for column, limit in LIST_LIMITS.items():
         if len(fields.get(column) or []) > limit:
-            problems.append(f"{_camel(column)}: at most {limit} values")
+            problems.append(f"{to_camel(column)}: at most {limit} values")
     for column, limit in TEXT_LIMITS.items():
         if column != "hr_id" and len(fields.get(column) or "") > limit:
-            problems.append(f"{_camel(column)}: at most {limit} characters")
+            problems.append(f"{to_camel(column)}: at most {limit} characters")
     if len(hr_id) > TEXT_LIMITS["hr_id"]:
         problems.append(f"{_identity_name(identity)}: at most {TEXT_LIMITS['hr_id']} characters")
     if not 0 <= int(fields["hub_capacity"]) <= 10:
         problems.append("hubCapacity: must be between 0 and 10")
     if not problems:
-        scim_names = {column: _camel(attribute) for attribute, (column, _) in EXTENSION_FIELDS.items()}
         problems.extend(
-            f"{scim_names.get(p.field, p.field)}: {p.message}"
-            for p in validate_participant(fields, known_themes)
+            f"{to_camel(p.field)}: {p.message}" for p in validate_participant(fields, known_themes)
         )
     if problems:
-        raise invalid("; ".join(problems))
+        raise InvalidValueException(detail="; ".join(problems))
     kept = user.model_dump(scim_ctx=None, by_alias=True, exclude_none=True, mode="json")
     for owned in ("id", "meta", "active", "externalId", MENTORWEB, "schemas", "password"):
         kept.pop(owned, None)
@@ -372,17 +352,14 @@ def resource_of(
     if not (user.preferred_language or user.locale) or _language(user, "") not in ("", p["language"]):
         user.preferred_language = p["language"]
     user.active = p["status"] != "withdrawn"
-    enterprise_model, found = extension(user, EnterpriseUser)
-    enterprise: Any = found or enterprise_model()
     if identity == "employeeNumber":
-        enterprise.employee_number = p["hr_id"]
+        user[f"{ENTERPRISE}:employeeNumber"] = p["hr_id"]
     # The board travels with the enterprise values; a user without any has no enterprise extension.
-    if enterprise.model_dump(exclude_none=True, exclude={"schemas"}):
+    enterprise = user[EnterpriseUser]
+    if enterprise is not None and enterprise.model_dump(exclude_none=True, exclude={"schemas"}):
         enterprise.organization = enterprise.organization or p["board"]
-        user[enterprise_model] = enterprise
     user[MentorwebParticipant] = MentorwebParticipant(
-        **{attribute: p.get(column) for attribute, (column, _) in EXTENSION_FIELDS.items()},
-        status=p["status"],
+        **{column: p.get(column) for column in EXTENSION_FIELDS}, status=p["status"]
     )
     user.meta = Meta(
         resource_type="User",

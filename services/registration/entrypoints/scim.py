@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
@@ -44,15 +44,14 @@ from services.registration.adapters.tables import Participant
 from services.registration.domain.participants import current_program_year
 from services.registration.domain.scim import (
     DEFAULT_IDENTITY,
+    ENTERPRISE,
     SCIM_JSON,
     Identity,
-    MentorwebParticipant,
     ScimUser,
     apply_patch,
-    error_body,
-    extension,
     read_user,
     resource_of,
+    scim_error,
     user_model,
     validated,
     with_active,
@@ -73,16 +72,6 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(json.dumps(body, default=str), status_code=status, media_type=SCIM_JSON, headers=headers)
 
 
-def _from_problem(problem: Problem) -> dict[str, Any]:
-    scim_type = {409: "uniqueness", 422: "invalidValue"}.get(problem.status)
-    status = 400 if problem.status == 422 else problem.status
-    body: dict[str, Any] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": str(status)}
-    body["detail"] = problem.detail or problem.title
-    if scim_type:
-        body["scimType"] = scim_type
-    return body
-
-
 class ScimRoute(APIRoute):
     """Turns every error raised while handling a SCIM request (auth included) into a SCIM error body."""
 
@@ -91,26 +80,27 @@ class ScimRoute(APIRoute):
 
         async def scim_handler(request: Request) -> Response:
             try:
-                return await handler(request)
+                try:
+                    return await handler(request)
+                except RequestValidationError as exc:  # query parameters: SearchRequest's own checks
+                    raise scim_error(exc.errors()) from None
             except SCIMException as error:
-                return scim_response(error_body(error), error.status)
+                return scim_response(error.to_error().model_dump(), error.status)
             except (Problem, RegistrationError) as error:
                 problem = problem_of(error) if isinstance(error, RegistrationError) else error
-                body = _from_problem(problem)
-                return scim_response(body, int(body["status"]), problem.headers)
-            except RequestValidationError as exc:
-                detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-                return scim_response(error_body(InvalidValueException(detail=detail)), 400)
+                status = 400 if problem.status == 422 else problem.status
+                scim_type = {409: "uniqueness", 422: "invalidValue"}.get(problem.status)
+                body = Error(status=status, scim_type=scim_type, detail=problem.detail or problem.title)
+                return scim_response(body.model_dump(), status, problem.headers)
 
         return scim_handler
 
 
 router = APIRouter(prefix="/scim/v2", tags=["scim"], route_class=ScimRoute)
 Provisioner = Annotated[Principal, Depends(require_roles("hr_integration", "province_admin"))]
-Attributes = Annotated[str | None, Query(description="attributes to return, comma-separated")]
-Excluded = Annotated[
-    str | None, Query(alias="excludedAttributes", description="attributes to leave out, comma-separated")
-]
+# attributes/excludedAttributes (and, to list, filter, sortBy, startIndex, count) as scim2-models reads them.
+Shown = Annotated[ResponseParameters[ScimUser], Query()]
+Search = Annotated[SearchRequest[ScimUser], Query()]
 
 
 async def _body(request: Request) -> Any:
@@ -133,24 +123,14 @@ def _scoped(principal: Principal) -> bool:
     return not principal.is_province_admin
 
 
-def _parameters(attributes: str | None, excluded: str | None) -> Any:
-    if attributes and excluded:
-        raise InvalidValueException(detail="attributes and excludedAttributes cannot be used together")
-    try:
-        return ResponseParameters[ScimUser](attributes=attributes, excluded_attributes=excluded)  # type: ignore[call-arg]  # scim2-models aliases these fields
-    except ValidationError as exc:
-        raise InvalidValueException(detail=f"attributes: {exc.errors()[0]['msg']}") from None
-
-
-def _answer(user: Any, context: Context, status: int = 200, parameters: Any = None) -> Response:
+def _answer(user: Any, context: Context, shown: Any, status: int = 200) -> Response:
     headers = {"ETag": user.meta.version}
     if status == 201:
         headers["Location"] = user.meta.location
-    body = user.model_dump(scim_ctx=context, response_parameters=parameters)
-    return scim_response(body, status, headers)
+    return scim_response(user.model_dump(scim_ctx=context, response_parameters=shown), status, headers)
 
 
-async def _provisioned(uow: UnitOfWork, user: Any, board: str, identity: Identity, language: str) -> Any:
+async def _provisioned(uow: UnitOfWork, user: Any, identity: Identity, language: str) -> Any:
     return read_user(
         user,
         identity=identity,
@@ -161,8 +141,7 @@ async def _provisioned(uow: UnitOfWork, user: Any, board: str, identity: Identit
 
 
 def _target_board(principal: Principal, user: Any) -> str:
-    enterprise = extension(user, EnterpriseUser)[1]
-    organization = enterprise.organization if enterprise is not None else None
+    organization = user[f"{ENTERPRISE}:organization"]
     if principal.is_province_admin:
         if not organization:
             raise InvalidValueException(
@@ -179,28 +158,20 @@ def _target_board(principal: Principal, user: Any) -> str:
 
 
 @router.get("/Users", summary="List, filter (whole RFC 7644 grammar), sort and page users")
-async def list_users(
-    request: Request,
-    principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
-    filter: str | None = None,
-    start_index: Annotated[int, Query(alias="startIndex")] = 1,
-    count: int = 100,
-    sort_by: Annotated[str | None, Query(alias="sortBy")] = None,
-    sort_order: Annotated[Literal["ascending", "descending"], Query(alias="sortOrder")] = "ascending",
-) -> Response:
-    parameters = _parameters(attributes, excluded)
-    start_index, count = max(start_index, 1), min(max(count, 0), MAX_COUNT)
+async def list_users(request: Request, principal: Provisioner, search: Search) -> Response:
+    start_index, count = (
+        search.start_index or 1,
+        min(100 if search.count is None else search.count, MAX_COUNT),
+    )
     async with runtime_of(request).uow() as uow:
         total, users = await provisioning.find_users(
             uow,
             principal.visible_boards(),
-            filter,
+            search.filter and str(search.filter),
             start_index=start_index,
             count=count,
-            sort_by=sort_by,
-            descending=sort_order == "descending",
+            sort_by=search.sort_by and str(search.sort_by),
+            descending=search.sort_order == SearchRequest.SortOrder.descending,
         )
         identities = {b: (await provisioning.board_settings(uow, b))[1] for b in {u.board for u in users}}
     resources = [_user(request, u, identities[u.board], _scoped(principal)) for u in users]
@@ -208,26 +179,14 @@ async def list_users(
     listing = ListResponse[Union[models]](  # type: ignore[call-arg,valid-type]  # noqa: UP007
         total_results=total, start_index=start_index, items_per_page=len(resources), resources=resources
     )
-    return scim_response(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters))
+    return scim_response(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search))
 
 
 @router.post("/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 @router.post("/Users/.search", summary="The same search as GET /Users, its parameters in a SearchRequest")
 async def search_users(request: Request, principal: Provisioner) -> Response:
     search = validated(SearchRequest[ScimUser], await _body(request), Context.SEARCH_REQUEST)  # type: ignore[misc]  # generic at run time
-    attributes = ",".join(str(a) for a in search.attributes or []) or None
-    excluded = ",".join(str(a) for a in search.excluded_attributes or []) or None
-    return await list_users(
-        request,
-        principal,
-        attributes,
-        excluded,
-        search.filter and str(search.filter),
-        search.start_index or 1,
-        100 if search.count is None else search.count,
-        search.sort_by and str(search.sort_by),
-        "descending" if search.sort_order and search.sort_order.value == "descending" else "ascending",
-    )
+    return await list_users(request, principal, search)
 
 
 @router.get("/Users/{user_id}")
@@ -235,38 +194,30 @@ async def read_one(
     user_id: str,
     request: Request,
     principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
+    shown: Shown,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    parameters = _parameters(attributes, excluded)
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(uow, principal.visible_boards(), user_id)
         _, identity = await provisioning.board_settings(uow, participant.board)
     user = _user(request, participant, identity, _scoped(principal))
     if if_none_match and user.meta.version in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": user.meta.version})
-    return _answer(user, Context.RESOURCE_QUERY_RESPONSE, parameters=parameters)
+    return _answer(user, Context.RESOURCE_QUERY_RESPONSE, shown)
 
 
 @router.post("/Users", status_code=201)
-async def create_user(
-    request: Request, principal: Provisioner, attributes: Attributes = None, excluded: Excluded = None
-) -> Response:
-    parameters = _parameters(attributes, excluded)
+async def create_user(request: Request, principal: Provisioner, shown: Shown) -> Response:
     body = with_active(await _body(request))
     board = _target_board(principal, validated(ScimUser, body, Context.RESOURCE_CREATION_REQUEST))
     async with runtime_of(request).uow(board=board) as uow:
         language, identity = await provisioning.board_settings(uow, board)
         user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_CREATION_REQUEST)
-        provisioned = await _provisioned(uow, user, board, identity, language)
-        participant = await provisioning.create_user(uow, board, provisioned)
-    return _answer(
-        _user(request, participant, identity, _scoped(principal)),
-        Context.RESOURCE_CREATION_RESPONSE,
-        201,
-        parameters,
-    )
+        participant = await provisioning.create_user(
+            uow, board, await _provisioned(uow, user, identity, language)
+        )
+    user = _user(request, participant, identity, _scoped(principal))
+    return _answer(user, Context.RESOURCE_CREATION_RESPONSE, shown, 201)
 
 
 @router.put("/Users/{user_id}")
@@ -274,11 +225,9 @@ async def replace_user(
     user_id: str,
     request: Request,
     principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
+    shown: Shown,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    parameters = _parameters(attributes, excluded)
     body = await _body(request)
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(
@@ -289,18 +238,13 @@ async def replace_user(
         # Clients that know nothing of Mentorweb's extension (or of active) keep those values.
         body = with_active(body, current.active)
         user = validated(user_model(identity, _scoped(principal)), body, Context.RESOURCE_REPLACEMENT_REQUEST)
-        for model in (MentorwebParticipant, EnterpriseUser):
-            cls, value = extension(user, model)
-            if value is None:
-                user[cls] = extension(current, model)[1]
-        provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
+        for extension in type(user).get_extension_models().values():
+            if user[extension] is None:
+                user[extension] = current[extension]
+        provisioned = await _provisioned(uow, user, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-    return _answer(
-        _user(request, participant, identity, _scoped(principal)),
-        Context.RESOURCE_REPLACEMENT_RESPONSE,
-        200,
-        parameters,
-    )
+    user = _user(request, participant, identity, _scoped(principal))
+    return _answer(user, Context.RESOURCE_REPLACEMENT_RESPONSE, shown)
 
 
 @router.patch("/Users/{user_id}")
@@ -308,11 +252,9 @@ async def patch_user(
     user_id: str,
     request: Request,
     principal: Provisioner,
-    attributes: Attributes = None,
-    excluded: Excluded = None,
+    shown: Shown,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    parameters = _parameters(attributes, excluded)
     body = await _body(request)
     async with runtime_of(request).uow() as uow:
         participant = await provisioning.get_user(
@@ -321,14 +263,10 @@ async def patch_user(
         _, identity = await provisioning.board_settings(uow, participant.board)
         user = _user(request, participant, identity, _scoped(principal))
         apply_patch(user, body)
-        provisioned = await _provisioned(uow, user, participant.board, identity, participant.language)
+        provisioned = await _provisioned(uow, user, identity, participant.language)
         await provisioning.replace_user(uow, participant, provisioned, identity)
-    return _answer(
-        _user(request, participant, identity, _scoped(principal)),
-        Context.RESOURCE_PATCH_RESPONSE,
-        200,
-        parameters,
-    )
+    user = _user(request, participant, identity, _scoped(principal))
+    return _answer(user, Context.RESOURCE_PATCH_RESPONSE, shown)
 
 
 @router.delete("/Users/{user_id}", status_code=204)
@@ -346,33 +284,23 @@ async def delete_user(
 # ---------------------------------------------------------------- discovery (RFC 7644 §4)
 
 
-async def _identity(request: Request, principal: Principal) -> Identity:
-    """Discovery describes the caller's board: its HR identifier is a required attribute."""
-    if principal.board is None:
-        return DEFAULT_IDENTITY
-    async with runtime_of(request).uow() as uow:
-        return (await provisioning.board_settings(uow, principal.board))[1]
-
-
-def _schemas(request: Request, identity: Identity, scoped: bool) -> list[Any]:
-    found = []
-    model_of_user = user_model(identity, scoped)
-    for model in (model_of_user, extension(model_of_user(), EnterpriseUser)[0], MentorwebParticipant):
-        schema = model.to_schema()
-        schema.meta = Meta(resource_type="Schema", location=f"{_base(request)}/Schemas/{schema.id}")
-        found.append(schema)
-    return found
-
-
-def _resource_type(request: Request, identity: Identity, scoped: bool) -> ResourceType:
-    resource_type = ResourceType.from_resource(user_model(identity, scoped))
-    for schema_extension in resource_type.schema_extensions or []:
-        schema_extension.required = identity == "employeeNumber" and schema_extension.schema_ == str(
-            EnterpriseUser.__schema__
-        )
+async def _discovery(request: Request, principal: Principal) -> tuple[ResourceType, list[Schema]]:
+    """The User resource type and its schemas as the caller's board reads them: its HR identifier
+    is a required attribute."""
+    identity = DEFAULT_IDENTITY
+    if principal.board is not None:
+        async with runtime_of(request).uow() as uow:
+            identity = (await provisioning.board_settings(uow, principal.board))[1]
+    user = user_model(identity, _scoped(principal))
+    resource_type = ResourceType.from_resource(user)
+    for extension in resource_type.schema_extensions or []:
+        extension.required = identity == "employeeNumber" and extension.schema_ == ENTERPRISE
     resource_type.description = "A participant: beginning teacher, new school leader or mentor"
     resource_type.meta = Meta(resource_type="ResourceType", location=f"{_base(request)}/ResourceTypes/User")
-    return resource_type
+    schemas = [model.to_schema() for model in (user, *user.get_extension_models().values())]
+    for schema in schemas:
+        schema.meta = Meta(resource_type="Schema", location=f"{_base(request)}/Schemas/{schema.id}")
+    return resource_type, schemas
 
 
 def _listing(kind: Any, resources: list[Any]) -> Response:
@@ -380,6 +308,14 @@ def _listing(kind: Any, resources: list[Any]) -> Response:
         total_results=len(resources), start_index=1, items_per_page=len(resources), resources=resources
     )
     return scim_response(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+def _one(key: str, resources: list[Any]) -> Response:
+    """The discovery resource of that id (a name or a URN, compared ignoring case), or 404."""
+    found = next((r for r in resources if str(r.id).lower() == key.lower()), None)
+    if found is None:
+        raise NotFoundException(detail=f"No {key} here.")
+    return scim_response(found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
 @router.get("/ServiceProviderConfig")
@@ -407,40 +343,22 @@ async def service_provider_config(request: Request, principal: Provisioner) -> R
 
 @router.get("/ResourceTypes")
 async def resource_types(request: Request, principal: Provisioner) -> Response:
-    return _listing(
-        ResourceType, [_resource_type(request, await _identity(request, principal), _scoped(principal))]
-    )
+    return _listing(ResourceType, [(await _discovery(request, principal))[0]])
 
 
-@router.get("/ResourceTypes/{name}")
-async def resource_type(name: str, request: Request, principal: Provisioner) -> Response:
-    if name != "User":
-        raise NotFoundException(detail=f"No resource type {name}.")
-    return scim_response(
-        _resource_type(request, await _identity(request, principal), _scoped(principal)).model_dump(
-            scim_ctx=Context.RESOURCE_QUERY_RESPONSE
-        )
-    )
+@router.get("/ResourceTypes/{key}")
+async def resource_type(key: str, request: Request, principal: Provisioner) -> Response:
+    return _one(key, [(await _discovery(request, principal))[0]])
 
 
 @router.get("/Schemas")
 async def schemas(request: Request, principal: Provisioner) -> Response:
-    return _listing(Schema, _schemas(request, await _identity(request, principal), _scoped(principal)))
+    return _listing(Schema, (await _discovery(request, principal))[1])
 
 
-@router.get("/Schemas/{schema_id}")
-async def schema(schema_id: str, request: Request, principal: Provisioner) -> Response:
-    found = next(
-        (
-            s
-            for s in _schemas(request, await _identity(request, principal), _scoped(principal))
-            if s.id.lower() == schema_id.lower()
-        ),
-        None,
-    )
-    if found is None:
-        raise NotFoundException(detail=f"No schema {schema_id}.")
-    return scim_response(found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+@router.get("/Schemas/{key}")
+async def schema(key: str, request: Request, principal: Provisioner) -> Response:
+    return _one(key, (await _discovery(request, principal))[1])
 
 
 @router.api_route(
