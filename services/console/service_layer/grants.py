@@ -1,5 +1,6 @@
-"""Start-up grants (screen 7): the board's applications with their line items, submit a draft; the
-province's review queue. Grants decides (deadline, what a submission needs) and says why not."""
+"""Start-up grants (screen 7): the board's applications with their line items, its application form
+(create and edit a draft), submit a draft; the province's review queue. Grants decides (deadline, what
+a submission needs, what a valid amount is) and says why not; the console words it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from services.console.adapters.services_api import ApiError
 from services.console.domain import calendar as cal
+from services.console.domain import grant_form
+from services.console.domain.grant_form import ReadForm
 from services.console.service_layer.calendar import FieldErrors
 from services.console.service_layer.errors import NotFound
 from services.console.service_layer.screens import Caller, _ask, _translate, board
@@ -25,6 +28,59 @@ async def board_applications(caller: Caller, code: str, year: str) -> dict[str, 
         *(_ask(caller.api.get("grants", f"/v1/applications/{a['id']}", caller.token)) for a in page["items"])
     )
     return {"board": row, "applications": [a for a in found if a["board"] == code]}
+
+
+async def programs(caller: Caller, year: str) -> list[dict[str, Any]]:
+    """The year's grant programs (one a stream): deadline and maximum award."""
+    found = await _ask(caller.api.get("grants", "/v1/programs", caller.token, program_year=year))
+    return sorted(
+        found, key=lambda p: grant_form.STREAMS.index(p["stream"]) if p["stream"] in grant_form.STREAMS else 9
+    )
+
+
+async def new_application(caller: Caller, code: str, year: str) -> dict[str, Any]:
+    """What the empty form needs: the board (its time zone) and the year's programs."""
+    row, found = await asyncio.gather(board(caller, code), programs(caller, year))
+    return {"board": row, "programs": found}
+
+
+async def draft(caller: Caller, code: str, application_id: str) -> dict[str, Any]:
+    """The board's draft, with its program; 404 for another board's application."""
+    row = await board(caller, code)
+    found = await _ask(caller.api.get("grants", f"/v1/applications/{application_id}", caller.token))
+    if found["board"] != code:
+        raise NotFound("application")
+    return {"board": row, "application": found}
+
+
+def _refused(exc: ApiError, read: ReadForm, locale: str) -> Exception:
+    if exc.status in (409, 422) or (exc.status == 404 and exc.problem.get("errors")):
+        errors = grant_form.field_errors(exc.problem, read)
+        return FieldErrors(grant_form.add_local_errors(errors, read, locale), status=exc.status)
+    return _translate(exc)
+
+
+async def create(caller: Caller, code: str, year: str, read: ReadForm, locale: str) -> dict[str, Any]:
+    """A new draft from the form; every refused field comes back at once as :class:`FieldErrors`."""
+    await board(caller, code)
+    body = {**read.body, "program_year": year}
+    if caller.user.is_province_admin:
+        body["board"] = code  # province staff apply on a board's behalf
+    try:
+        return await caller.api.post("grants", "/v1/applications", caller.token, body)  # type: ignore[no-any-return]
+    except ApiError as exc:
+        raise _refused(exc, read, locale) from exc
+
+
+async def save(caller: Caller, code: str, application_id: str, read: ReadForm, locale: str) -> dict[str, Any]:
+    """The draft replaced by the form (grants refuses once it is submitted)."""
+    await draft(caller, code, application_id)
+    try:
+        return await caller.api.call(  # type: ignore[no-any-return]
+            "grants", "PATCH", f"/v1/applications/{application_id}", caller.token, json=read.body
+        )
+    except ApiError as exc:
+        raise _refused(exc, read, locale) from exc
 
 
 async def submit(caller: Caller, code: str, application_id: str) -> dict[str, Any]:
