@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.console.domain import grant_form
+from services.console.adapters.rendering import translations
+from services.console.domain import grant_form, grant_summary
 from services.console.domain.language import LOCALES
 from services.console.entrypoints.calendar import MEETING_ID
 from services.console.entrypoints.pages import Visit, _year, checked_form, redirect, render, visit
@@ -164,5 +165,86 @@ async def submit(code: str, application_id: str, request: Request) -> Response:
 async def review_queue(request: Request) -> Response:
     v = await visit(request)
     year = _year(request)
-    items = await service.review_queue(v.caller(), year)
-    return render(v, "grants/queue.html", {"applications": items, "year": year})
+    view = await service.province_grants(v.caller(), year)
+    return render(v, "grants/queue.html", {**view, "year": year})
+
+
+@router.get("/province/grants/export.csv")
+async def export_queue(request: Request) -> Response:
+    """The queue (to review, then to pay) as CSV, its headers and words in the reader's language."""
+    v = await visit(request)
+    year = _year(request)
+    view = await service.province_grants(v.caller(), year)
+    catalogue = translations(v.language)
+    _, pgettext = catalogue.gettext, catalogue.pgettext
+    headers = [
+        _("Board"),
+        _("Board code"),
+        _("Applicant"),
+        _("Stream"),
+        _("Status"),
+        pgettext("day", "Submitted"),  # the day it was submitted, not the status
+        _("Requested (CAD)"),
+        _("Awarded (CAD)"),
+    ]
+    words = {
+        "beginning_teacher": _("Beginning teachers"),
+        "school_leadership": _("New school leaders"),
+        "submitted": _("Submitted"),
+        "under_review": _("Under review"),
+        "approved": _("Approved"),
+    }
+    text = grant_summary.queue_csv(view["applications"] + view["to_pay"], view["boards"], headers, words)
+    name = f"grant-queue-{year}-{v.language}.csv"
+    # A byte-order mark, so that a spreadsheet opens the French accents as UTF-8.
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+DONE_DECISIONS = ("review", "approve", "decline", "pay")
+
+
+async def _decision_page(
+    v: Visit, application_id: str, *, errors: dict[str, str], form: dict[str, str], status: int = 200
+) -> Response:
+    view = await service.decision(v.caller(), application_id)
+    done = v.request.query_params.get("done")
+    return render(
+        v,
+        "grants/decision.html",
+        {
+            **view,
+            "errors": errors,
+            "form": form,
+            "done": done if done in DONE_DECISIONS else None,
+            "year": view["application"]["program_year"],
+        },
+        status=status,
+    )
+
+
+@router.get("/province/grants/{application_id}", response_class=HTMLResponse)
+async def decision_page(application_id: str, request: Request) -> Response:
+    if not MEETING_ID.match(application_id):
+        raise NotFound("application")
+    v = await visit(request)
+    return await _decision_page(v, application_id, errors={}, form={})
+
+
+@router.post("/province/grants/{application_id}/{action}", response_class=HTMLResponse)
+async def decide(application_id: str, action: str, request: Request) -> Response:
+    if not MEETING_ID.match(application_id) or action not in DONE_DECISIONS:
+        raise NotFound("application")
+    v = await visit(request)
+    caller = v.caller()
+    fields = await checked_form(v)
+    try:
+        await service.decide(caller, application_id, action, fields, LOCALES[v.language])
+    except FieldErrors as refused:
+        return await _decision_page(
+            v, application_id, errors=refused.fields, form={**fields, "action": action}, status=refused.status
+        )
+    return redirect(v, f"/province/grants/{application_id}?done={action}")

@@ -10,12 +10,11 @@ from typing import Any
 from services.console.adapters.services_api import ApiError
 from services.console.domain import calendar as cal
 from services.console.domain import grant_form
+from services.console.domain import grant_summary as summary
 from services.console.domain.grant_form import ReadForm
 from services.console.service_layer.calendar import FieldErrors
 from services.console.service_layer.errors import NotFound
-from services.console.service_layer.screens import Caller, _ask, _translate, board
-
-QUEUE = ("submitted", "under_review")
+from services.console.service_layer.screens import Caller, _ask, _translate, board, visible_boards
 
 
 async def board_applications(caller: Caller, code: str, year: str) -> dict[str, Any]:
@@ -28,6 +27,9 @@ async def board_applications(caller: Caller, code: str, year: str) -> dict[str, 
         *(_ask(caller.api.get("grants", f"/v1/applications/{a['id']}", caller.token)) for a in page["items"])
     )
     return {"board": row, "applications": [a for a in found if a["board"] == code]}
+
+
+QUEUE = summary.TO_REVIEW
 
 
 async def programs(caller: Caller, year: str) -> list[dict[str, Any]]:
@@ -112,7 +114,21 @@ async def submit(caller: Caller, code: str, application_id: str) -> dict[str, An
         raise _translate(exc) from exc
 
 
-async def review_queue(caller: Caller, year: str) -> list[dict[str, Any]]:
+async def year_applications(caller: Caller, year: str) -> list[dict[str, Any]]:
+    """Every board's applications this program year (grants' summaries), page after page."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = await _ask(
+            caller.api.get(
+                "grants", "/v1/applications", caller.token, program_year=year, limit=500, offset=len(found)
+            )
+        )
+        found.extend(page["items"])
+        if not page["items"] or len(found) >= page["total"]:
+            return found
+
+
+async def review_queue(caller: Caller, year: str, statuses: tuple[str, ...] = QUEUE) -> list[dict[str, Any]]:
     """Applications waiting for the province (submitted or under review), every board; province only."""
     if not caller.user.is_province_admin:
         raise NotFound("review queue")
@@ -123,8 +139,100 @@ async def review_queue(caller: Caller, year: str) -> list[dict[str, Any]]:
                     "grants", "/v1/applications", caller.token, program_year=year, status=s, limit=500
                 )
             )
-            for s in QUEUE
+            for s in statuses
         )
     )
     items = [a for p in pages for a in p["items"]]
     return sorted(items, key=lambda a: str(a.get("submitted_at") or a["created_at"]))
+
+
+async def province_grants(caller: Caller, year: str) -> dict[str, Any]:
+    """Province only: the queue, approved applications waiting for their payment, the gauge of where
+    the year's applications stand (every board), and the boards' names and time zones."""
+    if not caller.user.is_province_admin:
+        raise NotFound("review queue")
+    queue, to_pay, items, found_programs, boards = await asyncio.gather(
+        review_queue(caller, year),
+        review_queue(caller, year, summary.TO_PAY),
+        year_applications(caller, year),
+        programs(caller, year),
+        visible_boards(caller),
+    )
+    return {
+        "applications": queue,
+        "to_pay": to_pay,
+        "gauge": summary.gauge(items, found_programs),
+        "programs": found_programs,
+        "boards": {b["code"]: b for b in boards},
+    }
+
+
+# ---------------------------------------------------------------- the province's decision
+
+DECISIONS = {
+    "review": "review",
+    "approve": "approval",
+    "decline": "decline",
+    "pay": "payment",
+}
+DECISION_FIELDS = ("awarded_amount", "reason", "note")
+
+
+async def decision(caller: Caller, application_id: str) -> dict[str, Any]:
+    """One application in full for province staff, with its program's budget and its board."""
+    if not caller.user.is_province_admin:
+        raise NotFound("application")
+    found = await _ask(caller.api.get("grants", f"/v1/applications/{application_id}", caller.token))
+    program, row = await asyncio.gather(
+        _ask(caller.api.get("grants", f"/v1/programs/{found['program_id']}", caller.token)),
+        board(caller, found["board"]),
+    )
+    return {"application": found, "program": program, "board": row}
+
+
+def _decision_message(code: str) -> str:
+    text = code.lower()
+    known = (
+        ("more than the requested total", "more_than_requested"),
+        ("maximum award", "more_than_maximum"),
+        ("exceed the budget", "over_budget"),
+        ("plain decimal amount", "amount"),
+        ("more than zero", "amount_zero"),
+        ("must not be negative", "amount_negative"),
+        ("two decimal places", "cents"),
+        ("cannot go from", "already_decided"),
+        ("at least 1 character", "required"),
+        ("field required", "required"),
+    )
+    return next((c for phrase, c in known if phrase in text), code)
+
+
+async def decide(
+    caller: Caller, application_id: str, action: str, fields: dict[str, str], locale: str
+) -> dict[str, Any]:
+    """Start the review, approve (with the awarded amount, which may be below the request), decline
+    (with the reason told to the board) or record the payment; grants decides whether it may."""
+    if not caller.user.is_province_admin or action not in DECISIONS:
+        raise NotFound("application")
+    body: dict[str, Any] = {}
+    note = fields.get("note", "").strip()
+    if note:
+        body["note"] = note
+    if action == "approve":
+        typed = fields.get("awarded_amount", "").strip()
+        if not typed:
+            raise FieldErrors({"awarded_amount": "required"})
+        body["awarded_amount"] = grant_form.parse_amount(typed, locale) or typed
+    if action == "decline":
+        body["reason"] = fields.get("reason", "").strip()
+    try:
+        return await caller.api.post(  # type: ignore[no-any-return]
+            "grants", f"/v1/applications/{application_id}/{DECISIONS[action]}", caller.token, body
+        )
+    except ApiError as exc:
+        if exc.status in (409, 422):
+            errors = cal.field_errors(exc.problem, DECISION_FIELDS)
+            raise FieldErrors(
+                {k: _decision_message(v) for k, v in errors.items()}, status=exc.status
+            ) from exc
+        raise _translate(exc) from exc

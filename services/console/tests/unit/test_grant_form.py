@@ -186,3 +186,50 @@ def test_the_form_page_links_each_error_to_its_field(language: str) -> None:
         assert "Line 3: amount" in summary and "1,250.50" in summary
         assert "Eastern Time" in html
     assert APP_ID not in html.replace(f"/grants/{APP_ID}/edit", "")  # the id only in the form's address
+
+
+PROGRAM = {"max_award": "5000.00", "budget": "100000.00", "remaining": "98000.00", "awarded_total": "2000.00"}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("status", ["submitted", "under_review", "approved", "declined"])
+def test_the_decision_page_offers_what_the_status_allows(language: str, status: str) -> None:
+    application = {
+        **APPLICATION,
+        "status": status,
+        "requested_total": "1000.00",
+        "awarded_amount": "800.00" if status == "approved" else None,
+        "decline_reason": "Outside the program" if status == "declined" else None,
+        "submitted_at": "2027-06-01T15:00:00+00:00",
+    }
+    errors = {"awarded_amount": "more_than_requested"} if status == "under_review" else {}
+    html = Renderer().render(
+        language,
+        "grants/decision.html",
+        {
+            **BASE,
+            "other_lang": "en" if language == "fr" else "fr",
+            "board": BOARD,
+            "application": application,
+            "program": PROGRAM,
+            "errors": errors,
+            "form": {"awarded_amount": "1 200,00"} if errors else {},
+            "done": None,
+            "year": "2026-2027",
+        },
+    )
+    fr = language == "fr"
+    actions = re.findall(r'action="/province/grants/[^/]+/(\w+)"', html)
+    assert actions == {
+        "submitted": ["review"],
+        "under_review": ["approve", "decline"],
+        "approved": ["pay"],
+    }.get(status, [])
+    if status == "under_review":
+        assert ("Refuser la demande" if fr else "Decline the application") in html
+        assert ("Accordez au plus le montant demandé" if fr else "Award at most the amount requested") in html
+        assert 'value="1 200,00"' in html  # what was typed comes back as typed
+    if status == "declined":
+        assert ("Motif du refus" if fr else "Reason for declining") in html
+    assert ("1\u00a0000,00\u00a0$" if fr else "$1,000.00") in html
+    assert APP_ID not in re.sub(r'action="[^"]+"', "", html)
