@@ -36,6 +36,7 @@ async def grants_page(code: str, request: Request) -> Response:
             "section": "grants",
             "done": done == "submitted",
             "saved": done == "saved",
+            "extended": done == "extended",
             "errors": {},
         },
     )
@@ -159,6 +160,35 @@ async def submit(code: str, application_id: str, request: Request) -> Response:
             status=refused.status,
         )
     return redirect(v, f"/boards/{code}/grants?year={year}&done=submitted")
+
+
+@router.post("/boards/{code}/grants/{application_id}/extension", response_class=HTMLResponse)
+async def grant_extension(code: str, application_id: str, request: Request) -> Response:
+    if not MEETING_ID.match(application_id):
+        raise NotFound("application")
+    v = await visit(request)
+    caller = v.caller()
+    fields = await checked_form(v)
+    year = _year(request)
+    try:
+        await service.grant_extension(caller, code, application_id, fields)
+    except FieldErrors as refused:
+        view = await service.board_applications(caller, code, year)
+        return render(
+            v,
+            "grants/board.html",
+            {
+                **view,
+                "year": year,
+                "section": "grants",
+                "done": False,
+                "errors": refused.fields,
+                "refused_id": application_id,
+                "refused_title": "extension",
+            },
+            status=refused.status,
+        )
+    return redirect(v, f"/boards/{code}/grants?year={year}&done=extended")
 
 
 @router.get("/province/grants", response_class=HTMLResponse)

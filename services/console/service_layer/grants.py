@@ -5,7 +5,9 @@ a submission needs, what a valid amount is) and says why not; the console words 
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.console.adapters.services_api import ApiError
 from services.console.domain import calendar as cal
@@ -235,4 +237,35 @@ async def decide(
             raise FieldErrors(
                 {k: _decision_message(v) for k, v in errors.items()}, status=exc.status
             ) from exc
+        raise _translate(exc) from exc
+
+
+async def grant_extension(
+    caller: Caller, code: str, application_id: str, fields: dict[str, str]
+) -> dict[str, Any]:
+    """Province staff let one applicant submit after the deadline, until the end of the chosen day in
+    the board's time zone (grants refuses a day not after the deadline)."""
+    if not caller.user.is_province_admin:
+        raise NotFound("application")
+    view = await draft(caller, code, application_id)
+    application = view["application"]
+    try:
+        day = date.fromisoformat(fields.get("extension_until", "").strip())
+    except ValueError:
+        raise FieldErrors({"extension_until": "date"}) from None
+    zone = ZoneInfo(view["board"].get("timezone") or cal.DEFAULT_ZONE)
+    body = {
+        "board": code,
+        "association_local": application["organisation"].get("association_local"),
+        "extension_until": datetime.combine(day, time(23, 59, 59), zone).isoformat(),
+    }
+    try:
+        return await caller.api.post(  # type: ignore[no-any-return]
+            "grants", f"/v1/programs/{application['program_id']}/extensions", caller.token, body
+        )
+    except ApiError as exc:
+        if exc.status in (409, 422):
+            errors = cal.field_errors(exc.problem, ("extension_until",))
+            later = {k: "after_deadline" if "later than the deadline" in v else v for k, v in errors.items()}
+            raise FieldErrors(later, status=exc.status) from exc
         raise _translate(exc) from exc

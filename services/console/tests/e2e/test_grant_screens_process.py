@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -247,3 +248,63 @@ def test_the_queue_gauge_and_its_csv_in_both_languages(console, board_code, lang
         assert application["id"] not in exported.text  # no internal id in what people read
     finally:
         province.close()
+
+
+def test_province_staff_extend_a_boards_deadline_to_the_end_of_a_day_in_its_time_zone(console, board_code):  # type: ignore[no-untyped-def]
+    coordinator = mint_token(
+        service_settings(), subject="console-test-coord", roles=["board_coordinator"], board=board_code
+    )
+    created = httpx.post(
+        f"{console.url('grants')}/v1/applications",
+        json={
+            "program_year": YEAR,
+            "program": {"stream": "beginning_teacher", "expected_mentees": 8, "expected_mentors": 4},
+        },
+        headers=auth(coordinator),
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+    province = ConsoleClient(console.url("console"))
+    try:
+        province.sign_in_dev("province")
+        page = province.get(f"/boards/{board_code}/grants", params={"year": YEAR})
+        assert page.status_code == 200 and f'id="extension-{app_id}"' in page.text
+        token = province.csrf(page)
+        too_early = province.post(
+            f"/boards/{board_code}/grants/{app_id}/extension?year={YEAR}",
+            {"csrf_token": token, "extension_until": "2027-06-01"},
+        )
+        assert too_early.status_code == 422
+        assert (
+            f'href="#extension-{app_id}"' in too_early.text
+            and "Choose a day after the deadline." in too_early.text
+        )
+        assert grants_status(console, app_id)["extension_until"] is None
+        granted = province.post(
+            f"/boards/{board_code}/grants/{app_id}/extension?year={YEAR}",
+            {"csrf_token": token, "extension_until": "2027-07-15"},
+        )
+        assert granted.status_code == 303, granted.text
+        # The end of July 15 in Toronto (the board's zone), 03:59:59 on the 16th in UTC.
+        until = grants_status(console, app_id)["extension_until"]
+        assert until is not None
+        assert datetime.fromisoformat(until.replace("Z", "+00:00")) == datetime(
+            2027, 7, 16, 3, 59, 59, tzinfo=UTC
+        )
+        shown = province.follow(granted)
+        assert "The extension is granted" in shown.text and "July 15, 2027 11:59" in shown.text
+    finally:
+        province.close()
+    board_coordinator = ConsoleClient(console.url("console"))
+    try:
+        page = board_coordinator.sign_in_dev("coordinator", board_code)
+        page = board_coordinator.get(f"/boards/{board_code}/grants", params={"year": YEAR})
+        assert f'id="extension-{app_id}"' not in page.text  # only province staff grant extensions
+        refused = board_coordinator.post(
+            f"/boards/{board_code}/grants/{app_id}/extension?year={YEAR}",
+            {"csrf_token": board_coordinator.csrf(page), "extension_until": "2027-08-15"},
+        )
+        assert refused.status_code == 404
+    finally:
+        board_coordinator.close()
