@@ -185,6 +185,7 @@ async def grant_extension(code: str, application_id: str, request: Request) -> R
                 "errors": refused.fields,
                 "refused_id": application_id,
                 "refused_title": "extension",
+                "extension_value": fields.get("extension_until", "")[:10],
             },
             status=refused.status,
         )

@@ -193,3 +193,49 @@ async def test_the_application_form_and_the_province_decision(page: Page, consol
         "Le paiement est enregistré" if fr else "The payment is recorded"
     )
     assert application(console, stored["id"])["status"] == "paid"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_province_staff_extend_a_boards_deadline(page: Page, console, language: str):  # type: ignore[no-untyped-def]
+    base = console.url("console")
+    fr = language == "fr"
+    ensure_program(console)
+    code = new_board(console)
+    created = httpx.post(
+        f"{console.url('grants')}/v1/applications",
+        json={
+            "board": code,
+            "program_year": YEAR,
+            "program": {"stream": "beginning_teacher", "expected_mentees": 8, "expected_mentors": 4},
+        },
+        headers=auth(admin_token()),
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    app_id = created.json()["id"]
+
+    await page.goto(f"{base}/language/{language}?next=/dev/sign-in")
+    await page.get_by_role("button", name=re.compile("province")).click()
+    await page.goto(f"{base}/boards/{code}/grants?year={YEAR}")
+    new_deadline = page.get_by_label("Nouvelle date limite" if fr else "New deadline")
+    await new_deadline.fill("2027-06-15")
+    await page.get_by_role("button", name="Accorder une prolongation" if fr else "Grant an extension").click()
+    summary = page.get_by_role("alert")
+    await expect(summary).to_be_focused()
+    await expect(summary).to_contain_text(
+        "Choisissez un jour après la date limite." if fr else "Choose a day after the deadline."
+    )
+    await check_and_shoot(page, f"grant-extension-refused-{language}")
+    await summary.get_by_role("link").click()
+    await expect(page.get_by_label("Nouvelle date limite" if fr else "New deadline")).to_be_focused()
+    assert application(console, app_id)["extension_until"] is None
+
+    await page.get_by_label("Nouvelle date limite" if fr else "New deadline").fill("2027-07-15")
+    await page.get_by_role("button", name="Accorder une prolongation" if fr else "Grant an extension").click()
+    await expect(page.locator("[role=status]")).to_contain_text(
+        "La prolongation est accordée" if fr else "The extension is granted"
+    )
+    await expect(page.locator(".mw-application .mw-facts")).to_contain_text(
+        "15 juillet 2027 23 h 59" if fr else "July 15, 2027 11:59"
+    )
+    assert application(console, app_id)["extension_until"] is not None
