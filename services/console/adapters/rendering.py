@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,8 +23,11 @@ TEMPLATES = HERE / "templates"
 TRANSLATIONS = HERE / "translations"
 
 
-def translations(language: str) -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS), [LOCALES[language], language], domain="messages")
+def translations(language: str) -> Translations:
+    # Babel answers NullTranslations only when no catalogue is found; ours are compiled into the package.
+    found = Translations.load(str(TRANSLATIONS), [LOCALES[language], language], domain="messages")
+    assert isinstance(found, Translations), f"no compiled catalogue for {language}"
+    return found
 
 
 def _environment(language: str) -> Environment:
