@@ -214,7 +214,7 @@ async def export_queue(request: Request) -> Response:
         _("Applicant"),
         _("Stream"),
         _("Status"),
-        pgettext("day", "Submitted"),  # the day it was submitted, not the status
+        str(pgettext("day", "Submitted")),  # the day it was submitted, not the status
         _("Requested (CAD)"),
         _("Awarded (CAD)"),
     ]
