@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_timezone_name
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.console.domain.grant_form import amount_text
 from services.console.domain.language import LANGUAGES, LOCALES
 
 HERE = Path(__file__).resolve().parent.parent
@@ -72,6 +73,14 @@ def _environment(language: str) -> Environment:
     def as_money(value: Decimal | str | None) -> str:
         return "" if value is None else format_currency(Decimal(str(value)), "CAD", locale=locale)
 
+    def zone_name(zone: str | None) -> str:
+        """A time zone as people call it ("Eastern Time", « heure de l’Est »), not its database name."""
+        return str(get_timezone_name(ZoneInfo(zone), width="long", locale=locale)) if zone else ""
+
+    def as_amount_input(value: Decimal | str | None) -> str:
+        """An amount as typed in a form field of this language (1,250.50 or 1 250,50)."""
+        return amount_text(value, locale)
+
     def as_percent(value: float | None) -> str:
         return "" if value is None else format_percent(value, locale=locale)
 
@@ -86,6 +95,8 @@ def _environment(language: str) -> Environment:
         time=as_time,
         number=as_number,
         money=as_money,
+        amount_input=as_amount_input,
+        zone_name=zone_name,
         language_name=language_name,
     )
     env.globals.update(lang=language, locale=locale.replace("_", "-"))

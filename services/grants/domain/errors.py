@@ -27,6 +27,14 @@ class InvalidField(GrantsError, ValueError):
         return type(self)(f"{prefix}.{self.field}", self.message)
 
 
+class InvalidFields(GrantsError):
+    """Several values of one request were refused together, so a form can show every one at once."""
+
+    def __init__(self, refused: list[InvalidField]):
+        super().__init__("; ".join(str(e) for e in refused))
+        self.refused = refused
+
+
 class InvalidAmount(InvalidField):
     """A money amount was refused (float, not finite, negative, zero, sub-cent or absurd)."""
 

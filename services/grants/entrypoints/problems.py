@@ -16,6 +16,7 @@ from services.grants.domain.errors import (
     GrantsError,
     IncompleteApplication,
     InvalidField,
+    InvalidFields,
     InvalidTransition,
     ProgramMismatch,
 )
@@ -41,6 +42,9 @@ def _deadline_detail(exc: DeadlinePassed) -> str:
 
 def problem_for(exc: GrantsError) -> Problem:
     """The HTTP answer to a refusal of the grants domain or service layer."""
+    if isinstance(exc, InvalidFields):
+        errors = [{"field": e.field, "message": e.message} for e in exc.refused]
+        return Problem(422, "Invalid input", str(exc), errors=errors)
     if isinstance(exc, InvalidField):
         return Problem(
             422,

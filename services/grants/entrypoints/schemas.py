@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from services.grants.adapters.repository import StoredApplication, StoredProgram
 from services.grants.adapters.tables import ExtensionRecord
 from services.grants.domain.applicants import (
+    MAX_DESCRIPTION,
     ApplicantOrganisation,
     CommitteeMember,
     CommitteeRole,
@@ -24,9 +25,10 @@ from services.grants.domain.applicants import (
     ExpenseCategory,
     ExpenseLine,
     FundedProgram,
+    clean_text,
 )
 from services.grants.domain.application import Application
-from services.grants.domain.errors import InvalidField
+from services.grants.domain.errors import InvalidField, InvalidFields
 from services.grants.domain.lifecycle import ApplicationState
 from services.grants.domain.money import format_amount, parse_amount
 from services.grants.domain.program import Stream
@@ -64,6 +66,26 @@ def _build(prefix: str, factory: Callable[..., T], *args: Any) -> T:
         if exc.field.split(".")[0] == prefix.split(".")[0]:
             raise
         raise exc.prefixed(prefix) from None
+
+
+class _Refusals:
+    """Every refused field of one request body, so that a form can show all of them at once."""
+
+    def __init__(self) -> None:
+        self.found: list[InvalidField] = []
+
+    def check(self, make: Callable[[], T]) -> T | None:
+        try:
+            return make()
+        except InvalidField as exc:
+            self.found.append(exc)
+            return None
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]  # one refusal answers exactly as before
+        if self.found:
+            raise InvalidFields(self.found)
 
 
 # -- programs ---------------------------------------------------------------------------------------
@@ -163,6 +185,12 @@ class ContactIn(BaseModel):
     def to_domain(self) -> Contact:
         return Contact(self.name, self.email)  # its errors already say contact.name / contact.email
 
+    def checked(self, refusals: _Refusals) -> Contact | None:
+        """The contact, with a refused name and a refused email both noted (not only the first)."""
+        name = refusals.check(lambda: clean_text(self.name, "contact.name"))
+        contact = refusals.check(lambda: Contact(name or "name checked above", self.email))
+        return contact if name else None
+
 
 class CommitteeMemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -188,22 +216,33 @@ class ExpenseLineIn(BaseModel):
     incurred_on: date
 
 
-def _committee(members: list[CommitteeMemberIn]) -> list[CommitteeMember]:
-    return [_build(f"committee.{i}", CommitteeMember, m.name, m.role) for i, m in enumerate(members)]
+def _committee(members: list[CommitteeMemberIn], refusals: _Refusals) -> list[CommitteeMember]:
+    built = [_committee_member(i, m, refusals) for i, m in enumerate(members)]
+    return [m for m in built if m is not None]
 
 
-def _expense_lines(lines: list[ExpenseLineIn]) -> list[ExpenseLine]:
-    return [
-        _build(
-            f"expense_lines.{i}",
-            ExpenseLine,
-            line.category,
-            line.description,
-            parse_amount(line.amount, f"expense_lines.{i}.amount"),
-            line.incurred_on,
+def _committee_member(i: int, member: CommitteeMemberIn, refusals: _Refusals) -> CommitteeMember | None:
+    return refusals.check(lambda: _build(f"committee.{i}", CommitteeMember, member.name, member.role))
+
+
+def _expense_line(i: int, line: ExpenseLineIn, refusals: _Refusals) -> ExpenseLine | None:
+    # The description and the amount are checked apart, so that both are named when both are wrong.
+    description = refusals.check(
+        lambda: clean_text(line.description, f"expense_lines.{i}.description", limit=MAX_DESCRIPTION)
+    )
+    amount = refusals.check(lambda: parse_amount(line.amount, f"expense_lines.{i}.amount"))
+    if description is None or amount is None:
+        return None
+    return refusals.check(
+        lambda: _build(
+            f"expense_lines.{i}", ExpenseLine, line.category, description, amount, line.incurred_on
         )
-        for i, line in enumerate(lines)
-    ]
+    )
+
+
+def _expense_lines(lines: list[ExpenseLineIn], refusals: _Refusals) -> list[ExpenseLine]:
+    built = [_expense_line(i, line, refusals) for i, line in enumerate(lines)]
+    return [line for line in built if line is not None]
 
 
 class ApplicationCreate(BaseModel):
@@ -219,12 +258,20 @@ class ApplicationCreate(BaseModel):
     expense_lines: list[ExpenseLineIn] = Field(default_factory=list, max_length=200)
 
     def to_content(self) -> DraftContent:
+        refusals = _Refusals()
+        funded_program = refusals.check(self.program.to_domain)
+        organisation = refusals.check(self.organisation.to_domain) if self.organisation else None
+        contact = self.contact.checked(refusals) if self.contact else None
+        committee = _committee(self.committee, refusals)
+        expense_lines = _expense_lines(self.expense_lines, refusals)
+        refusals.raise_any()
+        assert funded_program is not None  # refused above otherwise
         return DraftContent(
-            funded_program=self.program.to_domain(),
-            organisation=self.organisation.to_domain() if self.organisation else None,
-            contact=self.contact.to_domain() if self.contact else None,
-            committee=_committee(self.committee),
-            expense_lines=_expense_lines(self.expense_lines),
+            funded_program=funded_program,
+            organisation=organisation,
+            contact=contact,
+            committee=committee,
+            expense_lines=expense_lines,
         )
 
 
@@ -244,16 +291,20 @@ class ApplicationUpdate(BaseModel):
         for name in ("committee", "program", "expense_lines"):
             if name in given and getattr(self, name) is None:
                 raise InvalidField(name, "must not be null")
+        refusals = _Refusals()
         if "organisation" in given:
-            changes["organisation"] = self.organisation.to_domain() if self.organisation else None
+            changes["organisation"] = (
+                refusals.check(self.organisation.to_domain) if self.organisation else None
+            )
         if "contact" in given:
-            changes["contact"] = self.contact.to_domain() if self.contact else None
+            changes["contact"] = self.contact.checked(refusals) if self.contact else None
         if self.committee is not None:
-            changes["committee"] = _committee(self.committee)
+            changes["committee"] = _committee(self.committee, refusals)
         if self.program is not None:
-            changes["program"] = self.program.to_domain()
+            changes["program"] = refusals.check(self.program.to_domain)
         if self.expense_lines is not None:
-            changes["expense_lines"] = _expense_lines(self.expense_lines)
+            changes["expense_lines"] = _expense_lines(self.expense_lines, refusals)
+        refusals.raise_any()
         return changes
 
 

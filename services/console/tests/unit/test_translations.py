@@ -14,7 +14,7 @@ from services.console.adapters.rendering import Renderer
 pytestmark = pytest.mark.unit
 CONSOLE = Path(__file__).resolve().parents[2]
 TRANSLATIONS = CONSOLE / "translations"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 METHODS = [
     ("**.py", "python"),
     ("templates/**.html", "jinja2"),
@@ -60,7 +60,7 @@ def test_every_message_has_a_french_translation():
         wanted = [m for m in read_po(f) if m.id]
     untranslated = []
     for message in wanted:
-        found = fr.get(message.id)
+        found = fr.get(message.id, message.context)  # a message with a context is its own message
         strings = (
             [] if found is None else (found.string if isinstance(found.string, tuple) else [found.string])
         )
@@ -90,8 +90,8 @@ def test_french_keeps_every_placeholder():
 def test_compiled_catalogues_match_their_sources():
     for language in ("en", "fr"):
         with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as f:
-            compiled = {key(m.id): strings(m.string) for m in read_mo(f) if m.id}
-        source = {key(m.id): strings(m.string) for m in catalogue(language) if m.id}
+            compiled = {(m.context, key(m.id)): strings(m.string) for m in read_mo(f) if m.id}
+        source = {(m.context, key(m.id)): strings(m.string) for m in catalogue(language) if m.id}
         assert compiled == source, f"run `make i18n` to compile the {language} catalogue"
 
 
