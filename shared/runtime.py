@@ -81,11 +81,7 @@ class Runtime:
             log_level=logging.DEBUG,
             default_channel=Channel(prefetch_count=self.settings.prefetch, publisher_confirms=True),
         )
-        # The relay's own connections (one for its claim, one to record a failed publish): it never
-        # waits for the service's pool behind a burst of requests or messages, which is where its
-        # lag went when the pool was busy.
-        self.relay_engine: AsyncEngine = make_engine(self.settings.database_url, pool_size=1)
-        self.relay = OutboxRelay(self.relay_engine, self.settings)
+        self.relay = OutboxRelay(self.engine, self.settings)
         self.consumer: EventConsumer | None = None
         if spec.handlers:
             self.consumer = EventConsumer(self.settings, self.session_factory, spec.handlers, self.broker)
@@ -233,7 +229,6 @@ class Runtime:
         if self._admin is not None:
             with contextlib.suppress(Exception):
                 await self._admin.close()
-        await self.relay_engine.dispose()
         await self.engine.dispose()
 
     async def readiness(self) -> dict[str, Any]:
