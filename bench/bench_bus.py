@@ -8,9 +8,9 @@ Workload (default N = 20,000 events of 1 KB, quorum queues, publisher confirms, 
 * raw e2e       — publisher (this process) and consumer (a second process) at once
 * ours publish  — a service process (``shared.runtime.Runtime``) writes the events through
   ``UnitOfWork`` + ``uow.publish`` in transactions of 500; its ``OutboxRelay`` publishes them
-* ours consume  — a second service process (``Runtime`` + ``EventConsumer`` on FastStream, the
-  production prefetch) drains the queue; its handler inserts one row, in one transaction with the
-  inbox row
+* ours consume  — a second service process (``Runtime`` + ``EventConsumer`` on aio-pika, the
+  production prefetch, traces sampled as recommended for production: one in ten) drains the queue;
+  its handler inserts one row, in one transaction with the inbox row
 * ours e2e      — both at once: outbox commit → relay → exchange → consumer → inbox + effect
 
 The consumer process is profiled with py-spy while it drains the queue
@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -70,6 +71,9 @@ from shared.settings import ServiceSettings  # noqa: E402
 from shared.testing.processes import TEST_JWT_SECRET, delete_bus_objects  # noqa: E402
 
 PRODUCER, CONSUMER = "benchsource", "benchsink"
+# Tracing as recommended for production (docs/performance.md): one trace in ten, decided where the
+# trace starts (an HTTP request, a relay's publish) and followed by every service downstream.
+PRODUCTION_SAMPLING = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
 _INSERT_EFFECT = sa.text("INSERT INTO bench_effect (event_id, board, occurred_at) VALUES (:id, :board, :at)")
 
 
@@ -180,7 +184,7 @@ async def wait_ready(proc: Any, timeout: float = 60) -> None:
 
 def spawn(role: str, *args: str) -> Any:
     """This script again, in another OS process, in ``role``; it prints READY on stdout."""
-    return spawn_python([__file__, "--role", role, *args], stdout=subprocess.PIPE)
+    return spawn_python([__file__, "--role", role, *args], stdout=subprocess.PIPE, **PRODUCTION_SAMPLING)
 
 
 def stop_child(proc: Any, timeout: float = 30) -> None:
@@ -263,6 +267,7 @@ async def drain_fresh(
 
 
 async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict[str, Any]:
+    os.environ.update(PRODUCTION_SAMPLING)  # this process's relay starts the traces the consumer follows
     prefix = unique_prefix("bus")
     url = rabbitmq_url()
     producer_db = database_url(f"{prefix}_producer")
@@ -404,7 +409,7 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
                     "rate": count / write_seconds,
                 },
                 {"name": "ours publish (outbox → relay → broker)", "rate": ours_pub},
-                {"name": "ours consume (Runtime/FastStream, inbox+effect)", "rate": ours_con},
+                {"name": "ours consume (Runtime/aio-pika, inbox+effect, 1 trace in 10)", "rate": ours_con},
                 {"name": "ours consume, no span sampled (cost of tracing)", "rate": untraced_con or 0.0},
                 {
                     "name": "ours consume, Batchable handler (one statement per run)",
@@ -436,8 +441,9 @@ async def main(count: int, profile_seconds: float, phase_seconds: float) -> dict
         "workload": (
             f"{count} events of 1 KB each way; raw aio-pika publish with confirms per gather of {PUBLISH_WINDOW}, "
             f"consume with manual ack at prefetch {RAW_PREFETCH}; ours = UnitOfWork outbox ({PUBLISH_WINDOW}/tx) "
-            "→ OutboxRelay → topic exchange → Runtime/EventConsumer (FastStream, prefetch "
-            f"{sink_settings.prefetch}) → inbox + one-row effect per transaction. "
+            "→ OutboxRelay → topic exchange → Runtime/EventConsumer (aio-pika, prefetch "
+            f"{sink_settings.prefetch}, batched acks) → inbox + one-row effect per event, group-committed; "
+            "traces sampled as recommended for production (parentbased_traceidratio 0.1). "
             f"Each of our phases is time-boxed at {phase_seconds:.0f} s (rate = work done / time taken)."
         ),
         "count": count,

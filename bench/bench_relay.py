@@ -8,12 +8,13 @@ Workload:
   time-boxed; rate = rows published / time.
 * Baseline in the same run: raw aio-pika pipelined publish (confirms per gather of 500) of 10,000
   1 KB messages into the same kind of queue.
-* Lag: a service process (``shared.runtime.Runtime``: its own relay, as in production) commits one
-  event per transaction through ``UnitOfWork`` at 500 events/s for 20 s; lag = outbox
-  ``published_at − created_at`` (relay claim), and broker delivery − event time seen by a raw
-  consumer (what a subscriber experiences).
+* Lag: the producing load spread as deployed, over two service processes (two registration
+  replicas: ``shared.runtime.Runtime``, each with its own relay, as in production) on one database,
+  each committing one event per transaction through ``UnitOfWork`` at half of 500 events/s for 20 s;
+  lag = outbox ``published_at − created_at`` (relay claim), and broker delivery − event time seen by
+  a raw consumer (what a subscriber experiences).
 
-    uv run python bench/bench_relay.py [--rows 50000] [--rate 500] [--seconds 20]
+    uv run python bench/bench_relay.py [--rows 50000] [--rate 500] [--seconds 20] [--replicas 2]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aio_pika  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 
 from bench.common import (  # noqa: E402
     PUBLISH_WINDOW,
@@ -144,9 +146,13 @@ async def run_steady_producer(prefix: str, db_url: str, rate: float, seconds: fl
     if tasks:
         await asyncio.gather(*list(tasks))
     elapsed = time.perf_counter() - started
-    # Let the relay finish what is committed before stopping it.
+    # Let the relays (this replica's and the others', which share the outbox) finish what is
+    # committed before stopping this one.
     deadline = time.monotonic() + 15
-    while runtime.relay.published < total - errors and time.monotonic() < deadline:  # noqa: ASYNC110
+    while time.monotonic() < deadline:
+        async with runtime.engine.connect() as conn:
+            if not await conn.scalar(sa.text("SELECT count(*) FROM outbox WHERE state = 'pending'")):
+                break
         await asyncio.sleep(0.05)
     await runtime.stop()
     print(
@@ -266,6 +272,7 @@ async def steady_lag(
     queue: aio_pika.abc.AbstractQueue,
     rate: float,
     seconds: float,
+    replicas: int,
     profile_name: str | None = "relay_steady_producer",
 ) -> dict[str, Any]:
     arrivals: list[float] = []
@@ -276,18 +283,39 @@ async def steady_lag(
         await message.ack()
 
     tag = await queue.consume(on_message)
-    producer = spawn_with_stdin(
-        "steady-producer", "--prefix", prefix, "--db", db_url, "--rate", str(rate), "--seconds", str(seconds)
-    )
+    producers = [
+        spawn_with_stdin(
+            "steady-producer",
+            "--prefix",
+            prefix,
+            "--db",
+            db_url,
+            "--rate",
+            str(rate / replicas),
+            "--seconds",
+            str(seconds),
+        )
+        for _ in range(replicas)
+    ]
     try:
-        await wait_ready(producer)
-        go(producer)
-        profiler = start_profile(producer.pid, profile_name, min(seconds, 10)) if profile_name else None
-        report = json.loads(await read_line(producer, seconds + 60))
+        for producer in producers:
+            await wait_ready(producer)
+        for producer in producers:
+            go(producer)
+        profiler = start_profile(producers[0].pid, profile_name, min(seconds, 10)) if profile_name else None
+        reports = [json.loads(await read_line(producer, seconds + 60)) for producer in producers]
     finally:
-        if producer.poll() is None:
-            producer.kill()
-        await asyncio.get_running_loop().run_in_executor(None, producer.wait)
+        for producer in producers:
+            if producer.poll() is None:
+                producer.kill()
+            await asyncio.get_running_loop().run_in_executor(None, producer.wait)
+    report = {
+        "committed": sum(r["committed"] for r in reports),
+        "errors": sum(r["errors"] for r in reports),
+        "late": sum(r["late"] for r in reports),
+        "seconds": max(r["seconds"] for r in reports),
+        "replicas": replicas,
+    }
     profile = finish_profile(profiler, profile_name) if profile_name else None
     deadline = time.monotonic() + 10
     while len(arrivals) < report["committed"] and time.monotonic() < deadline:  # noqa: ASYNC110
@@ -312,7 +340,9 @@ async def steady_lag(
     }
 
 
-async def main(rows: int, rate: float, seconds: float, time_box: float, raw_count: int) -> dict[str, Any]:
+async def main(
+    rows: int, rate: float, seconds: float, time_box: float, raw_count: int, replicas: int
+) -> dict[str, Any]:
     prefix = unique_prefix("relay")
     url = rabbitmq_url()
     db_url = database_url(f"{prefix}_outbox")
@@ -338,12 +368,12 @@ async def main(rows: int, rate: float, seconds: float, time_box: float, raw_coun
             await sink.purge()
 
             await pg_exec(db_url, "TRUNCATE outbox")
-            lag = await steady_lag(prefix, db_url, sink, rate, seconds)
+            lag = await steady_lag(prefix, db_url, sink, rate, seconds, replicas)
             # The same at half the rate, where one producing process is not CPU-bound: where the
             # lag comes from (the relay, or the producer's own queue) shows in the difference.
             await sink.purge()
             await pg_exec(db_url, "TRUNCATE outbox")
-            half = await steady_lag(prefix, db_url, sink, rate / 2, seconds / 2, profile_name=None)
+            half = await steady_lag(prefix, db_url, sink, rate / 2, seconds / 2, replicas, profile_name=None)
         finally:
             await connection.close()
             await delete_bus_objects(url, prefix)
@@ -396,7 +426,8 @@ async def main(rows: int, rate: float, seconds: float, time_box: float, raw_coun
             f"{rows} pending 1 KB rows (one COPY, {copy_seconds:.2f} s) drained by OutboxRelay (batch 500, confirms) "
             f"in 1 then 2 processes (SKIP LOCKED), time box {time_box:.0f} s each; baseline raw aio-pika publish of "
             f"{raw_count} 1 KB messages (confirms per {PUBLISH_WINDOW}); lag: one event per UnitOfWork transaction at "
-            f"{rate:.0f}/s for {seconds:.0f} s in a Runtime process with its own relay. Delivery lag is the target figure "
+            f"{rate:.0f}/s for {seconds:.0f} s spread over {replicas} Runtime processes (as deployed: two "
+            "registration replicas), each with its own relay. Delivery lag is the target figure "
             "(event time → raw consumer); claim lag is outbox published_at − created_at (both transaction start times)."
         ),
         "rows": rows_out,
@@ -424,6 +455,9 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--time-box", type=float, default=30)
     parser.add_argument("--raw-count", type=int, default=10_000)
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="producing service processes in the lag runs (as deployed)"
+    )
     parser.add_argument("--role", default="main", choices=["main", "relay", "steady-producer"])
     parser.add_argument("--prefix")
     parser.add_argument("--db")
@@ -433,6 +467,8 @@ if __name__ == "__main__":
     elif args.role == "steady-producer":
         asyncio.run(run_steady_producer(args.prefix, args.db, args.rate, args.seconds))
     else:
-        result = asyncio.run(main(args.rows, args.rate, args.seconds, args.time_box, args.raw_count))
+        result = asyncio.run(
+            main(args.rows, args.rate, args.seconds, args.time_box, args.raw_count, args.replicas)
+        )
         print_table(result["title"], result["rows"], result["ratios"], result["targets"])
         write_result("relay", result)

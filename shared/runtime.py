@@ -19,9 +19,7 @@ import sqlalchemy as sa
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from faststream.middlewares import AckPolicy
-from faststream.rabbit import Channel, QueueType, RabbitBroker, RabbitQueue
-from faststream.rabbit.annotations import RabbitMessage
+from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
@@ -61,10 +59,6 @@ class ServiceSpec:
     participant_board: str | None = None
 
 
-async def _raw_body(message: RabbitMessage) -> bytes:
-    return message.body
-
-
 class Runtime:
     """Everything one service process holds: engine, sessions, broker, relay, consumer."""
 
@@ -91,7 +85,7 @@ class Runtime:
         self.consumer: EventConsumer | None = None
         if spec.handlers:
             self.consumer = EventConsumer(self.settings, self.session_factory, spec.handlers, self.broker)
-            self._subscribe(self.consumer)
+        self._consuming: tuple[aio_pika.abc.AbstractChannel, aio_pika.abc.AbstractQueue, str] | None = None
         self.workers = [factory(self) for factory in spec.workers]
         self._admin: aio_pika.abc.AbstractRobustConnection | None = None
         self._watchdog: asyncio.Task[None] | None = None
@@ -106,35 +100,32 @@ class Runtime:
             )
         return self.settings
 
-    def _subscribe(self, consumer: EventConsumer) -> None:
-        queue = RabbitQueue(
-            self.settings.queue_name,
-            queue_type=QueueType.QUORUM,
-            durable=True,
-            arguments=service_queue_arguments(self.settings),
-        )  # type: ignore[call-overload]  # FastStream types quorum arguments as a TypedDict; ours is aio-pika's dict
-
-        # Manual acks: a message is acked only after its effect and inbox row committed.
-        self._subscriber = self.broker.subscriber(
-            queue,
-            channel=Channel(prefetch_count=self.settings.prefetch),
-            ack_policy=AckPolicy.MANUAL,
-            # The body stays bytes: EventConsumer decodes it, and dead-letters what it cannot read
-            # (FastStream's own JSON decoding would fail before the handler, leaving it unacked).
-            decoder=_raw_body,
-            title=f"{self.settings.queue_name}:consume",
-            description=f"Integration events handled by {self.settings.service_name}: "
-            + ", ".join(consumer.routing_keys),
+    async def _start_consuming(self) -> None:
+        """Consume the service's queue straight through aio-pika (``EventConsumer.on_delivery``);
+        the robust connection restores the channel, its prefetch and the consumer after a reconnect."""
+        assert self._admin is not None and self.consumer is not None
+        channel = await self._admin.channel()
+        await channel.set_qos(prefetch_count=self.settings.prefetch)
+        queue = await channel.declare_queue(
+            self.settings.queue_name, durable=True, arguments=service_queue_arguments(self.settings)
         )
+        # Manual acks: a message is acked only after its effect and inbox row committed.
+        tag = await queue.consume(self.consumer.on_delivery, no_ack=False)
+        self._consuming = (channel, queue, tag)
 
-        context = self.broker.context
-
-        # The message comes from the broker's context rather than a ``RabbitMessage`` parameter:
-        # FastStream resolves such a parameter through a thread pool on every message (~15 % of a
-        # consumer's CPU in bench/results/profiles/bus_consumer.txt).
-        @self._subscriber
-        async def on_event(body: bytes) -> None:  # noqa: ARG001
-            await consumer.handle_message(context.get_local("message"))
+    async def _stop_consuming(self, graceful_timeout: float = 20.0) -> None:
+        """Stop taking messages, let those in hand finish (up to ``graceful_timeout``), send their acks."""
+        if self._consuming is None or self.consumer is None:
+            return
+        channel, queue, tag = self._consuming
+        self._consuming = None
+        with contextlib.suppress(Exception):
+            await queue.cancel(tag)
+        if self.consumer.in_flight:
+            await asyncio.wait(list(self.consumer.in_flight), timeout=graceful_timeout)
+        await self.consumer.acks.drain()
+        with contextlib.suppress(Exception):
+            await channel.close()
 
     def uow(self, *, board: str | None = None, scope: Scope | None = None) -> UnitOfWork:
         """A unit of work for the request being served: scoped (row-level security) to the
@@ -169,6 +160,8 @@ class Runtime:
             else:
                 await declare_exchanges(channel, self.settings)
         await self.broker.start()
+        if self.consumer is not None:
+            await self._start_consuming()
         await self.relay.start()
         for hook in self.spec.on_startup:
             await hook(self)
@@ -186,12 +179,7 @@ class Runtime:
             return queue.declaration_result.consumer_count or 0
 
     def _own_consumer_alive(self) -> bool:
-        queue = getattr(self._subscriber, "_queue_obj", None)
-        return bool(
-            queue is not None
-            and not queue.channel.is_closed
-            and getattr(self._subscriber, "_consumer_tag", None)
-        )
+        return self._consuming is not None and not self._consuming[0].is_closed
 
     async def _watch_consumer(self, interval: float = 3.0, patience: int = 3) -> None:
         """Detect the AMQP failure mode of reconnecting without restoring consumers, and recover.
@@ -217,8 +205,8 @@ class Runtime:
             if bad >= patience:
                 log.warning("no consumer attached to %s: restarting the subscriber", self.settings.queue_name)
                 try:
-                    await self._subscriber.stop()
-                    await self._subscriber.start()
+                    await self._stop_consuming(graceful_timeout=5.0)
+                    await self._start_consuming()
                     self.consumer_restarts += 1
                     bad = 0
                 except Exception as exc:
@@ -232,7 +220,9 @@ class Runtime:
         for worker in reversed(self.workers):
             with contextlib.suppress(Exception):
                 await worker.stop()
-        # Stop consuming first and let in-flight handlers finish (graceful_timeout), then the relay.
+        # Stop consuming first and let in-flight handlers finish, then the relay.
+        with contextlib.suppress(Exception):
+            await self._stop_consuming()
         with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.relay.stop()
