@@ -16,8 +16,8 @@ from playwright.async_api import Page, expect
 from services.console.tests.browser.conftest import check_and_shoot
 from services.console.tests.browser.test_grants_browser import new_board
 from services.console.tests.helpers import admin_token
-from shared import sample_board
 from shared.testing.helpers import auth
+from tools import sample_board
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 YEAR = sample_board.PROGRAM_YEAR

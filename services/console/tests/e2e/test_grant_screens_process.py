@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from services.console.tests.helpers import ConsoleClient, admin_token
-from shared import sample_board
 from shared.auth import mint_token
 from shared.testing.fixtures import test_settings as service_settings
 from shared.testing.helpers import auth, unique_board
+from tools import sample_board
 
 pytestmark = pytest.mark.e2e
 YEAR = sample_board.PROGRAM_YEAR
