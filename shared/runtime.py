@@ -28,6 +28,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier, request_principal
+from shared.bus.connection import broker_urls, connect_robust, failover_class
 from shared.bus.consumer import EventConsumer, Handler
 from shared.bus.relay import OutboxRelay
 from shared.bus.topology import declare_exchanges, declare_service_queue, service_queue_arguments
@@ -79,13 +80,15 @@ class Runtime:
         )
         self.session_factory: async_sessionmaker[AsyncSession] = make_session_factory(self.engine)
         self.broker = RabbitBroker(
-            self.settings.rabbitmq_url,
+            broker_urls(self.settings.rabbitmq_url)[0],
             app_id=self.settings.service_name,
             middlewares=[RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider)],
             graceful_timeout=20.0,
             log_level=logging.DEBUG,
             default_channel=Channel(prefetch_count=self.settings.prefetch, publisher_confirms=True),
         )
+        if len(broker_urls(self.settings.rabbitmq_url)) > 1:  # a cluster: fail over between its nodes
+            self.broker._connection_kwargs["connection_class"] = failover_class(self.settings.rabbitmq_url)
         self.relay = OutboxRelay(self.engine, self.settings)
         self.consumer: EventConsumer | None = None
         if spec.handlers:
@@ -153,7 +156,7 @@ class Runtime:
         return UnitOfWork(self.session_factory, scope="system")
 
     async def start(self) -> None:
-        self._admin = await aio_pika.connect_robust(self.settings.rabbitmq_url, timeout=10)
+        self._admin = await connect_robust(self.settings.rabbitmq_url, timeout=10)
         async with self._admin.channel() as channel:
             if self.consumer is not None:
                 await declare_service_queue(channel, self.settings, self.consumer.routing_keys)

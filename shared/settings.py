@@ -58,6 +58,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
 
+    # One broker, or the nodes of a cluster separated by commas: services connect to the first that
+    # answers and move to the next when it goes away (shared/bus/connection.py).
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     bus_prefix: str = "mentorweb"
     prefetch: int = Field(default=32, ge=1, le=1000)
@@ -159,7 +161,7 @@ class ServiceSettings(BaseSettings):
                 f"LINK_SIGNING_KEYS: strong keys of at least {MIN_SECRET_LENGTH} characters, "
                 "not the development key"
             )
-        if _url_password_placeholder(self.rabbitmq_url):
+        if any(_url_password_placeholder(url) for url in self.rabbitmq_url.split(",") if url.strip()):
             problems.append("RABBITMQ_URL: the broker's own user and password, not guest:guest")
         if _url_password_placeholder(self.database_url):
             problems.append("DATABASE_URL: a database user with a password (no trust authentication)")
