@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.auth import TokenVerifier, request_principal
 from shared.bus.connection import broker_urls, connect_robust, failover_class
 from shared.bus.consumer import EventConsumer, Handler
+from shared.bus.pruning import BusPruner
 from shared.bus.relay import OutboxRelay
 from shared.bus.topology import declare_exchanges, declare_service_queue, service_queue_arguments
 from shared.db import Scope, UnitOfWork, make_engine, make_session_factory
@@ -90,6 +91,7 @@ class Runtime:
         if len(broker_urls(self.settings.rabbitmq_url)) > 1:  # a cluster: fail over between its nodes
             self.broker._connection_kwargs["connection_class"] = failover_class(self.settings.rabbitmq_url)
         self.relay = OutboxRelay(self.engine, self.settings)
+        self.pruner = BusPruner(self.engine, self.settings)
         self.consumer: EventConsumer | None = None
         if spec.handlers:
             self.consumer = EventConsumer(self.settings, self.session_factory, spec.handlers, self.broker)
@@ -164,6 +166,7 @@ class Runtime:
                 await declare_exchanges(channel, self.settings)
         await self.broker.start()
         await self.relay.start()
+        await self.pruner.start()
         for hook in self.spec.on_startup:
             await hook(self)
         for worker in self.workers:
@@ -230,6 +233,7 @@ class Runtime:
         with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.relay.stop()
+        await self.pruner.stop()
         if self._admin is not None:
             with contextlib.suppress(Exception):
                 await self._admin.close()

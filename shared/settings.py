@@ -125,6 +125,12 @@ class ServiceSettings(BaseSettings):
     # it, the event is taken to have no subscriber (a legitimate pub/sub outcome) and marked
     # published with that note.
     relay_unroutable_grace_seconds: float = Field(default=120.0, ge=0)
+    # Bus pruning (shared/bus/pruning.py): published outbox rows and inbox entries older than the
+    # horizon are deleted, every interval, by whichever replica claims the job (0 turns it off). The
+    # horizon must outlast any redelivery or replay of an event, or a late copy would be handled again.
+    bus_prune_horizon_seconds: float = Field(default=30 * 24 * 3600.0, ge=60)
+    bus_prune_interval_seconds: float = Field(default=3600.0, ge=0)
+    bus_prune_batch_size: int = Field(default=5000, ge=1)
     # Retention of the audit stream (shared/bus/audit.py), RabbitMQ's x-max-age: a number and one of
     # Y, M, D, h, m, s. Applies when the stream is first declared; later, change it with a policy.
     audit_max_age: str = Field(default="400D", pattern=r"^[1-9][0-9]*(Y|M|D|h|m|s)$")
