@@ -10,6 +10,7 @@ docs/reliability.md (tests/cluster/results.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections import Counter
@@ -174,12 +175,25 @@ async def test_majority_lost_for_20_seconds(
     window: dict[str, float] = {}
     accepted_at: list[float] = []
 
+    healthz: list[tuple[float, float]] = []  # (sent at, seconds to answer): is the process itself slow?
+
+    async def probe() -> None:
+        async with httpx.AsyncClient(base_url=cluster_system.url("registration"), timeout=60) as client:
+            while "back" not in window:
+                sent = time.monotonic()
+                with contextlib.suppress(httpx.HTTPError):
+                    await client.get("/healthz")
+                healthz.append((sent, time.monotonic() - sent))
+                await asyncio.sleep(0.5)
+
     async def lose_majority() -> float:
+        prober = asyncio.create_task(probe())
         for node in stopped:
             await asyncio.to_thread(node.stop)
         window["lost"] = time.monotonic()
         await asyncio.sleep(20)
         window["back"] = time.monotonic()
+        await prober
         await asyncio.gather(*(asyncio.to_thread(rabbit_cluster.restart_node, node) for node in stopped))
         await asyncio.to_thread(rabbit_cluster.wait_members, 3)
         started = time.monotonic()
@@ -207,6 +221,12 @@ async def test_majority_lost_for_20_seconds(
         "from the two nodes back in the cluster to every service ready (consumers attached)",
         accepted_while_majority_lost=len(during),
         longest_gap_between_acceptances_seconds=round(max(gaps), 2),
+        longest_gap_starts_after_seconds=round(
+            [window["lost"], *during][gaps.index(max(gaps))] - window["lost"], 1
+        ),
+        slowest_healthz_in_window_seconds=round(
+            max((d for t, d in healthz if window["lost"] <= t <= window["back"]), default=0.0), 2
+        ),
         majority_lost_seconds=round(window["back"] - window["lost"], 1),
     )
     _clean(report)
