@@ -214,7 +214,15 @@ class Runtime:
             if bad >= patience:
                 log.warning("no consumer attached to %s: restarting the subscriber", self.settings.queue_name)
                 try:
+                    queue = getattr(self._subscriber, "_queue_obj", None)
+                    tag = getattr(self._subscriber, "_consumer_tag", None)
                     await self._subscriber.stop()
+                    # FastStream skips the cancel when the channel is already closed (a cluster that
+                    # lost its majority); aio-pika's robust queue would then restore that consumer on
+                    # reconnect beside the new one: a second consumer holding its prefetch unacked
+                    # for ever (tests/cluster: majority lost). Forget it.
+                    if queue is not None and tag is not None:
+                        getattr(queue, "_consumers", {}).pop(tag, None)
                     await self._subscriber.start()
                     self.consumer_restarts += 1
                     bad = 0

@@ -249,6 +249,24 @@ class RabbitCluster:
         out = node.ctl("list_queues", "name", "leader", "members", "--formatter", "json", "--quiet")
         return list(json.loads(out))
 
+    def queue_counts(self) -> dict[str, dict[str, int]]:
+        """Every queue's messages (ready and unacknowledged) and consumers, by name."""
+        node = next(n for n in self.nodes if n.running)
+        out = node.ctl(
+            "list_queues",
+            "name",
+            "messages",
+            "messages_unacknowledged",
+            "consumers",
+            "--formatter",
+            "json",
+            "--quiet",
+        )
+        return {
+            row["name"]: {k: int(row[k] or 0) for k in ("messages", "messages_unacknowledged", "consumers")}
+            for row in json.loads(out)
+        }
+
     def queue_leader(self, queue: str) -> str:
         """The node leading quorum queue ``queue`` (a name like rabbit-mw2@localhost)."""
         for row in self._queues():

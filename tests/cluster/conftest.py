@@ -4,7 +4,6 @@ when a test fails."""
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from shared.migrations import SERVICES, drop_database
+from shared.migrations import SERVICES
 from shared.testing.cluster import PostgresPair, RabbitCluster
 from shared.testing.infrastructure import Infrastructure
 from shared.testing.processes import System, delete_bus_objects
@@ -55,24 +54,24 @@ def _system(infra: Infrastructure, smtp: SmtpServer, rabbitmq_url: str | None = 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def cluster_system(
-    infra: Infrastructure, rabbit_cluster: RabbitCluster, cluster_smtp: SmtpServer
+    infra: Infrastructure, rabbit_cluster: RabbitCluster, pg_pair: PostgresPair, cluster_smtp: SmtpServer
 ) -> AsyncIterator[System]:
-    """The services on the three-node cluster (RABBITMQ_URL names every node) and the local PostgreSQL.
-    ``system.infra.rabbitmq_url`` is the first node, for the test's own checks."""
+    """The services on the three-node cluster (RABBITMQ_URL names every node) and a PostgreSQL of their
+    own (the pair's primary: the machine's shared server may run out of connections under other
+    work, which would blur what the broker faults show). ``system.infra.rabbitmq_url`` is the first
+    node, for the test's own checks."""
+    assert pg_pair.primary is not None
     system = _system(
-        replace(infra, rabbitmq_url=rabbit_cluster.nodes[0].url), cluster_smtp, rabbit_cluster.url
+        replace(infra, rabbitmq_url=rabbit_cluster.nodes[0].url, postgres_url=pg_pair.primary.url),
+        cluster_smtp,
+        rabbit_cluster.url,
     )
     await system.migrate()
     try:
         system.start()
         yield system
     finally:
-        system.stop()
-        # The bus objects go with the cluster; only the databases are dropped.
-        system.infra = replace(system.infra, rabbitmq_url=infra.rabbitmq_url)
-        for service in SERVICES:
-            with contextlib.suppress(Exception):
-                await drop_database(system.database_url(service))
+        system.stop()  # the bus objects go with the cluster, the databases with the pair
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -30,12 +30,13 @@ def _seconds(value: float | None) -> str:
 
 def table(data: dict[str, dict[str, Any]]) -> list[str]:
     rows = [
-        "| fault | events in | effects out | lost | doubled | HTTP retries | recovery (s) | what recovery measures |",
-        "|---|---|---|---|---|---|---|---|",
+        "| fault | events in | effects out | lost | doubled | left unacked | HTTP retries | recovery (s) | what recovery measures |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in data.values():
         rows.append(
             f"| {r['fault']} | {r['events_in']} | {r['effects_out']} | {r['lost']} | {r['doubled']} | "
+            f"{r.get('left_unacked', '-')} | "
             f"{r.get('http_retries', 0)} | {_seconds(r.get('recovery_seconds'))} | {r.get('recovery', '')} |"
         )
     return rows

@@ -93,6 +93,22 @@ async def _ready(system: System, timeout: float = 120) -> float:
     return time.monotonic() - started
 
 
+async def _nothing_held(system: System, cluster: RabbitCluster) -> dict[str, dict[str, int]]:
+    """Each service queue empty (nothing ready, nothing unacknowledged) with exactly one consumer
+    (one process per service): a consumer restored twice after the fault would hold its prefetch
+    unacked for ever. Polled (consumers finish what they hold), then returned for the assertion."""
+
+    def counts() -> dict[str, dict[str, int]]:
+        rows = cluster.queue_counts()
+        return {s: rows[f"{system.prefix}.{s}"] for s in SERVICES if f"{system.prefix}.{s}" in rows}
+
+    def settled() -> bool:
+        return all(c["messages"] == 0 and c["consumers"] == 1 for c in counts().values())
+
+    await wait_until(lambda: asyncio.to_thread(settled), timeout=60, interval=1)
+    return await asyncio.to_thread(counts)
+
+
 def _board(system: System, admin: str) -> str:
     board = unique_board()
     with httpx.Client() as client:
@@ -152,14 +168,17 @@ async def test_node_leading_the_queues_killed_mid_stream(
     recovery = await fault
     _use_live_node(cluster_system, rabbit_cluster)
     report = await settle_and_check(cluster_system, cluster_smtp, bodies, "leader_node_killed", timeout=240)
+    held = await _nothing_held(cluster_system, rabbit_cluster)
     _record(
         report,
         errors,
         recovery,
         "from the SIGKILL of the leading node to every service ready again on the two left",
         node=leader.name,
+        left_unacked=sum(c["messages_unacknowledged"] for c in held.values()),
     )
     _clean(report)
+    assert all(c["messages"] == 0 and c["consumers"] == 1 for c in held.values()), held
 
 
 async def test_majority_lost_for_20_seconds(
@@ -214,6 +233,7 @@ async def test_majority_lost_for_20_seconds(
     during = [t for t in accepted_at if window["lost"] <= t <= window["back"]]
     gaps = [b - a for a, b in zip([window["lost"], *during], [*during, window["back"]], strict=True)]
     report = await settle_and_check(cluster_system, cluster_smtp, bodies, "majority_lost_20s", timeout=300)
+    held = await _nothing_held(cluster_system, rabbit_cluster)
     _record(
         report,
         errors,
@@ -228,8 +248,10 @@ async def test_majority_lost_for_20_seconds(
             max((d for t, d in healthz if window["lost"] <= t <= window["back"]), default=0.0), 2
         ),
         majority_lost_seconds=round(window["back"] - window["lost"], 1),
+        left_unacked=sum(c["messages_unacknowledged"] for c in held.values()),
     )
     _clean(report)
+    assert all(c["messages"] == 0 and c["consumers"] == 1 for c in held.values()), held
     # HTTP kept accepting into the outbox while the cluster had no majority: registrations were
     # accepted all through the window (never a pause of 5 s), and none was refused at any time.
     assert during and max(gaps) < 5, (len(during), max(gaps))
@@ -263,8 +285,16 @@ async def test_rolling_restart_of_the_three_nodes(
     assert fault is not None
     recovery = await fault
     report = await settle_and_check(cluster_system, cluster_smtp, bodies, "rolling_restart", timeout=300)
-    _record(report, errors, recovery, "longest time from a node back in the cluster to every service ready")
+    held = await _nothing_held(cluster_system, rabbit_cluster)
+    _record(
+        report,
+        errors,
+        recovery,
+        "longest time from a node back in the cluster to every service ready",
+        left_unacked=sum(c["messages_unacknowledged"] for c in held.values()),
+    )
     _clean(report)
+    assert all(c["messages"] == 0 and c["consumers"] == 1 for c in held.values()), held
 
 
 async def test_database_primary_stopped_and_standby_promoted(
