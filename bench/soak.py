@@ -235,6 +235,8 @@ def render_chart(result: dict[str, Any]) -> None:
                 ax.plot(
                     t, [s[service]["inbox_rows"] for s in samples], linestyle="--", color=line.get_color()
                 )
+        if key == "outbox_rows":
+            ax.axhline(result["summary"]["table_bound_rows"], color="black", linewidth=0.8, label="bound")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("minutes", fontsize=8)
         ax.legend(fontsize=7)

@@ -54,11 +54,11 @@ def paced(
     return on_progress
 
 
-def _clean(report: FaultReport) -> None:
+def _clean(report: FaultReport, allowed_duplicate_emails: int = 0) -> None:
     assert report.known_to_matching == report.events_in, report
     assert report.lost == 0, report
-    assert report.duplicate_emails == 0, report
-    assert report.welcome_emails == report.events_in, report
+    assert report.duplicate_emails <= allowed_duplicate_emails, report
+    assert report.welcome_emails == report.events_in + report.duplicate_emails, report
     assert report.outbox_pending == 0, report
     assert sum(report.queue_depths.values()) == 0, report
     assert sum(report.dead_letters.values()) == 0, report
@@ -333,6 +333,10 @@ async def test_database_primary_stopped_and_standby_promoted(
         recovery,
         "from the primary's stop (standby promoted at once) to every service ready on the new primary",
     )
-    _clean(report)
+    # SMTP joins no transaction (docs/reliability.md, "What exactly once means for email"): a message
+    # the server accepted just before the primary stopped cannot be marked sent, and goes again from
+    # the new primary. At most the dispatcher's concurrency (MAIL_CONCURRENCY, 8) is in flight, as
+    # when notifications is killed (tests/faults). Every other effect is exactly once.
+    _clean(report, allowed_duplicate_emails=8)
     # Recovered without a restart: the same processes.
     assert {s: system.processes[s].process.pid for s in SERVICES} == pids  # type: ignore[union-attr]
