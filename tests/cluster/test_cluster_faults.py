@@ -340,3 +340,27 @@ async def test_database_primary_stopped_and_standby_promoted(
     _clean(report, allowed_duplicate_emails=8)
     # Recovered without a restart: the same processes.
     assert {s: system.processes[s].process.pid for s in SERVICES} == pids  # type: ignore[union-attr]
+
+
+async def test_migrations_and_listeners_find_the_primary_through_a_multihost_url(pg_pair: PostgresPair):
+    """The standby named last (asyncpg alone would keep only the last ``host`` parameter): migrations
+    (which create the database and the runtime role first) and asyncpg's own connections (listeners,
+    the tests' reads) land on the writable server."""
+    import asyncpg
+
+    from shared.migrations import drop_database, upgrade
+    from shared.wakeup import asyncpg_dsn
+
+    assert pg_pair.primary is not None and pg_pair.replica is not None
+    hosts = f"host=127.0.0.1:{pg_pair.primary.port}&host=127.0.0.1:{pg_pair.replica.port}"
+    url = f"postgresql+asyncpg://postgres@/mwc_multihost?{hosts}&target_session_attrs=read-write"
+    await upgrade("matching", url)
+    try:
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            assert await conn.fetchval("SELECT NOT pg_is_in_recovery()")
+            assert await conn.fetchval("SELECT count(*) FROM outbox") == 0  # migrated
+        finally:
+            await conn.close()
+    finally:
+        await drop_database(url)
