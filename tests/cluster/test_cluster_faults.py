@@ -176,6 +176,7 @@ async def test_node_leading_the_queues_killed_mid_stream(
         "from the SIGKILL of the leading node to every service ready again on the two left",
         node=leader.name,
         left_unacked=sum(c["messages_unacknowledged"] for c in held.values()),
+        queues_after=held,
     )
     _clean(report)
     assert all(c["messages"] == 0 and c["consumers"] == 1 for c in held.values()), held
@@ -249,6 +250,7 @@ async def test_majority_lost_for_20_seconds(
         ),
         majority_lost_seconds=round(window["back"] - window["lost"], 1),
         left_unacked=sum(c["messages_unacknowledged"] for c in held.values()),
+        queues_after=held,
     )
     _clean(report)
     assert all(c["messages"] == 0 and c["consumers"] == 1 for c in held.values()), held
@@ -292,6 +294,7 @@ async def test_rolling_restart_of_the_three_nodes(
         recovery,
         "longest time from a node back in the cluster to every service ready",
         left_unacked=sum(c["messages_unacknowledged"] for c in held.values()),
+        queues_after=held,
     )
     _clean(report)
     assert all(c["messages"] == 0 and c["consumers"] == 1 for c in held.values()), held
