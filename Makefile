@@ -6,7 +6,7 @@ UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 DOCKER_ENGINE := $(shell docker info >/dev/null 2>&1 && echo yes)
 PYTEST_ARGS ?=
 
-.PHONY: setup run stop test test-fast test-slow lint bench asyncapi i18n console-assets
+.PHONY: setup run stop test test-fast test-slow test-cluster soak lint bench asyncapi i18n console-assets
 
 setup:  ## virtualenv + locked install (installs uv from PyPI if missing)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -49,6 +49,14 @@ test-fast: setup  ## unit tests only
 test-slow: setup  ## only the long fault and load tests
 	@bash scripts/ensure-infra.sh
 	$(UV) run pytest -m slow $(PYTEST_ARGS)
+
+test-cluster: setup  ## faults on a three-node RabbitMQ cluster and a PostgreSQL failover (starts its own nodes; not in `make test`)
+	@bash scripts/ensure-infra.sh
+	bash scripts/cluster.sh test $(PYTEST_ARGS)
+
+soak: setup  ## MINUTES (30) at RATE (50) registrations/s, resources sampled every 10 s; figures and chart into docs/reliability.md
+	@bash scripts/ensure-infra.sh
+	$(UV) run python bench/soak.py --minutes $(or $(MINUTES),30) --rate $(or $(RATE),50)
 
 bench: setup  ## benchmarks against the local RabbitMQ/PostgreSQL (figures as ratios to raw baselines); SCENARIO=http runs one
 	@bash scripts/ensure-infra.sh

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.rls import SCOPE_SETTING, runtime_role
+from shared.wakeup import asyncpg_dsn
 
 # The services by name (databases, queues, runtime roles); tools/services.py maps a name to its code.
 SERVICES = ("registration", "matching", "notifications", "grants", "evaluation")
@@ -40,7 +41,7 @@ def alembic_config(service: str) -> Config:
 async def ensure_database(database_url: str) -> None:
     url = make_url(database_url)
     admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin, timeout=10)
+    conn = await asyncpg.connect(asyncpg_dsn(admin), timeout=10)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", url.database)
         if not exists:
@@ -55,7 +56,7 @@ async def ensure_database(database_url: str) -> None:
 async def drop_database(database_url: str) -> None:
     url = make_url(database_url)
     admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin, timeout=10)
+    conn = await asyncpg.connect(asyncpg_dsn(admin), timeout=10)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
     finally:
@@ -75,7 +76,7 @@ async def ensure_runtime_role(database_url: str, service: str, password: str | N
     url = make_url(database_url)
     admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
     role = runtime_role(service)
-    conn = await asyncpg.connect(admin, timeout=10)
+    conn = await asyncpg.connect(asyncpg_dsn(admin), timeout=10)
     try:
         if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
             return

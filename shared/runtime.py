@@ -26,7 +26,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import TokenVerifier, request_principal
+from shared.bus.connection import broker_urls, connect_robust, failover_class
 from shared.bus.consumer import EventConsumer, Handler
+from shared.bus.pruning import BusPruner
 from shared.bus.relay import OutboxRelay
 from shared.bus.topology import declare_exchanges, declare_service_queue, service_queue_arguments
 from shared.db import Scope, UnitOfWork, make_engine, make_session_factory
@@ -74,14 +76,17 @@ class Runtime:
         )
         self.session_factory: async_sessionmaker[AsyncSession] = make_session_factory(self.engine)
         self.broker = RabbitBroker(
-            self.settings.rabbitmq_url,
+            broker_urls(self.settings.rabbitmq_url)[0],
             app_id=self.settings.service_name,
             middlewares=[RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider)],
             graceful_timeout=20.0,
             log_level=logging.DEBUG,
             default_channel=Channel(prefetch_count=self.settings.prefetch, publisher_confirms=True),
         )
+        if len(broker_urls(self.settings.rabbitmq_url)) > 1:  # a cluster: fail over between its nodes
+            self.broker._connection_kwargs["connection_class"] = failover_class(self.settings.rabbitmq_url)
         self.relay = OutboxRelay(self.engine, self.settings)
+        self.pruner = BusPruner(self.engine, self.settings)
         self.consumer: EventConsumer | None = None
         if spec.handlers:
             self.consumer = EventConsumer(self.settings, self.session_factory, spec.handlers, self.broker)
@@ -121,6 +126,10 @@ class Runtime:
         self._consuming = None
         with contextlib.suppress(Exception):
             await queue.cancel(tag)
+        # A cancel on a channel already gone (a cluster that lost its majority) does not reach the
+        # robust queue's restore list: forget the consumer there too, or a reconnect would bring it
+        # back beside the new one, holding its prefetch unacked (tests/cluster: majority lost).
+        getattr(queue, "_consumers", {}).pop(tag, None)
         if self.consumer.in_flight:
             await asyncio.wait(list(self.consumer.in_flight), timeout=graceful_timeout)
         await self.consumer.acks.drain()
@@ -153,7 +162,7 @@ class Runtime:
         return UnitOfWork(self.session_factory, scope="system")
 
     async def start(self) -> None:
-        self._admin = await aio_pika.connect_robust(self.settings.rabbitmq_url, timeout=10)
+        self._admin = await connect_robust(self.settings.rabbitmq_url, timeout=10)
         async with self._admin.channel() as channel:
             if self.consumer is not None:
                 await declare_service_queue(channel, self.settings, self.consumer.routing_keys)
@@ -163,6 +172,7 @@ class Runtime:
         if self.consumer is not None:
             await self._start_consuming()
         await self.relay.start()
+        await self.pruner.start()
         for hook in self.spec.on_startup:
             await hook(self)
         for worker in self.workers:
@@ -226,6 +236,7 @@ class Runtime:
         with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.relay.stop()
+        await self.pruner.stop()
         if self._admin is not None:
             with contextlib.suppress(Exception):
                 await self._admin.close()

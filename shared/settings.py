@@ -58,6 +58,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
 
+    # One broker, or the nodes of a cluster separated by commas: services connect to the first that
+    # answers and move to the next when it goes away (shared/bus/connection.py).
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     bus_prefix: str = "mentorweb"
     prefetch: int = Field(default=32, ge=1, le=1000)
@@ -123,6 +125,12 @@ class ServiceSettings(BaseSettings):
     # it, the event is taken to have no subscriber (a legitimate pub/sub outcome) and marked
     # published with that note.
     relay_unroutable_grace_seconds: float = Field(default=120.0, ge=0)
+    # Bus pruning (shared/bus/pruning.py): published outbox rows and inbox entries older than the
+    # horizon are deleted, every interval, by whichever replica claims the job (0 turns it off). The
+    # horizon must outlast any redelivery or replay of an event, or a late copy would be handled again.
+    bus_prune_horizon_seconds: float = Field(default=30 * 24 * 3600.0, ge=60)
+    bus_prune_interval_seconds: float = Field(default=3600.0, ge=0)
+    bus_prune_batch_size: int = Field(default=5000, ge=1)
     # Retention of the audit stream (shared/bus/audit.py), RabbitMQ's x-max-age: a number and one of
     # Y, M, D, h, m, s. Applies when the stream is first declared; later, change it with a policy.
     audit_max_age: str = Field(default="400D", pattern=r"^[1-9][0-9]*(Y|M|D|h|m|s)$")
@@ -159,7 +167,7 @@ class ServiceSettings(BaseSettings):
                 f"LINK_SIGNING_KEYS: strong keys of at least {MIN_SECRET_LENGTH} characters, "
                 "not the development key"
             )
-        if _url_password_placeholder(self.rabbitmq_url):
+        if any(_url_password_placeholder(url) for url in self.rabbitmq_url.split(",") if url.strip()):
             problems.append("RABBITMQ_URL: the broker's own user and password, not guest:guest")
         if _url_password_placeholder(self.database_url):
             problems.append("DATABASE_URL: a database user with a password (no trust authentication)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -15,7 +16,19 @@ log = logging.getLogger(__name__)
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    dsn = sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    # SQLAlchemy names several servers as ``?host=a:1&host=b:2`` (a replicated database: with
+    # target_session_attrs=read-write the writable one is chosen); asyncpg's DSN keeps only the last
+    # ``host`` parameter, so the servers move into the netloc, libpq's ``a:1,b:2``.
+    parts = urlsplit(dsn)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    hosts = [value for key, value in query if key == "host"]
+    if len(hosts) < 2:
+        return dsn
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (f"{userinfo}@" if userinfo else "") + ",".join(hosts)
+    rest = urlencode([(key, value) for key, value in query if key != "host"])
+    return urlunsplit((parts.scheme, netloc, parts.path, rest, parts.fragment))
 
 
 class PgWakeup:

@@ -32,6 +32,7 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractChannel
 
+from shared.bus.connection import connect_robust
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ async def read_history(
     the chunk are filtered out here), or at the first retained event, and ends once no message
     arrived for ``idle_seconds`` (a stream has no end: it is caught up then).
     """
-    connection = await aio_pika.connect_robust(settings.rabbitmq_url, timeout=10)
+    connection = await connect_robust(settings.rabbitmq_url, timeout=10)
     async with connection:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=500)  # a stream consumer must set one
@@ -247,7 +248,7 @@ async def replay(
     messages: the other services and the audit stream do not see them twice, and the service's
     inbox makes the replay idempotent. Events the service does not handle are left out."""
     sent = 0
-    connection = await aio_pika.connect_robust(settings.rabbitmq_url, timeout=10)
+    connection = await connect_robust(settings.rabbitmq_url, timeout=10)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         for event in events:

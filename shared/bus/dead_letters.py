@@ -12,6 +12,7 @@ from typing import Any
 
 import aio_pika
 
+from shared.bus.connection import connect_robust
 from shared.settings import ServiceSettings
 
 
@@ -68,7 +69,7 @@ async def _take(queue: aio_pika.abc.AbstractQueue, limit: int) -> list[aio_pika.
 
 
 async def peek(settings: ServiceSettings, *, limit: int = 100) -> list[DeadLetter]:
-    connection = await aio_pika.connect_robust(settings.rabbitmq_url, timeout=10)
+    connection = await connect_robust(settings.rabbitmq_url, timeout=10)
     async with connection:
         channel = await connection.channel()
         queue = await channel.declare_queue(settings.dead_letter_queue_name, passive=True)
@@ -82,7 +83,7 @@ async def peek(settings: ServiceSettings, *, limit: int = 100) -> list[DeadLette
 
 async def replay(settings: ServiceSettings, *, message_id: str | None = None, limit: int = 100) -> int:
     replayed = 0
-    connection = await aio_pika.connect_robust(settings.rabbitmq_url, timeout=10)
+    connection = await connect_robust(settings.rabbitmq_url, timeout=10)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         queue = await channel.declare_queue(settings.dead_letter_queue_name, passive=True)
@@ -109,7 +110,7 @@ async def replay(settings: ServiceSettings, *, message_id: str | None = None, li
 
 
 async def purge(settings: ServiceSettings) -> int:
-    connection = await aio_pika.connect_robust(settings.rabbitmq_url, timeout=10)
+    connection = await connect_robust(settings.rabbitmq_url, timeout=10)
     async with connection:
         channel = await connection.channel()
         queue = await channel.declare_queue(settings.dead_letter_queue_name, passive=True)

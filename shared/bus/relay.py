@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from opentelemetry import propagate, trace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.bus.connection import connect_robust
 from shared.bus.errors import describe_error
 from shared.outbox import OUTBOX_CHANNEL
 from shared.settings import ServiceSettings
@@ -77,7 +78,7 @@ class OutboxRelay:
 
     async def _exchange_or_connect(self) -> aio_pika.abc.AbstractExchange:
         if self._exchange is None or self._connection is None or self._connection.is_closed:
-            self._connection = await aio_pika.connect_robust(self._settings.rabbitmq_url, timeout=5)
+            self._connection = await connect_robust(self._settings.rabbitmq_url, timeout=5)
             channel = await self._connection.channel(publisher_confirms=True)
             self._exchange = await channel.declare_exchange(
                 self._settings.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
