@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
+
+from pydantic import AwareDatetime
 
 from shared.events.envelope import IntegrationEvent
 
@@ -21,8 +22,8 @@ class HubMeetingRecorded(IntegrationEvent):
     PRODUCER = "evaluation"
     meeting_id: uuid.UUID
     hub_id: uuid.UUID
-    held_at: datetime
-    recorded_at: datetime
+    held_at: AwareDatetime
+    recorded_at: AwareDatetime
     present: list[uuid.UUID] = []
     absent: list[uuid.UUID] = []
 
@@ -41,7 +42,7 @@ class SurveyOpened(IntegrationEvent):
     meeting_id: uuid.UUID | None = None
     title_en: str
     title_fr: str
-    closes_at: datetime
+    closes_at: AwareDatetime
     invitees: list[uuid.UUID]
 
 
@@ -55,7 +56,7 @@ class SurveyReminderRequested(IntegrationEvent):
     kind: SurveyKind
     title_en: str
     title_fr: str
-    closes_at: datetime
+    closes_at: AwareDatetime
     invitees: list[uuid.UUID]
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.events.envelope import IntegrationEvent
 
@@ -82,7 +81,7 @@ class HubFormed(IntegrationEvent):
     members: list[uuid.UUID]
     leaders: list[uuid.UUID]
     explanation: str = ""
-    meeting_dates: list[datetime] = []
+    meeting_dates: list[AwareDatetime] = []
     reasons: list[Reason] = []
     member_reasons: dict[str, list[Reason]] = {}  # str(participant id) -> that member's facts
 
@@ -137,8 +136,8 @@ class HubMeetingScheduled(IntegrationEvent):
     PRODUCER = "matching"
     meeting_id: uuid.UUID
     hub_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     location: str | None = None
     release_time: bool = True
     sequence: int = 0
@@ -162,8 +161,8 @@ class ObservationScheduled(IntegrationEvent):
     observation_id: uuid.UUID
     visitor_id: uuid.UUID
     host_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
 
 
 class ObservationRescheduled(ObservationScheduled):
