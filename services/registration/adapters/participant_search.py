@@ -15,6 +15,29 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def participant_filters(
+    *,
+    boards: Sequence[str] | None,
+    board: str | None = None,
+    program_year: str | None = None,
+    role: str | None = None,
+    status: str | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE terms of a participant list: every given filter; ``boards`` None = all boards."""
+    filters: list[sa.ColumnElement[bool]] = []
+    if boards is not None:
+        filters.append(col(Participant.board).in_(boards))
+    if board:
+        filters.append(col(Participant.board) == board)
+    if program_year:
+        filters.append(col(Participant.program_year) == program_year)
+    if role:
+        filters.append(col(Participant.role) == role)
+    if status:
+        filters.append(col(Participant.status) == status)
+    return filters
+
+
 async def search(
     session: AsyncSession,
     *,
@@ -28,17 +51,9 @@ async def search(
     offset: int,
 ) -> tuple[int, Sequence[Participant]]:
     """Participants matching every given filter, by family then given name; ``boards`` None = all boards."""
-    filters: list[sa.ColumnElement[bool]] = []
-    if boards is not None:
-        filters.append(col(Participant.board).in_(boards))
-    if board:
-        filters.append(col(Participant.board) == board)
-    if role:
-        filters.append(col(Participant.role) == role)
-    if status:
-        filters.append(col(Participant.status) == status)
-    if program_year:
-        filters.append(col(Participant.program_year) == program_year)
+    filters = participant_filters(
+        boards=boards, board=board, program_year=program_year, role=role, status=status
+    )
     for word in (text or "").split()[:5]:
         pattern = f"%{_escape_like(word)}%"
         filters.append(
@@ -67,11 +82,7 @@ async def counts(
     session: AsyncSession, *, boards: list[str] | None, program_year: str | None
 ) -> list[tuple[str, str, str, int]]:
     """(board, role, status, count) for every combination present; ``boards`` None = all boards."""
-    filters: list[sa.ColumnElement[bool]] = []
-    if boards is not None:
-        filters.append(col(Participant.board).in_(boards))
-    if program_year:
-        filters.append(col(Participant.program_year) == program_year)
+    filters = participant_filters(boards=boards, program_year=program_year)
     rows = await session.execute(
         sa.select(col(Participant.board), col(Participant.role), col(Participant.status), sa.func.count())
         .where(*filters)

@@ -41,17 +41,9 @@ class ParticipantRepository:
         offset: int,
     ) -> tuple[int, list[Participant]]:
         """(how many match, one page of them in registration order)."""
-        filters: list[sa.ColumnElement[bool]] = []
-        if boards is not None:
-            filters.append(col(Participant.board).in_(boards))
-        if board:
-            filters.append(col(Participant.board) == board)
-        if program_year:
-            filters.append(col(Participant.program_year) == program_year)
-        if role:
-            filters.append(col(Participant.role) == role)
-        if status:
-            filters.append(col(Participant.status) == status)
+        filters = participant_search.participant_filters(
+            boards=boards, board=board, program_year=program_year, role=role, status=status
+        )
         total = (
             await self.session.execute(sa.select(sa.func.count()).select_from(Participant).where(*filters))
         ).scalar_one()
